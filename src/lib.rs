@@ -1,0 +1,12 @@
+//! egscope: a read-only inspector and production-guide auditor for Envoy
+//! Gateway clusters. Data flows one way: sources → store → model → audit →
+//! reports (and, later, the TUI views).
+
+pub mod audit;
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod report;
+pub mod source;
+pub mod store;
+pub mod units;

@@ -1,0 +1,3 @@
+//! Sources turn a cluster or files into a store.
+
+pub mod snapshot;

@@ -1,0 +1,433 @@
+//! The store: every object a source produced, by kind, with where it came from.
+//!
+//! Sources (snapshot files today, live watchers later) fill a `Store`; the
+//! model reads it and never touches the network. Objects are kept as JSON
+//! values so that views of any API version can be decoded from them and so
+//! the detail pane can show the object as it was.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Where an object was read from (snapshot input only).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub file: Arc<str>,
+    pub line: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Identity of an object as reports print it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Self {
+        ObjectRef {
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    /// `kind/namespace/name` (or `kind/name` when cluster-scoped).
+    pub fn display_path(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}/{}/{}", self.kind, ns, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+
+    /// The reference without apiVersion, as `related` entries print it.
+    pub fn without_version(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_path())
+    }
+}
+
+/// The API group of an `apiVersion` (`""` for the core group).
+pub fn group_of(api_version: &str) -> &str {
+    match api_version.rsplit_once('/') {
+        Some((group, _)) => group,
+        None => "",
+    }
+}
+
+/// Kinds egscope reads, keyed by group and kind so that, say, Istio's
+/// `networking.istio.io` Gateway is never taken for a Gateway API one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Pod,
+    Service,
+    ConfigMap,
+    Deployment,
+    DaemonSet,
+    HorizontalPodAutoscaler,
+    CustomResourceDefinition,
+    GatewayClass,
+    Gateway,
+    HttpRoute,
+    GrpcRoute,
+    TlsRoute,
+    TcpRoute,
+    UdpRoute,
+    ReferenceGrant,
+    BackendTlsPolicy,
+    XListenerSet,
+    EnvoyProxy,
+    ClientTrafficPolicy,
+    BackendTrafficPolicy,
+    SecurityPolicy,
+    EnvoyPatchPolicy,
+    EnvoyExtensionPolicy,
+    Backend,
+    HttpRouteFilter,
+}
+
+pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
+pub const GATEWAY_API_X_GROUP: &str = "gateway.networking.x-k8s.io";
+pub const ENVOY_GATEWAY_GROUP: &str = "gateway.envoyproxy.io";
+
+impl Kind {
+    pub const ALL: [Kind; 26] = [
+        Kind::Namespace,
+        Kind::Pod,
+        Kind::Service,
+        Kind::ConfigMap,
+        Kind::Deployment,
+        Kind::DaemonSet,
+        Kind::HorizontalPodAutoscaler,
+        Kind::CustomResourceDefinition,
+        Kind::GatewayClass,
+        Kind::Gateway,
+        Kind::HttpRoute,
+        Kind::GrpcRoute,
+        Kind::TlsRoute,
+        Kind::TcpRoute,
+        Kind::UdpRoute,
+        Kind::ReferenceGrant,
+        Kind::BackendTlsPolicy,
+        Kind::XListenerSet,
+        Kind::EnvoyProxy,
+        Kind::ClientTrafficPolicy,
+        Kind::BackendTrafficPolicy,
+        Kind::SecurityPolicy,
+        Kind::EnvoyPatchPolicy,
+        Kind::EnvoyExtensionPolicy,
+        Kind::Backend,
+        Kind::HttpRouteFilter,
+    ];
+
+    /// (group, kind name) as the API server spells them.
+    pub fn group_kind(self) -> (&'static str, &'static str) {
+        use Kind::*;
+        match self {
+            Namespace => ("", "Namespace"),
+            Pod => ("", "Pod"),
+            Service => ("", "Service"),
+            ConfigMap => ("", "ConfigMap"),
+            Deployment => ("apps", "Deployment"),
+            DaemonSet => ("apps", "DaemonSet"),
+            HorizontalPodAutoscaler => ("autoscaling", "HorizontalPodAutoscaler"),
+            CustomResourceDefinition => ("apiextensions.k8s.io", "CustomResourceDefinition"),
+            GatewayClass => (GATEWAY_API_GROUP, "GatewayClass"),
+            Gateway => (GATEWAY_API_GROUP, "Gateway"),
+            HttpRoute => (GATEWAY_API_GROUP, "HTTPRoute"),
+            GrpcRoute => (GATEWAY_API_GROUP, "GRPCRoute"),
+            TlsRoute => (GATEWAY_API_GROUP, "TLSRoute"),
+            TcpRoute => (GATEWAY_API_GROUP, "TCPRoute"),
+            UdpRoute => (GATEWAY_API_GROUP, "UDPRoute"),
+            ReferenceGrant => (GATEWAY_API_GROUP, "ReferenceGrant"),
+            BackendTlsPolicy => (GATEWAY_API_GROUP, "BackendTLSPolicy"),
+            XListenerSet => (GATEWAY_API_X_GROUP, "XListenerSet"),
+            EnvoyProxy => (ENVOY_GATEWAY_GROUP, "EnvoyProxy"),
+            ClientTrafficPolicy => (ENVOY_GATEWAY_GROUP, "ClientTrafficPolicy"),
+            BackendTrafficPolicy => (ENVOY_GATEWAY_GROUP, "BackendTrafficPolicy"),
+            SecurityPolicy => (ENVOY_GATEWAY_GROUP, "SecurityPolicy"),
+            EnvoyPatchPolicy => (ENVOY_GATEWAY_GROUP, "EnvoyPatchPolicy"),
+            EnvoyExtensionPolicy => (ENVOY_GATEWAY_GROUP, "EnvoyExtensionPolicy"),
+            Backend => (ENVOY_GATEWAY_GROUP, "Backend"),
+            HttpRouteFilter => (ENVOY_GATEWAY_GROUP, "HTTPRouteFilter"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.group_kind().1
+    }
+
+    /// Cluster-scoped kinds have no namespace.
+    pub fn cluster_scoped(self) -> bool {
+        matches!(
+            self,
+            Kind::Namespace | Kind::CustomResourceDefinition | Kind::GatewayClass
+        )
+    }
+
+    /// The kind of an object with this apiVersion and kind, if egscope reads it.
+    pub fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
+        let group = group_of(api_version);
+        Kind::ALL.into_iter().find(|k| {
+            let (g, n) = k.group_kind();
+            n == kind && g == group
+        })
+    }
+}
+
+/// One object as read from a source.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub kind: Kind,
+    pub api_version: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// RFC 3339 as the API server writes it; `None` for manifests.
+    pub creation_timestamp: Option<String>,
+    pub raw: Value,
+    pub location: Option<Location>,
+}
+
+impl Object {
+    pub fn obj_ref(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.name().to_string(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    pub fn spec(&self) -> &Value {
+        self.raw.get("spec").unwrap_or(&Value::Null)
+    }
+
+    pub fn status(&self) -> Option<&Value> {
+        self.raw.get("status").filter(|s| !s.is_null())
+    }
+
+    pub fn namespace_or_empty(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+
+    /// Decodes `raw` from the metadata every Kubernetes object carries.
+    /// Fails (with the reason) when the object has no kind, apiVersion or
+    /// name, or when its metadata has the wrong shape.
+    pub fn from_value(raw: Value, location: Option<Location>) -> Result<ObjectOrOther, Undecodable> {
+        let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
+        let api_version = text("apiVersion");
+        let kind_name = text("kind");
+        let meta = raw.get("metadata");
+        let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).map(str::to_string);
+        let partial = || PartialRef {
+            api_version: api_version.clone().unwrap_or_default(),
+            kind: kind_name.clone().unwrap_or_default(),
+            namespace: meta
+                .and_then(|m| m.get("namespace"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            name: name.clone().unwrap_or_default(),
+        };
+        let fail = |reason: String| Undecodable {
+            reason,
+            object: partial(),
+            location: location.clone(),
+        };
+        let (Some(api_version), Some(kind_name)) = (api_version.clone(), kind_name.clone()) else {
+            return Err(fail("no apiVersion or kind".into()));
+        };
+        let Some(kind) = Kind::from_api(&api_version, &kind_name) else {
+            return Ok(ObjectOrOther::Other);
+        };
+        let Some(meta) = meta.filter(|m| m.is_object()) else {
+            return Err(fail("metadata is missing or not a mapping".into()));
+        };
+        let Some(name) = name.clone().filter(|n| !n.is_empty()) else {
+            return Err(fail("metadata.name is missing or not a string".into()));
+        };
+        let labels = string_map(meta.get("labels")).map_err(|e| fail(format!("metadata.labels {e}")))?;
+        let annotations =
+            string_map(meta.get("annotations")).map_err(|e| fail(format!("metadata.annotations {e}")))?;
+        let namespace = match meta.get("namespace") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(fail("metadata.namespace is not a string".into())),
+        };
+        // Cluster-scoped kinds never carry a namespace, whatever a file says.
+        let namespace = if kind.cluster_scoped() { None } else { namespace };
+        let creation_timestamp = meta
+            .get("creationTimestamp")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok(ObjectOrOther::Object(Object {
+            kind,
+            api_version,
+            namespace,
+            name,
+            labels,
+            annotations,
+            creation_timestamp,
+            raw,
+            location,
+        }))
+    }
+}
+
+/// The outcome of decoding a well-formed object: one egscope reads, or one
+/// of a kind it has no use for (kept out of the store, never an error).
+#[derive(Debug)]
+pub enum ObjectOrOther {
+    Object(Object),
+    Other,
+}
+
+fn string_map(v: Option<&Value>) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    match v {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    // Unquoted numbers and booleans in hand-written YAML; the
+                    // API server would have rejected them but files carry them.
+                    Value::Bool(_) | Value::Number(_) => v.to_string(),
+                    _ => return Err(format!("key {k:?} is not a string")),
+                };
+                out.insert(k.clone(), s);
+            }
+        }
+        Some(_) => return Err("is not a mapping".into()),
+    }
+    Ok(out)
+}
+
+/// What is known of an object that could not be decoded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartialRef {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// An object no view could read: becomes an EG001 finding and stays visible.
+#[derive(Debug, Clone)]
+pub struct Undecodable {
+    pub reason: String,
+    pub object: PartialRef,
+    pub location: Option<Location>,
+}
+
+/// How a kind fared in the source: the audit skips rules whose kinds are
+/// not `Present`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindState {
+    /// Listed (live) or at least one object seen (snapshot).
+    Present,
+    /// Snapshot without any object of the kind.
+    Absent,
+    Forbidden(String),
+    NotInstalled,
+}
+
+/// What kind of source filled the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Cluster,
+    Snapshot,
+    Demo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    pub paths: Vec<String>,
+}
+
+/// Objects by kind plus what the source could not read.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub source: SourceInfo,
+    objects: BTreeMap<Kind, Vec<Arc<Object>>>,
+    states: BTreeMap<Kind, KindState>,
+    pub undecodable: Vec<Undecodable>,
+    /// Objects of kinds egscope does not read (counted, not kept).
+    pub ignored: usize,
+}
+
+impl Store {
+    pub fn new(source: SourceInfo) -> Self {
+        Store {
+            source,
+            objects: BTreeMap::new(),
+            states: BTreeMap::new(),
+            undecodable: Vec::new(),
+            ignored: 0,
+        }
+    }
+
+    pub fn insert(&mut self, obj: Object) {
+        self.states.insert(obj.kind, KindState::Present);
+        self.objects.entry(obj.kind).or_default().push(Arc::new(obj));
+    }
+
+    pub fn set_state(&mut self, kind: Kind, state: KindState) {
+        self.states.insert(kind, state);
+    }
+
+    pub fn state(&self, kind: Kind) -> KindState {
+        self.states.get(&kind).cloned().unwrap_or(KindState::Absent)
+    }
+
+    pub fn present(&self, kind: Kind) -> bool {
+        self.state(kind) == KindState::Present
+    }
+
+    pub fn of(&self, kind: Kind) -> &[Arc<Object>] {
+        self.objects.get(&kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0 && self.undecodable.is_empty()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Object>> {
+        self.objects.values().flatten()
+    }
+}
