@@ -1,0 +1,282 @@
+//! Envoy proxy fleets: the proxies serving one Gateway, or one GatewayClass
+//! when its EnvoyProxy merges gateways; found by Envoy Gateway's labels and
+//! names, with the effective EnvoyProxy that shapes them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::listeners::Gateway;
+use super::tenancy::{Class, Controller};
+use super::value::{at, str_at};
+use crate::store::{Kind, Object, ObjectRef, Store};
+
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const LABEL_OWNING_GATEWAY_NAME: &str = "gateway.envoyproxy.io/owning-gateway-name";
+pub const LABEL_OWNING_GATEWAY_NAMESPACE: &str = "gateway.envoyproxy.io/owning-gateway-namespace";
+pub const LABEL_OWNING_CLASS: &str = "gateway.envoyproxy.io/owning-gatewayclass";
+
+/// Where a fleet's EnvoyProxy comes from; the most specific replaces the
+/// others whole (no field merge).
+#[derive(Debug, Clone)]
+pub enum ProxySource {
+    Gateway(Arc<Object>),
+    Class(Arc<Object>),
+    /// `envoyProxy` in the controller's EnvoyGateway config.
+    ControllerDefault(usize),
+    /// No EnvoyProxy anywhere: Envoy Gateway's built-in defaults.
+    BuiltIn,
+}
+
+impl ProxySource {
+    pub fn object(&self) -> Option<&Arc<Object>> {
+        match self {
+            ProxySource::Gateway(o) | ProxySource::Class(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    /// Envoy Gateway's infra key: `ns/name` of the Gateway, or the class name.
+    pub key: String,
+    pub class: usize,
+    /// Indices into `Model::gateways`.
+    pub gateways: Vec<usize>,
+    pub merged: bool,
+    pub proxy: ProxySource,
+    /// The Gateway, or the GatewayClass for a merged fleet.
+    pub owner: ObjectRef,
+    pub deployment: Option<Arc<Object>>,
+    pub daemonset: Option<Arc<Object>>,
+    pub service: Option<Arc<Object>>,
+    pub hpa: Option<Arc<Object>>,
+    pub pods: Vec<Arc<Object>>,
+}
+
+impl Fleet {
+    /// The effective EnvoyProxy spec, if one applies.
+    pub fn proxy_spec<'a>(&'a self, controllers: &'a [Controller]) -> Option<&'a Value> {
+        match &self.proxy {
+            ProxySource::Gateway(o) | ProxySource::Class(o) => Some(o.spec()),
+            ProxySource::ControllerDefault(c) => controllers[*c].config.envoy_proxy.as_ref(),
+            ProxySource::BuiltIn => None,
+        }
+    }
+
+    /// The Deployment or DaemonSet running the proxies.
+    pub fn workload(&self) -> Option<&Arc<Object>> {
+        self.deployment.as_ref().or(self.daemonset.as_ref())
+    }
+}
+
+/// `envoy-<key, "/"→"-", cut to 48>-<8 hex of sha256(key)>`, Envoy
+/// Gateway's `GetHashedName` for ControllerNamespace mode.
+pub fn hashed_name(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let flat = key.replace('/', "-");
+    let cut: String = flat.chars().take(48).collect();
+    format!("envoy-{}-{}", cut.trim_end_matches('-'), hex)
+}
+
+/// Proxy workloads, pods, Services and HPAs indexed by owning labels.
+struct InfraIndex {
+    by_gateway: HashMap<(String, String), Vec<Arc<Object>>>,
+    by_class: HashMap<String, Vec<Arc<Object>>>,
+    by_name: HashMap<(Kind, String, String), Arc<Object>>,
+    hpas: HashMap<(String, String), Arc<Object>>,
+}
+
+impl InfraIndex {
+    fn new(store: &Store) -> Self {
+        let mut idx = InfraIndex {
+            by_gateway: HashMap::new(),
+            by_class: HashMap::new(),
+            by_name: HashMap::new(),
+            hpas: HashMap::new(),
+        };
+        for kind in [Kind::Deployment, Kind::DaemonSet, Kind::Service, Kind::Pod] {
+            for o in store.of(kind) {
+                idx.by_name.insert(
+                    (kind, o.namespace_or_empty().to_string(), o.name.clone()),
+                    o.clone(),
+                );
+                if o.labels.get(LABEL_MANAGED_BY).map(String::as_str) != Some("envoy-gateway") {
+                    continue;
+                }
+                if let Some(class) = o.labels.get(LABEL_OWNING_CLASS) {
+                    idx.by_class.entry(class.clone()).or_default().push(o.clone());
+                } else if let (Some(ns), Some(name)) = (
+                    o.labels.get(LABEL_OWNING_GATEWAY_NAMESPACE),
+                    o.labels.get(LABEL_OWNING_GATEWAY_NAME),
+                ) {
+                    idx.by_gateway
+                        .entry((ns.clone(), name.clone()))
+                        .or_default()
+                        .push(o.clone());
+                }
+            }
+        }
+        for h in store.of(Kind::HorizontalPodAutoscaler) {
+            let target = at(h.spec(), &["scaleTargetRef"]);
+            if target.and_then(|t| str_at(t, &["kind"])) == Some("Deployment")
+                && let Some(name) = target.and_then(|t| str_at(t, &["name"]))
+            {
+                idx.hpas
+                    .insert((h.namespace_or_empty().to_string(), name.to_string()), h.clone());
+            }
+        }
+        idx
+    }
+}
+
+/// Custom workload name from the EnvoyProxy (`envoyDeployment.name` etc.).
+fn custom_name(spec: Option<&Value>, field: &str) -> Option<String> {
+    spec.and_then(|s| str_at(s, &["provider", "kubernetes", field, "name"]))
+        .map(str::to_string)
+}
+
+pub fn fleets(
+    store: &Store,
+    controllers: &[Controller],
+    classes: &[Class],
+    gateways: &[Gateway],
+) -> Vec<Fleet> {
+    let idx = InfraIndex::new(store);
+    let mut out = Vec::new();
+    for (ci, class) in classes.iter().enumerate() {
+        if !class.eg_served {
+            continue;
+        }
+        let default_proxy = class
+            .controllers
+            .iter()
+            .copied()
+            .find(|&c| controllers[c].config.envoy_proxy.is_some());
+        let class_proxy = || match (&class.envoy_proxy, default_proxy) {
+            (Some(ep), _) => ProxySource::Class(ep.clone()),
+            (None, Some(c)) => ProxySource::ControllerDefault(c),
+            (None, None) => ProxySource::BuiltIn,
+        };
+        let members: Vec<usize> = gateways
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.class == Some(ci) && !g.rejected_by_merge)
+            .map(|(i, _)| i)
+            .collect();
+        let controller = class.controllers.first().map(|&c| &controllers[c]);
+        let gateway_ns_mode = controller.is_some_and(|c| c.config.gateway_namespace_mode());
+        if class.merges {
+            if members.is_empty() {
+                continue;
+            }
+            let key = class.obj.name.clone();
+            let labelled = idx.by_class.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let mut fleet = Fleet {
+                key: key.clone(),
+                class: ci,
+                gateways: members,
+                merged: true,
+                proxy: class_proxy(),
+                owner: class.obj.obj_ref(),
+                deployment: None,
+                daemonset: None,
+                service: None,
+                hpa: None,
+                pods: Vec::new(),
+            };
+            let ns = controller.map(|c| c.namespace().to_string());
+            attach_infra(&mut fleet, &idx, labelled, ns.as_deref(), &hashed_name(&key), controllers);
+            out.push(fleet);
+        } else {
+            for g in members {
+                let gw = &gateways[g];
+                let proxy = match &gw.envoy_proxy {
+                    Some(ep) => ProxySource::Gateway(ep.clone()),
+                    None => class_proxy(),
+                };
+                let gw_ns = gw.obj.namespace_or_empty().to_string();
+                let key = format!("{}/{}", gw_ns, gw.obj.name);
+                let labelled = idx
+                    .by_gateway
+                    .get(&(gw_ns.clone(), gw.obj.name.clone()))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let (ns, name) = if gateway_ns_mode {
+                    (Some(gw_ns.clone()), gw.obj.name.clone())
+                } else {
+                    (controller.map(|c| c.namespace().to_string()), hashed_name(&key))
+                };
+                let mut fleet = Fleet {
+                    key,
+                    class: ci,
+                    gateways: vec![g],
+                    merged: false,
+                    proxy,
+                    owner: gw.obj.obj_ref(),
+                    deployment: None,
+                    daemonset: None,
+                    service: None,
+                    hpa: None,
+                    pods: Vec::new(),
+                };
+                attach_infra(&mut fleet, &idx, labelled, ns.as_deref(), &name, controllers);
+                out.push(fleet);
+            }
+        }
+    }
+    out
+}
+
+/// Finds the fleet's workload, Service, pods and HPA: by owning labels
+/// first, then by the name Envoy Gateway would give them.
+fn attach_infra(
+    fleet: &mut Fleet,
+    idx: &InfraIndex,
+    labelled: &[Arc<Object>],
+    infra_ns: Option<&str>,
+    default_name: &str,
+    controllers: &[Controller],
+) {
+    let spec = fleet.proxy_spec(controllers).cloned();
+    let by_kind = |kind: Kind| labelled.iter().find(|o| o.kind == kind).cloned();
+    let by_name = |kind: Kind, field: &str| {
+        let name = custom_name(spec.as_ref(), field).unwrap_or_else(|| default_name.to_string());
+        infra_ns.and_then(|ns| idx.by_name.get(&(kind, ns.to_string(), name)).cloned())
+    };
+    fleet.deployment = by_kind(Kind::Deployment).or_else(|| by_name(Kind::Deployment, "envoyDeployment"));
+    fleet.daemonset = by_kind(Kind::DaemonSet).or_else(|| by_name(Kind::DaemonSet, "envoyDaemonSet"));
+    fleet.service = by_kind(Kind::Service).or_else(|| by_name(Kind::Service, "envoyService"));
+    fleet.pods = labelled.iter().filter(|o| o.kind == Kind::Pod).cloned().collect();
+    fleet.pods.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(d) = &fleet.deployment {
+        fleet.hpa = idx
+            .hpas
+            .get(&(d.namespace_or_empty().to_string(), d.name.clone()))
+            .cloned();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_match_envoy_gateway() {
+        assert_eq!(hashed_name("default/eg"), "envoy-default-eg-e41e7b31");
+        assert_eq!(hashed_name("merged-eg"), "envoy-merged-eg-668ac7ae");
+        assert_eq!(hashed_name("default/eg-2"), "envoy-default-eg-2-7e515b2f");
+    }
+
+    #[test]
+    fn long_keys_are_cut_to_48_and_trimmed() {
+        let key = format!("{}/x", "a".repeat(47));
+        let name = hashed_name(&key);
+        assert!(name.starts_with(&format!("envoy-{}-", "a".repeat(47))), "{name}");
+        assert!(!name.contains("--"));
+    }
+}

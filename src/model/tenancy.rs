@@ -1,0 +1,354 @@
+//! Tenants: Envoy Gateway controllers (with the controllerName and the
+//! namespaces they watch, from the `envoy-gateway-config` ConfigMap) and the
+//! GatewayClasses they serve.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::value::{array_at, at, bool_at, str_at};
+use crate::store::{Kind, Object, Store};
+
+pub const DEFAULT_CONTROLLER_NAME: &str = "gateway.envoyproxy.io/gatewayclass-controller";
+pub const CONFIG_MAP_NAME: &str = "envoy-gateway-config";
+pub const CONFIG_KEY: &str = "envoy-gateway.yaml";
+
+/// Which namespaces a controller watches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Watch {
+    All,
+    Namespaces(BTreeSet<String>),
+    /// A LabelSelector over Namespace labels.
+    Selector(Value),
+}
+
+/// The fields egscope reads from the EnvoyGateway config file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EgConfig {
+    pub controller_name: String,
+    pub watch: Watch,
+    /// `provider.kubernetes.deploy.type`, e.g. `GatewayNamespace`.
+    pub deploy_type: Option<String>,
+    pub metrics_disabled: bool,
+    /// `envoyProxy`: the default EnvoyProxy spec for every fleet (v1.7+).
+    pub envoy_proxy: Option<Value>,
+}
+
+impl Default for EgConfig {
+    fn default() -> Self {
+        EgConfig {
+            controller_name: DEFAULT_CONTROLLER_NAME.to_string(),
+            watch: Watch::All,
+            deploy_type: None,
+            metrics_disabled: false,
+            envoy_proxy: None,
+        }
+    }
+}
+
+impl EgConfig {
+    /// Reads the config from its parsed YAML. Tolerant: unknown fields and
+    /// values of the wrong type read as unset.
+    pub fn from_value(v: &Value) -> EgConfig {
+        let mut cfg = EgConfig::default();
+        if let Some(name) = str_at(v, &["gateway", "controllerName"]).filter(|s| !s.is_empty()) {
+            cfg.controller_name = name.to_string();
+        }
+        let watch = at(v, &["provider", "kubernetes", "watch"]);
+        cfg.watch = match watch {
+            None => Watch::All,
+            Some(w) => match str_at(w, &["type"]) {
+                Some("NamespaceSelector") => match at(w, &["namespaceSelector"]) {
+                    Some(sel) => Watch::Selector(sel.clone()),
+                    None => Watch::All,
+                },
+                _ => {
+                    let names: BTreeSet<String> = array_at(w, &["namespaces"])
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect();
+                    if names.is_empty() {
+                        Watch::All
+                    } else {
+                        Watch::Namespaces(names)
+                    }
+                }
+            },
+        };
+        cfg.deploy_type =
+            str_at(v, &["provider", "kubernetes", "deploy", "type"]).map(str::to_string);
+        cfg.metrics_disabled =
+            bool_at(v, &["telemetry", "metrics", "prometheus", "disable"]).unwrap_or(false);
+        cfg.envoy_proxy = at(v, &["envoyProxy"]).cloned();
+        cfg
+    }
+
+    pub fn gateway_namespace_mode(&self) -> bool {
+        self.deploy_type.as_deref() == Some("GatewayNamespace")
+    }
+}
+
+/// An Envoy Gateway controller (one tenant).
+#[derive(Debug, Clone)]
+pub struct Controller {
+    pub deployment: Arc<Object>,
+    pub config: EgConfig,
+    /// The ConfigMap the config came from, when present.
+    pub config_map: Option<Arc<Object>>,
+    /// Why the config could not be read, when it could not.
+    pub config_error: Option<String>,
+    /// Image of the `envoy-gateway` container.
+    pub image: Option<String>,
+    /// Version from the image tag, else `app.kubernetes.io/version`.
+    pub version: Option<String>,
+}
+
+impl Controller {
+    pub fn namespace(&self) -> &str {
+        self.deployment.namespace_or_empty()
+    }
+
+    /// Whether this controller watches `ns`, deciding selectors on the
+    /// Namespace objects in the source.
+    pub fn watches(&self, ns: &str, store: &Store) -> bool {
+        match &self.config.watch {
+            Watch::All => true,
+            Watch::Namespaces(names) => names.contains(ns),
+            Watch::Selector(sel) => store
+                .of(Kind::Namespace)
+                .iter()
+                .find(|n| n.name == ns)
+                .is_some_and(|n| super::value::selector_matches(sel, &n.labels)),
+        }
+    }
+
+    /// The namespaces in the source this controller watches (for overlap
+    /// checks); `None` means "all namespaces".
+    pub fn watched_set(&self, store: &Store) -> Option<BTreeSet<String>> {
+        match &self.config.watch {
+            Watch::All => None,
+            Watch::Namespaces(names) => Some(names.clone()),
+            Watch::Selector(sel) => Some(
+                store
+                    .of(Kind::Namespace)
+                    .iter()
+                    .filter(|n| super::value::selector_matches(sel, &n.labels))
+                    .map(|n| n.name.clone())
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The containers of a Deployment/DaemonSet pod template.
+pub fn template_containers(obj: &Object) -> &[Value] {
+    array_at(&obj.raw, &["spec", "template", "spec", "containers"])
+}
+
+/// Deployment is an Envoy Gateway controller: labelled `control-plane:
+/// envoy-gateway`, or running an `envoyproxy/gateway*` image in a container
+/// named `envoy-gateway`. Proxy Deployments (managed-by envoy-gateway) never
+/// are, though their shutdown-manager sidecar runs the same image.
+pub fn is_controller(obj: &Object) -> bool {
+    if obj.labels.get("app.kubernetes.io/managed-by").map(String::as_str) == Some("envoy-gateway") {
+        return false;
+    }
+    if obj.labels.get("control-plane").map(String::as_str) == Some("envoy-gateway") {
+        return true;
+    }
+    template_containers(obj).iter().any(|c| {
+        str_at(c, &["name"]) == Some("envoy-gateway")
+            && str_at(c, &["image"]).is_some_and(is_gateway_image)
+    })
+}
+
+fn is_gateway_image(image: &str) -> bool {
+    let repo = image_repository(image);
+    repo.ends_with("envoyproxy/gateway") || repo.ends_with("envoyproxy/gateway-dev")
+}
+
+/// `docker.io/envoyproxy/gateway:v1.7.5@sha256:..` → `docker.io/envoyproxy/gateway`.
+pub fn image_repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rsplit_once(':') {
+        // A colon after the last slash is a tag; before it, a registry port.
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => no_digest,
+    }
+}
+
+/// The tag of an image reference, if it has one.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rsplit_once(':') {
+        Some((_, tag)) if !tag.contains('/') && !tag.is_empty() => Some(tag),
+        _ => None,
+    }
+}
+
+pub fn image_has_digest(image: &str) -> bool {
+    image.contains("@sha256:")
+}
+
+/// The image of the controller container.
+pub fn controller_image(obj: &Object) -> Option<String> {
+    let containers = template_containers(obj);
+    containers
+        .iter()
+        .find(|c| str_at(c, &["name"]) == Some("envoy-gateway"))
+        .or_else(|| {
+            containers
+                .iter()
+                .find(|c| str_at(c, &["image"]).is_some_and(is_gateway_image))
+        })
+        .or(containers.first())
+        .and_then(|c| str_at(c, &["image"]))
+        .map(str::to_string)
+}
+
+/// Finds controllers and reads their config.
+pub fn controllers(store: &Store) -> Vec<Controller> {
+    store
+        .of(Kind::Deployment)
+        .iter()
+        .filter(|d| is_controller(d))
+        .map(|d| {
+            let config_map = store
+                .of(Kind::ConfigMap)
+                .iter()
+                .find(|c| c.name == CONFIG_MAP_NAME && c.namespace == d.namespace)
+                .cloned();
+            let (config, config_error) = match &config_map {
+                None => (EgConfig::default(), None),
+                Some(cm) => match str_at(&cm.raw, &["data", CONFIG_KEY]) {
+                    None => (
+                        EgConfig::default(),
+                        Some(format!("ConfigMap has no key {CONFIG_KEY}")),
+                    ),
+                    Some(text) => match crate::source::parse_yaml_value(text) {
+                        Ok(v) => (EgConfig::from_value(&v), None),
+                        Err(e) => (EgConfig::default(), Some(e)),
+                    },
+                },
+            };
+            let image = controller_image(d);
+            let version = image
+                .as_deref()
+                .and_then(image_tag)
+                .filter(|t| *t != "latest")
+                .map(str::to_string)
+                .or_else(|| d.labels.get("app.kubernetes.io/version").cloned());
+            Controller {
+                deployment: d.clone(),
+                config,
+                config_map,
+                config_error,
+                image,
+                version,
+            }
+        })
+        .collect()
+}
+
+/// A GatewayClass and how it relates to the tenants.
+#[derive(Debug, Clone)]
+pub struct Class {
+    pub obj: Arc<Object>,
+    pub controller_name: String,
+    /// Served by an Envoy Gateway controller (seen in the source, the default
+    /// name, or any name under `gateway.envoyproxy.io/`).
+    pub eg_served: bool,
+    /// Indices into `Model::controllers` with this controllerName.
+    pub controllers: Vec<usize>,
+    /// `spec.parametersRef` to an EnvoyProxy: (namespace, name).
+    pub params_ref: Option<(String, String)>,
+    /// The EnvoyProxy the ref resolves to.
+    pub envoy_proxy: Option<Arc<Object>>,
+    /// The class EnvoyProxy sets `mergeGateways: true`.
+    pub merges: bool,
+}
+
+pub fn classes(store: &Store, controllers: &[Controller]) -> Vec<Class> {
+    store
+        .of(Kind::GatewayClass)
+        .iter()
+        .map(|gc| {
+            let controller_name = str_at(gc.spec(), &["controllerName"]).unwrap_or("").to_string();
+            let served_by: Vec<usize> = controllers
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.config.controller_name == controller_name)
+                .map(|(i, _)| i)
+                .collect();
+            let eg_served = !served_by.is_empty()
+                || controller_name == DEFAULT_CONTROLLER_NAME
+                || controller_name.starts_with("gateway.envoyproxy.io/");
+            let params_ref = at(gc.spec(), &["parametersRef"])
+                .filter(|r| str_at(r, &["kind"]) == Some("EnvoyProxy"))
+                .map(|r| {
+                    (
+                        str_at(r, &["namespace"]).unwrap_or("default").to_string(),
+                        str_at(r, &["name"]).unwrap_or("").to_string(),
+                    )
+                });
+            let envoy_proxy = params_ref
+                .as_ref()
+                .and_then(|(ns, name)| find_envoy_proxy(store, ns, name));
+            let merges = envoy_proxy
+                .as_ref()
+                .and_then(|ep| bool_at(ep.spec(), &["mergeGateways"]))
+                .unwrap_or(false);
+            Class {
+                obj: gc.clone(),
+                controller_name,
+                eg_served,
+                controllers: served_by,
+                params_ref,
+                envoy_proxy,
+                merges,
+            }
+        })
+        .collect()
+}
+
+pub fn find_envoy_proxy(store: &Store, ns: &str, name: &str) -> Option<Arc<Object>> {
+    store
+        .of(Kind::EnvoyProxy)
+        .iter()
+        .find(|e| e.name == name && e.namespace_or_empty() == ns)
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_parts() {
+        assert_eq!(image_tag("docker.io/envoyproxy/gateway:v1.7.5"), Some("v1.7.5"));
+        assert_eq!(image_tag("envoyproxy/gateway"), None);
+        assert_eq!(image_tag("localhost:5000/envoyproxy/gateway"), None);
+        assert_eq!(image_tag("localhost:5000/envoyproxy/gateway:v1@sha256:abc"), Some("v1"));
+        assert_eq!(image_repository("localhost:5000/envoyproxy/gateway:v1"), "localhost:5000/envoyproxy/gateway");
+        assert!(image_has_digest("envoyproxy/gateway-dev@sha256:abcd"));
+    }
+
+    #[test]
+    fn config_reads_watch_and_name() {
+        let v = serde_json::json!({
+            "gateway": {"controllerName": "gateway.envoyproxy.io/a"},
+            "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["x", "y"]},
+                         "deploy": {"type": "GatewayNamespace"}}},
+            "telemetry": {"metrics": {"prometheus": {"disable": true}}}
+        });
+        let c = EgConfig::from_value(&v);
+        assert_eq!(c.controller_name, "gateway.envoyproxy.io/a");
+        assert_eq!(c.watch, Watch::Namespaces(["x".to_string(), "y".to_string()].into()));
+        assert!(c.gateway_namespace_mode());
+        assert!(c.metrics_disabled);
+        let d = EgConfig::from_value(&serde_json::json!({"gateway": 3}));
+        assert_eq!(d, EgConfig::default());
+    }
+}
