@@ -239,12 +239,18 @@ impl Object {
     /// Decodes `raw` from the metadata every Kubernetes object carries.
     /// Fails (with the reason) when the object has no kind, apiVersion or
     /// name, or when its metadata has the wrong shape.
-    pub fn from_value(raw: Value, location: Option<Location>) -> Result<ObjectOrOther, Undecodable> {
+    pub fn from_value(
+        raw: Value,
+        location: Option<Location>,
+    ) -> Result<ObjectOrOther, Box<Undecodable>> {
         let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
         let api_version = text("apiVersion");
         let kind_name = text("kind");
         let meta = raw.get("metadata");
-        let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).map(str::to_string);
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let partial = || PartialRef {
             api_version: api_version.clone().unwrap_or_default(),
             kind: kind_name.clone().unwrap_or_default(),
@@ -254,10 +260,12 @@ impl Object {
                 .map(str::to_string),
             name: name.clone().unwrap_or_default(),
         };
-        let fail = |reason: String| Undecodable {
-            reason,
-            object: partial(),
-            location: location.clone(),
+        let fail = |reason: String| {
+            Box::new(Undecodable {
+                reason,
+                object: partial(),
+                location: location.clone(),
+            })
         };
         let (Some(api_version), Some(kind_name)) = (api_version.clone(), kind_name.clone()) else {
             return Err(fail("no apiVersion or kind".into()));
@@ -271,9 +279,10 @@ impl Object {
         let Some(name) = name.clone().filter(|n| !n.is_empty()) else {
             return Err(fail("metadata.name is missing or not a string".into()));
         };
-        let labels = string_map(meta.get("labels")).map_err(|e| fail(format!("metadata.labels {e}")))?;
-        let annotations =
-            string_map(meta.get("annotations")).map_err(|e| fail(format!("metadata.annotations {e}")))?;
+        let labels =
+            string_map(meta.get("labels")).map_err(|e| fail(format!("metadata.labels {e}")))?;
+        let annotations = string_map(meta.get("annotations"))
+            .map_err(|e| fail(format!("metadata.annotations {e}")))?;
         let namespace = match meta.get("namespace") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
@@ -281,12 +290,16 @@ impl Object {
             Some(_) => return Err(fail("metadata.namespace is not a string".into())),
         };
         // Cluster-scoped kinds never carry a namespace, whatever a file says.
-        let namespace = if kind.cluster_scoped() { None } else { namespace };
+        let namespace = if kind.cluster_scoped() {
+            None
+        } else {
+            namespace
+        };
         let creation_timestamp = meta
             .get("creationTimestamp")
             .and_then(Value::as_str)
             .map(str::to_string);
-        Ok(ObjectOrOther::Object(Object {
+        Ok(ObjectOrOther::Object(Box::new(Object {
             kind,
             api_version,
             namespace,
@@ -296,7 +309,7 @@ impl Object {
             creation_timestamp,
             raw,
             location,
-        }))
+        })))
     }
 }
 
@@ -304,7 +317,7 @@ impl Object {
 /// of a kind it has no use for (kept out of the store, never an error).
 #[derive(Debug)]
 pub enum ObjectOrOther {
-    Object(Object),
+    Object(Box<Object>),
     Other,
 }
 
@@ -400,7 +413,10 @@ impl Store {
 
     pub fn insert(&mut self, obj: Object) {
         self.states.insert(obj.kind, KindState::Present);
-        self.objects.entry(obj.kind).or_default().push(Arc::new(obj));
+        self.objects
+            .entry(obj.kind)
+            .or_default()
+            .push(Arc::new(obj));
     }
 
     pub fn set_state(&mut self, kind: Kind, state: KindState) {

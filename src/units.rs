@@ -121,7 +121,9 @@ mod tests {
 
     #[test]
     fn bad_quantities_are_none() {
-        for bad in ["", "Ki", "32KB", "abc", "1..2", "-", "1e999", "32 Ki x", "1Zi"] {
+        for bad in [
+            "", "Ki", "32KB", "abc", "1..2", "-", "1e999", "32 Ki x", "1Zi",
+        ] {
             assert_eq!(parse_quantity(bad), None, "{bad}");
         }
         assert_eq!(quantity_of(&serde_json::json!(true)), None);

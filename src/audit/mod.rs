@@ -1,7 +1,309 @@
 //! The audit: the rule catalogue plus one check per rule over the model.
+//! Everything here is pure: a store and options in, findings out, in a
+//! deterministic order.
 
 pub mod catalog;
+pub mod eg0_input;
+pub mod eg1_tenancy;
+pub mod eg2_performance;
+pub mod eg3_observability;
+pub mod eg4_operations;
+pub mod eg5_live;
 pub mod finding;
+pub mod versions;
+
+use std::collections::{BTreeSet, HashSet};
 
 pub use catalog::{Area, RULES, RuleMeta};
 pub use finding::{AuditResult, Check, Finding, Severity, Skipped, Summary, Suppression};
+
+use crate::cli::Profile;
+use crate::error::UserError;
+use crate::model::Model;
+use crate::store::{Kind, KindState, Object, ObjectRef, SourceKind, Store};
+
+/// Annotation prefix that opts an object out of a rule.
+pub const SUPPRESS_PREFIX: &str = "audit.egscope.io/ignore-";
+
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub profile: Profile,
+    /// Rule ID globs (`EG2*`); empty means every rule.
+    pub rules: Vec<String>,
+    /// The audit's "now" (restart windows). `None`: the newest timestamp in
+    /// the source, so that a snapshot audits the same on any day.
+    pub now: Option<jiff::Timestamp>,
+    /// EG507: share of 5xx above which a fleet is in trouble.
+    pub fivexx_threshold: f64,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            profile: Profile::Production,
+            rules: Vec::new(),
+            now: None,
+            fivexx_threshold: 0.05,
+        }
+    }
+}
+
+/// Runs every selected rule over the store.
+pub fn run(store: &Store, opts: &AuditOptions) -> Result<AuditResult, UserError> {
+    let enabled = select_rules(&opts.rules)?;
+    let model = Model::build(store);
+    Ok(run_on_model(store, &model, opts, enabled))
+}
+
+/// Runs the rules over an already built model (the TUI keeps one).
+pub fn run_on_model(
+    store: &Store,
+    model: &Model,
+    opts: &AuditOptions,
+    enabled: HashSet<&'static str>,
+) -> AuditResult {
+    let now = opts.now.or_else(|| newest_timestamp(store));
+    let mut ctx = Ctx {
+        store,
+        model,
+        opts,
+        now,
+        enabled,
+        findings: Vec::new(),
+        checks: Vec::new(),
+        skipped: Vec::new(),
+    };
+    eg0_input::run(&mut ctx);
+    eg1_tenancy::run(&mut ctx);
+    eg2_performance::run(&mut ctx);
+    eg3_observability::run(&mut ctx);
+    eg4_operations::run(&mut ctx);
+    eg5_live::run(&mut ctx);
+    ctx.finish()
+}
+
+/// The rule IDs the globs select; an error when a glob is malformed or
+/// selects nothing (most likely a typo).
+pub fn select_rules(globs: &[String]) -> Result<HashSet<&'static str>, UserError> {
+    if globs.is_empty() {
+        return Ok(RULES.iter().map(|r| r.id).collect());
+    }
+    let mut selected = HashSet::new();
+    for g in globs {
+        for part in g.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let matcher = globset::GlobBuilder::new(part)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| UserError::new(format!("--rules {part:?} is not a valid glob: {e}")))?
+                .compile_matcher();
+            let before = selected.len();
+            let mut any = false;
+            for r in RULES {
+                if matcher.is_match(r.id) {
+                    selected.insert(r.id);
+                    any = true;
+                }
+            }
+            if !any && before == selected.len() {
+                return Err(UserError::new(format!(
+                    "--rules {part:?} matches no rule. Rule IDs look like EG201; \
+                     `egscope rules` lists them all."
+                )));
+            }
+        }
+    }
+    Ok(selected)
+}
+
+fn newest_timestamp(store: &Store) -> Option<jiff::Timestamp> {
+    fn walk(v: &serde_json::Value, best: &mut Option<jiff::Timestamp>, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if let serde_json::Value::String(s) = v
+                        && (k.ends_with("Timestamp") || k.ends_with("Time") || k.ends_with("At"))
+                        && let Ok(t) = s.parse::<jiff::Timestamp>()
+                        && best.is_none_or(|b| t > b)
+                    {
+                        *best = Some(t);
+                    }
+                    walk(v, best, depth + 1);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, best, depth + 1)),
+            _ => {}
+        }
+    }
+    let mut best = None;
+    for kind in [
+        Kind::Pod,
+        Kind::Deployment,
+        Kind::HorizontalPodAutoscaler,
+        Kind::Gateway,
+    ] {
+        for o in store.of(kind) {
+            if let Some(ts) = o.creation_timestamp.as_deref().and_then(|t| t.parse().ok())
+                && best.is_none_or(|b| ts > b)
+            {
+                best = Some(ts);
+            }
+            if let Some(st) = o.status() {
+                walk(st, &mut best, 0);
+            }
+        }
+    }
+    best
+}
+
+/// What rules see while they run.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub model: &'a Model,
+    pub opts: &'a AuditOptions,
+    pub now: Option<jiff::Timestamp>,
+    enabled: HashSet<&'static str>,
+    findings: Vec<Finding>,
+    checks: Vec<Check>,
+    skipped: Vec<Skipped>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.enabled.contains(rule)
+    }
+
+    pub fn skip(&mut self, rule: &'static str, reason: impl Into<String>) {
+        if self.enabled(rule) && !self.skipped.iter().any(|s| s.rule == rule) {
+            self.skipped.push(Skipped {
+                rule,
+                reason: reason.into(),
+            });
+        }
+    }
+
+    /// Whether the rule should run: enabled, and every kind it needs present
+    /// in the source (otherwise it is reported as skipped with the reason).
+    pub fn require(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
+        if !self.enabled(rule) {
+            return false;
+        }
+        for &kind in kinds {
+            let reason = match self.store.state(kind) {
+                KindState::Present => continue,
+                KindState::Absent => match self.store.source.kind {
+                    SourceKind::Snapshot => format!("no {} objects in the snapshot", kind.name()),
+                    _ => format!("no {} objects in the cluster", kind.name()),
+                },
+                KindState::Forbidden(why) => format!("{} is forbidden: {why}", kind.name()),
+                KindState::NotInstalled => format!("{} is not installed", kind.name()),
+            };
+            self.skip(rule, reason);
+            return false;
+        }
+        true
+    }
+
+    /// Records that `rule` examined `obj` (JUnit test cases).
+    pub fn check(&mut self, rule: &'static str, obj: &Object, listener: Option<&str>) {
+        self.checks.push(Check {
+            rule,
+            object: obj.obj_ref(),
+            listener: listener.map(str::to_string),
+        });
+    }
+
+    /// Starts a finding of `rule` on `obj` with the catalogue's severity.
+    pub fn finding(&self, rule: &'static str, obj: &Object) -> FindingBuilder {
+        let suppressed = obj
+            .annotations
+            .get(&format!("{SUPPRESS_PREFIX}{rule}"))
+            .map(|r| r.trim())
+            .filter(|r| !r.is_empty())
+            .map(|r| Suppression {
+                reason: r.to_string(),
+            });
+        FindingBuilder(Finding {
+            rule,
+            severity: catalog::meta(rule).severity,
+            object: obj.obj_ref(),
+            listener: None,
+            path: None,
+            message: String::new(),
+            related: Vec::new(),
+            location: obj.location.clone(),
+            suppressed,
+        })
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        if !self.enabled(f.rule) {
+            return;
+        }
+        self.checks.push(Check {
+            rule: f.rule,
+            object: f.object.clone(),
+            listener: f.listener.clone(),
+        });
+        self.findings.push(f);
+    }
+
+    fn finish(mut self) -> AuditResult {
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.dedup();
+        self.checks.sort();
+        self.checks.dedup();
+        self.skipped.sort_by(|a, b| a.rule.cmp(b.rule));
+        AuditResult {
+            findings: self.findings,
+            skipped: self.skipped,
+            checks: self.checks,
+            objects: self.store.len() + self.store.undecodable.len(),
+        }
+    }
+}
+
+/// Fills a finding's optional parts before it is pushed.
+#[derive(Debug, Clone)]
+pub struct FindingBuilder(Finding);
+
+impl FindingBuilder {
+    pub fn listener(mut self, name: &str) -> Self {
+        self.0.listener = Some(name.to_string());
+        self
+    }
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.0.path = Some(path.into());
+        self
+    }
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
+        self
+    }
+    pub fn related(mut self, related: impl IntoIterator<Item = ObjectRef>) -> Self {
+        let mut refs: Vec<ObjectRef> = related.into_iter().map(|r| r.without_version()).collect();
+        refs.sort();
+        refs.dedup();
+        self.0.related = refs;
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.0.severity = s;
+        self
+    }
+    pub fn emit(self, ctx: &mut Ctx) {
+        ctx.push(self.0)
+    }
+    pub fn build(self) -> Finding {
+        self.0
+    }
+}
+
+/// Sorted, de-duplicated helper for "which namespaces" style messages.
+pub fn join_sorted<'x>(items: impl IntoIterator<Item = &'x str>) -> String {
+    let set: BTreeSet<&str> = items.into_iter().collect();
+    set.into_iter().collect::<Vec<_>>().join(", ")
+}

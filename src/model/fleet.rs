@@ -28,6 +28,9 @@ pub enum ProxySource {
     ControllerDefault(usize),
     /// No EnvoyProxy anywhere: Envoy Gateway's built-in defaults.
     BuiltIn,
+    /// A parametersRef names an EnvoyProxy the source does not hold (EG115):
+    /// what configures the fleet is unknown.
+    Missing,
 }
 
 impl ProxySource {
@@ -63,7 +66,7 @@ impl Fleet {
         match &self.proxy {
             ProxySource::Gateway(o) | ProxySource::Class(o) => Some(o.spec()),
             ProxySource::ControllerDefault(c) => controllers[*c].config.envoy_proxy.as_ref(),
-            ProxySource::BuiltIn => None,
+            ProxySource::BuiltIn | ProxySource::Missing => None,
         }
     }
 
@@ -109,7 +112,10 @@ impl InfraIndex {
                     continue;
                 }
                 if let Some(class) = o.labels.get(LABEL_OWNING_CLASS) {
-                    idx.by_class.entry(class.clone()).or_default().push(o.clone());
+                    idx.by_class
+                        .entry(class.clone())
+                        .or_default()
+                        .push(o.clone());
                 } else if let (Some(ns), Some(name)) = (
                     o.labels.get(LABEL_OWNING_GATEWAY_NAMESPACE),
                     o.labels.get(LABEL_OWNING_GATEWAY_NAME),
@@ -126,8 +132,10 @@ impl InfraIndex {
             if target.and_then(|t| str_at(t, &["kind"])) == Some("Deployment")
                 && let Some(name) = target.and_then(|t| str_at(t, &["name"]))
             {
-                idx.hpas
-                    .insert((h.namespace_or_empty().to_string(), name.to_string()), h.clone());
+                idx.hpas.insert(
+                    (h.namespace_or_empty().to_string(), name.to_string()),
+                    h.clone(),
+                );
             }
         }
         idx
@@ -159,6 +167,7 @@ pub fn fleets(
             .find(|&c| controllers[c].config.envoy_proxy.is_some());
         let class_proxy = || match (&class.envoy_proxy, default_proxy) {
             (Some(ep), _) => ProxySource::Class(ep.clone()),
+            (None, _) if class.params_ref.is_some() => ProxySource::Missing,
             (None, Some(c)) => ProxySource::ControllerDefault(c),
             (None, None) => ProxySource::BuiltIn,
         };
@@ -190,14 +199,22 @@ pub fn fleets(
                 pods: Vec::new(),
             };
             let ns = controller.map(|c| c.namespace().to_string());
-            attach_infra(&mut fleet, &idx, labelled, ns.as_deref(), &hashed_name(&key), controllers);
+            attach_infra(
+                &mut fleet,
+                &idx,
+                labelled,
+                ns.as_deref(),
+                &hashed_name(&key),
+                controllers,
+            );
             out.push(fleet);
         } else {
             for g in members {
                 let gw = &gateways[g];
-                let proxy = match &gw.envoy_proxy {
-                    Some(ep) => ProxySource::Gateway(ep.clone()),
-                    None => class_proxy(),
+                let proxy = match (&gw.envoy_proxy, &gw.params_ref) {
+                    (Some(ep), _) => ProxySource::Gateway(ep.clone()),
+                    (None, Some(_)) => ProxySource::Missing,
+                    (None, None) => class_proxy(),
                 };
                 let gw_ns = gw.obj.namespace_or_empty().to_string();
                 let key = format!("{}/{}", gw_ns, gw.obj.name);
@@ -209,7 +226,10 @@ pub fn fleets(
                 let (ns, name) = if gateway_ns_mode {
                     (Some(gw_ns.clone()), gw.obj.name.clone())
                 } else {
-                    (controller.map(|c| c.namespace().to_string()), hashed_name(&key))
+                    (
+                        controller.map(|c| c.namespace().to_string()),
+                        hashed_name(&key),
+                    )
                 };
                 let mut fleet = Fleet {
                     key,
@@ -224,7 +244,14 @@ pub fn fleets(
                     hpa: None,
                     pods: Vec::new(),
                 };
-                attach_infra(&mut fleet, &idx, labelled, ns.as_deref(), &name, controllers);
+                attach_infra(
+                    &mut fleet,
+                    &idx,
+                    labelled,
+                    ns.as_deref(),
+                    &name,
+                    controllers,
+                );
                 out.push(fleet);
             }
         }
@@ -248,10 +275,16 @@ fn attach_infra(
         let name = custom_name(spec.as_ref(), field).unwrap_or_else(|| default_name.to_string());
         infra_ns.and_then(|ns| idx.by_name.get(&(kind, ns.to_string(), name)).cloned())
     };
-    fleet.deployment = by_kind(Kind::Deployment).or_else(|| by_name(Kind::Deployment, "envoyDeployment"));
-    fleet.daemonset = by_kind(Kind::DaemonSet).or_else(|| by_name(Kind::DaemonSet, "envoyDaemonSet"));
+    fleet.deployment =
+        by_kind(Kind::Deployment).or_else(|| by_name(Kind::Deployment, "envoyDeployment"));
+    fleet.daemonset =
+        by_kind(Kind::DaemonSet).or_else(|| by_name(Kind::DaemonSet, "envoyDaemonSet"));
     fleet.service = by_kind(Kind::Service).or_else(|| by_name(Kind::Service, "envoyService"));
-    fleet.pods = labelled.iter().filter(|o| o.kind == Kind::Pod).cloned().collect();
+    fleet.pods = labelled
+        .iter()
+        .filter(|o| o.kind == Kind::Pod)
+        .cloned()
+        .collect();
     fleet.pods.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(d) = &fleet.deployment {
         fleet.hpa = idx
@@ -276,7 +309,10 @@ mod tests {
     fn long_keys_are_cut_to_48_and_trimmed() {
         let key = format!("{}/x", "a".repeat(47));
         let name = hashed_name(&key);
-        assert!(name.starts_with(&format!("envoy-{}-", "a".repeat(47))), "{name}");
+        assert!(
+            name.starts_with(&format!("envoy-{}-", "a".repeat(47))),
+            "{name}"
+        );
         assert!(!name.contains("--"));
     }
 }

@@ -179,7 +179,9 @@ pub fn gateway_conflicts(listeners: &[Listener]) -> Vec<Option<ConflictReason>> 
         let mut hostnames: HashMap<&str, usize> = HashMap::new();
         for &i in idx {
             if is_layer7(&listeners[i].protocol) {
-                *hostnames.entry(listeners[i].hostname.as_deref().unwrap_or("")).or_default() += 1;
+                *hostnames
+                    .entry(listeners[i].hostname.as_deref().unwrap_or(""))
+                    .or_default() += 1;
             }
         }
         for &i in idx {
@@ -189,7 +191,11 @@ pub fn gateway_conflicts(listeners: &[Listener]) -> Vec<Option<ConflictReason>> 
             }
         }
         for proto in ["TCP", "UDP"] {
-            for &i in idx.iter().filter(|&&i| listeners[i].protocol == proto).skip(1) {
+            for &i in idx
+                .iter()
+                .filter(|&&i| listeners[i].protocol == proto)
+                .skip(1)
+            {
                 result[i] = Some(ConflictReason::ProtocolConflict);
             }
         }
@@ -202,17 +208,24 @@ pub fn gateway_conflicts(listeners: &[Listener]) -> Vec<Option<ConflictReason>> 
 /// Gateways Envoy Gateway rejects. Returns (gateway, listener index) →
 /// conflict; conflicts that the per-Gateway check already finds are left
 /// to EG113 by the caller.
+/// Listeners (gateway, listener index) on one port, by protocol family.
+type PortFamilies<'a> = HashMap<&'a str, Vec<(usize, usize)>>;
+
 pub fn merged_conflicts(gateways: &[(usize, &[Listener])]) -> HashMap<(usize, usize), Conflict> {
     let mut out: HashMap<(usize, usize), Conflict> = HashMap::new();
     // Protocol families used per port by each Gateway.
-    let mut port_families: BTreeMap<i64, HashMap<&str, Vec<(usize, usize)>>> = BTreeMap::new();
+    let mut port_families: BTreeMap<i64, PortFamilies> = BTreeMap::new();
     let mut seen: HashMap<(&str, &str, i64), (usize, usize)> = HashMap::new();
     for &(g, listeners) in gateways {
         for (li, l) in listeners.iter().enumerate() {
             if l.invalid_in_status {
                 continue;
             }
-            let key = (l.protocol.as_str(), l.hostname.as_deref().unwrap_or(""), l.port);
+            let key = (
+                l.protocol.as_str(),
+                l.hostname.as_deref().unwrap_or(""),
+                l.port,
+            );
             if let Some(&(first_g, first_l)) = seen.get(&key) {
                 out.insert(
                     (g, li),
@@ -291,9 +304,16 @@ mod tests {
 
     #[test]
     fn https_and_tls_share_a_port_but_http_does_not() {
-        let ls = [l("a", 443, "HTTPS", Some("a.example")), l("b", 443, "TLS", Some("b.example"))];
+        let ls = [
+            l("a", 443, "HTTPS", Some("a.example")),
+            l("b", 443, "TLS", Some("b.example")),
+        ];
         assert_eq!(gateway_conflicts(&ls), vec![None, None]);
-        let ls = [l("a", 80, "HTTP", None), l("b", 80, "TCP", None), l("u", 80, "UDP", None)];
+        let ls = [
+            l("a", 80, "HTTP", None),
+            l("b", 80, "TCP", None),
+            l("u", 80, "UDP", None),
+        ];
         let r = gateway_conflicts(&ls);
         assert_eq!(r[0], Some(ConflictReason::ProtocolConflict));
         assert_eq!(r[1], Some(ConflictReason::ProtocolConflict));
@@ -316,7 +336,11 @@ mod tests {
 
     #[test]
     fn second_tcp_listener_on_a_port_conflicts() {
-        let ls = [l("a", 9000, "TCP", None), l("b", 9000, "TCP", None), l("c", 9001, "TCP", None)];
+        let ls = [
+            l("a", 9000, "TCP", None),
+            l("b", 9000, "TCP", None),
+            l("c", 9001, "TCP", None),
+        ];
         let r = gateway_conflicts(&ls);
         assert_eq!(r, vec![None, Some(ConflictReason::ProtocolConflict), None]);
     }
@@ -332,7 +356,10 @@ mod tests {
     #[test]
     fn merged_duplicate_tuple_conflicts_the_later_one_only() {
         let g0 = [l("http", 80, "HTTP", Some("a.example"))];
-        let g1 = [l("http", 80, "HTTP", Some("a.example")), l("other", 80, "HTTP", Some("b.example"))];
+        let g1 = [
+            l("http", 80, "HTTP", Some("a.example")),
+            l("other", 80, "HTTP", Some("b.example")),
+        ];
         let r = merged_conflicts(&[(0, &g0), (1, &g1)]);
         assert_eq!(r.len(), 1);
         let c = &r[&(1, 0)];

@@ -39,7 +39,12 @@ impl Model {
         let gw_index: routes::GatewayIndex = gateways
             .iter()
             .enumerate()
-            .map(|(i, g)| ((g.obj.namespace_or_empty().to_string(), g.obj.name.clone()), i))
+            .map(|(i, g)| {
+                (
+                    (g.obj.namespace_or_empty().to_string(), g.obj.name.clone()),
+                    i,
+                )
+            })
             .collect();
         let routes = routes::routes(store, &gateways, &gw_index);
         let (policies, attachments) = policy::policies(store, &gateways, &gw_index, &routes);
@@ -126,7 +131,9 @@ fn mark_conflicts(gateways: &mut [Gateway], classes: &[Class]) {
         let mut members: Vec<usize> = (0..gateways.len())
             .filter(|&i| gateways[i].class == Some(ci) && !gateways[i].rejected_by_merge)
             .collect();
-        members.sort_by(|&a, &b| policy::age_key(&gateways[a].obj).cmp(&policy::age_key(&gateways[b].obj)));
+        members.sort_by(|&a, &b| {
+            policy::age_key(&gateways[a].obj).cmp(&policy::age_key(&gateways[b].obj))
+        });
         let found = {
             let input: Vec<(usize, &[Listener])> = members
                 .iter()

@@ -38,7 +38,9 @@ pub struct Target {
 pub enum Outcome {
     Attached,
     /// Another, older policy at the same level took the target.
-    Conflicted { winner: usize },
+    Conflicted {
+        winner: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +68,9 @@ impl Policy {
     }
 
     pub fn conflicted(&self) -> bool {
-        self.outcomes.iter().any(|o| matches!(o, Outcome::Conflicted { .. }))
+        self.outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Conflicted { .. }))
     }
 }
 
@@ -134,7 +138,10 @@ fn resolve_targets(
         if kind == "Gateway" {
             for (g, gw) in gateways.iter().enumerate() {
                 if gw.obj.namespace_or_empty() == ns && selector_matches(sel, &gw.obj.labels) {
-                    targets.push(Target { obj: TargetObj::Gateway(g), section: None });
+                    targets.push(Target {
+                        obj: TargetObj::Gateway(g),
+                        section: None,
+                    });
                 }
             }
         } else {
@@ -143,7 +150,10 @@ fn resolve_targets(
                     && r.obj.namespace_or_empty() == ns
                     && selector_matches(sel, &r.obj.labels)
                 {
-                    targets.push(Target { obj: TargetObj::Route(ri), section: None });
+                    targets.push(Target {
+                        obj: TargetObj::Route(ri),
+                        section: None,
+                    });
                 }
             }
         }
@@ -182,7 +192,12 @@ pub fn policies(
     let route_index: HashMap<(Kind, &str, &str), usize> = routes
         .iter()
         .enumerate()
-        .map(|(i, r)| ((r.obj.kind, r.obj.namespace_or_empty(), r.obj.name.as_str()), i))
+        .map(|(i, r)| {
+            (
+                (r.obj.kind, r.obj.namespace_or_empty(), r.obj.name.as_str()),
+                i,
+            )
+        })
         .collect();
     let mut objs: Vec<&Arc<Object>> = POLICY_KINDS.iter().flat_map(|k| store.of(*k)).collect();
     objs.sort_by(|a, b| (a.kind, age_key(a)).cmp(&(b.kind, age_key(b))));
@@ -220,7 +235,12 @@ pub fn policies(
 
 /// Marks broader policies that a more specific one overrides (or merges
 /// over, for BackendTrafficPolicies with `mergeType`).
-fn mark_overrides(policies: &mut [Policy], att: &Attachments, gateways: &[Gateway], routes: &[Route]) {
+fn mark_overrides(
+    policies: &mut [Policy],
+    att: &Attachments,
+    gateways: &[Gateway],
+    routes: &[Route],
+) {
     let mut overridden = vec![false; policies.len()];
     let mut merged = vec![false; policies.len()];
     for ((kind, target), &pi) in &att.winners {
@@ -261,8 +281,12 @@ fn mark_overrides(policies: &mut [Policy], att: &Attachments, gateways: &[Gatewa
 
 /// The effective ClientTrafficPolicy of a listener.
 pub fn effective_ctp(att: &Attachments, gateway: usize, listener: &str) -> Option<usize> {
-    att.winner(Kind::ClientTrafficPolicy, TargetObj::Gateway(gateway), Some(listener))
-        .or_else(|| att.winner(Kind::ClientTrafficPolicy, TargetObj::Gateway(gateway), None))
+    att.winner(
+        Kind::ClientTrafficPolicy,
+        TargetObj::Gateway(gateway),
+        Some(listener),
+    )
+    .or_else(|| att.winner(Kind::ClientTrafficPolicy, TargetObj::Gateway(gateway), None))
 }
 
 /// The BackendTrafficPolicies that decide a route rule's settings behind one
@@ -301,7 +325,11 @@ pub fn any_sets(policies: &[Policy], chain: &[usize], path: &[&str]) -> bool {
 }
 
 /// The value of the field in the merged view: the most specific wins.
-pub fn first_value<'a>(policies: &'a [Policy], chain: &[usize], path: &[&str]) -> Option<(&'a Value, usize)> {
+pub fn first_value<'a>(
+    policies: &'a [Policy],
+    chain: &[usize],
+    path: &[&str],
+) -> Option<(&'a Value, usize)> {
     chain
         .iter()
         .find_map(|&i| at(policies[i].obj.spec(), path).map(|v| (v, i)))

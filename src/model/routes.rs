@@ -66,7 +66,9 @@ pub fn routes(store: &Store, gateways: &[Gateway], index: &GatewayIndex) -> Vec<
                     let port = i64_at(p, &["port"]);
                     let gateway = index.get(&(namespace.clone(), name.clone())).copied();
                     let listeners = gateway
-                        .map(|g| attached_listeners(store, &gateways[g], obj, section.as_deref(), port))
+                        .map(|g| {
+                            attached_listeners(store, &gateways[g], obj, section.as_deref(), port)
+                        })
                         .unwrap_or_default();
                     RouteParent {
                         namespace,
@@ -131,7 +133,11 @@ fn namespace_allowed(store: &Store, gw: &Object, index: usize, route_ns: &str) -
         "Same" => route_ns == gw.namespace_or_empty(),
         "Selector" => {
             let sel = ns.and_then(|n| n.get("selector")).unwrap_or(&Value::Null);
-            match store.of(Kind::Namespace).iter().find(|n| n.name == route_ns) {
+            match store
+                .of(Kind::Namespace)
+                .iter()
+                .find(|n| n.name == route_ns)
+            {
                 Some(n) => selector_matches(sel, &n.labels),
                 // Without the Namespace object the source cannot tell: assume
                 // the route attaches, as its author meant.

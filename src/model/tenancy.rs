@@ -152,7 +152,12 @@ pub fn template_containers(obj: &Object) -> &[Value] {
 /// named `envoy-gateway`. Proxy Deployments (managed-by envoy-gateway) never
 /// are, though their shutdown-manager sidecar runs the same image.
 pub fn is_controller(obj: &Object) -> bool {
-    if obj.labels.get("app.kubernetes.io/managed-by").map(String::as_str) == Some("envoy-gateway") {
+    if obj
+        .labels
+        .get("app.kubernetes.io/managed-by")
+        .map(String::as_str)
+        == Some("envoy-gateway")
+    {
         return false;
     }
     if obj.labels.get("control-plane").map(String::as_str) == Some("envoy-gateway") {
@@ -275,7 +280,9 @@ pub fn classes(store: &Store, controllers: &[Controller]) -> Vec<Class> {
         .of(Kind::GatewayClass)
         .iter()
         .map(|gc| {
-            let controller_name = str_at(gc.spec(), &["controllerName"]).unwrap_or("").to_string();
+            let controller_name = str_at(gc.spec(), &["controllerName"])
+                .unwrap_or("")
+                .to_string();
             let served_by: Vec<usize> = controllers
                 .iter()
                 .enumerate()
@@ -327,11 +334,20 @@ mod tests {
 
     #[test]
     fn image_parts() {
-        assert_eq!(image_tag("docker.io/envoyproxy/gateway:v1.7.5"), Some("v1.7.5"));
+        assert_eq!(
+            image_tag("docker.io/envoyproxy/gateway:v1.7.5"),
+            Some("v1.7.5")
+        );
         assert_eq!(image_tag("envoyproxy/gateway"), None);
         assert_eq!(image_tag("localhost:5000/envoyproxy/gateway"), None);
-        assert_eq!(image_tag("localhost:5000/envoyproxy/gateway:v1@sha256:abc"), Some("v1"));
-        assert_eq!(image_repository("localhost:5000/envoyproxy/gateway:v1"), "localhost:5000/envoyproxy/gateway");
+        assert_eq!(
+            image_tag("localhost:5000/envoyproxy/gateway:v1@sha256:abc"),
+            Some("v1")
+        );
+        assert_eq!(
+            image_repository("localhost:5000/envoyproxy/gateway:v1"),
+            "localhost:5000/envoyproxy/gateway"
+        );
         assert!(image_has_digest("envoyproxy/gateway-dev@sha256:abcd"));
     }
 
@@ -345,7 +361,10 @@ mod tests {
         });
         let c = EgConfig::from_value(&v);
         assert_eq!(c.controller_name, "gateway.envoyproxy.io/a");
-        assert_eq!(c.watch, Watch::Namespaces(["x".to_string(), "y".to_string()].into()));
+        assert_eq!(
+            c.watch,
+            Watch::Namespaces(["x".to_string(), "y".to_string()].into())
+        );
         assert!(c.gateway_namespace_mode());
         assert!(c.metrics_disabled);
         let d = EgConfig::from_value(&serde_json::json!({"gateway": 3}));

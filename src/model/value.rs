@@ -127,10 +127,19 @@ mod tests {
 
     #[test]
     fn selectors_match_labels_and_expressions() {
-        let labels = [("team".to_string(), "a".to_string())].into_iter().collect();
-        assert!(selector_matches(&json!({"matchLabels": {"team": "a"}}), &labels));
-        assert!(!selector_matches(&json!({"matchLabels": {"team": "b"}}), &labels));
-        let expr = json!({"matchExpressions": [{"key": "team", "operator": "In", "values": ["a", "c"]}]});
+        let labels = [("team".to_string(), "a".to_string())]
+            .into_iter()
+            .collect();
+        assert!(selector_matches(
+            &json!({"matchLabels": {"team": "a"}}),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &json!({"matchLabels": {"team": "b"}}),
+            &labels
+        ));
+        let expr =
+            json!({"matchExpressions": [{"key": "team", "operator": "In", "values": ["a", "c"]}]});
         assert!(selector_matches(&expr, &labels));
         let expr = json!({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]});
         assert!(selector_matches(&expr, &labels));

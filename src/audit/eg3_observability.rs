@@ -1,0 +1,303 @@
+//! EG3xx: observability (guide: Observability).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::eg2_performance::{fleet_owner, proxy_target};
+use crate::cli::Profile;
+use crate::model::value::{array_at, at, bool_at, str_at};
+use crate::store::{Kind, Object, ObjectRef};
+
+/// The Envoy command operators a JSON access log must use, with a name for
+/// messages; any one spelling of a field satisfies it.
+const REQUIRED_OPERATORS: [(&str, &[&str]); 5] = [
+    ("method", &["%REQ(:METHOD)%"]),
+    (
+        "path",
+        &["%REQ(:PATH)%", "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%"],
+    ),
+    ("response code", &["%RESPONSE_CODE%"]),
+    ("duration", &["%DURATION%"]),
+    ("upstream host", &["%UPSTREAM_HOST%"]),
+];
+
+pub fn run(ctx: &mut Ctx) {
+    proxy_content_rules(ctx);
+    fleet_rules(ctx);
+    eg307_controller_metrics(ctx);
+}
+
+/// Each EnvoyProxy (or default) that shapes a fleet, once.
+fn proxy_specs(ctx: &Ctx) -> Vec<(Arc<Object>, Value)> {
+    let m = ctx.model;
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for fleet in &m.fleets {
+        if let Some((obj, Some(spec))) = proxy_target(m, fleet)
+            && seen.insert(obj.obj_ref())
+        {
+            out.push((obj.clone(), spec.clone()));
+        }
+    }
+    out
+}
+
+fn proxy_content_rules(ctx: &mut Ctx) {
+    for (obj, spec) in proxy_specs(ctx) {
+        let access_log = at(&spec, &["telemetry", "accessLog"]);
+        if ctx.enabled("EG301") {
+            ctx.check("EG301", &obj, None);
+            if access_log
+                .and_then(|a| a.get("disable"))
+                .and_then(Value::as_bool)
+                == Some(true)
+            {
+                ctx.finding("EG301", &obj)
+                    .path("spec.telemetry.accessLog.disable")
+                    .message("access logging is disabled on the proxies")
+                    .emit(ctx);
+            }
+        }
+        let settings = access_log
+            .map(|a| array_at(a, &["settings"]))
+            .unwrap_or(&[]);
+        let disabled = access_log.and_then(|a| bool_at(a, &["disable"])) == Some(true);
+        if !settings.is_empty() && !disabled {
+            access_log_settings(ctx, &obj, settings);
+        }
+        if ctx.enabled("EG306") {
+            ctx.check("EG306", &obj, None);
+            if bool_at(&spec, &["telemetry", "metrics", "prometheus", "disable"]) == Some(true) {
+                ctx.finding("EG306", &obj)
+                    .path("spec.telemetry.metrics.prometheus.disable")
+                    .message("Prometheus metrics are disabled: port 19001 and its scrape annotations are gone")
+                    .emit(ctx);
+            }
+        }
+        if let Some(tracing) = at(&spec, &["telemetry", "tracing"]) {
+            tracing_rules(ctx, &obj, tracing);
+        }
+    }
+}
+
+fn access_log_settings(ctx: &mut Ctx, obj: &Arc<Object>, settings: &[Value]) {
+    let mut text_settings = Vec::new();
+    let mut missing_fields = Vec::new();
+    let mut bad_sinks = Vec::new();
+    for (i, s) in settings.iter().enumerate() {
+        let format = at(s, &["format"]);
+        let kind = format.and_then(|f| str_at(f, &["type"]));
+        let json = format
+            .and_then(|f| at(f, &["json"]))
+            .and_then(Value::as_object);
+        let has_text = format.is_some_and(|f| at(f, &["text"]).is_some());
+        let is_text = kind == Some("Text") || (json.is_none() && has_text);
+        if is_text {
+            text_settings.push(i);
+        } else if let Some(json) = json {
+            let values: String = json
+                .values()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let missing: Vec<&str> = REQUIRED_OPERATORS
+                .iter()
+                .filter(|(_, ops)| !ops.iter().any(|op| values.contains(op)))
+                .map(|(name, _)| *name)
+                .collect();
+            if !missing.is_empty() {
+                missing_fields.push(format!("settings[{i}] lacks {}", missing.join(", ")));
+            }
+        }
+        let sinks = array_at(s, &["sinks"]);
+        if !sinks.is_empty()
+            && !sinks
+                .iter()
+                .any(|k| matches!(str_at(k, &["type"]), Some("File") | Some("OpenTelemetry")))
+        {
+            let types: Vec<&str> = sinks.iter().filter_map(|k| str_at(k, &["type"])).collect();
+            bad_sinks.push(format!("settings[{i}] sinks: {}", types.join(", ")));
+        }
+    }
+    if ctx.enabled("EG302") {
+        ctx.check("EG302", obj, None);
+        if let Some(&first) = text_settings.first() {
+            let list: Vec<String> = text_settings.iter().map(|i| i.to_string()).collect();
+            ctx.finding("EG302", obj)
+                .path(format!("spec.telemetry.accessLog.settings[{first}].format"))
+                .message(format!(
+                    "access log setting(s) {} use the Text format, not JSON",
+                    list.join(", ")
+                ))
+                .emit(ctx);
+        }
+    }
+    if ctx.enabled("EG303") {
+        ctx.check("EG303", obj, None);
+        if !missing_fields.is_empty() {
+            ctx.finding("EG303", obj)
+                .path("spec.telemetry.accessLog.settings[].format.json")
+                .message(format!(
+                    "JSON access log misses required fields: {}",
+                    missing_fields.join("; ")
+                ))
+                .emit(ctx);
+        }
+    }
+    if ctx.enabled("EG304") {
+        ctx.check("EG304", obj, None);
+        if !bad_sinks.is_empty() {
+            ctx.finding("EG304", obj)
+                .path("spec.telemetry.accessLog.settings[].sinks")
+                .message(format!(
+                    "no File or OpenTelemetry sink: {}",
+                    bad_sinks.join("; ")
+                ))
+                .emit(ctx);
+        }
+    }
+}
+
+/// Sampling rate in percent: `samplingRate` (default 100 when tracing is
+/// set) or `samplingFraction` numerator/denominator (denominator default 100).
+pub fn sampling_percent(tracing: &Value) -> Option<f64> {
+    if let Some(f) = at(tracing, &["samplingFraction"]) {
+        let num = at(f, &["numerator"]).and_then(Value::as_f64)?;
+        let den = at(f, &["denominator"])
+            .and_then(Value::as_f64)
+            .unwrap_or(100.0);
+        return (den > 0.0).then(|| num / den * 100.0);
+    }
+    match at(tracing, &["samplingRate"]) {
+        None => Some(100.0),
+        Some(v) => v.as_f64(),
+    }
+}
+
+fn tracing_rules(ctx: &mut Ctx, obj: &Arc<Object>, tracing: &Value) {
+    if ctx.enabled("EG309") {
+        ctx.check("EG309", obj, None);
+        let (lo, hi, name) = match ctx.opts.profile {
+            Profile::Production => (1.0, 10.0, "production: 1-10%"),
+            Profile::Staging => (100.0, 100.0, "staging: 100%"),
+        };
+        let rate = sampling_percent(tracing);
+        let bad = rate.is_none_or(|r| r < lo || r > hi);
+        if bad {
+            let shown = rate
+                .map(|r| format!("{r}%"))
+                .unwrap_or_else(|| "unreadable".into());
+            let path = if at(tracing, &["samplingFraction"]).is_some() {
+                "spec.telemetry.tracing.samplingFraction"
+            } else {
+                "spec.telemetry.tracing.samplingRate"
+            };
+            ctx.finding("EG309", obj)
+                .path(path)
+                .message(format!(
+                    "tracing samples {shown} of requests; the profile wants {name}"
+                ))
+                .emit(ctx);
+        }
+    }
+    if ctx.enabled("EG310") {
+        ctx.check("EG310", obj, None);
+        let provider = str_at(tracing, &["provider", "type"]).unwrap_or("OpenTelemetry");
+        if provider != "OpenTelemetry" {
+            ctx.finding("EG310", obj)
+                .path("spec.telemetry.tracing.provider.type")
+                .message(format!("tracing provider is {provider}, not OpenTelemetry"))
+                .emit(ctx);
+        }
+    }
+}
+
+fn fleet_rules(ctx: &mut Ctx) {
+    let m = ctx.model;
+    for fleet in &m.fleets {
+        let Some((_, spec)) = proxy_target(m, fleet) else {
+            continue;
+        };
+        let owner = fleet_owner(m, fleet);
+        let related: Vec<ObjectRef> = fleet
+            .proxy
+            .object()
+            .map(|o| o.obj_ref())
+            .into_iter()
+            .collect();
+        if ctx.enabled("EG305") {
+            ctx.check("EG305", owner, None);
+            if spec
+                .and_then(|s| at(s, &["telemetry", "accessLog"]))
+                .is_none()
+            {
+                ctx.finding("EG305", owner)
+                    .path("spec.telemetry.accessLog")
+                    .message(format!(
+                        "fleet {} has no explicit access log configuration; Envoy Gateway's default JSON log to stdout applies",
+                        fleet.key
+                    ))
+                    .related(related.clone())
+                    .emit(ctx);
+            }
+        }
+        if ctx.enabled("EG308") {
+            ctx.check("EG308", owner, None);
+            if spec
+                .and_then(|s| at(s, &["telemetry", "tracing"]))
+                .is_none()
+            {
+                ctx.finding("EG308", owner)
+                    .path("spec.telemetry.tracing")
+                    .message(format!("fleet {} has no tracing configured", fleet.key))
+                    .related(related.clone())
+                    .emit(ctx);
+            }
+        }
+    }
+}
+
+fn eg307_controller_metrics(ctx: &mut Ctx) {
+    if !ctx.require("EG307", &[Kind::Deployment]) {
+        return;
+    }
+    for c in &ctx.model.controllers {
+        ctx.check("EG307", &c.deployment, None);
+        if c.config.metrics_disabled {
+            ctx.finding("EG307", &c.deployment)
+                .path("data[envoy-gateway.yaml].telemetry.metrics.prometheus.disable")
+                .message(
+                    "the controller's Prometheus metrics are disabled in its EnvoyGateway config",
+                )
+                .related(c.config_map.iter().map(|o| o.obj_ref()))
+                .emit(ctx);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sampling_rates() {
+        assert_eq!(sampling_percent(&json!({})), Some(100.0));
+        assert_eq!(sampling_percent(&json!({"samplingRate": 5})), Some(5.0));
+        assert_eq!(
+            sampling_percent(&json!({"samplingFraction": {"numerator": 1, "denominator": 1000}})),
+            Some(0.1)
+        );
+        assert_eq!(
+            sampling_percent(&json!({"samplingFraction": {"numerator": 5}})),
+            Some(5.0)
+        );
+        assert_eq!(
+            sampling_percent(&json!({"samplingFraction": {"numerator": 1, "denominator": 0}})),
+            None
+        );
+    }
+}
