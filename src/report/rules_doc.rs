@@ -37,12 +37,8 @@ fn text() -> String {
         }
         let sev = r.severity.as_str();
         let _ = writeln!(out, "{}  {sev:<7}  {}  [{}]", r.id, r.title, r.guide);
-        for line in wrap(&format!("Why: {}", r.rationale), "       ", WIDTH) {
-            let _ = writeln!(out, "{line}");
-        }
-        for line in wrap(&format!("Fix: {}", r.fix), "       ", WIDTH) {
-            let _ = writeln!(out, "{line}");
-        }
+        labelled(&mut out, "Why: ", r.rationale);
+        labelled(&mut out, "Fix: ", r.fix);
         if r.live_metrics {
             let _ = writeln!(
                 out,
@@ -51,6 +47,18 @@ fn text() -> String {
         }
     }
     out
+}
+
+/// `       Why: text` with continuation lines aligned under the text.
+fn labelled(out: &mut String, label: &str, text: &str) {
+    const INDENT: &str = "            ";
+    for (i, line) in wrap(text, INDENT, WIDTH).into_iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "       {label}{}", &line[INDENT.len()..]);
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -224,6 +232,10 @@ mod tests {
         assert!(out.contains("\n       Why: Never rely on Envoy defaults"));
         assert!(out.contains("\n       Fix: Set spec.timeout.http.requestReceivedTimeout"));
         assert!(!out.contains('\x1b'));
+        for line in out.lines().filter(|l| l.starts_with(' ')) {
+            assert!(line.chars().count() <= WIDTH, "too wide: {line:?}");
+        }
+        assert!(out.contains("\n       Why: Merging only pays off with several Gateways; with one it adds\n            nothing.\n"));
     }
 
     #[test]

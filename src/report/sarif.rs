@@ -103,7 +103,7 @@ fn result(f: &Finding) -> Value {
     r
 }
 
-pub fn render(result_: &AuditResult, _meta: &ReportMeta) -> String {
+pub fn render(result_: &AuditResult, meta: &ReportMeta) -> String {
     let mut driver = json!({
         "name": "egscope",
         "version": env!("CARGO_PKG_VERSION"),
@@ -139,6 +139,7 @@ pub fn render(result_: &AuditResult, _meta: &ReportMeta) -> String {
             "tool": {"driver": driver},
             "invocations": [invocation],
             "results": result_.findings.iter().map(result).collect::<Vec<_>>(),
+            "properties": {"profile": meta.profile.as_str(), "source": &meta.source},
         }],
     });
     let mut out = serde_json::to_string_pretty(&doc).expect("SARIF serializes");
@@ -172,6 +173,8 @@ mod tests {
         let (sarif, raw) = parse();
         assert_eq!(raw["$schema"], SCHEMA);
         assert_eq!(raw["version"], "2.1.0");
+        assert_eq!(raw["runs"][0]["properties"]["profile"], "production");
+        assert_eq!(raw["runs"][0]["properties"]["source"]["kind"], "snapshot");
         assert_eq!(sarif.runs.len(), 1);
         let run = &sarif.runs[0];
         let driver = &run.tool.driver;
