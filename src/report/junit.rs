@@ -155,8 +155,25 @@ fn counts<'a>(cases: impl Iterator<Item = &'a Case<'a>>) -> [String; 4] {
     [tests, failures, 0, skipped].map(|n: usize| n.to_string())
 }
 
-fn start<'a>(name: &'a str, attrs: &[(&'a str, &'a str)]) -> BytesStart<'a> {
-    BytesStart::new(name).with_attributes(attrs.iter().copied())
+/// XML 1.0 cannot carry most control characters, even escaped; attribute
+/// values additionally lose line breaks to normalisation, so they become spaces.
+fn xml_safe(text: &str, attribute: bool) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' if attribute => ' ',
+            '\n' | '\r' | '\t' => c,
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+fn start<'a>(name: &'a str, attrs: &[(&'a str, &str)]) -> BytesStart<'a> {
+    let mut e = BytesStart::new(name);
+    for (k, v) in attrs {
+        e.push_attribute((*k, xml_safe(v, true).as_str()));
+    }
+    e
 }
 
 fn write(w: &mut Writer<Cursor<Vec<u8>>>, suites: &[Suite]) -> std::io::Result<()> {
@@ -204,14 +221,17 @@ fn write(w: &mut Writer<Cursor<Vec<u8>>>, suites: &[Suite]) -> std::io::Result<(
                             "failure",
                             &[("type", f.severity.as_str()), ("message", &f.message)],
                         )))?;
-                        w.write_event(Event::Text(BytesText::new(&text)))?;
+                        w.write_event(Event::Text(BytesText::new(&xml_safe(&text, false))))?;
                         w.write_event(Event::End(BytesEnd::new("failure")))?;
                     }
                 }
             }
             if !notes.is_empty() {
                 w.write_event(Event::Start(BytesStart::new("system-out")))?;
-                w.write_event(Event::Text(BytesText::new(&notes.join("\n"))))?;
+                w.write_event(Event::Text(BytesText::new(&xml_safe(
+                    &notes.join("\n"),
+                    false,
+                ))))?;
                 w.write_event(Event::End(BytesEnd::new("system-out")))?;
             }
             w.write_event(Event::End(BytesEnd::new("testcase")))?;
@@ -371,6 +391,19 @@ mod tests {
         let eg404 = suites.iter().find(|s| s.rule == "EG404").unwrap();
         assert_eq!(eg404.cases.len(), 2);
         assert!(eg404.cases.iter().all(|c| !c.failed()));
+    }
+
+    #[test]
+    fn junit_control_characters_stay_well_formed() {
+        let (mut result, meta) = testdata::sample();
+        result.findings[0].message = "bad\u{1}byte\nsecond line".into();
+        let p = parse(&render(&result, &meta));
+        assert!(attr(&p, "failure", "message").contains(&"bad\u{FFFD}byte second line"));
+        assert!(
+            p.texts
+                .iter()
+                .any(|(_, t)| t.starts_with("bad\u{FFFD}byte\nsecond line"))
+        );
     }
 
     #[test]
