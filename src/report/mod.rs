@@ -1,8 +1,23 @@
-//! Renderers over one audit result: text, JSON, SARIF 2.1.0 and JUnit.
+//! Renderers over one audit result: text, JSON, SARIF 2.1.0 and JUnit, plus
+//! the rule catalogue (`egscope rules` and the README's rule docs).
+//!
+//! Renderers never re-sort findings: the audit hands them over in report
+//! order (severity, rule, namespace, name, listener).
+
+pub mod json;
+pub mod junit;
+pub mod rules_doc;
+pub mod sarif;
+pub mod text;
+
+#[cfg(test)]
+pub(crate) mod testdata;
 
 use crate::audit::AuditResult;
 use crate::cli::{Profile, ReportFormat};
-use crate::store::SourceInfo;
+use crate::store::{ObjectRef, SourceInfo};
+
+pub use rules_doc::{readme_rules_section, render_rules};
 
 /// What every report says about the run besides the findings.
 #[derive(Debug, Clone)]
@@ -14,6 +29,72 @@ pub struct ReportMeta {
 }
 
 pub fn render(format: ReportFormat, result: &AuditResult, meta: &ReportMeta) -> String {
-    let _ = (format, result, meta);
-    String::new()
+    match format {
+        ReportFormat::Text => text::render(result, meta),
+        ReportFormat::Json => json::render(result, meta),
+        ReportFormat::Sarif => sarif::render(result, meta),
+        ReportFormat::Junit => junit::render(result, meta),
+    }
+}
+
+/// `Gateway apps/edge`, or `GatewayClass eg` when cluster-scoped.
+pub(crate) fn object_label(object: &ObjectRef) -> String {
+    match &object.namespace {
+        Some(ns) => format!("{} {}/{}", object.kind, ns, object.name),
+        None => format!("{} {}", object.kind, object.name),
+    }
+}
+
+/// Greedy word wrap: lines of at most `width` columns (longer words stay
+/// whole), each prefixed with `indent`.
+pub(crate) fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
+    let avail = width.saturating_sub(indent.chars().count()).max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split_whitespace() {
+        let wlen = word.chars().count();
+        if len > 0 && len + 1 + wlen > avail {
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+            len = 0;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += wlen;
+    }
+    if len > 0 || lines.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_lines_within_width() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let lines = wrap(text, "    ", 30);
+        assert!(lines.len() > 1);
+        for l in &lines {
+            assert!(l.chars().count() <= 30, "{l:?}");
+            assert!(l.starts_with("    "));
+        }
+        let joined: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+        assert_eq!(joined.join(" "), text);
+    }
+
+    #[test]
+    fn render_dispatches_to_each_format() {
+        let (result, meta) = testdata::sample();
+        assert!(render(ReportFormat::Json, &result, &meta).starts_with('{'));
+        assert!(render(ReportFormat::Sarif, &result, &meta).contains("\"2.1.0\""));
+        assert!(render(ReportFormat::Junit, &result, &meta).contains("<testsuites"));
+        assert!(render(ReportFormat::Text, &result, &meta).contains("EG113"));
+    }
 }

@@ -1,0 +1,310 @@
+//! `--format text`: the human report, grouped by severity then rule, kept
+//! within 80 columns where the words allow it. Colour only when asked.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::audit::catalog;
+use crate::audit::{AuditResult, Finding, Severity, Summary};
+use crate::store::SourceKind;
+
+use super::{ReportMeta, object_label, wrap};
+
+const WIDTH: usize = 80;
+/// `EG201 warning  ` : where a wrapped rule title continues.
+const TITLE_INDENT: &str = "               ";
+const DETAIL_INDENT: &str = "    ";
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color && !text.is_empty() {
+            format!("{}{}{}", style.render(), text, style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Error => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+        Severity::Warning => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Severity::Info => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+    }
+}
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
+    let p = Painter { color: meta.color };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", heading(meta));
+
+    // Group by (severity, rule); within a group keep the audit's order.
+    let mut groups: BTreeMap<(Severity, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in &result.findings {
+        groups.entry((f.severity, f.rule)).or_default().push(f);
+    }
+    for ((severity, rule), findings) in &groups {
+        out.push('\n');
+        rule_header(&mut out, &p, *severity, rule);
+        for f in findings {
+            finding_lines(&mut out, &p, f);
+        }
+    }
+
+    if !result.skipped.is_empty() {
+        out.push('\n');
+        let _ = writeln!(out, "{}", p.paint(BOLD, "Skipped:"));
+        for s in &result.skipped {
+            let title = catalog::rule(s.rule).map_or("", |m| m.title);
+            let text = if title.is_empty() {
+                format!("{}: {}", s.rule, s.reason)
+            } else {
+                format!("{} {}: {}", s.rule, title, s.reason)
+            };
+            for line in wrap(&text, "  ", WIDTH) {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+
+    out.push('\n');
+    let _ = writeln!(out, "{}", p.paint(BOLD, &summary_line(&result.summary())));
+    out
+}
+
+/// `Audit of snapshot cluster.yaml (profile production)`.
+fn heading(meta: &ReportMeta) -> String {
+    let what = match meta.source.kind {
+        SourceKind::Cluster => match &meta.source.context {
+            Some(ctx) => format!("cluster {ctx}"),
+            None => "cluster".to_string(),
+        },
+        SourceKind::Demo => "the demo cluster".to_string(),
+        SourceKind::Snapshot => {
+            let paths = &meta.source.paths;
+            match paths.len() {
+                0 => "snapshot".to_string(),
+                1..=3 => format!("snapshot {}", paths.join(", ")),
+                n => format!("snapshot {} and {} more", paths[..2].join(", "), n - 2),
+            }
+        }
+    };
+    format!("Audit of {what} (profile {})", meta.profile.as_str())
+}
+
+fn rule_header(out: &mut String, p: &Painter, severity: Severity, rule: &str) {
+    let (title, guide) = catalog::rule(rule).map_or(("", ""), |m| (m.title, m.guide));
+    let text = if guide.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title} ({guide})")
+    };
+    let sev = severity.as_str();
+    let pad = " ".repeat(7 - sev.len());
+    for (i, line) in wrap(&text, TITLE_INDENT, WIDTH).into_iter().enumerate() {
+        if i == 0 {
+            let _ = writeln!(
+                out,
+                "{} {}{pad}  {}",
+                p.paint(BOLD, rule),
+                p.paint(severity_style(severity), sev),
+                &line[TITLE_INDENT.len()..]
+            );
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+fn finding_lines(out: &mut String, p: &Painter, f: &Finding) {
+    let mut head = format!("  {}", object_label(&f.object));
+    if let Some(l) = &f.listener {
+        let _ = write!(head, " [listener {l}]");
+    }
+    let loc = f
+        .location
+        .as_ref()
+        .map(|l| format!("  ({l})"))
+        .unwrap_or_default();
+    let suppressed = f
+        .suppressed
+        .as_ref()
+        .map(|s| format!("(suppressed: {})", s.reason));
+
+    let mut lines = Vec::new();
+    let one = match &suppressed {
+        Some(s) => format!("{head}  {}{loc}  {s}", f.message),
+        None => format!("{head}  {}{loc}", f.message),
+    };
+    if one.chars().count() <= WIDTH {
+        lines.push(one);
+    } else {
+        lines.push(format!("{head}{loc}"));
+        lines.extend(wrap(&f.message, DETAIL_INDENT, WIDTH));
+        if let Some(s) = &suppressed {
+            lines.extend(wrap(s, DETAIL_INDENT, WIDTH));
+        }
+    }
+    if !f.related.is_empty() {
+        let related: Vec<String> = f.related.iter().map(object_label).collect();
+        lines.extend(wrap(
+            &format!("related: {}", related.join(", ")),
+            DETAIL_INDENT,
+            WIDTH,
+        ));
+    }
+    let style = if f.suppressed.is_some() {
+        DIM
+    } else {
+        Style::new()
+    };
+    for line in lines {
+        let _ = writeln!(out, "{}", p.paint(style, &line));
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `1 error, 2 warnings, 0 info, 1 suppressed in 12 objects`.
+pub fn summary_line(s: &Summary) -> String {
+    let objects = plural(s.objects, "object");
+    if s.error + s.warning + s.info == 0 {
+        return if s.suppressed == 0 {
+            format!("No findings in {objects}.")
+        } else {
+            format!("No findings ({} suppressed) in {objects}.", s.suppressed)
+        };
+    }
+    format!(
+        "{}, {}, {} info, {} suppressed in {objects}",
+        plural(s.error, "error"),
+        plural(s.warning, "warning"),
+        s.info,
+        s.suppressed
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata;
+
+    #[test]
+    fn text_snapshot_plain() {
+        let (result, meta) = testdata::sample();
+        insta::assert_snapshot!(render(&result, &meta));
+    }
+
+    #[test]
+    fn text_plain_has_no_escape_codes() {
+        let (result, meta) = testdata::sample();
+        let out = render(&result, &meta);
+        assert!(!out.contains('\x1b'));
+        for line in out.lines() {
+            assert!(line.chars().count() <= WIDTH, "too wide: {line:?}");
+        }
+    }
+
+    #[test]
+    fn text_coloured_when_asked() {
+        let (result, mut meta) = testdata::sample();
+        meta.color = true;
+        let out = render(&result, &meta);
+        assert!(out.contains('\x1b'));
+        let red_bold = severity_style(Severity::Error).render().to_string();
+        assert!(out.contains(&format!("{red_bold}error")));
+        // The suppressed finding is dimmed.
+        let dim = DIM.render().to_string();
+        let line = out
+            .lines()
+            .find(|l| l.contains("HTTPRoute apps/shop"))
+            .unwrap();
+        assert!(line.starts_with(&dim), "{line:?}");
+    }
+
+    #[test]
+    fn text_groups_and_marks() {
+        let (result, meta) = testdata::sample();
+        let out = render(&result, &meta);
+        assert!(out.starts_with("Audit of snapshot cluster.yaml (profile production)\n"));
+        assert!(
+            out.contains(
+                "EG113 error    Listener conflict inside one Gateway (Deployment Modes)\n"
+            )
+        );
+        assert!(
+            out.contains(
+            "\nEG201 warning  HTTP listener without an explicit request-received timeout\n               (Performance Tuning)\n"
+        )
+        );
+        assert!(out.contains("  Gateway apps/edge [listener http]  (cluster.yaml:12)\n"));
+        assert!(out.contains(
+            "  GatewayClass eg  annotation audit.egscope.io/ignore-EG106 has an empty reason\n"
+        ));
+        assert!(out.contains("    related: Gateway apps/edge-alt, GatewayClass eg\n"));
+        assert!(out.contains("(suppressed: applied by the platform pipeline)"));
+        assert!(out.contains(
+            "Skipped:\n  EG507 Fleet serving 5xx above threshold: no live metrics in a snapshot\n"
+        ));
+        assert!(out.ends_with("\n1 error, 2 warnings, 0 info, 1 suppressed in 12 objects\n"));
+        // Errors come before warnings, warnings before info.
+        let e = out.find("EG113 error").unwrap();
+        let w = out.find("EG002 warning").unwrap();
+        let w2 = out.find("EG201 warning").unwrap();
+        let i = out.find("EG404 info").unwrap();
+        assert!(e < w && w < w2 && w2 < i);
+    }
+
+    #[test]
+    fn text_groups_even_unsorted_input() {
+        let (mut result, meta) = testdata::sample();
+        result.findings.reverse();
+        let out = render(&result, &meta);
+        assert!(out.find("EG113 error").unwrap() < out.find("EG404 info").unwrap());
+        assert_eq!(out.matches("EG201 warning").count(), 1);
+    }
+
+    #[test]
+    fn text_clean_result() {
+        let (result, meta) = testdata::clean();
+        let out = render(&result, &meta);
+        assert!(out.ends_with("\nNo findings in 3 objects.\n"));
+        assert!(!out.contains("Skipped:"));
+    }
+
+    #[test]
+    fn text_summary_line_variants() {
+        let s = Summary {
+            error: 2,
+            warning: 1,
+            info: 3,
+            suppressed: 0,
+            objects: 1,
+        };
+        assert_eq!(
+            summary_line(&s),
+            "2 errors, 1 warning, 3 info, 0 suppressed in 1 object"
+        );
+        let s = Summary {
+            suppressed: 2,
+            objects: 5,
+            ..Summary::default()
+        };
+        assert_eq!(summary_line(&s), "No findings (2 suppressed) in 5 objects.");
+    }
+}
