@@ -1,13 +1,30 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use egscope::app;
 use egscope::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // Panics are bugs, not user mistakes: color-eyre prints them with the
+    // location and a request to report them.
+    let _ = color_eyre::install();
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Rules(_)) | Some(Command::Audit(_)) | Some(Command::Demo(_)) | None => {
-            ExitCode::SUCCESS
+    let mut stdin = std::io::stdin().lock();
+    let outcome = match &cli.command {
+        Some(Command::Audit(args)) => app::audit(args, &mut stdin),
+        Some(Command::Rules(args)) => app::rules(args),
+        Some(Command::Demo(args)) => app::demo(args),
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            Ok(app::EXIT_USAGE)
+        }
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("egscope: {e}");
+            ExitCode::from(app::EXIT_USAGE)
         }
     }
 }
