@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod model;
 pub mod report;
+pub mod sim;
 pub mod source;
 pub mod store;
 pub mod units;
