@@ -93,6 +93,38 @@ mod tests {
         assert!(!COMPLIANT_YAML.contains("status: \"False\"\n    type: Accepted"));
     }
 
+    /// Both files are well-formed YAML for the parser the loader uses, and
+    /// every document starts with `apiVersion` (keys are sorted as kubectl
+    /// prints them).
+    #[test]
+    fn demo_files_parse_as_yaml() {
+        use saphyr_parser::{Event, Parser};
+        for (file, text) in [("showcase", SHOWCASE_YAML), ("compliant", COMPLIANT_YAML)] {
+            let mut docs = 0;
+            let mut depth = 0usize;
+            let mut expect_api_version = false;
+            for ev in Parser::new_from_str(text) {
+                let (ev, span) = ev.unwrap_or_else(|e| panic!("{file}: {e}"));
+                match ev {
+                    Event::DocumentStart(_) => docs += 1,
+                    Event::MappingStart(..) => {
+                        depth += 1;
+                        expect_api_version = depth == 1;
+                    }
+                    Event::MappingEnd => depth -= 1,
+                    Event::SequenceStart(..) => depth += 1,
+                    Event::SequenceEnd => depth -= 1,
+                    Event::Scalar(v, ..) if expect_api_version => {
+                        assert_eq!(v, "apiVersion", "{file}: document at {span:?}");
+                        expect_api_version = false;
+                    }
+                    _ => {}
+                }
+            }
+            assert!(docs > 20, "{file}: {docs} documents");
+        }
+    }
+
     #[test]
     fn splitmix_is_deterministic() {
         let mut a = SplitMix64::new(7);
