@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod model;
 pub mod report;
+pub mod sim;
 pub mod source;
 pub mod store;
 pub mod units;
