@@ -19,7 +19,10 @@ fn testdata() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: {} is absent (a fresh clone has no ../shared)", dir.display());
+        eprintln!(
+            "skipping: {} is absent (a fresh clone has no ../shared)",
+            dir.display()
+        );
         None
     }
 }
@@ -43,7 +46,10 @@ fn with_implied_class(mut store: Store) -> Store {
         "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
         "metadata": {"name": "envoy-gateway-class"}, "spec": spec,
     });
-    if store.of(Kind::GatewayClass).iter().all(|c| c.name != "envoy-gateway-class")
+    if store
+        .of(Kind::GatewayClass)
+        .iter()
+        .all(|c| c.name != "envoy-gateway-class")
         && let Ok(ObjectOrOther::Object(o)) = Object::from_value(class, None)
     {
         store.insert(*o);
@@ -52,7 +58,9 @@ fn with_implied_class(mut store: Store) -> Store {
 }
 
 fn pairs() -> Vec<(PathBuf, PathBuf)> {
-    let Some(dir) = testdata() else { return Vec::new() };
+    let Some(dir) = testdata() else {
+        return Vec::new();
+    };
     let mut out: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -99,7 +107,9 @@ fn listener_conflicts_agree_with_envoy_gateway() {
         if uses_listener_sets(&text) {
             continue;
         }
-        let (Some(store), Some(expected)) = (load(&input), load(&output)) else { continue };
+        let (Some(store), Some(expected)) = (load(&input), load(&output)) else {
+            continue;
+        };
         let model = Model::build(&with_implied_class(store));
         files += 1;
         for gw_out in expected.of(Kind::Gateway) {
@@ -110,7 +120,9 @@ fn listener_conflicts_agree_with_envoy_gateway() {
             else {
                 continue;
             };
-            let Some(status) = gw_out.status() else { continue };
+            let Some(status) = gw_out.status() else {
+                continue;
+            };
             for ls in array_at(status, &["listeners"]) {
                 let name = str_at(ls, &["name"]).unwrap_or("");
                 let conds = array_at(ls, &["conditions"]);
@@ -142,7 +154,11 @@ fn listener_conflicts_agree_with_envoy_gateway() {
     for d in &tally.disagreements {
         eprintln!("  {d}");
     }
-    assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
+    assert!(
+        tally.disagreements.is_empty(),
+        "{} disagreements",
+        tally.disagreements.len()
+    );
 }
 
 #[test]
@@ -150,13 +166,19 @@ fn policy_resolution_agrees_with_envoy_gateway() {
     let mut tally = Tally::default();
     let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (input, output) in pairs() {
-        let (Some(store), Some(expected)) = (load(&input), load(&output)) else { continue };
+        let (Some(store), Some(expected)) = (load(&input), load(&output)) else {
+            continue;
+        };
         let model = Model::build(&with_implied_class(store));
         for kind in [Kind::ClientTrafficPolicy, Kind::BackendTrafficPolicy] {
             for p_out in expected.of(kind) {
-                let Some(status) = p_out.status() else { continue };
+                let Some(status) = p_out.status() else {
+                    continue;
+                };
                 let Some(p) = model.policies.iter().find(|p| {
-                    p.obj.kind == kind && p.obj.name == p_out.name && p.obj.namespace == p_out.namespace
+                    p.obj.kind == kind
+                        && p.obj.name == p_out.name
+                        && p.obj.namespace == p_out.namespace
                 }) else {
                     continue;
                 };
@@ -166,7 +188,8 @@ fn policy_resolution_agrees_with_envoy_gateway() {
                         .is_some_and(|c| c.is_false() && c.reason == "Conflicted")
                 });
                 let want_overridden = ancestors.iter().any(|a| {
-                    condition(array_at(a, &["conditions"]), "Overridden").is_some_and(|c| c.is_true())
+                    condition(array_at(a, &["conditions"]), "Overridden")
+                        .is_some_and(|c| c.is_true())
                 });
                 let got = (p.conflicted(), p.overridden);
                 let ok = got == (want_conflicted, want_overridden);
@@ -192,9 +215,16 @@ fn policy_resolution_agrees_with_envoy_gateway() {
     if tally.total == 0 {
         return;
     }
-    eprintln!("policy resolution: {} of {} policies agree ({by_kind:?})", tally.agree, tally.total);
+    eprintln!(
+        "policy resolution: {} of {} policies agree ({by_kind:?})",
+        tally.agree, tally.total
+    );
     for d in &tally.disagreements {
         eprintln!("  {d}");
     }
-    assert!(tally.disagreements.is_empty(), "{} disagreements", tally.disagreements.len());
+    assert!(
+        tally.disagreements.is_empty(),
+        "{} disagreements",
+        tally.disagreements.len()
+    );
 }

@@ -3,8 +3,10 @@
 
 #[test]
 fn readme_rule_docs_match_the_catalogue() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("<!-- rules:start -->\n").expect("start marker") + "<!-- rules:start -->\n".len();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- rules:start -->\n").expect("start marker")
+        + "<!-- rules:start -->\n".len();
     let end = readme.find("<!-- rules:end -->").expect("end marker");
     let section = &readme[start..end];
     assert_eq!(
@@ -16,7 +18,8 @@ fn readme_rule_docs_match_the_catalogue() {
 
 #[test]
 fn readme_names_the_two_commands() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     assert!(readme.contains("cargo run --release -- demo"));
     assert!(readme.contains("cargo test"));
 }

@@ -1,0 +1,345 @@
+//! The binary as users run it: exit codes, messages, formats, bad input.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn egscope() -> Command {
+    let mut c = Command::cargo_bin("egscope").unwrap();
+    c.env_remove("NO_COLOR")
+        .timeout(std::time::Duration::from_secs(30));
+    c
+}
+
+/// A user mistake must never look like a crash.
+fn no_crash() -> impl Predicate<str> {
+    predicate::str::contains("panicked")
+        .not()
+        .and(predicate::str::contains("RUST_BACKTRACE").not())
+}
+
+#[test]
+fn errors_exit_1_and_fail_on_never_exits_0() {
+    egscope()
+        .args(["audit", "--snapshot", &fixture("errors.yaml")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("EG401"))
+        .stdout(predicate::str::contains("1 error"));
+    egscope()
+        .args([
+            "audit",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            &fixture("errors.yaml"),
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn warnings_only_pass_by_default_and_fail_on_warning() {
+    egscope()
+        .args(["audit", "--snapshot", &fixture("warnings.yaml")])
+        .assert()
+        .code(0);
+    egscope()
+        .args([
+            "audit",
+            "--fail-on",
+            "warning",
+            "--snapshot",
+            &fixture("warnings.yaml"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("EG206"));
+}
+
+#[test]
+fn piped_text_has_no_colour() {
+    egscope()
+        .args(["audit", "--snapshot", &fixture("errors.yaml")])
+        .assert()
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn json_report_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    egscope()
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--snapshot",
+            &fixture("warnings.yaml"),
+            "--output",
+        ])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["schema"], "egscope.audit/v1");
+    assert_eq!(v["source"]["kind"], "snapshot");
+    let findings = v["findings"].as_array().unwrap();
+    let eg206 = findings
+        .iter()
+        .find(|f| f["rule"] == "EG206")
+        .expect("EG206");
+    assert_eq!(eg206["listener"], "http");
+    assert_eq!(eg206["object"]["name"], "edge");
+    assert!(eg206["location"]["line"].as_u64().unwrap() > 1);
+    let suppressed = findings
+        .iter()
+        .find(|f| f["rule"] == "EG209")
+        .expect("EG209 kept");
+    assert_eq!(
+        suppressed["suppressed"]["reason"],
+        "load is flat, 3 fixed replicas"
+    );
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["rule"] == "EG507")
+    );
+}
+
+#[test]
+fn sarif_and_junit_render() {
+    let out = egscope()
+        .args([
+            "audit",
+            "--format",
+            "sarif",
+            "--snapshot",
+            &fixture("errors.yaml"),
+        ])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let out = egscope()
+        .args([
+            "audit",
+            "--format",
+            "junit",
+            "--snapshot",
+            &fixture("errors.yaml"),
+        ])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.starts_with("<?xml"));
+    assert!(xml.contains("<failure"));
+}
+
+#[test]
+fn snapshot_from_stdin() {
+    egscope()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin(std::fs::read(fixture("errors.yaml")).unwrap())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("EG401"));
+}
+
+#[test]
+fn rule_globs_select_and_reject() {
+    egscope()
+        .args([
+            "audit",
+            "--rules",
+            "EG2*",
+            "--snapshot",
+            &fixture("errors.yaml"),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("EG401").not())
+        .stdout(predicate::str::contains("EG201"));
+    egscope()
+        .args([
+            "audit",
+            "--rules",
+            "EG9*",
+            "--snapshot",
+            &fixture("errors.yaml"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("matches no rule"))
+        .stderr(no_crash());
+}
+
+#[test]
+fn missing_path_is_exit_2() {
+    egscope()
+        .args(["audit", "--snapshot", "/nonexistent/cluster.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/cluster.yaml"))
+        .stderr(no_crash());
+}
+
+#[test]
+fn empty_directory_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not yaml").unwrap();
+    egscope()
+        .args(["audit", "--snapshot"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no")
+                .and(predicate::str::contains(dir.path().to_str().unwrap())),
+        )
+        .stderr(no_crash());
+}
+
+#[test]
+fn yaml_syntax_error_names_file_line_column() {
+    egscope()
+        .args(["audit", "--snapshot", &fixture("syntax-error.yaml")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match(r"syntax-error\.yaml:\d+:\d+").unwrap())
+        .stderr(no_crash());
+}
+
+#[test]
+fn binary_file_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("blob.yaml");
+    std::fs::write(&p, [0u8, 159, 146, 150, 0, 1, 2, 255]).unwrap();
+    egscope()
+        .args(["audit", "--snapshot"])
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a text file"))
+        .stderr(no_crash());
+}
+
+#[test]
+fn deep_nesting_is_exit_2_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "deep.yaml",
+            format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+        ),
+        (
+            "deep.json",
+            format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000)),
+        ),
+        (
+            "deep-map.yaml",
+            (0..10_000)
+                .map(|i| format!("{}a:\n", " ".repeat(i)))
+                .collect(),
+        ),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        egscope()
+            .args(["audit", "--snapshot"])
+            .arg(&p)
+            .timeout(std::time::Duration::from_secs(10))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("nest").or(predicate::str::contains("recursion")))
+            .stderr(no_crash());
+    }
+}
+
+#[test]
+fn large_file_without_objects_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.yaml");
+    // 50 MB of one long comment-free scalar document.
+    let text = format!("blob: \"{}\"\n", "x".repeat(50 * 1024 * 1024));
+    std::fs::write(&p, text).unwrap();
+    egscope()
+        .args(["audit", "--snapshot"])
+        .arg(&p)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no Kubernetes objects"))
+        .stderr(no_crash());
+}
+
+#[test]
+fn rules_command_in_every_format() {
+    egscope()
+        .args(["rules"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("EG509"));
+    let out = egscope()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), egscope::audit::RULES.len());
+    egscope()
+        .args(["rules", "--format", "markdown"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("| ID |"));
+}
+
+#[test]
+fn bad_flags_are_exit_2() {
+    egscope()
+        .args(["audit", "--format", "pdf", "--snapshot", "x"])
+        .assert()
+        .code(2)
+        .stderr(no_crash());
+    egscope().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn unwritable_output_is_exit_2() {
+    egscope()
+        .args([
+            "audit",
+            "--snapshot",
+            &fixture("errors.yaml"),
+            "--output",
+            "/nonexistent/dir/r.json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write"))
+        .stderr(no_crash());
+}
+
+#[test]
+fn demo_prints_the_showcase_audit() {
+    egscope()
+        .args(["demo"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("EG112"))
+        .stdout(predicate::str::contains("shop/catalog"));
+}
