@@ -7,6 +7,7 @@
 //! - audit: the real binary, `egscope audit --snapshot FILE --format json
 //!   --output FILE` (file read to JSON written), wall time and peak RSS
 //!   (getrusage of the child).
+//!
 //! Prints ratios (audit / baseline time, peak RSS / file size) per scale.
 //!
 //! Run: `cargo bench --bench audit_scale` (EGSCOPE_BENCH_SCALES=1,2,4 and
