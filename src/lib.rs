@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod sim;
