@@ -239,12 +239,18 @@ impl Object {
     /// Decodes `raw` from the metadata every Kubernetes object carries.
     /// Fails (with the reason) when the object has no kind, apiVersion or
     /// name, or when its metadata has the wrong shape.
-    pub fn from_value(raw: Value, location: Option<Location>) -> Result<ObjectOrOther, Undecodable> {
+    pub fn from_value(
+        raw: Value,
+        location: Option<Location>,
+    ) -> Result<ObjectOrOther, Undecodable> {
         let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
         let api_version = text("apiVersion");
         let kind_name = text("kind");
         let meta = raw.get("metadata");
-        let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).map(str::to_string);
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let partial = || PartialRef {
             api_version: api_version.clone().unwrap_or_default(),
             kind: kind_name.clone().unwrap_or_default(),
@@ -271,9 +277,10 @@ impl Object {
         let Some(name) = name.clone().filter(|n| !n.is_empty()) else {
             return Err(fail("metadata.name is missing or not a string".into()));
         };
-        let labels = string_map(meta.get("labels")).map_err(|e| fail(format!("metadata.labels {e}")))?;
-        let annotations =
-            string_map(meta.get("annotations")).map_err(|e| fail(format!("metadata.annotations {e}")))?;
+        let labels =
+            string_map(meta.get("labels")).map_err(|e| fail(format!("metadata.labels {e}")))?;
+        let annotations = string_map(meta.get("annotations"))
+            .map_err(|e| fail(format!("metadata.annotations {e}")))?;
         let namespace = match meta.get("namespace") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
@@ -281,7 +288,11 @@ impl Object {
             Some(_) => return Err(fail("metadata.namespace is not a string".into())),
         };
         // Cluster-scoped kinds never carry a namespace, whatever a file says.
-        let namespace = if kind.cluster_scoped() { None } else { namespace };
+        let namespace = if kind.cluster_scoped() {
+            None
+        } else {
+            namespace
+        };
         let creation_timestamp = meta
             .get("creationTimestamp")
             .and_then(Value::as_str)
@@ -400,7 +411,10 @@ impl Store {
 
     pub fn insert(&mut self, obj: Object) {
         self.states.insert(obj.kind, KindState::Present);
-        self.objects.entry(obj.kind).or_default().push(Arc::new(obj));
+        self.objects
+            .entry(obj.kind)
+            .or_default()
+            .push(Arc::new(obj));
     }
 
     pub fn set_state(&mut self, kind: Kind, state: KindState) {
