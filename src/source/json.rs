@@ -4,16 +4,17 @@
 
 use serde_json::Value;
 
-use super::lines::{Kids, LINE_DEPTH, LineNode};
+use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 use super::yaml::{Document, ParseError};
 
 /// serde_json's own nesting limit.
 pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Parses every JSON value in `bytes`, handing each to `each`.
-pub(crate) fn parse(bytes: &[u8], each: &mut dyn FnMut(Document)) -> Result<(), ParseError> {
+pub(crate) fn parse(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseError> {
     let mut values = Vec::new();
-    for next in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+    // `from_str` trusts the UTF-8 the caller checked: faster than `from_slice`.
+    for next in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
         match next {
             Ok(v) => values.push(v),
             Err(e) => {
@@ -35,7 +36,7 @@ pub(crate) fn parse(bytes: &[u8], each: &mut dyn FnMut(Document)) -> Result<(), 
             }
         }
     }
-    let roots = scan_lines(bytes);
+    let roots = scan_lines(text.as_bytes());
     let mut roots = roots.into_iter();
     for value in values {
         let lines = roots.next().unwrap_or_default();
@@ -100,7 +101,10 @@ pub(crate) fn scan_lines(bytes: &[u8]) -> Vec<LineNode> {
                 }
                 if untracked == 0 {
                     let is_key = stack.last().is_some_and(|f| f.object && f.expecting_key);
-                    if is_key {
+                    let wanted = stack.last().is_some_and(|f| matches!(f.kids, Kids::Map(_)));
+                    if is_key && !wanted {
+                        // An object's key whose value's line nobody needs.
+                    } else if is_key {
                         let raw = &bytes[start..i.min(n)];
                         let key = if escaped {
                             serde_json::from_slice::<String>(&bytes[start - 1..(i + 1).min(n)])
@@ -126,10 +130,12 @@ pub(crate) fn scan_lines(bytes: &[u8]) -> Vec<LineNode> {
                         object,
                         expecting_key: object,
                         key: None,
-                        kids: if object {
+                        kids: if !object {
+                            Kids::Seq(Vec::new())
+                        } else if stack.len() < MAP_KIDS_DEPTH {
                             Kids::Map(Vec::new())
                         } else {
-                            Kids::Seq(Vec::new())
+                            Kids::None
                         },
                     });
                 } else {
@@ -226,17 +232,17 @@ mod tests {
     #[test]
     fn deep_nesting_fails_cleanly() {
         let deep = "[".repeat(10_000);
-        let e = parse(deep.as_bytes(), &mut |_| {}).unwrap_err();
+        let e = parse(&deep, &mut |_| {}).unwrap_err();
         assert!(e.message.contains("nested deeper than 128"), "{e:?}");
         let deep = "{\"a\":".repeat(10_000);
-        let e = parse(deep.as_bytes(), &mut |_| {}).unwrap_err();
+        let e = parse(&deep, &mut |_| {}).unwrap_err();
         assert!(e.message.contains("nested deeper than 128"), "{e:?}");
         assert_eq!(e.line, 1);
     }
 
     #[test]
     fn syntax_errors_have_positions() {
-        let e = parse(b"{\n  \"a\": 1,\n  \"b\" 2\n}", &mut |_| {}).unwrap_err();
+        let e = parse("{\n  \"a\": 1,\n  \"b\" 2\n}", &mut |_| {}).unwrap_err();
         assert_eq!((e.line, e.column), (3, 7), "{e:?}");
         assert_eq!(e.message, "expected `:`");
     }

@@ -178,7 +178,7 @@ fn load_bytes(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut each = |doc: Document| extract(doc, &file, store);
         if looks_json {
-            match json::parse(bytes, &mut each) {
+            match json::parse(text, &mut each) {
                 Ok(()) => Ok(()),
                 // YAML flow style (`{a: 1}`) also starts with a brace.
                 Err(e) if format != Format::Json => match yaml::parse(text, &mut each) {
@@ -837,5 +837,120 @@ items:
         for f in &failed {
             eprintln!("  {f}");
         }
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use std::time::Instant;
+
+    use super::*;
+
+    /// Load time against a plain parse of the same bytes; run with
+    /// `cargo test --release --lib snapshot::perf -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing, run in release"]
+    fn load_versus_plain_parse() {
+        let mut yaml = String::from("apiVersion: v1\nkind: List\nitems:\n");
+        let mut i = 0;
+        while yaml.len() < 50 << 20 {
+            yaml.push_str(&format!(
+                "- apiVersion: gateway.networking.k8s.io/v1\n  kind: HTTPRoute\n  metadata:\n    \
+                 name: route-{i}\n    namespace: ns-{}\n    labels: {{app: a{i}, tier: edge}}\n  \
+                 spec:\n    parentRefs:\n    - name: gw\n      sectionName: http\n    \
+                 hostnames: [\"h{i}.example.com\"]\n    rules:\n    - matches:\n      - path:\n          \
+                 type: PathPrefix\n          value: /api/{i}\n      backendRefs:\n      - name: svc-{i}\n        \
+                 port: 8080\n        weight: 1\n      timeouts: {{request: 10s}}\n",
+                i % 50
+            ));
+            i += 1;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ypath = dir.path().join("big.yaml");
+        fs::write(&ypath, &yaml).unwrap();
+
+        let t = Instant::now();
+        let mut events = 0usize;
+        for ev in saphyr_parser::Parser::new_from_str(&yaml) {
+            ev.unwrap();
+            events += 1;
+        }
+        let plain_yaml = t.elapsed();
+        let t = Instant::now();
+        let mut docs = 0;
+        yaml::parse(&yaml, &mut |d| {
+            docs += 1;
+            drop(d)
+        })
+        .unwrap();
+        eprintln!("yaml::parse alone {:?} ({docs} docs)", t.elapsed());
+        let t = Instant::now();
+        let store = load(&[ypath.to_string_lossy().into_owned()], &mut io::empty()).unwrap();
+        let load_yaml = t.elapsed();
+        assert_eq!(store.len(), i);
+        eprintln!(
+            "YAML {} MB, {i} objects: saphyr events only {plain_yaml:?} ({events} events), load {load_yaml:?}",
+            yaml.len() >> 20
+        );
+
+        let json = serde_json::to_vec_pretty(&serde_json::json!({
+            "apiVersion": "v1", "kind": "List",
+            "items": store.all().map(|o| o.raw.clone()).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        drop(store);
+        let jpath = dir.path().join("big.json");
+        fs::write(&jpath, &json).unwrap();
+        let t = Instant::now();
+        let v: Value = serde_json::from_slice(&fs::read(&jpath).unwrap()).unwrap();
+        let plain_json = t.elapsed();
+        drop(v);
+        let t = Instant::now();
+        let bytes = fs::read(&jpath).unwrap();
+        eprintln!("read {:?}", t.elapsed());
+        let t = Instant::now();
+        assert!(!bytes.contains(&0));
+        eprintln!("nul check {:?}", t.elapsed());
+        let t = Instant::now();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        eprintln!("utf8 {:?}", t.elapsed());
+        let t = Instant::now();
+        let v: Value = serde_json::from_str(text).unwrap();
+        eprintln!("from_str {:?}", t.elapsed());
+        drop(v);
+        let t = Instant::now();
+        let roots = json::scan_lines(&bytes);
+        eprintln!("scan_lines {:?}", t.elapsed());
+        drop(roots);
+        let t = Instant::now();
+        let store = load(&[jpath.to_string_lossy().into_owned()], &mut io::empty()).unwrap();
+        let load_json = t.elapsed();
+        assert_eq!(store.len(), i);
+        eprintln!(
+            "JSON {} MB: serde_json::from_slice {plain_json:?}, load {load_json:?}",
+            json.len() >> 20
+        );
+    }
+}
+
+#[cfg(test)]
+mod perf_file {
+    /// `EGSCOPE_PERF_FILE=big.json cargo test --release --lib perf_file -- --ignored`
+    #[test]
+    #[ignore = "profiling helper"]
+    fn load_one_file() {
+        let Ok(path) = std::env::var("EGSCOPE_PERF_FILE") else {
+            return;
+        };
+        if path.ends_with(".json") {
+            let t = std::time::Instant::now();
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            eprintln!("plain {:?}", t.elapsed());
+            drop(v);
+        }
+        let t = std::time::Instant::now();
+        let store = super::load(&[path], &mut std::io::empty()).unwrap();
+        eprintln!("load {:?} {}", t.elapsed(), store.len());
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 
-use super::lines::{Kids, LINE_DEPTH, LineNode};
+use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 
 /// Deepest nesting of mappings and sequences accepted.
 pub(crate) const MAX_DEPTH: usize = 200;
@@ -276,7 +276,7 @@ fn parse_events(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseE
                     };
                     (Body::Seq(Vec::new()), kids)
                 } else {
-                    let kids = if track {
+                    let kids = if depth < MAP_KIDS_DEPTH {
                         Kids::Map(Vec::new())
                     } else {
                         Kids::None
