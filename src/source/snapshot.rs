@@ -801,6 +801,7 @@ items:
         }
         let files = files_in(&root, "corpus").unwrap();
         let (mut loaded, mut objects, mut empty) = (0, 0, 0);
+        let (mut undecodable, mut ignored) = (0, 0);
         let mut failed = Vec::new();
         for rel in &files {
             let full = root.join(rel);
@@ -812,6 +813,11 @@ items:
                 Ok(store) => {
                     loaded += 1;
                     objects += store.len();
+                    undecodable += store.undecodable.len();
+                    for u in &store.undecodable {
+                        eprintln!("undecodable: {:?} {}", u.location, u.reason);
+                    }
+                    ignored += store.ignored;
                     if translator_input {
                         assert!(store.all().next().is_some(), "{rel_text}: no objects");
                     }
@@ -829,8 +835,8 @@ items:
             }
         }
         eprintln!(
-            "corpus: {} files, {loaded} loaded ({objects} objects), {empty} without objects, {} \
-             failed (Helm templates):",
+            "corpus: {} files, {loaded} loaded ({objects} objects, {undecodable} undecodable, \
+             {ignored} of other kinds), {empty} without objects, {} failed (Helm templates):",
             files.len(),
             failed.len()
         );
