@@ -66,7 +66,10 @@ fn with_file_order_ages(store: Store) -> Store {
     for (i, obj) in store.all().enumerate() {
         let mut o = Object::clone(obj);
         if o.creation_timestamp.is_none()
-            && matches!(o.kind, Kind::ClientTrafficPolicy | Kind::BackendTrafficPolicy)
+            && matches!(
+                o.kind,
+                Kind::ClientTrafficPolicy | Kind::BackendTrafficPolicy
+            )
         {
             o.creation_timestamp = Some(format!("2020-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60));
         }
@@ -97,7 +100,12 @@ fn with_listener_status(store: Store, expected: &Store) -> Store {
                 .map(|l| {
                     let conds: Vec<serde_json::Value> = array_at(l, &["conditions"])
                         .iter()
-                        .filter(|c| matches!(str_at(c, &["type"]), Some("Accepted") | Some("ResolvedRefs")))
+                        .filter(|c| {
+                            matches!(
+                                str_at(c, &["type"]),
+                                Some("Accepted") | Some("ResolvedRefs")
+                            )
+                        })
                         .cloned()
                         .collect();
                     json!({"name": l.get("name"), "conditions": conds})

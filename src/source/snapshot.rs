@@ -25,6 +25,18 @@ use crate::store::{Location, Object, ObjectOrOther, SourceInfo, SourceKind, Stor
 /// File name extensions read from directories.
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
+/// Loads one in-memory document set (an embedded demo cluster) as if it
+/// were the file `name`.
+pub fn load_text(name: &str, text: &str) -> Result<Store, UserError> {
+    let mut store = Store::new(SourceInfo {
+        kind: SourceKind::Snapshot,
+        context: None,
+        paths: vec![name.to_string()],
+    });
+    load_bytes(text.as_bytes(), name, Format::Unknown, &mut store)?;
+    Ok(store)
+}
+
 /// Loads files, directories (recursive) and `-` (standard input).
 pub fn load(paths: &[String], stdin: &mut dyn Read) -> Result<Store, UserError> {
     let mut store = Store::new(SourceInfo {
