@@ -5,3 +5,4 @@
 mod fixtures;
 
 mod eg1;
+mod eg2;
