@@ -6,3 +6,4 @@ mod fixtures;
 
 mod eg1;
 mod eg2;
+mod eg3;
