@@ -7,3 +7,4 @@ mod fixtures;
 mod eg1;
 mod eg2;
 mod eg3;
+mod eg4;
