@@ -268,11 +268,6 @@ pub fn with_ts(mut v: Value, ts: &str) -> Value {
     v
 }
 
-pub fn with_labels(mut v: Value, labels: Value) -> Value {
-    v["metadata"]["labels"] = labels;
-    v
-}
-
 pub fn route(kind: &str, ns: &str, name: &str, parents: Value) -> Value {
     json!({"apiVersion": GW, "kind": kind, "metadata": meta(name, Some(ns), T0),
         "spec": {"parentRefs": parents, "rules": [{"backendRefs": [{"name": "svc", "port": 80}]}]}})
