@@ -232,6 +232,31 @@ fn target_selectors_match_gateways_in_the_policy_namespace() {
 }
 
 #[test]
+fn a_target_named_twice_does_not_conflict_the_policy_with_itself() {
+    let mut objs = baseline();
+    edit(&mut objs, "Gateway", "edge")["metadata"]["labels"] = json!({"tier": "edge"});
+    objs.push(gateway(
+        APPS,
+        "other",
+        "eg",
+        json!([listener("web", "HTTP", 8080, None)]),
+    ));
+    let p = edit(&mut objs, "ClientTrafficPolicy", "client");
+    p["spec"]["targetRefs"] = json!([
+        target("Gateway", "edge", None),
+        target("Gateway", "other", None)
+    ]);
+    p["spec"]["targetSelectors"] = json!([{"kind": "Gateway", "matchLabels": {"tier": "edge"}}]);
+    let r = audit(&objs);
+    none(&r, "EG201");
+    let s = store(&objs);
+    let m = crate::model::Model::build(&s);
+    let p = m.policies.iter().find(|p| p.obj.name == "client").unwrap();
+    assert_eq!(p.targets.len(), 2);
+    assert!(!p.conflicted());
+}
+
+#[test]
 fn deprecated_target_ref_still_attaches() {
     let mut objs = baseline();
     let p = edit(&mut objs, "ClientTrafficPolicy", "client");
