@@ -5,6 +5,8 @@
 //! These types are what the UI and the EG507 rule read; the parser, the
 //! maths and the scraper live in the submodules.
 
+pub mod prom;
+
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many derived points a pod keeps (one per scrape interval).
