@@ -594,6 +594,23 @@ mod tests {
         assert!(err.to_string().contains("3 unreadable"), "{err}");
     }
 
+    #[test]
+    fn long_lines_parse() {
+        // ~1 MB lines: many labels, a long escaped value, a long number.
+        let mut many = String::from("x{");
+        for i in 0..50_000 {
+            many.push_str(&format!("l{i}=\"v\","));
+        }
+        many.push_str("} 1");
+        assert_eq!(one(&many).labels.len(), 50_000);
+        let escaped = format!("x{{a=\"{}\"}} 1", "\\\"".repeat(300_000));
+        assert_eq!(one(&escaped).label("a").map(str::len), Some(300_000));
+        let digits = format!("x 1.{}", "3".repeat(1_000_000));
+        assert!((one(&digits).value - 4.0 / 3.0).abs() < 1e-15);
+        let unterminated = format!("x{{a=\"{}", "\\n".repeat(300_000));
+        assert_eq!(parse(&unterminated).map_err(|_| ()), Err(()));
+    }
+
     /// splitmix64: a tiny deterministic PRNG for the mutation test.
     struct SplitMix(u64);
 
