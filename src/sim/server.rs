@@ -34,6 +34,9 @@ pub enum Scenario {
     Showcase,
     Compliant,
     Large(LargeParams),
+    /// Any objects (tests, benchmarks): served like a snapshot, with the
+    /// generic traffic model.
+    Objects(Vec<Value>),
 }
 
 /// How the simulator runs.
@@ -110,6 +113,7 @@ pub fn scenario_objects(scenario: &Scenario) -> Result<Vec<Value>, UserError> {
         Scenario::Showcase => parse("showcase", SHOWCASE_YAML),
         Scenario::Compliant => parse("compliant", COMPLIANT_YAML),
         Scenario::Large(p) => Ok(super::large::generate(p)),
+        Scenario::Objects(objs) => Ok(objs.clone()),
     }
 }
 
