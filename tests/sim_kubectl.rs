@@ -114,3 +114,53 @@ async fn kubectl_reads_the_simulator() {
     );
     sim.shutdown().await;
 }
+
+/// `egscope sim` as a process: prints its address, writes the kubeconfig,
+/// enforces `--rbac` and `--fault`, logs requests.
+#[test]
+fn egscope_sim_binary() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let log = dir.path().join("requests.jsonl");
+    let rbac = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/rbac.yaml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_egscope"))
+        .args(["sim", "--scenario", "compliant", "--rbac", rbac])
+        .args(["--fault", "gateways=500", "--kubeconfig-out"])
+        .arg(&kc)
+        .arg("--request-log")
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    assert!(std::fs::read_to_string(&kc).unwrap().contains(&url));
+    let addr = url.trim_start_matches("http://").to_string();
+    let get = |path: &str| -> String {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get("/api/v1/namespaces").starts_with("HTTP/1.1 200"));
+    assert!(get("/api/v1/secrets").starts_with("HTTP/1.1 403"));
+    assert!(get("/apis/gateway.networking.k8s.io/v1/gateways").starts_with("HTTP/1.1 500"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert!(lines.contains("\"status\":403"));
+}

@@ -4,7 +4,7 @@
 //! derived from the seed, so the same steps give the same objects and
 //! metrics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -212,6 +212,9 @@ struct PodInfo {
     started: f64,
 }
 
+/// Pods by (namespace, values of a selector's keys).
+type PodsBySelector<'a> = HashMap<(String, Vec<String>), Vec<&'a Value>>;
+
 /// Why a pod has no metrics endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricsError {
@@ -330,6 +333,16 @@ impl Traffic {
                 .unwrap_or(false)
         };
 
+        let mut hpas: HashMap<(&str, &str), (&str, &Value)> = HashMap::new();
+        for ((hns, hname), h) in cluster.list(hpa_res) {
+            if text(h, "/spec/scaleTargetRef/kind") == "Deployment" {
+                hpas.insert(
+                    (hns.as_str(), text(h, "/spec/scaleTargetRef/name")),
+                    (hname.as_str(), &**h),
+                );
+            }
+        }
+        let mut pod_index: HashMap<Vec<String>, PodsBySelector<'_>> = HashMap::new();
         let mut fleets = Vec::new();
         for (plural, _) in [("deployments", 0), ("daemonsets", 1)] {
             let wres = res("apps", "v1", plural);
@@ -342,16 +355,34 @@ impl Traffic {
                     continue;
                 }
                 let selector = label_map(w.pointer("/spec/selector/matchLabels"));
-                let mut pods: Vec<&Value> = pods_by_ns
-                    .get(ns.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .filter(|p| {
-                        let pl = label_map(p.pointer("/metadata/labels"));
-                        !selector.is_empty() && selector.iter().all(|s| pl.contains(s))
-                    })
-                    .collect();
+                let keys: Vec<String> = selector.iter().map(|(k, _)| k.clone()).collect();
+                let values: Vec<String> = selector.iter().map(|(_, v)| v.clone()).collect();
+                // Pods indexed by the values of this selector's keys (built
+                // once per key set: every fleet of a cluster shares it).
+                let by_values = pod_index.entry(keys.clone()).or_insert_with(|| {
+                    let mut idx: PodsBySelector<'_> = HashMap::new();
+                    for (pns, list) in &pods_by_ns {
+                        for p in list {
+                            let labels = p.pointer("/metadata/labels");
+                            let vals: Option<Vec<String>> = keys
+                                .iter()
+                                .map(|k| labels?.get(k)?.as_str().map(str::to_string))
+                                .collect();
+                            if let Some(vals) = vals {
+                                idx.entry((pns.to_string(), vals)).or_default().push(p);
+                            }
+                        }
+                    }
+                    idx
+                });
+                let mut pods: Vec<&Value> = if selector.is_empty() {
+                    Vec::new()
+                } else {
+                    by_values
+                        .get(&(ns.clone(), values))
+                        .cloned()
+                        .unwrap_or_default()
+                };
                 pods.sort_by(|a, b| {
                     (
                         text(a, "/metadata/creationTimestamp"),
@@ -439,16 +470,11 @@ impl Traffic {
                 for c in &mut clusters {
                     c.1 /= total_w;
                 }
-                let hpa = cluster
-                    .list(hpa_res)
-                    .find(|((hns, _), h)| {
-                        hns == ns
-                            && text(h, "/spec/scaleTargetRef/name") == name.as_str()
-                            && text(h, "/spec/scaleTargetRef/kind") == "Deployment"
-                            && plural == "deployments"
-                    })
-                    .map(|((_, hname), h)| Hpa {
-                        name: hname.clone(),
+                let hpa = hpas
+                    .get(&(ns.as_str(), name.as_str()))
+                    .filter(|_| plural == "deployments")
+                    .map(|(hname, h)| Hpa {
+                        name: hname.to_string(),
                         min: h
                             .pointer("/spec/minReplicas")
                             .and_then(Value::as_u64)
