@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use crate::audit::{self, AuditOptions, AuditResult, Severity};
-use crate::cli::{AuditArgs, DemoArgs, FailOn, ReportFormat, RulesArgs};
+use crate::cli::{AuditArgs, DemoArgs, FailOn, ReportFormat, RulesArgs, SimArgs, SimScenario};
 use crate::error::UserError;
 use crate::report::{self, ReportMeta};
 use crate::source;
@@ -156,4 +156,102 @@ pub fn demo(args: &DemoArgs) -> Result<u8, UserError> {
         ..AuditOptions::default()
     };
     audit_store(&store, args.format, None, &opts, FailOn::Never)
+}
+
+/// The simulator's options and scenario from the command line.
+pub fn sim_config(
+    args: &SimArgs,
+) -> Result<(crate::sim::Scenario, crate::sim::SimOptions), UserError> {
+    use crate::sim::{LargeParams, Rbac, Scenario, SimOptions};
+    let scenario = match args.scenario {
+        SimScenario::Showcase => Scenario::Showcase,
+        SimScenario::Compliant => Scenario::Compliant,
+        SimScenario::Large => Scenario::Large(LargeParams {
+            gateways: args.gateways,
+            routes: args.routes,
+            policies: args.policies,
+            pods: args.pods,
+            seed: args.seed,
+        }),
+    };
+    if !args.listen.ip().is_loopback() {
+        return Err(UserError::new(format!(
+            "--listen {} is not a loopback address: the simulator has no authentication, so it only listens on 127.0.0.1 or ::1.",
+            args.listen
+        )));
+    }
+    let rbac = match &args.rbac {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                UserError::new(format!("cannot read the RBAC file {}: {e}", path.display()))
+            })?;
+            Some(Rbac::from_yaml(&text).map_err(|e| {
+                UserError::new(format!(
+                    "the RBAC file {} has no usable ClusterRole: {e}",
+                    path.display()
+                ))
+            })?)
+        }
+        None => None,
+    };
+    let opts = SimOptions {
+        listen: Some(args.listen),
+        seed: if matches!(scenario, Scenario::Large(_)) {
+            0
+        } else {
+            args.seed
+        },
+        faults: args.fault.clone(),
+        rbac,
+        request_log: args.request_log.clone(),
+        ..SimOptions::default()
+    };
+    Ok((scenario, opts))
+}
+
+/// `egscope sim`: serve the simulated cluster until Ctrl-C, advancing the
+/// traffic model in real time.
+pub fn sim(args: &SimArgs) -> Result<u8, UserError> {
+    let (scenario, opts) = sim_config(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UserError::new(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let handle = crate::sim::Sim::start(scenario, opts).await?;
+        if let Some(path) = &args.kubeconfig_out {
+            std::fs::write(path, handle.kubeconfig_yaml()).map_err(|e| {
+                UserError::new(format!(
+                    "cannot write the kubeconfig {}: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+        let kubeconfig = args
+            .kubeconfig_out
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "FILE".into());
+        println!(
+            "egscope sim: serving the {:?} scenario at {}",
+            args.scenario,
+            handle.base_url()
+        );
+        if args.kubeconfig_out.is_none() {
+            println!("  write a kubeconfig with --kubeconfig-out FILE, or use --server:");
+            println!("  kubectl --server {} get gateways -A", handle.base_url());
+        }
+        println!("  kubectl --kubeconfig {kubeconfig} get gateways -A");
+        println!("  read-only: every method but GET answers 405. Ctrl-C stops.");
+        let mut tick = tokio::time::interval(crate::sim::traffic::TICK);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => handle.advance(crate::sim::traffic::TICK),
+                _ = tokio::signal::ctrl_c() => break,
+            }
+        }
+        handle.shutdown().await;
+        Ok::<u8, UserError>(EXIT_OK)
+    })
 }

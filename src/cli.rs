@@ -25,6 +25,59 @@ pub enum Command {
     Rules(RulesArgs),
     /// Audit the embedded demo cluster (the showcase scenario).
     Demo(DemoArgs),
+    /// Serve a simulated cluster as a read-only Kubernetes API server on
+    /// loopback, for kubectl, egscope itself and tests.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SimScenario {
+    /// The demo: two tenants, a listener conflict, an HPA saturating, a 5xx burst.
+    #[default]
+    Showcase,
+    /// A cluster that follows the production guide.
+    Compliant,
+    /// A generated cluster for scale (see --gateways, --routes, --policies, --pods).
+    Large,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Which cluster to serve.
+    #[arg(long, value_enum, default_value_t)]
+    pub scenario: SimScenario,
+    /// Address to listen on (loopback; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Write a kubeconfig pointing at the simulator to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Append every request as a JSON line ({"method","path","status"}) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+    /// Enforce the rules of the ClusterRole in FILE (403 for anything else).
+    #[arg(long, value_name = "FILE")]
+    pub rbac: Option<PathBuf>,
+    /// Inject a fault: RESOURCE=ACTION, ACTION one of a status (403, 404, 500),
+    /// delay:500ms, drop-events:N, drop-after:2s, gone-on-resume. RESOURCE is a
+    /// plural (pods), group/plural, pods/proxy or *. Repeatable.
+    #[arg(long, value_name = "RESOURCE=ACTION", value_parser = crate::sim::faults::parse_fault)]
+    pub fault: Vec<crate::sim::Fault>,
+    /// Seed of the traffic model (and of the large scenario's objects).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Large scenario: number of Gateways.
+    #[arg(long, default_value_t = 1_000)]
+    pub gateways: usize,
+    /// Large scenario: number of HTTPRoutes.
+    #[arg(long, default_value_t = 20_000)]
+    pub routes: usize,
+    /// Large scenario: number of Client/BackendTrafficPolicies.
+    #[arg(long, default_value_t = 2_000)]
+    pub policies: usize,
+    /// Large scenario: number of proxy pods.
+    #[arg(long, default_value_t = 5_000)]
+    pub pods: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

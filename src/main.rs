@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Some(Command::Audit(args)) => app::audit(args, &mut stdin),
         Some(Command::Rules(args)) => app::rules(args),
         Some(Command::Demo(args)) => app::demo(args),
+        Some(Command::Sim(args)) => app::sim(args),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

@@ -1,13 +1,23 @@
 //! The cluster simulator's scenarios (design §4).
 //!
-//! So far: the `large` scale scenario as a deterministic object generator
+//! Scenarios: the `large` scale scenario as a deterministic object generator
 //! ([`large::generate`]) and the demo snapshots in `assets/demo/` (`showcase`,
-//! `compliant`), which the loader reads like any other snapshot. The API
-//! server that serves these scenarios comes later.
+//! `compliant`). [`Sim`] serves a scenario as a read-only Kubernetes API
+//! server on loopback ([`server`]), with a traffic and autoscaling model
+//! ([`traffic`]), fault injection and RBAC ([`faults`]).
 
+pub mod cluster;
+pub mod faults;
 pub mod large;
+pub mod resources;
+pub mod selector;
+pub mod server;
+pub mod traffic;
 
+pub use faults::{Fault, FaultKind, Rbac};
 pub use large::{LargeParams, generate, to_list_json};
+pub use server::{RequestRecord, Scenario, Sim, SimHandle, SimOptions, scenario_objects};
+pub use traffic::{MetricsError, SimClock};
 
 /// The demo cluster (`egscope demo`, scenario `showcase`) as a snapshot.
 pub const SHOWCASE_YAML: &str = include_str!("../../assets/demo/showcase.yaml");

@@ -17,3 +17,12 @@ pub fn parse_yaml_value(text: &str) -> Result<serde_json::Value, String> {
     .map_err(|e| format!("{}:{}: {}", e.line, e.column, e.message))?;
     Ok(first.unwrap_or(serde_json::Value::Null))
 }
+
+/// Parses every document of a multi-document YAML text into JSON values
+/// (embedded scenarios, RBAC files).
+pub fn parse_yaml_documents(text: &str) -> Result<Vec<serde_json::Value>, String> {
+    let mut docs = Vec::new();
+    yaml::parse(text, &mut |doc| docs.push(doc.value))
+        .map_err(|e| format!("{}:{}: {}", e.line, e.column, e.message))?;
+    Ok(docs)
+}

@@ -1,0 +1,166 @@
+//! kubectl against the simulator (skipped when kubectl is not installed).
+
+use std::time::Duration;
+
+use egscope::sim::{Scenario, Sim, SimOptions};
+
+fn kubectl_available() -> bool {
+    std::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+async fn kubectl(kubeconfig: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::time::timeout(
+        Duration::from_secs(15),
+        tokio::process::Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .args(args)
+            .env("KUBECACHEDIR", kubeconfig.with_file_name("cache"))
+            .env("HOME", kubeconfig.parent().unwrap())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("kubectl hung")
+    .expect("kubectl runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_reads_the_simulator() {
+    if !kubectl_available() {
+        eprintln!("skipping: kubectl is not on PATH");
+        return;
+    }
+    let sim = Sim::start(Scenario::Showcase, SimOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml()).unwrap();
+
+    let (code, out, err) = kubectl(&kc, &["get", "gatewayclasses,gateways,httproutes", "-A"]).await;
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "gatewayclass.gateway.networking.k8s.io/platform",
+        "gateway.gateway.networking.k8s.io/storefront",
+        "httproute.gateway.networking.k8s.io/checkout",
+        "NAMESPACE",
+    ] {
+        assert!(out.contains(needle), "no {needle} in\n{out}");
+    }
+
+    let (code, out, err) = kubectl(
+        &kc,
+        &[
+            "get",
+            "pods",
+            "-A",
+            "-l",
+            "app.kubernetes.io/managed-by=envoy-gateway",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 9, "{out}");
+    assert!(out.contains("envoy-platform-d294fcce-pzl4ncpbmp-dlwjz"));
+
+    let (code, out, err) = kubectl(&kc, &["get", "gtw", "-n", "web", "-o", "json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list["items"][0]["metadata"]["name"], "storefront");
+
+    let pod = "envoy-platform-d294fcce-pzl4ncpbmp-dlwjz";
+    let raw = format!("/api/v1/namespaces/eg-platform/pods/{pod}:19001/proxy/stats/prometheus");
+    let (code, out, err) = kubectl(&kc, &["get", "--raw", &raw]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("# TYPE envoy_http_downstream_rq_total counter"));
+    assert!(out.contains("envoy_http_conn_manager_prefix=\"http-10080\""));
+
+    let (code, _, err) = kubectl(&kc, &["get", "secrets", "-A"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("secrets"), "{err}");
+
+    let (code, _, err) = kubectl(&kc, &["delete", "gateway", "-n", "web", "storefront"]).await;
+    assert_ne!(code, 0, "delete must fail");
+    assert!(
+        err.contains("MethodNotAllowed") || err.contains("not allowed"),
+        "{err}"
+    );
+
+    // Watch: the initial objects, then the stream ends at the timeout.
+    let (code, out, err) = kubectl(
+        &kc,
+        &["get", "gateways", "-A", "-w", "--request-timeout=2s"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    for gw in ["storefront", "catalog", "pay"] {
+        assert!(out.contains(gw), "{out}");
+    }
+
+    // Only GET ever reached the server, apart from the refused delete.
+    let methods: Vec<String> = sim.requests().into_iter().map(|r| r.method).collect();
+    assert!(
+        methods.iter().filter(|m| *m != "GET").count() <= 1,
+        "{methods:?}"
+    );
+    sim.shutdown().await;
+}
+
+/// `egscope sim` as a process: prints its address, writes the kubeconfig,
+/// enforces `--rbac` and `--fault`, logs requests.
+#[test]
+fn egscope_sim_binary() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let log = dir.path().join("requests.jsonl");
+    let rbac = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/rbac.yaml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_egscope"))
+        .args(["sim", "--scenario", "compliant", "--rbac", rbac])
+        .args(["--fault", "gateways=500", "--kubeconfig-out"])
+        .arg(&kc)
+        .arg("--request-log")
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    assert!(std::fs::read_to_string(&kc).unwrap().contains(&url));
+    let addr = url.trim_start_matches("http://").to_string();
+    let get = |path: &str| -> String {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get("/api/v1/namespaces").starts_with("HTTP/1.1 200"));
+    assert!(get("/api/v1/secrets").starts_with("HTTP/1.1 403"));
+    assert!(get("/apis/gateway.networking.k8s.io/v1/gateways").starts_with("HTTP/1.1 500"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert!(lines.contains("\"status\":403"));
+}
