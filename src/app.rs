@@ -4,12 +4,17 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
+use std::time::Duration;
 
 use crate::audit::{self, AuditOptions, AuditResult, Severity};
-use crate::cli::{AuditArgs, DemoArgs, FailOn, ReportFormat, RulesArgs, SimArgs, SimScenario};
+use crate::cli::{
+    AuditArgs, ClusterArgs, DemoArgs, FailOn, ReportFormat, RulesArgs, SimArgs, SimScenario,
+    SnapshotArgs,
+};
 use crate::error::UserError;
 use crate::report::{self, ReportMeta};
 use crate::source;
+use crate::source::live::ClusterTarget;
 use crate::store::Store;
 
 /// Exit codes shared by every subcommand (design §1).
@@ -121,13 +126,20 @@ pub fn audit(args: &AuditArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
     let opts = AuditOptions {
         profile: args.profile,
         rules: args.rules.clone(),
+        // A live cluster is judged at the wall clock; a snapshot at its own
+        // newest timestamp (see AuditOptions::now).
+        now: args.snapshot.is_empty().then(jiff::Timestamp::now),
         ..AuditOptions::default()
     };
     // Reject a bad --rules before reading a large input.
     audit::select_rules(&opts.rules)?;
     let store = {
         let _p = Phase::start("load");
-        source::snapshot::load(&args.snapshot, stdin)?
+        if args.snapshot.is_empty() {
+            live_store(&args.cluster)?
+        } else {
+            source::snapshot::load(&args.snapshot, stdin)?
+        }
     };
     let code = audit_store(
         &store,
@@ -140,6 +152,49 @@ pub fn audit(args: &AuditArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
     // audit's time, and the process exits next: let the OS reclaim them.
     std::mem::forget(store);
     code
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UserError::new(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn cluster_target(args: &ClusterArgs) -> ClusterTarget {
+    ClusterTarget {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: if args.all_namespaces {
+            None
+        } else {
+            args.namespace.clone()
+        },
+        connect_timeout: Duration::from_secs(10),
+    }
+}
+
+/// Lists the cluster once through the watchers and returns the store when
+/// every kind has synced (or is forbidden or not installed).
+pub fn live_store(args: &ClusterArgs) -> Result<Store, UserError> {
+    let target = cluster_target(args);
+    runtime()?.block_on(async {
+        let conn = source::live::connect(&target).await?;
+        let live = source::live::Live::start(conn, target.namespace.clone()).await;
+        live.wait_synced(Duration::from_secs(args.sync_timeout))
+            .await?;
+        Ok(live.store())
+    })
+}
+
+/// `egscope snapshot`: a read-only backup of every object egscope reads.
+pub fn snapshot(args: &SnapshotArgs) -> Result<u8, UserError> {
+    let store = live_store(&args.cluster)?;
+    write_output(
+        &source::live::snapshot_yaml(&store)?,
+        args.output.as_deref(),
+    )?;
+    Ok(EXIT_OK)
 }
 
 pub fn rules(args: &RulesArgs) -> Result<u8, UserError> {
@@ -213,11 +268,7 @@ pub fn sim_config(
 /// traffic model in real time.
 pub fn sim(args: &SimArgs) -> Result<u8, UserError> {
     let (scenario, opts) = sim_config(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| UserError::new(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let handle = crate::sim::Sim::start(scenario, opts).await?;
         if let Some(path) = &args.kubeconfig_out {
             std::fs::write(path, handle.kubeconfig_yaml()).map_err(|e| {

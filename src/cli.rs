@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Audit a cluster snapshot against the production guide (headless, for CI).
     Audit(AuditArgs),
+    /// Write every object egscope reads (no Secrets, no managedFields) as a
+    /// YAML List that `--snapshot` reads back: a read-only backup.
+    Snapshot(SnapshotArgs),
     /// Print the rule catalogue.
     Rules(RulesArgs),
     /// Audit the embedded demo cluster (the showcase scenario).
@@ -116,9 +119,12 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Snapshot files or directories (`*.yaml`, `*.yml`, `*.json`, recursive); `-` reads standard input.
-    #[arg(long, num_args = 1.., value_name = "PATH", required = true)]
+    /// Snapshot files or directories (`*.yaml`, `*.yml`, `*.json`,
+    /// recursive); `-` reads standard input. Without it, the current cluster.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
     pub snapshot: Vec<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
@@ -134,6 +140,42 @@ pub struct AuditArgs {
     /// Which environment the rules judge (tracing sampling ranges differ).
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
+}
+
+/// Which cluster to read (every command that talks to one).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ClusterArgs {
+    /// Path to the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or the
+    /// in-cluster service account).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use instead of the current one.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// Only this namespace (controllers are still found cluster-wide).
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces",
+        global = true
+    )]
+    pub namespace: Option<String>,
+    /// All namespaces (the default).
+    #[arg(long, short = 'A', global = true)]
+    pub all_namespaces: bool,
+    /// Seconds to wait for every kind's first list.
+    #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
+    pub sync_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Write the snapshot to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Some(Command::Audit(args)) => app::audit(args, &mut stdin),
         Some(Command::Rules(args)) => app::rules(args),
+        Some(Command::Snapshot(args)) => app::snapshot(args),
         Some(Command::Demo(args)) => app::demo(args),
         Some(Command::Sim(args)) => app::sim(args),
         None => {

@@ -108,6 +108,7 @@ pub enum Kind {
     EnvoyExtensionPolicy,
     Backend,
     HttpRouteFilter,
+    PodMetrics,
 }
 
 pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
@@ -115,7 +116,7 @@ pub const GATEWAY_API_X_GROUP: &str = "gateway.networking.x-k8s.io";
 pub const ENVOY_GATEWAY_GROUP: &str = "gateway.envoyproxy.io";
 
 impl Kind {
-    pub const ALL: [Kind; 26] = [
+    pub const ALL: [Kind; 27] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
@@ -142,6 +143,7 @@ impl Kind {
         Kind::EnvoyExtensionPolicy,
         Kind::Backend,
         Kind::HttpRouteFilter,
+        Kind::PodMetrics,
     ];
 
     /// (group, kind name) as the API server spells them.
@@ -174,6 +176,7 @@ impl Kind {
             EnvoyExtensionPolicy => (ENVOY_GATEWAY_GROUP, "EnvoyExtensionPolicy"),
             Backend => (ENVOY_GATEWAY_GROUP, "Backend"),
             HttpRouteFilter => (ENVOY_GATEWAY_GROUP, "HTTPRouteFilter"),
+            PodMetrics => ("metrics.k8s.io", "PodMetrics"),
         }
     }
 
@@ -417,6 +420,13 @@ impl Store {
             .entry(obj.kind)
             .or_default()
             .push(Arc::new(obj));
+    }
+
+    /// Adds an object another store already holds (live snapshots share
+    /// objects between generations).
+    pub fn insert_arc(&mut self, obj: Arc<Object>) {
+        self.states.insert(obj.kind, KindState::Present);
+        self.objects.entry(obj.kind).or_default().push(obj);
     }
 
     pub fn set_state(&mut self, kind: Kind, state: KindState) {

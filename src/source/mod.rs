@@ -2,6 +2,7 @@
 
 mod json;
 mod lines;
+pub mod live;
 pub mod snapshot;
 mod yaml;
 

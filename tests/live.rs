@@ -1,0 +1,293 @@
+//! The live path against the simulator in-process: initial sync, watch
+//! events reaching the store, faults, read-only proof, RBAC, bad targets.
+
+use std::time::Duration;
+
+use egscope::audit::{self, AuditOptions};
+use egscope::model::Model;
+use egscope::sim::faults::{Fault, FaultKind};
+use egscope::sim::{Scenario, Sim, SimHandle, SimOptions};
+use egscope::source::live::{self, ClusterTarget, FeedState, Live};
+use egscope::source::snapshot;
+use egscope::store::{Kind, KindState};
+
+async fn start(opts: SimOptions) -> (SimHandle, tempfile::NamedTempFile, ClusterTarget) {
+    let sim = Sim::start(Scenario::Showcase, opts)
+        .await
+        .expect("sim starts");
+    let kc = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(kc.path(), sim.kubeconfig_yaml()).unwrap();
+    let target = ClusterTarget {
+        kubeconfig: Some(kc.path().to_path_buf()),
+        connect_timeout: Duration::from_secs(5),
+        ..ClusterTarget::default()
+    };
+    (sim, kc, target)
+}
+
+async fn synced(target: &ClusterTarget) -> Live {
+    let conn = live::connect(target).await.expect("connects");
+    let l = Live::start(conn, None).await;
+    l.wait_synced(Duration::from_secs(20)).await.expect("syncs");
+    l
+}
+
+fn fixed_now() -> AuditOptions {
+    AuditOptions {
+        now: Some(egscope::demo::demo_now()),
+        ..AuditOptions::default()
+    }
+}
+
+fn finding_keys(r: &audit::AuditResult) -> Vec<String> {
+    let mut v: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {:?} {}",
+                f.rule,
+                f.object.display_path(),
+                f.listener,
+                f.message
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    let l = synced(&target).await;
+    let store = l.store();
+    assert!(store.of(Kind::Gateway).len() >= 3);
+    assert!(store.of(Kind::Pod).len() >= 6, "proxy pods are listed");
+    let live_result = audit::run(&store, &fixed_now()).unwrap();
+
+    // The snapshot of the same cluster, written and read back.
+    let yaml = live::snapshot_yaml(&store).unwrap();
+    assert!(!yaml.contains("managedFields"));
+    let back = snapshot::load_text("snapshot.yaml", &yaml).unwrap();
+    assert_eq!(back.ignored, 0, "only kinds egscope reads, so never a Secret");
+    assert_eq!(back.len(), store.len() - store.of(Kind::PodMetrics).len());
+    let snap_result = audit::run(&back, &fixed_now()).unwrap();
+    assert_eq!(finding_keys(&live_result), finding_keys(&snap_result));
+    assert!(live_result.findings.iter().any(|f| f.rule == "EG112"));
+
+    // Read-only: the request log holds GETs only, and never a Secret.
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    assert!(
+        reqs.iter().all(|r| r.method == "GET"),
+        "{:?}",
+        reqs.iter().find(|r| r.method != "GET")
+    );
+    assert!(reqs.iter().all(|r| !r.path.contains("secrets")));
+    // ConfigMaps only in controller namespaces, by name.
+    let cms: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.path.contains("/configmaps"))
+        .collect();
+    assert!(!cms.is_empty());
+    assert!(
+        cms.iter()
+            .all(|r| r.path.contains("/namespaces/") && r.path.contains("envoy-gateway-config")),
+        "{cms:?}"
+    );
+    drop(l);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_events_reach_the_model() {
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    let l = synced(&target).await;
+    let before = l.store();
+    let hpa_status = |s: &egscope::store::Store| {
+        s.of(Kind::HorizontalPodAutoscaler)
+            .iter()
+            .map(|h| h.raw["status"].to_string())
+            .collect::<Vec<_>>()
+    };
+    let pods_before = before.of(Kind::Pod).len();
+    let status_before = hpa_status(&before);
+    let mut rx = l.subscribe();
+    // The traffic wave scales the platform fleet: pods and HPA change.
+    sim.advance(Duration::from_secs(300));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = l.store();
+        if now.of(Kind::Pod).len() != pods_before || hpa_status(&now) != status_before {
+            let model = Model::build(&now);
+            assert!(!model.fleets.is_empty());
+            break;
+        }
+        assert!(
+            tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_ok(),
+            "no watch event reached the store within 10 s"
+        );
+    }
+    drop(l);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forbidden_and_missing_kinds_degrade_one_kind() {
+    let opts = SimOptions {
+        faults: vec![
+            Fault {
+                target: "clienttrafficpolicies".into(),
+                kind: FaultKind::Status(403),
+            },
+            Fault {
+                target: "horizontalpodautoscalers".into(),
+                kind: FaultKind::Status(404),
+            },
+        ],
+        ..SimOptions::default()
+    };
+    let (sim, _kc, target) = start(opts).await;
+    let l = synced(&target).await;
+    let feeds = l.feeds();
+    assert!(
+        matches!(feeds[&Kind::ClientTrafficPolicy], FeedState::Forbidden(_)),
+        "{feeds:?}"
+    );
+    assert_eq!(
+        feeds[&Kind::HorizontalPodAutoscaler],
+        FeedState::NotInstalled
+    );
+    assert_eq!(feeds[&Kind::Gateway], FeedState::Live);
+    let store = l.store();
+    assert!(matches!(
+        store.state(Kind::ClientTrafficPolicy),
+        KindState::Forbidden(_)
+    ));
+    let r = audit::run(&store, &fixed_now()).unwrap();
+    for rule in ["EG201", "EG202", "EG205", "EG206"] {
+        let s = r.skipped.iter().find(|s| s.rule == rule).expect(rule);
+        assert!(s.reason.contains("forbidden"), "{}", s.reason);
+    }
+    assert!(
+        r.skipped
+            .iter()
+            .any(|s| s.rule == "EG506" && s.reason.contains("not installed"))
+    );
+    assert!(
+        r.findings.iter().any(|f| f.rule == "EG112"),
+        "other kinds still audited"
+    );
+    drop(l);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_and_dropped_watches_recover() {
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    // Every watch ends after a few events; a 500 hits Gateways for a while.
+    sim.add_fault(Fault {
+        target: "*".into(),
+        kind: FaultKind::DropAfterEvents(3),
+    });
+    sim.add_fault(Fault {
+        target: "gateways".into(),
+        kind: FaultKind::Status(500),
+    });
+    let conn = live::connect(&target).await.unwrap();
+    let l = Live::start(conn, None).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_ne!(
+        l.feeds()[&Kind::Gateway],
+        FeedState::Live,
+        "Gateways fail while the 500 lasts"
+    );
+    sim.clear_faults();
+    l.wait_synced(Duration::from_secs(20))
+        .await
+        .expect("recovers by itself");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while l.feeds()[&Kind::Gateway] != FeedState::Live {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Gateways never went live: {:?}",
+            l.feeds()[&Kind::Gateway]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(l.store().of(Kind::Gateway).len(), 3);
+    drop(l);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rbac_from_assets_is_enough_for_the_showcase() {
+    let rbac_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/rbac.yaml")).unwrap();
+    let rbac = egscope::sim::faults::Rbac::from_yaml(&rbac_text).unwrap();
+    let opts = SimOptions {
+        rbac: Some(rbac),
+        ..SimOptions::default()
+    };
+    let (sim, _kc, target) = start(opts).await;
+    let l = synced(&target).await;
+    let denied: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 403)
+        .collect();
+    assert!(
+        denied.is_empty(),
+        "the least-privilege role lacks: {denied:?}"
+    );
+    assert!(
+        l.feeds()
+            .values()
+            .all(|f| !matches!(f, FeedState::Forbidden(_)))
+    );
+    drop(l);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_server_and_bad_kubeconfig_fail_fast() {
+    let kc = tempfile::NamedTempFile::new().unwrap();
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        kc.path(),
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+             contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\nusers:\n- name: u\n  user:\n    token: s3cr3t-token\n"
+        ),
+    )
+    .unwrap();
+    let target = ClusterTarget {
+        kubeconfig: Some(kc.path().to_path_buf()),
+        connect_timeout: Duration::from_secs(2),
+        ..ClusterTarget::default()
+    };
+    let t = std::time::Instant::now();
+    let err = live::connect(&target).await.err().expect("fails");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(
+        err.message.contains("cannot reach") || err.message.contains("did not answer"),
+        "{}",
+        err.message
+    );
+    assert!(
+        !err.message.contains("s3cr3t-token"),
+        "no token in messages"
+    );
+
+    std::fs::write(kc.path(), "this: is: not: a kubeconfig").unwrap();
+    let err = live::connect(&target).await.err().expect("fails");
+    assert!(err.message.contains("kubeconfig"), "{}", err.message);
+}
