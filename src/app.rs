@@ -123,7 +123,7 @@ fn audit_store(
 }
 
 pub fn audit(args: &AuditArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
-    let opts = AuditOptions {
+    let mut opts = AuditOptions {
         profile: args.profile,
         rules: args.rules.clone(),
         // A live cluster is judged at the wall clock; a snapshot at its own
@@ -136,7 +136,9 @@ pub fn audit(args: &AuditArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
     let store = {
         let _p = Phase::start("load");
         if args.snapshot.is_empty() {
-            live_store(&args.cluster)?
+            let (store, metrics) = live_store_with_metrics(&args.cluster, args.metrics_window)?;
+            opts.metrics = metrics.map(std::sync::Arc::new);
+            store
         } else {
             source::snapshot::load(&args.snapshot, stdin)?
         }
@@ -177,13 +179,35 @@ pub fn cluster_target(args: &ClusterArgs) -> ClusterTarget {
 /// Lists the cluster once through the watchers and returns the store when
 /// every kind has synced (or is forbidden or not installed).
 pub fn live_store(args: &ClusterArgs) -> Result<Store, UserError> {
+    live_store_with_metrics(args, 0).map(|(store, _)| store)
+}
+
+/// Like [`live_store`], and with `window_secs > 0` also scrapes every proxy
+/// pod twice that far apart.
+pub fn live_store_with_metrics(
+    args: &ClusterArgs,
+    window_secs: u64,
+) -> Result<(Store, Option<crate::metrics::MetricsSnapshot>), UserError> {
     let target = cluster_target(args);
     runtime()?.block_on(async {
         let conn = source::live::connect(&target).await?;
-        let live = source::live::Live::start(conn, target.namespace.clone()).await;
+        let live = source::live::Live::start(conn.clone(), target.namespace.clone()).await;
         live.wait_synced(Duration::from_secs(args.sync_timeout))
             .await?;
-        Ok(live.store())
+        let store = live.store();
+        if window_secs == 0 {
+            return Ok((store, None));
+        }
+        let targets = crate::metrics::scrape::targets(&crate::model::Model::build(&store));
+        let mut scraper = crate::metrics::scrape::Scraper::new(conn.client);
+        let t0 = std::time::Instant::now();
+        scraper.scrape_once(&targets, 0.0).await;
+        tokio::time::sleep(Duration::from_secs(window_secs)).await;
+        let snapshot = scraper
+            .scrape_once(&targets, t0.elapsed().as_secs_f64())
+            .await
+            .clone();
+        Ok((live.store(), Some(snapshot)))
     })
 }
 

@@ -140,6 +140,10 @@ pub struct AuditArgs {
     /// Which environment the rules judge (tracing sampling ranges differ).
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
+    /// Live clusters: scrape every proxy twice, SECS apart, so that EG507
+    /// (5xx share) can be judged. 0 skips EG507.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub metrics_window: u64,
 }
 
 /// Which cluster to read (every command that talks to one).

@@ -70,7 +70,10 @@ async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
     let yaml = live::snapshot_yaml(&store).unwrap();
     assert!(!yaml.contains("managedFields"));
     let back = snapshot::load_text("snapshot.yaml", &yaml).unwrap();
-    assert_eq!(back.ignored, 0, "only kinds egscope reads, so never a Secret");
+    assert_eq!(
+        back.ignored, 0,
+        "only kinds egscope reads, so never a Secret"
+    );
     assert_eq!(back.len(), store.len() - store.of(Kind::PodMetrics).len());
     let snap_result = audit::run(&back, &fixed_now()).unwrap();
     assert_eq!(finding_keys(&live_result), finding_keys(&snap_result));
@@ -290,4 +293,74 @@ async fn unreachable_server_and_bad_kubeconfig_fail_fast() {
     std::fs::write(kc.path(), "this: is: not: a kubeconfig").unwrap();
     let err = live::connect(&target).await.err().expect("fails");
     assert!(err.message.contains("kubeconfig"), "{}", err.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scraper_derives_rates_and_reports_failures_per_pod() {
+    use egscope::metrics::ScrapeState;
+    use egscope::metrics::scrape::{Scraper, targets};
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    let l = synced(&target).await;
+    let model = Model::build(&l.store());
+    let pods = targets(&model);
+    assert!(pods.len() >= 8, "{pods:?}");
+    let mut scraper = Scraper::new(live::connect(&target).await.unwrap().client);
+    // Into the payments fleet's 5xx burst (20 s to 320 s).
+    sim.advance(Duration::from_secs(30));
+    scraper.scrape_once(&pods, 0.0).await;
+    sim.advance(Duration::from_secs(30));
+    let snap = scraper.scrape_once(&pods, 30.0).await.clone();
+    let with_traffic = snap
+        .pods
+        .values()
+        .filter(|s| s.latest().is_some_and(|d| d.rps > 0.0))
+        .count();
+    assert!(with_traffic > 0, "{snap:?}");
+    assert!(snap.pods.values().all(|s| s.state == ScrapeState::Ok));
+
+    // EG507 judges the 5xx burst of the payments fleet.
+    let opts = AuditOptions {
+        metrics: Some(std::sync::Arc::new(snap)),
+        ..fixed_now()
+    };
+    let r = audit::run(&l.store(), &opts).unwrap();
+    assert!(!r.skipped.iter().any(|s| s.rule == "EG507"));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "EG507" && f.object.name == "pay"),
+        "{:?}",
+        r.findings
+            .iter()
+            .filter(|f| f.rule == "EG507")
+            .collect::<Vec<_>>()
+    );
+
+    // Forbidden pods/proxy and a slow proxy: each pod says why, none blocks.
+    sim.add_fault(Fault {
+        target: "pods/proxy".into(),
+        kind: FaultKind::Status(403),
+    });
+    let snap = scraper.scrape_once(&pods, 60.0).await.clone();
+    assert!(
+        snap.pods
+            .values()
+            .all(|s| s.state == ScrapeState::Forbidden)
+    );
+    sim.clear_faults();
+    sim.add_fault(Fault {
+        target: "pods/proxy".into(),
+        kind: FaultKind::Delay(Duration::from_secs(5)),
+    });
+    scraper.timeout = Duration::from_millis(300);
+    let t = std::time::Instant::now();
+    let snap = scraper.scrape_once(&pods, 90.0).await.clone();
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "timeouts run concurrently: {:?}",
+        t.elapsed()
+    );
+    assert!(snap.pods.values().all(|s| s.state == ScrapeState::Timeout));
+    drop(l);
+    sim.shutdown().await;
 }

@@ -17,7 +17,7 @@ pub fn run(ctx: &mut Ctx) {
     eg504_policy_status(ctx);
     eg505_proxy_pods(ctx);
     eg506_hpa_saturated(ctx);
-    ctx.skip("EG507", "no live metrics in a snapshot");
+    eg507_fleet_5xx(ctx);
     eg508_fleet_replicas(ctx);
     eg509_controller_ready(ctx);
 }
@@ -276,6 +276,55 @@ fn eg506_hpa_saturated(ctx: &mut Ctx) {
                     fleet.key,
                     problems.join("; ")
                 ))
+                .emit(ctx);
+        }
+    }
+}
+
+/// How far back EG507 looks.
+const FIVEXX_WINDOW_SECS: f64 = 60.0;
+
+fn eg507_fleet_5xx(ctx: &mut Ctx) {
+    if !ctx.enabled("EG507") {
+        return;
+    }
+    let Some(metrics) = ctx.opts.metrics.clone() else {
+        let reason = match ctx.store.source.kind {
+            crate::store::SourceKind::Snapshot => "no live metrics in a snapshot",
+            _ => {
+                "no live metrics were collected (audit --metrics-window SECS, or the TUI, scrapes them)"
+            }
+        };
+        ctx.skip("EG507", reason);
+        return;
+    };
+    let m = ctx.model;
+    let threshold = ctx.opts.fivexx_threshold;
+    for fleet in &m.fleets {
+        let series: Vec<&crate::metrics::PodSeries> = fleet
+            .pods
+            .iter()
+            .filter_map(|p| {
+                metrics
+                    .pods
+                    .get(&(p.namespace_or_empty().to_string(), p.name.clone()))
+            })
+            .collect();
+        let Some(share) = crate::metrics::series::fivexx_share_over(&series, FIVEXX_WINDOW_SECS)
+        else {
+            continue;
+        };
+        let owner = super::eg2_performance::fleet_owner(m, fleet);
+        ctx.check("EG507", owner, None);
+        if share > threshold {
+            ctx.finding("EG507", owner)
+                .message(format!(
+                    "fleet {} served {:.1}% 5xx over the last minute (threshold {:.1}%)",
+                    fleet.key,
+                    share * 100.0,
+                    threshold * 100.0
+                ))
+                .related(fleet.deployment.iter().map(|d| d.obj_ref()))
                 .emit(ctx);
         }
     }

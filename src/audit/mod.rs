@@ -35,6 +35,8 @@ pub struct AuditOptions {
     pub now: Option<jiff::Timestamp>,
     /// EG507: share of 5xx above which a fleet is in trouble.
     pub fivexx_threshold: f64,
+    /// Live Envoy metrics, when the source scrapes them (EG507).
+    pub metrics: Option<std::sync::Arc<crate::metrics::MetricsSnapshot>>,
 }
 
 impl Default for AuditOptions {
@@ -44,6 +46,7 @@ impl Default for AuditOptions {
             rules: Vec::new(),
             now: None,
             fivexx_threshold: 0.05,
+            metrics: None,
         }
     }
 }

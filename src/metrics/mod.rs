@@ -6,6 +6,7 @@
 //! maths and the scraper live in the submodules.
 
 pub mod prom;
+pub mod scrape;
 pub mod series;
 
 use std::collections::{BTreeMap, VecDeque};

@@ -1,0 +1,124 @@
+//! Scrapes every proxy pod's `:19001/stats/prometheus` through the API
+//! server's pod proxy (a GET; no port-forward), with bounded concurrency and
+//! a per-request timeout, so one slow or forbidden pod never blocks the
+//! others.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::Client;
+
+use super::prom;
+use super::series::Recorder;
+use super::{MetricsSnapshot, ScrapeState};
+use crate::model::Model;
+use crate::model::value::bool_at;
+
+/// One proxy pod to scrape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub namespace: String,
+    pub name: String,
+    /// The fleet's EnvoyProxy disables Prometheus: there is no port 19001.
+    pub metrics_disabled: bool,
+}
+
+/// The proxy pods of every fleet in the model.
+pub fn targets(model: &Model) -> Vec<Target> {
+    let mut out = Vec::new();
+    for fleet in &model.fleets {
+        let disabled = fleet
+            .proxy_spec(&model.controllers)
+            .and_then(|s| bool_at(s, &["telemetry", "metrics", "prometheus", "disable"]))
+            .unwrap_or(false);
+        for pod in &fleet.pods {
+            out.push(Target {
+                namespace: pod.namespace_or_empty().to_string(),
+                name: pod.name.clone(),
+                metrics_disabled: disabled,
+            });
+        }
+    }
+    out
+}
+
+/// The pod proxy path of a proxy's Prometheus endpoint.
+pub fn stats_path(namespace: &str, pod: &str) -> String {
+    format!("/api/v1/namespaces/{namespace}/pods/{pod}:19001/proxy/stats/prometheus")
+}
+
+pub struct Scraper {
+    client: Client,
+    recorder: Recorder,
+    snapshot: MetricsSnapshot,
+    pub concurrency: usize,
+    pub timeout: Duration,
+}
+
+async fn fetch(
+    client: &Client,
+    t: &Target,
+    timeout: Duration,
+) -> Result<prom::Scrape, ScrapeState> {
+    if t.metrics_disabled {
+        return Err(ScrapeState::NoMetricsPort);
+    }
+    let req = http::Request::get(stats_path(&t.namespace, &t.name))
+        .body(Vec::new())
+        .map_err(|e| ScrapeState::Failed(e.to_string()))?;
+    match tokio::time::timeout(timeout, client.request_text(req)).await {
+        Err(_) => Err(ScrapeState::Timeout),
+        Ok(Err(kube::Error::Api(s))) if s.code == 403 => Err(ScrapeState::Forbidden),
+        Ok(Err(kube::Error::Api(s))) if s.code == 503 => Err(ScrapeState::NoMetricsPort),
+        Ok(Err(e)) => Err(ScrapeState::Failed(
+            crate::source::live::describe_kube_error(&e),
+        )),
+        Ok(Ok(text)) => prom::parse(&text).map_err(|e| ScrapeState::Failed(e.to_string())),
+    }
+}
+
+impl Scraper {
+    pub fn new(client: Client) -> Self {
+        Scraper {
+            client,
+            recorder: Recorder::new(),
+            snapshot: MetricsSnapshot::default(),
+            concurrency: 16,
+            timeout: Duration::from_millis(1500),
+        }
+    }
+
+    /// Scrapes every target once and records the results at `now` (seconds
+    /// on the caller's clock); pods no longer targeted are forgotten.
+    pub async fn scrape_once(&mut self, targets: &[Target], now: f64) -> &MetricsSnapshot {
+        let client = self.client.clone();
+        let timeout = self.timeout;
+        let results: Vec<(Target, Result<prom::Scrape, ScrapeState>)> =
+            futures::stream::iter(targets.iter().cloned())
+                .map(|t| {
+                    let client = client.clone();
+                    async move {
+                        let r = fetch(&client, &t, timeout).await;
+                        (t, r)
+                    }
+                })
+                .buffer_unordered(self.concurrency.max(1))
+                .collect()
+                .await;
+        let keep: std::collections::HashSet<(String, String)> = targets
+            .iter()
+            .map(|t| (t.namespace.clone(), t.name.clone()))
+            .collect();
+        self.recorder
+            .retain(&mut self.snapshot, |k| keep.contains(k));
+        for (t, r) in results {
+            self.recorder
+                .record(&mut self.snapshot, (t.namespace, t.name), r, now);
+        }
+        &self.snapshot
+    }
+
+    pub fn snapshot(&self) -> &MetricsSnapshot {
+        &self.snapshot
+    }
+}
