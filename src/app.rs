@@ -10,7 +10,7 @@ use crate::cli::{AuditArgs, DemoArgs, FailOn, ReportFormat, RulesArgs};
 use crate::error::UserError;
 use crate::report::{self, ReportMeta};
 use crate::source;
-use crate::store::{SourceKind, Store};
+use crate::store::Store;
 
 /// Exit codes shared by every subcommand (design §1).
 pub const EXIT_OK: u8 = 0;
@@ -101,10 +101,10 @@ pub fn rules(args: &RulesArgs) -> Result<u8, UserError> {
 
 /// Until the TUI lands, `demo` prints the audit of the embedded demo cluster.
 pub fn demo(args: &DemoArgs) -> Result<u8, UserError> {
-    let mut store = crate::demo::showcase_store()?;
-    store.source.kind = SourceKind::Demo;
+    let store = crate::demo::showcase_store()?;
     let opts = AuditOptions {
         profile: args.profile,
+        now: Some(crate::demo::demo_now()),
         ..AuditOptions::default()
     };
     audit_store(&store, args.format, None, &opts, FailOn::Never)

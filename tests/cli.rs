@@ -172,7 +172,7 @@ fn rule_globs_select_and_reject() {
             &fixture("errors.yaml"),
         ])
         .assert()
-        .code(0)
+        .code(1)
         .stdout(predicate::str::contains("EG401").not())
         .stdout(predicate::str::contains("EG201"));
     egscope()

@@ -164,7 +164,7 @@ fn buffer_capped_elsewhere(ctx: &Ctx, gateway: usize, resource: &str) -> bool {
     if let Some(fleet) = m.fleet_of(gateway)
         && let Some(spec) = fleet.proxy_spec(&m.controllers)
         && let Some(bootstrap) = at(spec, &["bootstrap"])
-        && text_caps_buffer(&bootstrap.to_string())
+        && bootstrap_caps_buffer(bootstrap, resource)
     {
         return true;
     }
@@ -184,9 +184,77 @@ fn buffer_capped_elsewhere(ctx: &Ctx, gateway: usize, resource: &str) -> bool {
         targets
             && array_at(spec, &["jsonPatches"]).iter().any(|p| {
                 str_at(p, &["type"]).is_some_and(|t| t.ends_with(&format!(".{resource}")))
-                    && text_caps_buffer(&p.to_string())
+                    && patch_caps_buffer(p)
             })
     })
+}
+
+/// An EnvoyProxy `bootstrap` (`value` YAML or `jsonPatches`) that caps the
+/// buffer of `resource` (`Listener` or `Cluster`): the field must sit under
+/// `listeners` or `clusters` respectively. When the YAML cannot be parsed,
+/// any mention of the field counts.
+fn bootstrap_caps_buffer(bootstrap: &Value, resource: &str) -> bool {
+    let section = if resource == "Listener" {
+        "listeners"
+    } else {
+        "clusters"
+    };
+    if let Some(text) = str_at(bootstrap, &["value"]) {
+        return match crate::source::parse_yaml_value(text) {
+            Ok(v) => under_key_caps(&v, section, false),
+            Err(_) => text_caps_buffer(text),
+        };
+    }
+    array_at(bootstrap, &["jsonPatches"]).iter().any(|p| {
+        let path = str_at(p, &["path"])
+            .or_else(|| str_at(p, &["operation", "path"]))
+            .unwrap_or("");
+        path.contains(&format!("/{section}")) && {
+            let value = at(p, &["value"]).or_else(|| at(p, &["operation", "value"]));
+            if path.ends_with("/per_connection_buffer_limit_bytes") {
+                value.and_then(Value::as_u64).is_some_and(|n| n <= 32768)
+            } else {
+                value.is_some_and(|v| text_caps_buffer(&v.to_string()))
+            }
+        }
+    })
+}
+
+/// Whether `per_connection_buffer_limit_bytes` ≤ 32768 appears somewhere
+/// below a key named `section`.
+fn under_key_caps(v: &Value, section: &str, inside: bool) -> bool {
+    match v {
+        Value::Object(map) => map.iter().any(|(k, x)| {
+            if inside && k == "per_connection_buffer_limit_bytes" {
+                return x
+                    .as_u64()
+                    .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+                    .is_some_and(|n| n <= 32768);
+            }
+            under_key_caps(x, section, inside || k == section)
+        }),
+        Value::Array(items) => items.iter().any(|x| under_key_caps(x, section, inside)),
+        _ => false,
+    }
+}
+
+/// A JSON patch that sets `per_connection_buffer_limit_bytes` ≤ 32768:
+/// either its `path` ends in the field and `value` is the number, or the
+/// field appears inside the `value` it adds.
+fn patch_caps_buffer(p: &Value) -> bool {
+    let op = at(p, &["operation"]).unwrap_or(&Value::Null);
+    let value = at(op, &["value"]);
+    let path_is_field = str_at(op, &["path"])
+        .is_some_and(|path| path.ends_with("/per_connection_buffer_limit_bytes"));
+    if path_is_field {
+        return value
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .is_some_and(|n| n <= 32768);
+    }
+    value.is_some_and(|v| text_caps_buffer(&v.to_string()))
 }
 
 /// Finds `per_connection_buffer_limit_bytes` with a value ≤ 32768 in a
@@ -308,7 +376,7 @@ fn route_rules(ctx: &mut Ctx) {
             if let (Some(p), false) = (problem, capped_elsewhere) {
                 ctx.finding("EG207", obj)
                     .path("spec.connection.bufferLimit")
-                    .message(format!("{lead} {p}"))
+                    .message(format!("{lead}: {p}"))
                     .related(related.iter().cloned())
                     .emit(ctx);
             }

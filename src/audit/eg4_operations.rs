@@ -61,7 +61,11 @@ fn eg402_helm_chart(ctx: &mut Ctx) {
         let chart = c.deployment.labels.get("helm.sh/chart");
         let pinned = chart
             .and_then(|v| v.strip_prefix("gateway-helm-"))
-            .is_some_and(|v| Version::parse(v).is_some());
+            // The development chart (`gateway-helm-v0.0.0-latest`) pins nothing.
+            .is_some_and(|v| {
+                !v.contains("latest")
+                    && Version::parse(v).is_some_and(|p| p != Version::new(0, 0, 0))
+            });
         if !pinned {
             let msg = match chart {
                 Some(v) => format!("helm.sh/chart is {v}, not gateway-helm-<version>"),

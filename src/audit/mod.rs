@@ -307,3 +307,6 @@ pub fn join_sorted<'x>(items: impl IntoIterator<Item = &'x str>) -> String {
     let set: BTreeSet<&str> = items.into_iter().collect();
     set.into_iter().collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests;

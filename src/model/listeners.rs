@@ -43,8 +43,9 @@ pub struct Listener {
     pub hostname: Option<String>,
     /// Index of the listener in `spec.listeners`.
     pub index: usize,
-    /// Status says Envoy Gateway rejected it for its own reasons
-    /// (Accepted=False or ResolvedRefs=False): left out of conflict checks.
+    /// Envoy Gateway rejects it for its own reasons, as far as the source
+    /// shows (status Accepted=False or ResolvedRefs=False, or an HTTPS/TLS
+    /// listener without `tls`): left out of conflict checks.
     pub invalid_in_status: bool,
     pub conflict: Option<Conflict>,
 }
@@ -123,12 +124,19 @@ pub fn read_listeners(gw: &Object) -> Vec<Listener> {
             conflict: None,
         })
         .collect();
+    let specs = array_at(gw.spec(), &["listeners"]);
     for l in &mut out {
+        // Envoy Gateway rejects an HTTPS or TLS listener without `tls`
+        // ("Listener must have TLS set") before it looks for conflicts.
+        let needs_tls = matches!(l.protocol.as_str(), "HTTPS" | "TLS");
+        if needs_tls && specs.get(l.index).and_then(|s| at(s, &["tls"])).is_none() {
+            l.invalid_in_status = true;
+        }
         if let Some(st) = l.status(gw) {
             let conds = array_at(st, &["conditions"]);
             let accepted_false = condition(conds, "Accepted").is_some_and(|c| c.is_false());
             let refs_false = condition(conds, "ResolvedRefs").is_some_and(|c| c.is_false());
-            l.invalid_in_status = accepted_false || refs_false;
+            l.invalid_in_status |= accepted_false || refs_false;
         }
     }
     out

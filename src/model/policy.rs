@@ -158,7 +158,10 @@ fn resolve_targets(
             }
         }
     }
-    targets.dedup();
+    // A target named twice (a ref and a selector) is one target: a policy
+    // must never conflict with itself.
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert(t.clone()));
     (targets, unresolved, deprecated)
 }
 

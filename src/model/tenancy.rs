@@ -111,7 +111,9 @@ impl Controller {
     }
 
     /// Whether this controller watches `ns`, deciding selectors on the
-    /// Namespace objects in the source.
+    /// Namespace objects in the source. A selector over a namespace the
+    /// source does not hold cannot be decided: it counts as watched, so
+    /// that a snapshot without Namespace objects raises no EG105.
     pub fn watches(&self, ns: &str, store: &Store) -> bool {
         match &self.config.watch {
             Watch::All => true,
@@ -120,7 +122,7 @@ impl Controller {
                 .of(Kind::Namespace)
                 .iter()
                 .find(|n| n.name == ns)
-                .is_some_and(|n| super::value::selector_matches(sel, &n.labels)),
+                .is_none_or(|n| super::value::selector_matches(sel, &n.labels)),
         }
     }
 

@@ -1,0 +1,262 @@
+//! EG3xx: observability, and the fleet's effective EnvoyProxy.
+
+use serde_json::{Value, json};
+
+use super::fixtures::*;
+use crate::cli::Profile;
+use crate::model::tenancy::DEFAULT_CONTROLLER_NAME;
+
+fn telemetry(objs: &mut [Value]) -> &mut Value {
+    &mut edit(objs, "EnvoyProxy", "proxy-config")["spec"]["telemetry"]
+}
+
+fn tracing_cluster(tracing: Value) -> Vec<Value> {
+    let mut objs = baseline();
+    telemetry(&mut objs)["tracing"] = tracing;
+    objs
+}
+
+#[test]
+fn eg301_access_log_disabled() {
+    let mut objs = baseline();
+    telemetry(&mut objs)["accessLog"]["disable"] = json!(true);
+    let r = audit(&objs);
+    let f = one(&r, "EG301", "EnvoyProxy", "proxy-config");
+    assert_eq!(f.object.namespace.as_deref(), Some(CTRL_NS));
+    has_words(f, &["disabled"]);
+    none(&audit(&baseline()), "EG301");
+}
+
+#[test]
+fn eg302_text_access_log() {
+    let mut objs = baseline();
+    let settings = &mut telemetry(&mut objs)["accessLog"]["settings"];
+    settings.as_array_mut().unwrap().push(json!({
+        "format": {"type": "Text", "text": "[%START_TIME%] %REQ(:METHOD)%\n"},
+        "sinks": [{"type": "File", "file": {"path": "/dev/stdout"}}]}));
+    let r = audit(&objs);
+    let f = one(&r, "EG302", "EnvoyProxy", "proxy-config");
+    has_words(f, &["1", "Text"]);
+    assert_eq!(
+        f.path.as_deref(),
+        Some("spec.telemetry.accessLog.settings[1].format")
+    );
+    // `text` without `json` and without a type is Text too.
+    let mut objs = baseline();
+    telemetry(&mut objs)["accessLog"]["settings"][0]["format"] = json!({"text": "%DURATION%\n"});
+    one(&audit(&objs), "EG302", "EnvoyProxy", "proxy-config");
+    none(&audit(&baseline()), "EG302");
+}
+
+#[test]
+fn eg303_json_access_log_missing_fields() {
+    let mut objs = baseline();
+    telemetry(&mut objs)["accessLog"]["settings"][0]["format"]["json"] = json!({
+        "method": "%REQ(:METHOD)%", "path": "%REQ(:PATH)%", "code": "%RESPONSE_CODE%"});
+    let r = audit(&objs);
+    let f = one(&r, "EG303", "EnvoyProxy", "proxy-config");
+    has_words(f, &["duration", "upstream host"]);
+    assert!(!f.message.contains("method"), "{}", f.message);
+    none(&audit(&baseline()), "EG303");
+}
+
+#[test]
+fn eg304_sink_neither_file_nor_otel() {
+    let mut objs = baseline();
+    telemetry(&mut objs)["accessLog"]["settings"][0]["sinks"] = json!([
+        {"type": "ALS", "als": {"type": "HTTP", "backendRefs": [{"name": "als", "port": 9000}]}}]);
+    let r = audit(&objs);
+    has_words(one(&r, "EG304", "EnvoyProxy", "proxy-config"), &["ALS"]);
+    telemetry(&mut objs)["accessLog"]["settings"][0]["sinks"] =
+        json!([{"type": "OpenTelemetry", "openTelemetry": {"host": "otel", "port": 4317}}]);
+    none(&audit(&objs), "EG304");
+}
+
+#[test]
+fn eg305_access_log_not_configured() {
+    let mut objs = baseline();
+    telemetry(&mut objs)
+        .as_object_mut()
+        .unwrap()
+        .remove("accessLog");
+    let r = audit(&objs);
+    let f = one(&r, "EG305", "Gateway", "edge");
+    has_words(f, &["apps/edge", "default"]);
+    assert_eq!(f.related[0].name, "proxy-config");
+    none(&audit(&baseline()), "EG305");
+}
+
+#[test]
+fn eg306_prometheus_disabled() {
+    let mut objs = baseline();
+    telemetry(&mut objs)["metrics"] = json!({"prometheus": {"disable": true}});
+    let r = audit(&objs);
+    has_words(
+        one(&r, "EG306", "EnvoyProxy", "proxy-config"),
+        &["Prometheus"],
+    );
+    telemetry(&mut objs)["metrics"] = json!({"prometheus": {"disable": false}});
+    none(&audit(&objs), "EG306");
+}
+
+#[test]
+fn eg307_controller_metrics_disabled() {
+    let mut objs = baseline();
+    edit(&mut objs, "ConfigMap", "envoy-gateway-config")["data"]["envoy-gateway.yaml"] =
+        json!(json!({"telemetry": {"metrics": {"prometheus": {"disable": true}}}}).to_string());
+    let r = audit(&objs);
+    let f = one(&r, "EG307", "Deployment", "envoy-gateway");
+    has_words(f, &["Prometheus", "disabled"]);
+    assert_eq!(f.related[0].name, "envoy-gateway-config");
+    none(&audit(&baseline()), "EG307");
+}
+
+#[test]
+fn eg308_tracing_not_configured() {
+    let mut objs = baseline();
+    telemetry(&mut objs)
+        .as_object_mut()
+        .unwrap()
+        .remove("tracing");
+    let r = audit(&objs);
+    has_words(
+        one(&r, "EG308", "Gateway", "edge"),
+        &["apps/edge", "tracing"],
+    );
+    none(&audit(&baseline()), "EG308");
+}
+
+#[test]
+fn fleet_gateway_envoy_proxy_replaces_the_class_one_whole() {
+    // The class EnvoyProxy traces; the Gateway's own EnvoyProxy does not.
+    let mut objs = baseline();
+    let mut own = good_proxy_spec();
+    own["telemetry"].as_object_mut().unwrap().remove("tracing");
+    objs.push(envoy_proxy(APPS, "edge-proxy", own));
+    edit(&mut objs, "Gateway", "edge")["spec"]["infrastructure"] = json!({"parametersRef":
+        {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "edge-proxy"}});
+    objs.push(gateway(
+        APPS,
+        "plain",
+        "eg",
+        json!([listener("web", "HTTP", 8080, None)]),
+    ));
+    let r = audit(&objs);
+    let f = one(&r, "EG308", "Gateway", "edge");
+    assert_eq!(f.related[0].name, "edge-proxy");
+    assert_eq!(
+        findings_of(&r, "EG308").len(),
+        1,
+        "plain keeps the class EnvoyProxy"
+    );
+}
+
+#[test]
+fn fleet_falls_back_to_the_controller_default_envoy_proxy() {
+    let mut objs = baseline();
+    edit(&mut objs, "GatewayClass", "eg")["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("parametersRef");
+    remove(&mut objs, "EnvoyProxy", "proxy-config");
+    // Without a default: EG308 on the Gateway.
+    one(&audit(&objs), "EG308", "Gateway", "edge");
+    // The controller default traces: quiet.
+    edit(&mut objs, "ConfigMap", "envoy-gateway-config")["data"]["envoy-gateway.yaml"] = json!(
+        json!({"gateway": {"controllerName": DEFAULT_CONTROLLER_NAME},
+               "envoyProxy": good_proxy_spec()})
+        .to_string()
+    );
+    let r = audit(&objs);
+    none(&r, "EG308");
+    // ...and a class EnvoyProxy without tracing replaces the default whole.
+    let mut plain = good_proxy_spec();
+    plain["telemetry"]
+        .as_object_mut()
+        .unwrap()
+        .remove("tracing");
+    objs.push(envoy_proxy(CTRL_NS, "class-proxy", plain));
+    edit(&mut objs, "GatewayClass", "eg")["spec"]["parametersRef"] = json!(
+        {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "class-proxy", "namespace": CTRL_NS});
+    let r = audit(&objs);
+    let f = one(&r, "EG308", "Gateway", "edge");
+    assert_eq!(f.related[0].name, "class-proxy");
+}
+
+#[test]
+fn eg309_production_wants_1_to_10_percent() {
+    for (tracing, fires) in [
+        (json!({"samplingRate": 5}), false),
+        (json!({"samplingRate": 1}), false),
+        (json!({"samplingRate": 10}), false),
+        (json!({"samplingRate": 50}), true),
+        (json!({}), true),
+        (
+            json!({"samplingFraction": {"numerator": 1, "denominator": 100}}),
+            false,
+        ),
+        (
+            json!({"samplingFraction": {"numerator": 1, "denominator": 1000}}),
+            true,
+        ),
+        (json!({"samplingFraction": {"numerator": 5}}), false),
+    ] {
+        let mut t = tracing.clone();
+        t["provider"] =
+            json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
+        let r = audit(&tracing_cluster(t));
+        if fires {
+            let f = one(&r, "EG309", "EnvoyProxy", "proxy-config");
+            has_words(f, &["production", "1-10%"]);
+        } else {
+            none(&r, "EG309");
+        }
+    }
+}
+
+#[test]
+fn eg309_staging_wants_100_percent() {
+    let otel = json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
+    let r = audit_profile(
+        &tracing_cluster(json!({"samplingRate": 5, "provider": otel})),
+        Profile::Staging,
+    );
+    has_words(
+        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        &["5%", "staging", "100%"],
+    );
+    let r = audit_profile(
+        &tracing_cluster(json!({"provider": otel})),
+        Profile::Staging,
+    );
+    none(&r, "EG309");
+    let r = audit_profile(
+        &tracing_cluster(
+            json!({"samplingFraction": {"numerator": 1, "denominator": 1}, "provider": otel}),
+        ),
+        Profile::Staging,
+    );
+    none(&r, "EG309");
+}
+
+#[test]
+fn eg310_tracing_provider_not_opentelemetry() {
+    let r = audit(&tracing_cluster(json!({"samplingRate": 5,
+        "provider": {"type": "Zipkin", "backendRefs": [{"name": "zipkin", "port": 9411}]}})));
+    has_words(one(&r, "EG310", "EnvoyProxy", "proxy-config"), &["Zipkin"]);
+    none(&audit(&baseline()), "EG310");
+}
+
+#[test]
+fn eg3_one_finding_per_envoy_proxy_serving_two_fleets() {
+    let mut objs = baseline();
+    telemetry(&mut objs)["accessLog"]["disable"] = json!(true);
+    objs.push(gateway(
+        APPS,
+        "second",
+        "eg",
+        json!([listener("web", "HTTP", 8080, None)]),
+    ));
+    let r = audit(&objs);
+    assert_eq!(findings_of(&r, "EG301").len(), 1);
+}

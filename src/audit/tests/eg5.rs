@@ -1,0 +1,219 @@
+//! EG5xx: live state. Status is judged only where present.
+
+use serde_json::{Value, json};
+
+use super::fixtures::*;
+use crate::model::tenancy::DEFAULT_CONTROLLER_NAME;
+
+fn pod_name() -> String {
+    format!("{}-abc", edge_proxy_name())
+}
+
+#[test]
+fn eg501_gateway_not_accepted_or_programmed() {
+    let mut objs = baseline();
+    edit(&mut objs, "Gateway", "edge")["status"] = json!({"conditions": [
+        {"type": "Accepted", "status": "True", "reason": "Accepted"},
+        {"type": "Programmed", "status": "False", "reason": "AddressNotAssigned",
+         "message": "No addresses have been assigned to the Gateway"}]});
+    let r = audit(&objs);
+    let f = one(&r, "EG501", "Gateway", "edge");
+    has_words(f, &["Programmed", "AddressNotAssigned", "No addresses"]);
+    assert!(!f.message.contains("not Accepted"));
+    edit(&mut objs, "Gateway", "edge")["status"]["conditions"][1]["status"] = json!("True");
+    none(&audit(&objs), "EG501");
+}
+
+#[test]
+fn eg502_unhealthy_listeners() {
+    let mut objs = baseline();
+    edit(&mut objs, "Gateway", "edge")["status"] = json!({"listeners": [
+        {"name": "http", "conditions": [
+            {"type": "Conflicted", "status": "True", "reason": "HostnameConflict"},
+            {"type": "Programmed", "status": "False", "reason": "Invalid"}]},
+        {"name": "https", "conditions": [
+            {"type": "ResolvedRefs", "status": "False", "reason": "InvalidCertificateRef",
+             "message": "secret not found"}]}]});
+    let r = audit(&objs);
+    has_words(
+        on_listener(&r, "EG502", "edge", "http"),
+        &["Conflicted", "HostnameConflict", "Programmed"],
+    );
+    has_words(
+        on_listener(&r, "EG502", "edge", "https"),
+        &["InvalidCertificateRef", "secret not found"],
+    );
+    edit(&mut objs, "Gateway", "edge")["status"] = json!({"listeners": [
+        {"name": "http", "conditions": [
+            {"type": "Conflicted", "status": "False"}, {"type": "Programmed", "status": "True"},
+            {"type": "ResolvedRefs", "status": "True"}]}]});
+    none(&audit(&objs), "EG502");
+}
+
+#[test]
+fn eg503_route_not_accepted_by_a_parent() {
+    let mut objs = baseline();
+    edit(&mut objs, "HTTPRoute", "shop")["status"] = json!({"parents": [
+        {"parentRef": {"name": "edge", "sectionName": "https"}, "controllerName": DEFAULT_CONTROLLER_NAME,
+         "conditions": [
+            {"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners"},
+            {"type": "ResolvedRefs", "status": "False", "reason": "BackendNotFound",
+             "message": "service apps/svc not found"}]},
+        {"parentRef": {"name": "edge"}, "controllerName": "istio.io/gateway-controller",
+         "conditions": [{"type": "Accepted", "status": "False", "reason": "Other"}]}]});
+    let r = audit(&objs);
+    let f = one(&r, "EG503", "HTTPRoute", "shop");
+    has_words(
+        f,
+        &[
+            "apps/edge",
+            "https",
+            "NotAllowedByListeners",
+            "BackendNotFound",
+        ],
+    );
+    assert_eq!(f.related[0].name, "edge");
+    edit(&mut objs, "HTTPRoute", "shop")["status"] = json!({"parents": [
+        {"parentRef": {"name": "edge"}, "controllerName": DEFAULT_CONTROLLER_NAME,
+         "conditions": [{"type": "Accepted", "status": "True"}, {"type": "ResolvedRefs", "status": "True"}]}]});
+    none(&audit(&objs), "EG503");
+}
+
+#[test]
+fn eg504_policy_not_accepted() {
+    let mut objs = baseline();
+    edit(&mut objs, "ClientTrafficPolicy", "client")["status"] = json!({"ancestors": [
+        {"ancestorRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "edge", "namespace": APPS},
+         "controllerName": DEFAULT_CONTROLLER_NAME,
+         "conditions": [{"type": "Accepted", "status": "False", "reason": "Conflicted",
+             "message": "Unable to target Gateway edge, another ClientTrafficPolicy has already attached to it"}]}]});
+    let r = audit(&objs);
+    let f = one(&r, "EG504", "ClientTrafficPolicy", "client");
+    has_words(f, &["Gateway apps/edge", "Conflicted"]);
+    edit(&mut objs, "ClientTrafficPolicy", "client")["status"]["ancestors"][0]["conditions"][0] =
+        json!({"type": "Accepted", "status": "True", "reason": "Accepted"});
+    none(&audit(&objs), "EG504");
+}
+
+fn set_pod_status(objs: &mut [Value], status: Value) {
+    edit(objs, "Pod", &pod_name())["status"] = status;
+}
+
+#[test]
+fn eg505_proxy_pod_not_ready_or_restarting() {
+    let mut objs = baseline();
+    set_pod_status(
+        &mut objs,
+        json!({"conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
+    );
+    has_words(
+        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        &["not Ready", "ContainersNotReady", "apps/edge"],
+    );
+    set_pod_status(
+        &mut objs,
+        json!({"conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "envoy", "restartCount": 3,
+                "lastState": {"terminated": {"finishedAt": "2026-06-01T11:55:00Z"}}}]}),
+    );
+    has_words(
+        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        &["restarted", "10 minutes"],
+    );
+    set_pod_status(
+        &mut objs,
+        json!({"containerStatuses": [{"name": "envoy", "restartCount": 7,
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
+    );
+    has_words(
+        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        &["CrashLoopBackOff"],
+    );
+    // A restart an hour ago is history.
+    set_pod_status(
+        &mut objs,
+        json!({"conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "envoy", "restartCount": 3,
+                "lastState": {"terminated": {"finishedAt": "2026-06-01T11:00:00Z"}}}]}),
+    );
+    none(&audit(&objs), "EG505");
+}
+
+#[test]
+fn eg506_hpa_saturated_or_blind() {
+    let name = edge_proxy_name();
+    let mut objs = baseline();
+    edit(&mut objs, "HorizontalPodAutoscaler", &name)["status"]["currentReplicas"] = json!(5);
+    has_words(
+        one(&audit(&objs), "EG506", "HorizontalPodAutoscaler", &name),
+        &["maximum of 5"],
+    );
+    let mut objs = baseline();
+    edit(&mut objs, "HorizontalPodAutoscaler", &name)["status"]["conditions"] = json!([
+        {"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric"}]);
+    has_words(
+        one(&audit(&objs), "EG506", "HorizontalPodAutoscaler", &name),
+        &["FailedGetResourceMetric"],
+    );
+    let mut objs = baseline();
+    edit(&mut objs, "HorizontalPodAutoscaler", &name)["status"]["conditions"] = json!([
+        {"type": "ScalingLimited", "status": "True", "reason": "TooFewReplicas"}]);
+    has_words(
+        one(&audit(&objs), "EG506", "HorizontalPodAutoscaler", &name),
+        &["limited", "TooFewReplicas"],
+    );
+    none(&audit(&baseline()), "EG506");
+}
+
+#[test]
+fn eg507_always_skipped_on_snapshots() {
+    let why = skipped(&audit(&baseline()), "EG507");
+    assert!(why.contains("metrics"), "{why}");
+}
+
+#[test]
+fn eg508_fleet_deployment_below_desired() {
+    let name = edge_proxy_name();
+    let mut objs = baseline();
+    edit(&mut objs, "Deployment", &name)["status"]["availableReplicas"] = json!(1);
+    has_words(
+        one(&audit(&objs), "EG508", "Deployment", &name),
+        &["1 of 2", "apps/edge"],
+    );
+    none(&audit(&baseline()), "EG508");
+}
+
+#[test]
+fn eg509_controller_without_ready_replica() {
+    let mut objs = baseline();
+    edit(&mut objs, "Deployment", "envoy-gateway")["status"] =
+        json!({"replicas": 1, "unavailableReplicas": 1});
+    let r = audit(&objs);
+    let f = one(&r, "EG509", "Deployment", "envoy-gateway");
+    has_words(f, &["no ready replica"]);
+    none(&audit(&baseline()), "EG509");
+}
+
+#[test]
+fn manifests_without_status_never_fire_status_rules() {
+    let mut objs = baseline();
+    // Strip every status, and make the spec side as bad as it gets for
+    // status rules (controller would have no ready replica, HPA at max).
+    for o in objs.iter_mut() {
+        if let Some(m) = o.as_object_mut() {
+            m.remove("status");
+        }
+    }
+    edit(&mut objs, "HorizontalPodAutoscaler", &edge_proxy_name())["spec"]["maxReplicas"] =
+        json!(0);
+    let r = audit(&objs);
+    for rule in [
+        "EG103", "EG501", "EG502", "EG503", "EG504", "EG505", "EG506", "EG508", "EG509",
+    ] {
+        assert!(
+            findings_of(&r, rule).is_empty(),
+            "{rule}: {:#?}",
+            r.findings
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Rule tests: small clusters built from JSON, audited, and compared with
+//! the contract in `rules.md`.
+
+mod fixtures;
+
+mod eg0;
+mod eg1;
+mod eg2;
+mod eg3;
+mod eg4;
+mod eg5;
+mod suppression;
