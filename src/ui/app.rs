@@ -551,7 +551,12 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
             if let Some(d) = &mut app.top_mut().detail {
                 d.yaml_only = !d.yaml_only;
             } else if let Some(obj) = app.selected_object() {
-                app.push(View::Detail { obj, finding: None });
+                let finding = app
+                    .top()
+                    .table
+                    .selected_row()
+                    .and_then(|r| views::row_finding(app.data.as_ref()?, &r.key));
+                app.push(View::Detail { obj, finding });
                 if let Some(d) = &mut app.top_mut().detail {
                     d.yaml_only = true;
                 }

@@ -63,8 +63,8 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
     let m = &data.model;
     let detail = |obj: ObjectRef| {
         Some(View::Detail {
+            finding: row_finding(data, key),
             obj: obj.without_version(),
-            finding: None,
         })
     };
     match key {
@@ -105,6 +105,26 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
             detail(row_object(data, other)?)
         }
     }
+}
+
+/// The finding a row's detail highlights first: the listener's own for a
+/// listener row, else the object's worst unsuppressed one.
+pub fn row_finding(data: &Data, key: &RowKey) -> Option<usize> {
+    if let RowKey::Finding(i) = key {
+        return Some(*i);
+    }
+    let obj = row_object(data, key)?;
+    let listener = match key {
+        RowKey::Listener(g, l) => {
+            Some(data.model.gateways.get(*g)?.listeners.get(*l)?.name.clone())
+        }
+        _ => None,
+    };
+    data.findings_of(&obj)
+        .filter(|(_, f)| listener.is_none() || f.listener == listener)
+        .filter(|(_, f)| f.suppressed.is_none())
+        .min_by_key(|(i, f)| (f.severity, *i))
+        .map(|(i, _)| i)
 }
 
 /// The object a row stands for (`y`, `c`, `n`).
@@ -191,7 +211,9 @@ fn view_kinds(view: &View) -> &'static [Kind] {
 /// The resource name `kubectl` and RBAC rules use (`gatewayclasses`).
 pub fn plural(kind: Kind) -> String {
     let n = kind.name().to_ascii_lowercase();
-    if let Some(stem) = n.strip_suffix('y') {
+    if let Some(stem) = n.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'o', 'u'])
+    {
         format!("{stem}ies")
     } else if n.ends_with('s') {
         format!("{n}es")
@@ -371,7 +393,7 @@ fn render_body(app: &App, frame: &mut Frame, body: Rect, theme: &Theme) {
                 View::Tenants => {
                     "Tenants: controller → controllerName → watched namespaces → classes"
                 }
-                View::Listeners { .. } => "Listeners (merged per merging class; ✗ = conflict)",
+                View::Listeners { .. } => "(✗ = conflict)",
                 _ => "",
             };
             table_block(app, data, frame, body, theme, title);

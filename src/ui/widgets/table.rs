@@ -281,11 +281,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &TableState, theme: &Theme, 
     let mut xs = Vec::with_capacity(state.columns.len());
     let mut x = area.x + 2;
     let right = area.x + area.width;
-    for (i, w) in state.widths.iter().enumerate() {
+    // Too wide: narrow the widest columns first (to no less than 6).
+    let mut widths = state.widths.clone();
+    let avail = area.width.saturating_sub(2) as usize;
+    let gaps = 2 * widths.len().saturating_sub(1);
+    let mut total: usize = widths.iter().map(|w| *w as usize).sum::<usize>() + gaps;
+    while total > avail {
+        let Some((i, w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+            break;
+        };
+        if *w <= 6 {
+            break;
+        }
+        widths[i] -= 1;
+        total -= 1;
+    }
+    for (i, w) in widths.iter().enumerate() {
         if x >= right {
             break;
         }
-        let last = i + 1 == state.widths.len();
+        let last = i + 1 == widths.len();
         let width = if last { right - x } else { (*w).min(right - x) };
         xs.push((x, width));
         x = x.saturating_add(*w + 2);
