@@ -5,6 +5,9 @@
 //! These types are what the UI and the EG507 rule read; the parser, the
 //! maths and the scraper live in the submodules.
 
+pub mod prom;
+pub mod series;
+
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many derived points a pod keeps (one per scrape interval).
@@ -22,18 +25,66 @@ pub struct Derived {
     pub share_2xx: f64,
     pub share_4xx: f64,
     pub share_5xx: f64,
-    /// Requests counted over the interval (to weigh shares when summing).
+    /// Requests counted over the interval (`envoy_http_downstream_rq_total`).
     pub requests: f64,
+    /// Responses counted over the interval (Σ of `envoy_http_downstream_rq_xx`
+    /// over classes), the denominator of the shares and their weight when
+    /// summing pods. Equals `requests` but for requests still in flight.
+    pub responses: f64,
     /// 5xx responses counted over the interval.
     pub responses_5xx: f64,
     /// Upstream latency quantiles in ms from `envoy_cluster_upstream_rq_time`
     /// bucket deltas; `None` without samples in the interval.
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// The bucket deltas the quantiles came from, when the proxy uses Envoy's
+    /// default bounds ([`ENVOY_BUCKET_BOUNDS`]); the fleet rollup merges these
+    /// to get fleet quantiles instead of taking the worst pod's.
+    pub latency: Option<LatencyBuckets>,
     /// `envoy_http_downstream_cx_active` summed over listeners.
     pub active_connections: f64,
     /// `envoy_server_memory_allocated`.
     pub memory_bytes: Option<f64>,
+}
+
+/// Envoy's default histogram bucket upper bounds (ms), before `+Inf`
+/// (`reference/envoy-gateway.md` §7.1).
+pub const ENVOY_BUCKET_BOUNDS: [f64; 19] = [
+    0.5, 1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0,
+    60000.0, 300000.0, 600000.0, 1800000.0, 3600000.0,
+];
+
+/// Cumulative counts of one interval's latency histogram over
+/// [`ENVOY_BUCKET_BOUNDS`] then `+Inf` (index 19). Fixed-size so that
+/// [`Derived`] stays `Copy`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LatencyBuckets {
+    pub cumulative: [f64; 20],
+}
+
+impl LatencyBuckets {
+    /// Observations in the interval (the `+Inf` bucket).
+    pub fn count(&self) -> f64 {
+        self.cumulative[19]
+    }
+
+    /// Adds another histogram's counts (same bounds, so sums stay cumulative).
+    pub fn merge(&mut self, other: &LatencyBuckets) {
+        for (a, b) in self.cumulative.iter_mut().zip(other.cumulative.iter()) {
+            *a += b;
+        }
+    }
+
+    /// `histogram_quantile(q, ...)` over these buckets, in ms.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let buckets: Vec<(f64, f64)> = ENVOY_BUCKET_BOUNDS
+            .iter()
+            .copied()
+            .chain(std::iter::once(f64::INFINITY))
+            .zip(self.cumulative.iter().copied())
+            .collect();
+        series::histogram_quantile(q, &buckets)
+    }
 }
 
 /// Why a pod has no fresh numbers.

@@ -329,7 +329,7 @@ mod tests {
         let text: Vec<String> = print(&v).iter().map(YamlLine::text).collect();
         assert_eq!(
             text.join("\n"),
-            "apiVersion: v1\nmetadata:\n  labels:\n    a.b/c: \"true\"\n  name: x\nspec:\n  empty: {}\n  list:\n  - a\n  - \"1\"\n  listeners:\n  - name: http\n    port: 80\n  - name: https\n    port: 443\n  text: |\n    line1\n    line2"
+            "apiVersion: v1\nmetadata:\n  name: x\n  labels:\n    a.b/c: \"true\"\nspec:\n  listeners:\n  - name: http\n    port: 80\n  - name: https\n    port: 443\n  empty: {}\n  list:\n  - a\n  - \"1\"\n  text: |\n    line1\n    line2"
         );
     }
 
