@@ -373,3 +373,75 @@ fn store_update_keeps_the_selection() {
     update(&mut a, Action::StoreUpdated(store));
     assert_eq!(selected_cell(&a, 0), before);
 }
+
+#[test]
+fn metrics_fill_the_fleet_columns() {
+    use crate::metrics::{Derived, MetricsSnapshot, PodSeries, ScrapeState};
+    let mut a = app();
+    let data = a.data.clone().unwrap();
+    let fleet = data
+        .model
+        .fleets
+        .iter()
+        .find(|f| f.hpa.is_some())
+        .unwrap()
+        .clone();
+    let mut snap = MetricsSnapshot::default();
+    for (i, p) in fleet.pods.iter().enumerate() {
+        let mut s = PodSeries {
+            state: ScrapeState::Ok,
+            ..PodSeries::default()
+        };
+        for t in 0..10 {
+            s.push(Derived {
+                at: t as f64,
+                rps: 10.0 * (t + i) as f64,
+                requests: 100.0,
+                responses_5xx: if t == 9 { 20.0 } else { 0.0 },
+                share_5xx: if t == 9 { 0.2 } else { 0.0 },
+                p99_ms: Some(250.0),
+                ..Derived::default()
+            });
+        }
+        snap.pods
+            .insert((p.namespace_or_empty().to_string(), p.name.clone()), s);
+    }
+    update(&mut a, Action::Command("fleet".into()));
+    assert_eq!(
+        update(&mut a, Action::MetricsUpdated(Arc::new(snap))),
+        Effect::Render
+    );
+    let row = a
+        .top()
+        .table
+        .rows
+        .iter()
+        .find(|r| r.cells[0].starts_with(&fleet.key))
+        .unwrap();
+    assert_eq!(row.cells[7], "20.0%", "{:?}", row.cells);
+    assert_eq!(row.cells[8], "250ms");
+    assert!(row.cells[9].ends_with('█'), "{:?}", row.cells[9]);
+}
+
+#[test]
+fn detail_highlight_is_drawn_in_the_highlight_role() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut a = app();
+    update(&mut a, Action::Command("findings".into()));
+    typed(&mut a, "/EG112");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Enter);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| views::render(&a, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let d = a.top().detail.as_ref().unwrap();
+    let (first, _) = d.highlight.unwrap();
+    // Body starts at row 2, plus the border: YAML line `first` is on screen
+    // row 3 + (first - scroll).
+    let y = 3 + (first - d.scroll) as u16;
+    let row: String = (1..60).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(row.contains("- allowedRoutes:"), "{row}");
+    assert_eq!(buf[(3, y)].bg, a.theme.highlight.bg.unwrap());
+    assert_ne!(buf[(3, y - 1)].bg, a.theme.highlight.bg.unwrap());
+}
