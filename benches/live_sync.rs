@@ -34,9 +34,15 @@ fn child_peak_rss_kib() -> i64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let sim = rt
-        .block_on(Sim::start(Scenario::Large(LargeParams::default()), SimOptions::default()))
+        .block_on(Sim::start(
+            Scenario::Large(LargeParams::default()),
+            SimOptions::default(),
+        ))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("kubeconfig");
@@ -55,14 +61,31 @@ fn main() {
         (l.store(), conn)
     });
     let sync = t.elapsed();
-    println!("egscope watchers: synced {} objects in {:.2} s", store.len(), sync.as_secs_f64());
+    println!(
+        "egscope watchers: synced {} objects in {:.2} s",
+        store.len(),
+        sync.as_secs_f64()
+    );
 
-    let kubectl = Command::new("kubectl").arg("version").arg("--client").output().is_ok();
+    let kubectl = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok();
     let mut json_bytes = 0usize;
     if kubectl {
         let t = Instant::now();
         let out = Command::new("kubectl")
-            .args(["--kubeconfig", kc.to_str().unwrap(), "get", KINDS, "-A", "-o", "json", "--request-timeout=300s"])
+            .args([
+                "--kubeconfig",
+                kc.to_str().unwrap(),
+                "get",
+                KINDS,
+                "-A",
+                "-o",
+                "json",
+                "--request-timeout=300s",
+            ])
             .output()
             .unwrap();
         let k = t.elapsed();
@@ -80,7 +103,14 @@ fn main() {
     let out = dir.path().join("snap.yaml");
     let t = Instant::now();
     let status = Command::new(env!("CARGO_BIN_EXE_egscope"))
-        .args(["snapshot", "--kubeconfig", kc.to_str().unwrap(), "--sync-timeout", "300", "-o"])
+        .args([
+            "snapshot",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--sync-timeout",
+            "300",
+            "-o",
+        ])
         .arg(&out)
         .status()
         .unwrap();
@@ -90,10 +120,17 @@ fn main() {
         "egscope snapshot (process): {:.2} s, peak RSS {:.0} MB{}",
         t.elapsed().as_secs_f64(),
         peak / 1e6,
-        if json_bytes > 0 { format!(", {:.2}x kubectl's JSON bytes", peak / json_bytes as f64) } else { String::new() }
+        if json_bytes > 0 {
+            format!(", {:.2}x kubectl's JSON bytes", peak / json_bytes as f64)
+        } else {
+            String::new()
+        }
     );
 
-    let pods: Vec<_> = targets(&Model::build(&store)).into_iter().take(500).collect();
+    let pods: Vec<_> = targets(&Model::build(&store))
+        .into_iter()
+        .take(500)
+        .collect();
     let (first, second) = rt.block_on(async {
         let mut s = Scraper::new(conn.client.clone());
         s.concurrency = 16;

@@ -226,15 +226,98 @@ pub fn rules(args: &RulesArgs) -> Result<u8, UserError> {
     Ok(EXIT_OK)
 }
 
-/// Until the TUI lands, `demo` prints the audit of the embedded demo cluster.
-pub fn demo(args: &DemoArgs) -> Result<u8, UserError> {
+/// `egscope demo`: the TUI on the embedded showcase with the demo's fixed
+/// clock; with `--format`, or when standard output is not a terminal, the
+/// showcase's audit printed headless.
+pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
     let store = crate::demo::showcase_store()?;
-    let opts = AuditOptions {
-        profile: args.profile,
-        now: Some(crate::demo::demo_now()),
-        ..AuditOptions::default()
+    let headless = args.format.is_some()
+        || !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal());
+    if headless {
+        let opts = AuditOptions {
+            profile: args.profile,
+            now: Some(crate::demo::demo_now()),
+            ..AuditOptions::default()
+        };
+        return audit_store(
+            &store,
+            args.format.unwrap_or_default(),
+            None,
+            &opts,
+            FailOn::Never,
+        );
+    }
+    run_tui(
+        store,
+        crate::ui::status::SourceStatus::demo(),
+        args.profile,
+        Some(crate::demo::demo_now()),
+        args.tour,
+        ui,
+    )
+}
+
+/// The TUI flags every entry point shares.
+#[derive(Debug, Clone)]
+pub struct UiArgs {
+    pub theme: Option<String>,
+    pub log_level: String,
+}
+
+/// `egscope --snapshot PATH...`: the TUI on files.
+pub fn snapshot_tui(
+    paths: &[String],
+    profile: crate::cli::Profile,
+    ui: &UiArgs,
+    stdin: &mut dyn Read,
+) -> Result<u8, UserError> {
+    if paths.iter().any(|p| p == "-") {
+        return Err(UserError::new(
+            "the TUI reads keys from the terminal, so it cannot read a snapshot from standard input; \
+             pass a file, or use `egscope audit --snapshot -`",
+        ));
+    }
+    let store = source::snapshot::load(paths, stdin)?;
+    if !std::io::stdout().is_terminal() {
+        return Err(UserError::new(
+            "the TUI needs a terminal; for a report use `egscope audit --snapshot ...`",
+        ));
+    }
+    run_tui(
+        store,
+        crate::ui::status::SourceStatus::snapshot(paths),
+        profile,
+        None,
+        false,
+        ui,
+    )
+}
+
+fn run_tui(
+    store: Store,
+    status: crate::ui::status::SourceStatus,
+    profile: crate::cli::Profile,
+    now: Option<jiff::Timestamp>,
+    tour: bool,
+    ui: &UiArgs,
+) -> Result<u8, UserError> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let user = crate::ui::user_theme_path();
+    let theme = crate::ui::theme::Theme::resolve(ui.theme.as_deref(), user.as_deref(), no_color)
+        .map_err(UserError::new)?;
+    let _log = crate::ui::logging::init(&ui.log_level);
+    tracing::info!(source = %status.source, "starting the TUI");
+    let opts = crate::ui::run::TuiOptions {
+        store: std::sync::Arc::new(store),
+        status,
+        profile,
+        theme,
+        now,
+        tour,
+        feed: None,
     };
-    audit_store(&store, args.format, None, &opts, FailOn::Never)
+    crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))?;
+    Ok(EXIT_OK)
 }
 
 /// The simulator's options and scenario from the command line.

@@ -15,6 +15,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open the TUI on snapshot files or directories instead of a cluster (offline).
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub snapshot: Vec<String>,
+    /// Which environment the rules judge (tracing sampling ranges differ).
+    #[arg(long, value_enum, default_value_t)]
+    pub profile: Profile,
+    /// TUI colours: default, light, high-contrast, mono, or a theme TOML file.
+    /// `<config dir>/egscope/theme.toml` overrides roles on top; NO_COLOR forces mono.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Log level of the log file in the state dir (error, warn, info, debug, trace).
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,7 +39,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Print the rule catalogue.
     Rules(RulesArgs),
-    /// Audit the embedded demo cluster (the showcase scenario).
+    /// Open the TUI on the embedded demo cluster (the showcase scenario); with
+    /// `--format`, or when standard output is not a terminal, print its audit.
     Demo(DemoArgs),
     /// Serve a simulated cluster as a read-only Kubernetes API server on
     /// loopback, for kubectl, egscope itself and tests.
@@ -198,9 +212,12 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Report format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: ReportFormat,
+    /// Print the audit in this format instead of opening the TUI.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// A guided walkthrough of the showcase (Space advances, Esc leaves).
+    #[arg(long)]
+    pub tour: bool,
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
 }

@@ -13,4 +13,5 @@ pub mod report;
 pub mod sim;
 pub mod source;
 pub mod store;
+pub mod ui;
 pub mod units;

@@ -10,12 +10,19 @@ fn main() -> ExitCode {
     let _ = color_eyre::install();
     let cli = Cli::parse();
     let mut stdin = std::io::stdin().lock();
+    let ui = app::UiArgs {
+        theme: cli.theme.clone(),
+        log_level: cli.log_level.clone(),
+    };
     let outcome = match &cli.command {
         Some(Command::Audit(args)) => app::audit(args, &mut stdin),
         Some(Command::Rules(args)) => app::rules(args),
         Some(Command::Snapshot(args)) => app::snapshot(args),
-        Some(Command::Demo(args)) => app::demo(args),
+        Some(Command::Demo(args)) => app::demo(args, &ui),
         Some(Command::Sim(args)) => app::sim(args),
+        None if !cli.snapshot.is_empty() => {
+            app::snapshot_tui(&cli.snapshot, cli.profile, &ui, &mut stdin)
+        }
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

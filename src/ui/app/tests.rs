@@ -1,0 +1,447 @@
+//! `update` on the showcase: navigation, breadcrumb, filter, commands,
+//! completion, sort, namespace, mouse, tour.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::*;
+use crate::ui::run::{TuiOptions, initial_app};
+
+fn app() -> App {
+    let store = crate::demo::showcase_store().unwrap();
+    let mut app = initial_app(&TuiOptions {
+        store: Arc::new(store),
+        status: SourceStatus::demo(),
+        profile: Profile::Production,
+        theme: Theme::default(),
+        now: Some(crate::demo::demo_now()),
+        tour: false,
+        feed: None,
+    });
+    update(&mut app, Action::Resize(120, 40));
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Effect {
+    update(app, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn selected_cell(app: &App, col: usize) -> String {
+    app.top().table.selected_row().unwrap().cells[col].clone()
+}
+
+#[test]
+fn tabs_and_drill_down_and_back() {
+    let mut a = app();
+    assert_eq!(a.view(), &View::Overview);
+    key(&mut a, KeyCode::Char('3'));
+    assert_eq!(a.view(), &View::Classes { controller: None });
+    typed(&mut a, "/platform");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        a.view(),
+        &View::Gateways {
+            class: Some("platform".into())
+        }
+    );
+    assert_eq!(a.top().table.visible.len(), 2);
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(
+        a.view(),
+        View::Listeners {
+            gateway: Some(_),
+            ..
+        }
+    ));
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(
+        a.view(),
+        View::Routes {
+            listener: Some(_),
+            ..
+        }
+    ));
+    assert_eq!(a.stack.len(), 4);
+    // Esc walks back along the trail, keeping the earlier filter.
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.view(), &View::Classes { controller: None });
+    assert_eq!(a.top().table.filter, "platform");
+    // Esc clears the filter first, then has nowhere to go.
+    assert_eq!(key(&mut a, KeyCode::Esc), Effect::Render);
+    assert!(a.top().table.filter.is_empty());
+    assert_eq!(key(&mut a, KeyCode::Esc), Effect::None);
+    // Tab and BackTab cycle the header.
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.view(), &View::Gateways { class: None });
+    key(&mut a, KeyCode::BackTab);
+    key(&mut a, KeyCode::BackTab);
+    assert_eq!(a.view(), &View::Tenants);
+}
+
+#[test]
+fn moving_the_selection() {
+    let mut a = app();
+    update(&mut a, Action::Command("routes".into()));
+    let n = a.top().table.visible.len();
+    assert!(n > 3);
+    typed(&mut a, "jj");
+    assert_eq!(a.top().table.selected, 2);
+    typed(&mut a, "k");
+    assert_eq!(a.top().table.selected, 1);
+    typed(&mut a, "G");
+    assert_eq!(a.top().table.selected, n - 1);
+    typed(&mut a, "g");
+    assert_eq!(a.top().table.selected, 0);
+    key(&mut a, KeyCode::PageDown);
+    assert_eq!(a.top().table.selected, n - 1);
+    key(&mut a, KeyCode::Up);
+    key(&mut a, KeyCode::PageUp);
+    assert_eq!(a.top().table.selected, 0);
+    // Mouse: scroll and click on the third row.
+    update(
+        &mut a,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: 5,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(a.top().table.selected, 1);
+    let area = views::table_rect(&a, body_rect(a.size));
+    update(
+        &mut a,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row: area.y + 3,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(a.top().table.selected, 2);
+    // A click on the header opens that tab.
+    let x = (1..120).find(|&x| views::tab_at(x) == Some(8)).unwrap();
+    update(
+        &mut a,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(a.view(), &View::Findings);
+}
+
+#[test]
+fn filter_is_live_and_esc_clears_it() {
+    let mut a = app();
+    update(&mut a, Action::Command("routes".into()));
+    let all = a.top().table.visible.len();
+    typed(&mut a, "/pay");
+    assert_eq!(a.mode, Mode::Filter);
+    let n = a.top().table.visible.len();
+    assert!(n < all && n > 0, "{n} of {all}");
+    key(&mut a, KeyCode::Backspace);
+    assert!(a.top().table.visible.len() >= n);
+    typed(&mut a, "y");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.mode, Mode::Normal);
+    assert_eq!(a.top().table.filter, "pay");
+    // Regex metacharacters switch to a regex.
+    typed(&mut a, "/");
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "^payments/(pay-api|ledger)$");
+    assert_eq!(a.top().table.visible.len(), 2);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.top().table.filter.is_empty());
+    assert_eq!(a.top().table.visible.len(), all);
+}
+
+#[test]
+fn commands_and_completion() {
+    let mut a = app();
+    typed(&mut a, ":g");
+    key(&mut a, KeyCode::Tab);
+    match &a.mode {
+        Mode::Command { input, completions } => {
+            assert_eq!(input, "g");
+            assert!(completions.contains(&"gw".to_string()));
+            assert!(completions.contains(&"gc".to_string()));
+        }
+        m => panic!("{m:?}"),
+    }
+    typed(&mut a, "atewayc");
+    key(&mut a, KeyCode::Tab);
+    assert!(matches!(&a.mode, Mode::Command { input, .. } if input == "gatewayclasses"));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.view(), &View::Classes { controller: None });
+    // :ns with namespace completion.
+    typed(&mut a, ":ns sh");
+    key(&mut a, KeyCode::Tab);
+    assert!(matches!(&a.mode, Mode::Command { input, .. } if input == "ns shop"));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.namespace.as_deref(), Some("shop"));
+    update(&mut a, Action::Command("hr".into()));
+    assert!(
+        a.top()
+            .table
+            .visible
+            .iter()
+            .all(|&i| a.top().table.rows[i].ns.as_deref() == Some("shop"))
+    );
+    update(&mut a, Action::Command("ns all".into()));
+    assert_eq!(a.namespace, None);
+    // Aliases.
+    for (cmd, view) in [
+        (
+            "ctp",
+            View::Policies {
+                kind: Some(Kind::ClientTrafficPolicy),
+            },
+        ),
+        (
+            "btp",
+            View::Policies {
+                kind: Some(Kind::BackendTrafficPolicy),
+            },
+        ),
+        ("ep", View::Fleets),
+        ("fleet", View::Fleets),
+        ("tenants", View::Tenants),
+        ("overview", View::Overview),
+    ] {
+        update(&mut a, Action::Command(cmd.into()));
+        assert_eq!(a.view(), &view, ":{cmd}");
+    }
+    update(&mut a, Action::Command("ctx prod".into()));
+    assert!(a.flash.as_deref().unwrap().contains("needs a live source"));
+    update(&mut a, Action::Command("nope".into()));
+    assert!(a.flash.as_deref().unwrap().contains("unknown command"));
+    assert_eq!(update(&mut a, Action::Command("q".into())), Effect::Quit);
+}
+
+#[test]
+fn sort_cycles_and_reverses() {
+    let mut a = app();
+    update(&mut a, Action::Command("routes".into()));
+    let names = |a: &App| -> Vec<String> {
+        let t = &a.top().table;
+        t.visible
+            .iter()
+            .map(|&i| t.rows[i].cells[0].clone())
+            .collect()
+    };
+    typed(&mut a, "s");
+    assert_eq!(a.top().table.sort, Some((0, false)));
+    let asc = names(&a);
+    let mut sorted = asc.clone();
+    sorted.sort();
+    assert_eq!(asc, sorted);
+    typed(&mut a, "S");
+    let desc = names(&a);
+    assert_eq!(desc, asc.iter().rev().cloned().collect::<Vec<_>>());
+    typed(&mut a, "s");
+    assert_eq!(a.top().table.sort, Some((1, true)));
+}
+
+#[test]
+fn finding_opens_detail_with_highlight_and_copy() {
+    let mut a = app();
+    update(&mut a, Action::Command("findings".into()));
+    typed(&mut a, "/EG112");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Enter);
+    let View::Detail { obj, finding } = a.view().clone() else {
+        panic!("{:?}", a.view());
+    };
+    assert_eq!(obj.name, "catalog");
+    assert!(finding.is_some());
+    let d = a.top().detail.as_ref().unwrap();
+    let (first, _) = d.highlight.expect("highlighted");
+    assert_eq!(d.lines[first].text().trim(), "- allowedRoutes:");
+    // y toggles YAML only; c copies the name.
+    typed(&mut a, "y");
+    assert!(a.top().detail.as_ref().unwrap().yaml_only);
+    assert_eq!(typed_effect(&mut a, 'c'), Effect::Copy("catalog".into()));
+    // Tab focuses the side list; Enter on a related object opens it.
+    key(&mut a, KeyCode::Tab);
+    let n = a.top().detail.as_ref().unwrap().side.rows.len();
+    let class_row = a
+        .top()
+        .detail
+        .as_ref()
+        .unwrap()
+        .side
+        .rows
+        .iter()
+        .position(|r| r.cells[0] == "→ class")
+        .unwrap();
+    assert!(class_row < n);
+    for _ in 0..class_row {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(a.view(), View::Detail { obj, .. } if obj.kind == "GatewayClass"));
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.view(), &View::Findings);
+}
+
+fn typed_effect(a: &mut App, c: char) -> Effect {
+    key(a, KeyCode::Char(c))
+}
+
+#[test]
+fn findings_filters_and_grouping() {
+    let mut a = app();
+    update(&mut a, Action::Command("findings".into()));
+    let all = a.top().table.rows.len();
+    typed(&mut a, "e");
+    typed(&mut a, "e");
+    let errors = a.top().table.rows.len();
+    assert!(errors < all && errors > 0);
+    assert!(
+        a.top()
+            .table
+            .rows
+            .iter()
+            .all(|r| r.cells[1].starts_with("error"))
+    );
+    typed(&mut a, "e");
+    typed(&mut a, "o");
+    assert_eq!(a.top().table.columns[0], "OBJECT");
+    typed(&mut a, "a");
+    assert_eq!(a.findings.area, Some(Area::Input));
+    assert_eq!(selected_cell(&a, 2), "EG002");
+}
+
+#[test]
+fn ticks_redraw_only_with_a_live_clock() {
+    let mut a = app();
+    assert_eq!(
+        update(&mut a, Action::Tick(jiff::Timestamp::now())),
+        Effect::None
+    );
+    a.live_clock = true;
+    assert_eq!(
+        update(&mut a, Action::Tick(jiff::Timestamp::now())),
+        Effect::Render
+    );
+    // An unbound key changes nothing.
+    assert_eq!(key(&mut a, KeyCode::F(9)), Effect::None);
+}
+
+#[test]
+fn tour_moves_through_the_stops_and_esc_leaves() {
+    let mut a = app();
+    let t = crate::ui::tour::Tour::new();
+    t.apply(&mut a);
+    a.tour = Some(t);
+    assert_eq!(a.view(), &View::Tenants);
+    typed(&mut a, " ");
+    assert!(matches!(a.view(), View::Listeners { .. }));
+    assert!(selected_cell(&a, 1).contains("catalog"));
+    assert!(selected_cell(&a, 7).contains("HostnameConflict"));
+    typed(&mut a, " ");
+    assert_eq!(a.view(), &View::Fleets);
+    assert!(selected_cell(&a, 4).contains("SATURATED"));
+    key(&mut a, KeyCode::Esc);
+    assert!(a.tour.is_none());
+    assert_eq!(a.view(), &View::Fleets);
+}
+
+#[test]
+fn store_update_keeps_the_selection() {
+    let mut a = app();
+    update(&mut a, Action::Command("routes".into()));
+    typed(&mut a, "jjj");
+    let before = selected_cell(&a, 0);
+    let store = a.data.as_ref().unwrap().store.clone();
+    update(&mut a, Action::StoreUpdated(store));
+    assert_eq!(selected_cell(&a, 0), before);
+}
+
+#[test]
+fn metrics_fill_the_fleet_columns() {
+    use crate::metrics::{Derived, MetricsSnapshot, PodSeries, ScrapeState};
+    let mut a = app();
+    let data = a.data.clone().unwrap();
+    let fleet = data
+        .model
+        .fleets
+        .iter()
+        .find(|f| f.hpa.is_some())
+        .unwrap()
+        .clone();
+    let mut snap = MetricsSnapshot::default();
+    for (i, p) in fleet.pods.iter().enumerate() {
+        let mut s = PodSeries {
+            state: ScrapeState::Ok,
+            ..PodSeries::default()
+        };
+        for t in 0..10 {
+            s.push(Derived {
+                at: t as f64,
+                rps: 10.0 * (t + i) as f64,
+                requests: 100.0,
+                responses_5xx: if t == 9 { 20.0 } else { 0.0 },
+                share_5xx: if t == 9 { 0.2 } else { 0.0 },
+                p99_ms: Some(250.0),
+                ..Derived::default()
+            });
+        }
+        snap.pods
+            .insert((p.namespace_or_empty().to_string(), p.name.clone()), s);
+    }
+    update(&mut a, Action::Command("fleet".into()));
+    assert_eq!(
+        update(&mut a, Action::MetricsUpdated(Arc::new(snap))),
+        Effect::Render
+    );
+    let row = a
+        .top()
+        .table
+        .rows
+        .iter()
+        .find(|r| r.cells[0].starts_with(&fleet.key))
+        .unwrap();
+    assert_eq!(row.cells[7], "20.0%", "{:?}", row.cells);
+    assert_eq!(row.cells[8], "250ms");
+    assert!(row.cells[9].ends_with('█'), "{:?}", row.cells[9]);
+}
+
+#[test]
+fn detail_highlight_is_drawn_in_the_highlight_role() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut a = app();
+    update(&mut a, Action::Command("findings".into()));
+    typed(&mut a, "/EG112");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Enter);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| views::render(&a, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let d = a.top().detail.as_ref().unwrap();
+    let (first, _) = d.highlight.unwrap();
+    // Body starts at row 2, plus the border: YAML line `first` is on screen
+    // row 3 + (first - scroll).
+    let y = 3 + (first - d.scroll) as u16;
+    let row: String = (1..60).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(row.contains("- allowedRoutes:"), "{row}");
+    assert_eq!(buf[(3, y)].bg, a.theme.highlight.bg.unwrap());
+    assert_ne!(buf[(3, y - 1)].bg, a.theme.highlight.bg.unwrap());
+}

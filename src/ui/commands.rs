@@ -1,0 +1,275 @@
+//! `:` commands: aliases (k9s-style), completion and execution.
+
+use crate::store::Kind;
+
+use super::action::Effect;
+use super::app::{App, Mode, View, set_namespace};
+
+/// One command: its name, aliases, and what it does.
+pub struct Command {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub help: &'static str,
+}
+
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "overview",
+        aliases: &["ov", "home"],
+        help: "health at a glance",
+    },
+    Command {
+        name: "tenants",
+        aliases: &["tn", "controllers"],
+        help: "controllers, controllerNames, watched namespaces, classes",
+    },
+    Command {
+        name: "gatewayclasses",
+        aliases: &["gc", "classes"],
+        help: "GatewayClasses",
+    },
+    Command {
+        name: "gateways",
+        aliases: &["gw"],
+        help: "Gateways",
+    },
+    Command {
+        name: "listeners",
+        aliases: &["ls"],
+        help: "merged listener sets, conflicts marked",
+    },
+    Command {
+        name: "routes",
+        aliases: &["rt"],
+        help: "every route kind",
+    },
+    Command {
+        name: "httproutes",
+        aliases: &["hr"],
+        help: "HTTPRoutes",
+    },
+    Command {
+        name: "grpcroutes",
+        aliases: &["gr"],
+        help: "GRPCRoutes",
+    },
+    Command {
+        name: "policies",
+        aliases: &["pol"],
+        help: "every policy kind",
+    },
+    Command {
+        name: "clienttrafficpolicies",
+        aliases: &["ctp"],
+        help: "ClientTrafficPolicies",
+    },
+    Command {
+        name: "backendtrafficpolicies",
+        aliases: &["btp"],
+        help: "BackendTrafficPolicies",
+    },
+    Command {
+        name: "securitypolicies",
+        aliases: &["sp"],
+        help: "SecurityPolicies",
+    },
+    Command {
+        name: "fleets",
+        aliases: &["fleet", "ep", "envoyproxies"],
+        help: "proxy fleets and the EnvoyProxy that shapes each",
+    },
+    Command {
+        name: "findings",
+        aliases: &["fi", "audit"],
+        help: "audit findings with guide text and fix",
+    },
+    Command {
+        name: "ns",
+        aliases: &["namespace"],
+        help: "ns NAME: only that namespace; ns all: every namespace",
+    },
+    Command {
+        name: "ctx",
+        aliases: &["context"],
+        help: "ctx NAME: switch kube context (live source only)",
+    },
+    Command {
+        name: "help",
+        aliases: &["h"],
+        help: "keys and commands",
+    },
+    Command {
+        name: "quit",
+        aliases: &["q", "q!"],
+        help: "quit",
+    },
+];
+
+fn find(word: &str) -> Option<&'static Command> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == word || c.aliases.contains(&word))
+}
+
+fn view_for(name: &str) -> Option<View> {
+    Some(match name {
+        "overview" => View::Overview,
+        "tenants" => View::Tenants,
+        "gatewayclasses" => View::Classes { controller: None },
+        "gateways" => View::Gateways { class: None },
+        "listeners" => View::Listeners {
+            class: None,
+            gateway: None,
+        },
+        "routes" | "httproutes" | "grpcroutes" => View::Routes {
+            kind: match name {
+                "httproutes" => Some(Kind::HttpRoute),
+                "grpcroutes" => Some(Kind::GrpcRoute),
+                _ => None,
+            },
+            gateway: None,
+            listener: None,
+        },
+        "policies" => View::Policies { kind: None },
+        "clienttrafficpolicies" => View::Policies {
+            kind: Some(Kind::ClientTrafficPolicy),
+        },
+        "backendtrafficpolicies" => View::Policies {
+            kind: Some(Kind::BackendTrafficPolicy),
+        },
+        "securitypolicies" => View::Policies {
+            kind: Some(Kind::SecurityPolicy),
+        },
+        "fleets" => View::Fleets,
+        "findings" => View::Findings,
+        _ => return None,
+    })
+}
+
+/// Runs a command line (without the colon).
+pub fn run(app: &mut App, line: &str) -> Effect {
+    let line = line.trim();
+    if line.is_empty() {
+        return Effect::Render;
+    }
+    let (word, arg) = match line.split_once(char::is_whitespace) {
+        Some((w, a)) => (w, a.trim()),
+        None => (line, ""),
+    };
+    let Some(cmd) = find(word) else {
+        app.flash = Some(format!(
+            "unknown command :{word} (Tab completes, :help lists commands)"
+        ));
+        return Effect::Render;
+    };
+    match cmd.name {
+        "quit" => return Effect::Quit,
+        "help" => app.mode = Mode::Help { scroll: 0 },
+        "ns" => match arg {
+            "" | "all" | "-A" => set_namespace(app, None),
+            ns => {
+                let known = app
+                    .data
+                    .as_ref()
+                    .is_none_or(|d| d.namespaces.iter().any(|n| n == ns));
+                set_namespace(app, Some(ns.to_string()));
+                if !known {
+                    app.flash = Some(format!("namespace {ns} (no objects in it)"));
+                }
+            }
+        },
+        "ctx" => {
+            app.flash = Some(if app.status.can_switch_context {
+                format!("switching to context {arg}…")
+            } else {
+                "context switching needs a live source (this is a snapshot/demo)".to_string()
+            });
+        }
+        name => {
+            if let Some(v) = view_for(name) {
+                app.goto(v);
+            }
+        }
+    }
+    Effect::Render
+}
+
+/// Every word a command may start with.
+fn words() -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()))
+}
+
+/// Tab completion: the input extended to the longest common prefix of the
+/// candidates, and the candidates (shown when there is more than one).
+/// Completes command names, and namespace names after `ns `.
+pub fn complete(app: &App, input: &str) -> (String, Vec<String>) {
+    let (head, partial, candidates): (String, &str, Vec<String>) =
+        match input.split_once(char::is_whitespace) {
+            Some((w, rest)) if find(w).is_some_and(|c| c.name == "ns") => {
+                let mut names: Vec<String> = app
+                    .data
+                    .as_ref()
+                    .map(|d| d.namespaces.clone())
+                    .unwrap_or_default();
+                names.insert(0, "all".into());
+                let rest = rest.trim_start();
+                (
+                    format!("{w} "),
+                    rest,
+                    names.into_iter().filter(|n| n.starts_with(rest)).collect(),
+                )
+            }
+            Some(_) => return (input.to_string(), Vec::new()),
+            None => {
+                let mut c: Vec<String> = words()
+                    .filter(|w| w.starts_with(input))
+                    .map(str::to_string)
+                    .collect();
+                c.sort();
+                c.dedup();
+                (String::new(), input, c)
+            }
+        };
+    match candidates.len() {
+        0 => (input.to_string(), Vec::new()),
+        1 => {
+            let only = &candidates[0];
+            // A complete command that takes an argument gets its space.
+            let space =
+                if head.is_empty() && matches!(find(only).map(|c| c.name), Some("ns" | "ctx")) {
+                    " "
+                } else {
+                    ""
+                };
+            (format!("{head}{only}{space}"), Vec::new())
+        }
+        _ => {
+            let lcp = longest_common_prefix(&candidates);
+            let lcp = if lcp.len() < partial.len() {
+                partial.to_string()
+            } else {
+                lcp
+            };
+            (format!("{head}{lcp}"), candidates)
+        }
+    }
+}
+
+fn longest_common_prefix(words: &[String]) -> String {
+    let first = &words[0];
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = end.min(
+            first
+                .char_indices()
+                .zip(w.chars())
+                .take_while(|((_, a), b)| a == b)
+                .last()
+                .map(|((i, a), _)| i + a.len_utf8())
+                .unwrap_or(0),
+        );
+    }
+    first[..end].to_string()
+}

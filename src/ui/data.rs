@@ -1,0 +1,182 @@
+//! What the views read, derived once per store (or metrics) update: the
+//! model, the audit, and per-object marks. Never rebuilt per frame.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::audit::{self, AuditOptions, AuditResult, Finding, Severity};
+use crate::metrics::{Derived, MetricsSnapshot};
+use crate::model::{Fleet, Model};
+use crate::store::{ObjectRef, Store};
+
+/// How a row is marked: its worst unsuppressed finding, or dimmed when all
+/// its findings are suppressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mark {
+    pub worst: Option<Severity>,
+    pub suppressed: bool,
+    pub count: usize,
+}
+
+impl Mark {
+    pub fn add(&mut self, f: &Finding) {
+        self.count += 1;
+        if f.suppressed.is_some() {
+            self.suppressed = self.worst.is_none();
+            return;
+        }
+        self.suppressed = false;
+        self.worst = Some(match self.worst {
+            Some(w) => w.min(f.severity),
+            None => f.severity,
+        });
+    }
+
+    pub fn merge(&mut self, other: Mark) {
+        self.count += other.count;
+        if let Some(s) = other.worst {
+            self.worst = Some(self.worst.map_or(s, |w| w.min(s)));
+            self.suppressed = false;
+        } else if other.suppressed && self.worst.is_none() {
+            self.suppressed = true;
+        }
+    }
+}
+
+/// Object identity without apiVersion: (kind, namespace, name).
+pub type ObjKey = (String, Option<String>, String);
+
+pub fn key_of(r: &ObjectRef) -> ObjKey {
+    (r.kind.clone(), r.namespace.clone(), r.name.clone())
+}
+
+pub struct Data {
+    pub store: Arc<Store>,
+    pub model: Model,
+    pub audit: AuditResult,
+    pub metrics: Option<Arc<MetricsSnapshot>>,
+    /// Findings (indices into `audit.findings`) per object.
+    pub by_object: HashMap<ObjKey, Vec<usize>>,
+    /// Marks per object, and per (object, listener) for listener findings.
+    pub marks: HashMap<ObjKey, Mark>,
+    pub listener_marks: HashMap<(ObjKey, String), Mark>,
+    pub namespaces: Vec<String>,
+}
+
+impl Data {
+    pub fn build(
+        store: Arc<Store>,
+        opts: &AuditOptions,
+        metrics: Option<Arc<MetricsSnapshot>>,
+    ) -> Data {
+        let model = Model::build(&store);
+        let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
+        let audit = audit::run_on_model(&store, &model, opts, enabled);
+        let mut by_object: HashMap<ObjKey, Vec<usize>> = HashMap::new();
+        let mut marks: HashMap<ObjKey, Mark> = HashMap::new();
+        let mut listener_marks: HashMap<(ObjKey, String), Mark> = HashMap::new();
+        for (i, f) in audit.findings.iter().enumerate() {
+            let k = key_of(&f.object);
+            by_object.entry(k.clone()).or_default().push(i);
+            marks.entry(k.clone()).or_default().add(f);
+            if let Some(l) = &f.listener {
+                listener_marks.entry((k, l.clone())).or_default().add(f);
+            }
+        }
+        let namespaces: BTreeSet<String> =
+            store.all().filter_map(|o| o.namespace.clone()).collect();
+        Data {
+            store,
+            model,
+            audit,
+            metrics,
+            by_object,
+            marks,
+            listener_marks,
+            namespaces: namespaces.into_iter().collect(),
+        }
+    }
+
+    pub fn mark(&self, r: &ObjectRef) -> Mark {
+        self.marks.get(&key_of(r)).copied().unwrap_or_default()
+    }
+
+    pub fn findings_of(&self, r: &ObjectRef) -> impl Iterator<Item = (usize, &Finding)> {
+        self.by_object
+            .get(&key_of(r))
+            .into_iter()
+            .flatten()
+            .map(|&i| (i, &self.audit.findings[i]))
+    }
+
+    /// The latest derived sample and history of a pod, if metrics exist.
+    pub fn pod_series(&self, ns: &str, name: &str) -> Option<&crate::metrics::PodSeries> {
+        self.metrics
+            .as_ref()?
+            .pods
+            .get(&(ns.to_string(), name.to_string()))
+    }
+
+    /// Traffic of a whole fleet: summed rps, weighted 5xx share, worst p99,
+    /// and the summed rps history (aligned from the newest sample).
+    pub fn fleet_traffic(&self, fleet: &Fleet) -> Option<FleetTraffic> {
+        let metrics = self.metrics.as_ref()?;
+        let mut t = FleetTraffic::default();
+        let mut requests = 0.0;
+        let mut fivexx = 0.0;
+        let mut any = false;
+        for pod in &fleet.pods {
+            let Some(series) = metrics
+                .pods
+                .get(&(pod.namespace_or_empty().to_string(), pod.name.clone()))
+            else {
+                continue;
+            };
+            let Some(last) = series.latest() else {
+                continue;
+            };
+            any = true;
+            t.rps += last.rps;
+            requests += last.requests;
+            fivexx += last.responses_5xx;
+            t.p99_ms = max_opt(t.p99_ms, last.p99_ms);
+            let hist: Vec<&Derived> = series.history.iter().collect();
+            let n = hist.len();
+            if t.rps_history.len() < n {
+                let pad = n - t.rps_history.len();
+                let mut v = vec![0.0; pad];
+                v.append(&mut t.rps_history);
+                t.rps_history = v;
+            }
+            let off = t.rps_history.len() - n;
+            for (i, d) in hist.iter().enumerate() {
+                t.rps_history[off + i] += d.rps;
+            }
+        }
+        if !any {
+            return None;
+        }
+        t.share_5xx = if requests > 0.0 {
+            fivexx / requests
+        } else {
+            0.0
+        };
+        Some(t)
+    }
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FleetTraffic {
+    pub rps: f64,
+    pub share_5xx: f64,
+    pub p99_ms: Option<f64>,
+    pub rps_history: Vec<f64>,
+}

@@ -1,0 +1,70 @@
+//! What the status line says about the data feeds. Snapshot and demo
+//! sources fill it once; the live source will update it as watches and
+//! scrapes succeed or fail.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// Read once from files: never changes.
+    Static,
+    Live,
+    /// No update for this long.
+    Stale(Duration),
+    Forbidden,
+    /// The feed has no source (e.g. no metrics in a snapshot).
+    None,
+}
+
+impl Freshness {
+    pub fn label(&self) -> String {
+        match self {
+            Freshness::Static => "static".into(),
+            Freshness::Live => "live".into(),
+            Freshness::Stale(d) => format!("stale {}s", d.as_secs()),
+            Freshness::Forbidden => "forbidden".into(),
+            Freshness::None => "none".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    pub name: String,
+    pub freshness: Freshness,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStatus {
+    /// `demo`, `snapshot a.yaml b.yaml`, `context prod-eu`.
+    pub source: String,
+    /// Whether `:ctx` can switch contexts (live sources only).
+    pub can_switch_context: bool,
+    pub feeds: Vec<Feed>,
+}
+
+impl SourceStatus {
+    pub fn snapshot(paths: &[String]) -> SourceStatus {
+        SourceStatus {
+            source: format!("snapshot {}", paths.join(" ")),
+            can_switch_context: false,
+            feeds: vec![
+                Feed {
+                    name: "objects".into(),
+                    freshness: Freshness::Static,
+                },
+                Feed {
+                    name: "metrics".into(),
+                    freshness: Freshness::None,
+                },
+            ],
+        }
+    }
+
+    pub fn demo() -> SourceStatus {
+        SourceStatus {
+            source: "demo (showcase)".into(),
+            ..SourceStatus::snapshot(&[])
+        }
+    }
+}

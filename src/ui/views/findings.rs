@@ -1,0 +1,175 @@
+//! Findings, grouped by rule or by object, filtered by severity and area,
+//! with the guide section, rationale and fix of the selected one.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::audit::{Finding, RULES, RuleMeta};
+use crate::ui::app::{App, FindingsOpts};
+use crate::ui::data::{Data, Mark};
+use crate::ui::theme::Theme;
+use crate::ui::widgets::table::{Row, RowKey};
+
+pub const BY_RULE: [&str; 5] = ["RULE", "SEV", "OBJECT", "LISTENER", "MESSAGE"];
+pub const BY_OBJECT: [&str; 5] = ["OBJECT", "SEV", "RULE", "LISTENER", "MESSAGE"];
+
+pub fn rule(id: &str) -> Option<&'static RuleMeta> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
+    let mut idx: Vec<usize> = (0..data.audit.findings.len())
+        .filter(|&i| {
+            let f = &data.audit.findings[i];
+            fo.min_severity.is_none_or(|s| f.severity <= s)
+                && fo
+                    .area
+                    .is_none_or(|a| rule(f.rule).is_some_and(|r| r.area == a))
+        })
+        .collect();
+    let fs = &data.audit.findings;
+    if fo.by_object {
+        idx.sort_by(|&a, &b| {
+            let (fa, fb) = (&fs[a], &fs[b]);
+            (
+                &fa.object.kind,
+                &fa.object.namespace,
+                &fa.object.name,
+                fa.sort_key(),
+            )
+                .cmp(&(
+                    &fb.object.kind,
+                    &fb.object.namespace,
+                    &fb.object.name,
+                    fb.sort_key(),
+                ))
+        });
+    } else {
+        idx.sort_by(|&a, &b| (fs[a].rule, fs[a].sort_key()).cmp(&(fs[b].rule, fs[b].sort_key())));
+    }
+    let mut prev_group = String::new();
+    let rows = idx
+        .into_iter()
+        .map(|i| {
+            let f = &fs[i];
+            let obj = f.object.display_path();
+            let sev = match &f.suppressed {
+                Some(_) => format!("{} (suppressed)", f.severity),
+                None => f.severity.to_string(),
+            };
+            let group = if fo.by_object {
+                obj.clone()
+            } else {
+                f.rule.to_string()
+            };
+            // The group value is printed on the first row of its group only.
+            let shown = if group == prev_group {
+                String::new()
+            } else {
+                group.clone()
+            };
+            prev_group = group;
+            let cells = if fo.by_object {
+                vec![
+                    shown,
+                    sev,
+                    f.rule.to_string(),
+                    listener(f),
+                    f.message.clone(),
+                ]
+            } else {
+                vec![shown, sev, obj, listener(f), f.message.clone()]
+            };
+            let mut mark = Mark::default();
+            mark.add(f);
+            Row::new(cells, RowKey::Finding(i), f.object.namespace.clone(), mark)
+        })
+        .collect();
+    let cols = if fo.by_object { BY_OBJECT } else { BY_RULE };
+    (cols.to_vec(), rows)
+}
+
+fn listener(f: &Finding) -> String {
+    f.listener.clone().unwrap_or_else(|| "-".into())
+}
+
+pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &Theme) {
+    let fo = &app.findings;
+    let note = format!(
+        "grouped by {} · severity {} · area {}",
+        if fo.by_object { "object" } else { "rule" },
+        match fo.min_severity {
+            None => "all".to_string(),
+            Some(crate::audit::Severity::Error) => "error".to_string(),
+            Some(s) => format!("{s}+"),
+        },
+        fo.area.map(|a| a.as_str()).unwrap_or("all"),
+    );
+    super::table_block(app, data, frame, body, theme, &note);
+    let table = super::table_rect(app, body);
+    let pane = Rect::new(
+        body.x,
+        table.y + table.height,
+        body.width,
+        body.y + body.height - (table.y + table.height),
+    );
+    let Some(RowKey::Finding(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
+        return;
+    };
+    let Some(f) = data.audit.findings.get(i) else {
+        return;
+    };
+    frame.render_widget(guide_text(f, theme), pane);
+}
+
+/// The guide section, rationale and fix of a finding, boxed.
+pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
+    let meta = rule(f.rule);
+    let label = |s: &'static str| Span::styled(format!("{s:<10}"), theme.dim);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{} ", f.rule), theme.severity(f.severity)),
+        Span::styled(meta.map(|m| m.title).unwrap_or(""), theme.accent),
+    ])];
+    lines.push(Line::from(vec![
+        label("object"),
+        Span::raw(f.object.display_path()),
+    ]));
+    if let Some(p) = &f.path {
+        lines.push(Line::from(vec![label("field"), Span::raw(p.clone())]));
+    }
+    lines.push(Line::from(vec![
+        label("finding"),
+        Span::raw(f.message.clone()),
+    ]));
+    if let Some(s) = &f.suppressed {
+        lines.push(Line::from(vec![
+            label("suppressed"),
+            Span::styled(
+                if s.reason.is_empty() {
+                    "(no reason given)".to_string()
+                } else {
+                    s.reason.clone()
+                },
+                theme.suppressed,
+            ),
+        ]));
+    }
+    if let Some(m) = meta {
+        lines.push(Line::from(vec![
+            label("guide"),
+            Span::styled(m.guide, theme.info),
+        ]));
+        lines.push(Line::from(vec![label("why"), Span::raw(m.rationale)]));
+        lines.push(Line::from(vec![
+            label("fix"),
+            Span::styled(m.fix, theme.ok),
+        ]));
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+        Block::bordered()
+            .border_style(theme.border)
+            .title(Span::styled(" guide ", theme.title)),
+    )
+}

@@ -1,0 +1,384 @@
+//! Fleets: the proxies of each Gateway (or merged class) with workload,
+//! pods, HPA state and live traffic; Enter shows the pods.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use serde_json::Value;
+
+use crate::model::value::{array_at, i64_at, str_at};
+use crate::model::{Fleet, ProxySource};
+use crate::store::Object;
+use crate::ui::app::App;
+use crate::ui::data::Data;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::sparkline::sparkline;
+use crate::ui::widgets::table::{Row, RowKey};
+
+pub const COLUMNS: [&str; 10] = [
+    "FLEET",
+    "CLASS",
+    "WORKLOAD",
+    "PODS",
+    "HPA min/cur/des/max",
+    "CPU/TARGET",
+    "RPS",
+    "5XX",
+    "P99",
+    "RPS TREND",
+];
+
+pub const POD_COLUMNS: [&str; 10] = [
+    "POD",
+    "READY",
+    "STATUS",
+    "RESTARTS",
+    "AGE",
+    "MEM",
+    "RPS",
+    "5XX",
+    "P99",
+    "RPS TREND",
+];
+
+/// HPA numbers as the HPA object states them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hpa {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub current: Option<i64>,
+    pub desired: Option<i64>,
+    pub cpu_target: Option<i64>,
+    pub cpu_current: Option<i64>,
+    /// ScalingLimited=True (e.g. TooManyReplicas): pinned at a bound.
+    pub limited: Option<String>,
+}
+
+impl Hpa {
+    pub fn read(hpa: &Object) -> Hpa {
+        let spec = hpa.spec();
+        let status = hpa.status().unwrap_or(&Value::Null);
+        let cpu = |list: &[Value], path: &[&str]| {
+            list.iter()
+                .find(|m| str_at(m, &["resource", "name"]) == Some("cpu"))
+                .and_then(|m| i64_at(m, path))
+        };
+        let limited =
+            crate::model::value::condition(array_at(status, &["conditions"]), "ScalingLimited")
+                .filter(|c| c.is_true())
+                .map(|c| c.reason.to_string());
+        Hpa {
+            min: i64_at(spec, &["minReplicas"]).or(Some(1)),
+            max: i64_at(spec, &["maxReplicas"]),
+            current: i64_at(status, &["currentReplicas"]),
+            desired: i64_at(status, &["desiredReplicas"]),
+            cpu_target: cpu(
+                array_at(spec, &["metrics"]),
+                &["resource", "target", "averageUtilization"],
+            ),
+            cpu_current: cpu(
+                array_at(status, &["currentMetrics"]),
+                &["resource", "current", "averageUtilization"],
+            ),
+            limited,
+        }
+    }
+
+    /// At its maximum and wanting more.
+    pub fn saturated(&self) -> bool {
+        matches!((self.current, self.max), (Some(c), Some(m)) if c >= m)
+            && (self.limited.is_some()
+                || matches!((self.cpu_current, self.cpu_target), (Some(c), Some(t)) if c > t))
+    }
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+pub fn pods_ready(pods: &[std::sync::Arc<Object>]) -> (usize, usize) {
+    let ready = pods.iter().filter(|p| pod_ready(p)).count();
+    (ready, pods.len())
+}
+
+fn pod_ready(p: &Object) -> bool {
+    let status = p.status().unwrap_or(&Value::Null);
+    crate::model::value::condition(array_at(status, &["conditions"]), "Ready")
+        .is_some_and(|c| c.is_true())
+}
+
+fn fmt_rps(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.1}k", v / 1000.0)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn fmt_share(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn fmt_ms(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.0}ms")).unwrap_or_else(|| "-".into())
+}
+
+pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
+    let m = &data.model;
+    let rows = m
+        .fleets
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let class = &m.classes[f.class];
+            let workload = match (&f.deployment, &f.daemonset) {
+                (Some(d), _) => format!("Deployment {}", d.name),
+                (None, Some(d)) => format!("DaemonSet {}", d.name),
+                _ => "(not found)".into(),
+            };
+            let (ready, total) = pods_ready(&f.pods);
+            let (hpa, cpu) = match &f.hpa {
+                Some(h) => {
+                    let h = Hpa::read(h);
+                    let sat = if h.saturated() { " SATURATED" } else { "" };
+                    (
+                        format!(
+                            "{}/{}/{}/{}{sat}",
+                            opt(h.min),
+                            opt(h.current),
+                            opt(h.desired),
+                            opt(h.max)
+                        ),
+                        match (h.cpu_current, h.cpu_target) {
+                            (Some(c), Some(t)) => format!("{c}%/{t}%"),
+                            (None, Some(t)) => format!("?/{t}%"),
+                            _ => "-".into(),
+                        },
+                    )
+                }
+                None => ("no HPA".into(), "-".into()),
+            };
+            let traffic = data.fleet_traffic(f);
+            let (rps, fivexx, p99, trend) = match &traffic {
+                Some(t) => (
+                    fmt_rps(t.rps),
+                    fmt_share(t.share_5xx),
+                    fmt_ms(t.p99_ms),
+                    sparkline(&t.rps_history, 16),
+                ),
+                None => ("-".into(), "-".into(), "-".into(), "no metrics".into()),
+            };
+            let mut mark = data.mark(&f.owner);
+            for o in [&f.deployment, &f.daemonset, &f.hpa, &f.service]
+                .into_iter()
+                .flatten()
+            {
+                mark.merge(data.mark(&o.obj_ref()));
+            }
+            if let Some(ep) = f.proxy.object() {
+                mark.merge(data.mark(&ep.obj_ref()));
+            }
+            Row::new(
+                vec![
+                    if f.merged {
+                        format!("{} (merged)", f.key)
+                    } else {
+                        f.key.clone()
+                    },
+                    class.obj.name.clone(),
+                    workload,
+                    format!("{ready}/{total}"),
+                    hpa,
+                    cpu,
+                    rps,
+                    fivexx,
+                    p99,
+                    trend,
+                ],
+                RowKey::Fleet(i),
+                f.workload().and_then(|w| w.namespace.clone()),
+                mark,
+            )
+        })
+        .collect();
+    (COLUMNS.to_vec(), rows)
+}
+
+pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static str>, Vec<Row>) {
+    let m = &data.model;
+    let Some((fi, f)) = m.fleets.iter().enumerate().find(|(_, f)| f.key == fleet) else {
+        return (POD_COLUMNS.to_vec(), Vec::new());
+    };
+    let rows = f
+        .pods
+        .iter()
+        .enumerate()
+        .map(|(pi, p)| {
+            let status = p.status().unwrap_or(&Value::Null);
+            let cs = array_at(status, &["containerStatuses"]);
+            let ready = cs
+                .iter()
+                .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
+                .count();
+            let restarts: i64 = cs.iter().filter_map(|c| i64_at(c, &["restartCount"])).sum();
+            let phase = str_at(status, &["phase"]).unwrap_or("-").to_string();
+            let series = data.pod_series(p.namespace_or_empty(), &p.name);
+            let last = series.and_then(|s| s.latest());
+            let (mem, rps, fivexx, p99, trend) = match (series, last) {
+                (Some(s), Some(d)) => {
+                    let hist: Vec<f64> = s.history.iter().map(|d| d.rps).collect();
+                    (
+                        d.memory_bytes
+                            .map(|b| format!("{:.0}Mi", b / 1048576.0))
+                            .unwrap_or_else(|| "-".into()),
+                        fmt_rps(d.rps),
+                        fmt_share(d.share_5xx),
+                        fmt_ms(d.p99_ms),
+                        sparkline(&hist, 16),
+                    )
+                }
+                (Some(s), None) => (
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    format!("{:?}", s.state).to_lowercase(),
+                ),
+                _ => (
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "no metrics".into(),
+                ),
+            };
+            Row::new(
+                vec![
+                    p.name.clone(),
+                    format!("{ready}/{}", cs.len()),
+                    phase,
+                    restarts.to_string(),
+                    super::age(p.creation_timestamp.as_deref(), now),
+                    mem,
+                    rps,
+                    fivexx,
+                    p99,
+                    trend,
+                ],
+                RowKey::Pod(fi, pi),
+                p.namespace.clone(),
+                data.mark(&p.obj_ref()),
+            )
+        })
+        .collect();
+    (POD_COLUMNS.to_vec(), rows)
+}
+
+/// The table and, below it, the selected fleet's shape.
+pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &Theme) {
+    super::table_block(app, data, frame, body, theme, "");
+    let table = super::table_rect(app, body);
+    let pane = Rect::new(
+        body.x,
+        table.y + table.height,
+        body.width,
+        body.y + body.height - (table.y + table.height),
+    );
+    let Some(RowKey::Fleet(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
+        return;
+    };
+    let Some(f) = data.model.fleets.get(i) else {
+        return;
+    };
+    frame.render_widget(
+        Paragraph::new(fleet_lines(data, f, theme))
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::bordered()
+                    .border_style(theme.border)
+                    .title(Span::styled(format!(" fleet {} ", f.key), theme.title)),
+            ),
+        pane,
+    );
+}
+
+fn fleet_lines<'a>(data: &'a Data, f: &'a Fleet, theme: &Theme) -> Vec<Line<'a>> {
+    let m = &data.model;
+    let label = |s: &'static str| Span::styled(format!("{s:<12}"), theme.dim);
+    let proxy = match &f.proxy {
+        ProxySource::Gateway(o) => format!(
+            "EnvoyProxy {}/{} (Gateway parametersRef)",
+            o.namespace_or_empty(),
+            o.name
+        ),
+        ProxySource::Class(o) => format!(
+            "EnvoyProxy {}/{} (GatewayClass parametersRef)",
+            o.namespace_or_empty(),
+            o.name
+        ),
+        ProxySource::ControllerDefault(c) => {
+            format!(
+                "controller default (envoyProxy in {}'s config)",
+                m.controllers[*c].deployment.name
+            )
+        }
+        ProxySource::BuiltIn => "Envoy Gateway built-in defaults (no EnvoyProxy)".into(),
+        ProxySource::Missing => "parametersRef names a missing EnvoyProxy".into(),
+    };
+    let gateways: Vec<String> = f
+        .gateways
+        .iter()
+        .map(|g| {
+            let o = &m.gateways[*g].obj;
+            format!("{}/{}", o.namespace_or_empty(), o.name)
+        })
+        .collect();
+    let mut lines = vec![
+        Line::from(vec![label("owner"), Span::raw(f.owner.display_path())]),
+        Line::from(vec![label("gateways"), Span::raw(gateways.join(", "))]),
+        Line::from(vec![label("envoyproxy"), Span::raw(proxy)]),
+    ];
+    if let Some(h) = &f.hpa {
+        let h = Hpa::read(h);
+        let style = if h.saturated() { theme.error } else { theme.fg };
+        let mut text = format!(
+            "min {} · current {} · desired {} · max {} · cpu {} of target {}",
+            opt(h.min),
+            opt(h.current),
+            opt(h.desired),
+            opt(h.max),
+            h.cpu_current.map(|c| format!("{c}%")).unwrap_or("?".into()),
+            h.cpu_target.map(|c| format!("{c}%")).unwrap_or("-".into()),
+        );
+        if let Some(r) = &h.limited {
+            text.push_str(&format!(" · ScalingLimited ({r})"));
+        }
+        if h.saturated() {
+            text.push_str(" · SATURATED: at max and still over target");
+        }
+        lines.push(Line::from(vec![label("hpa"), Span::styled(text, style)]));
+    } else {
+        lines.push(Line::from(vec![
+            label("hpa"),
+            Span::styled("none: replicas are fixed", theme.dim),
+        ]));
+    }
+    match data.fleet_traffic(f) {
+        Some(t) => lines.push(Line::from(vec![
+            label("traffic"),
+            Span::raw(format!(
+                "{} rps · 5xx {} · p99 {} · ",
+                fmt_rps(t.rps),
+                fmt_share(t.share_5xx),
+                fmt_ms(t.p99_ms)
+            )),
+            Span::styled(sparkline(&t.rps_history, 40), theme.accent),
+        ])),
+        None => lines.push(Line::from(vec![
+            label("traffic"),
+            Span::styled("no metrics (none scraped from this source)", theme.dim),
+        ])),
+    }
+    lines
+}

@@ -1,0 +1,78 @@
+//! Gateways: class, listeners, addresses, conditions, attached routes.
+
+use serde_json::Value;
+
+use crate::model::value::{array_at, str_at};
+use crate::ui::data::Data;
+use crate::ui::widgets::table::{Row, RowKey};
+
+use super::cond;
+
+pub const COLUMNS: [&str; 8] = [
+    "NAMESPACE/NAME",
+    "CLASS",
+    "LISTENERS",
+    "ADDRESSES",
+    "ACCEPTED",
+    "PROGRAMMED",
+    "ROUTES",
+    "FLEET",
+];
+
+pub fn rows(data: &Data, class: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
+    let m = &data.model;
+    let rows = m
+        .gateways
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| class.is_none_or(|c| g.class_name == c))
+        .map(|(i, g)| {
+            let status = g.obj.status().unwrap_or(&Value::Null);
+            let addresses: Vec<&str> = array_at(status, &["addresses"])
+                .iter()
+                .filter_map(|a| str_at(a, &["value"]))
+                .collect();
+            let routes = m
+                .routes
+                .iter()
+                .filter(|r| r.parents.iter().any(|p| p.gateway == Some(i)))
+                .count();
+            let conflicts = g.listeners.iter().filter(|l| l.conflict.is_some()).count();
+            let listeners = if conflicts > 0 {
+                format!("{} ({conflicts} ✗)", g.listeners.len())
+            } else {
+                g.listeners.len().to_string()
+            };
+            let fleet = m
+                .fleet_of(i)
+                .map(|f| {
+                    if f.merged {
+                        format!("{} (merged)", f.key)
+                    } else {
+                        f.key.clone()
+                    }
+                })
+                .unwrap_or_else(|| "-".into());
+            Row::new(
+                vec![
+                    super::ns_name(g.obj.namespace.as_deref(), &g.obj.name),
+                    g.class_name.clone(),
+                    listeners,
+                    if addresses.is_empty() {
+                        "-".into()
+                    } else {
+                        addresses.join(",")
+                    },
+                    cond(g.conditions(), "Accepted"),
+                    cond(g.conditions(), "Programmed"),
+                    routes.to_string(),
+                    fleet,
+                ],
+                RowKey::Gateway(i),
+                g.obj.namespace.clone(),
+                data.mark(&g.obj.obj_ref()),
+            )
+        })
+        .collect();
+    (COLUMNS.to_vec(), rows)
+}

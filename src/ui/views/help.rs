@@ -1,0 +1,55 @@
+//! `?`: keys (generated from the key table) and `:` commands.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+use crate::ui::commands::COMMANDS;
+use crate::ui::keys;
+use crate::ui::theme::Theme;
+
+pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (section, entries) in keys::help_lines() {
+        out.push(Line::from(Span::styled(section, theme.header)));
+        for (k, h) in entries {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {k:<13}"), theme.key),
+                Span::raw(h),
+            ]));
+        }
+    }
+    out.push(Line::from(Span::styled("Commands (:)", theme.header)));
+    for c in COMMANDS {
+        let names = std::iter::once(c.name)
+            .chain(c.aliases.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(Line::from(vec![
+            Span::styled(format!("  {names:<34}"), theme.key),
+            Span::raw(c.help),
+        ]));
+    }
+    out.push(Line::from(Span::styled(
+        "egscope is read-only: no key or command writes to the cluster.",
+        theme.dim,
+    )));
+    out
+}
+
+pub fn render(frame: &mut Frame, body: Rect, scroll: usize, theme: &Theme) {
+    let w = body.width.saturating_sub(4).min(110);
+    let h = body.height;
+    let area = Rect::new(body.x + (body.width - w) / 2, body.y, w, h);
+    frame.render_widget(Clear, area);
+    let all = lines(theme);
+    let scroll = scroll.min(all.len().saturating_sub(1));
+    let p = Paragraph::new(all).scroll((scroll as u16, 0)).block(
+        Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.accent)
+            .title(Span::styled(" help (j/k scroll, Esc close) ", theme.title)),
+    );
+    frame.render_widget(p, area);
+}

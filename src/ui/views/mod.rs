@@ -1,0 +1,518 @@
+//! The views. Each is a pure function of the state; this module draws the
+//! frame around them (tabs, breadcrumb, prompt, status line) and knows, for
+//! every view, its rows, what Enter drills into and where its table sits.
+
+pub mod classes;
+pub mod detail;
+pub mod findings;
+pub mod fleets;
+pub mod gateways;
+pub mod help;
+pub mod listeners;
+pub mod overview;
+pub mod policies;
+pub mod routes;
+pub mod tenants;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::store::{Kind, KindState, ObjectRef};
+
+use super::app::{App, FindingsOpts, Mode, TABS, View, body_rect};
+use super::data::Data;
+use super::theme::Theme;
+use super::widgets::table::{self, Row, RowKey, TableState};
+use super::widgets::{breadcrumb, caption, status_line};
+
+/// The state a view reads.
+pub type ViewState = App;
+
+/// Columns and rows of a table view.
+pub fn rows(
+    data: &Data,
+    view: &View,
+    fo: &FindingsOpts,
+    now: jiff::Timestamp,
+) -> (Vec<&'static str>, Vec<Row>) {
+    match view {
+        View::Overview => overview::rows(data),
+        View::Tenants => tenants::rows(data),
+        View::Classes { controller } => classes::rows(data, controller.as_deref()),
+        View::Gateways { class } => gateways::rows(data, class.as_deref()),
+        View::Listeners { class, gateway } => {
+            listeners::rows(data, class.as_deref(), gateway.as_ref())
+        }
+        View::Routes {
+            kind,
+            gateway,
+            listener,
+        } => routes::rows(data, *kind, gateway.as_ref(), listener.as_deref()),
+        View::Policies { kind } => policies::rows(data, *kind),
+        View::Fleets => fleets::rows(data),
+        View::Pods { fleet } => fleets::pod_rows(data, fleet, now),
+        View::Findings => findings::rows(data, fo),
+        View::Detail { .. } => (Vec::new(), Vec::new()),
+    }
+}
+
+/// What Enter on a row opens.
+pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
+    let m = &data.model;
+    let detail = |obj: ObjectRef| {
+        Some(View::Detail {
+            finding: row_finding(data, key),
+            obj: obj.without_version(),
+        })
+    };
+    match key {
+        RowKey::Controller(i) => Some(View::Classes {
+            controller: Some(m.controllers.get(*i)?.config.controller_name.clone()),
+        }),
+        RowKey::Class(i) => Some(View::Gateways {
+            class: Some(m.classes.get(*i)?.obj.name.clone()),
+        }),
+        RowKey::Gateway(i) => {
+            let g = m.gateways.get(*i)?;
+            Some(View::Listeners {
+                class: None,
+                gateway: Some((g.obj.namespace_or_empty().into(), g.obj.name.clone())),
+            })
+        }
+        RowKey::Listener(g, l) => {
+            let g = m.gateways.get(*g)?;
+            Some(View::Routes {
+                kind: None,
+                gateway: Some((g.obj.namespace_or_empty().into(), g.obj.name.clone())),
+                listener: Some(g.listeners.get(*l)?.name.clone()),
+            })
+        }
+        RowKey::Fleet(i) => Some(View::Pods {
+            fleet: m.fleets.get(*i)?.key.clone(),
+        }),
+        RowKey::Finding(i) => {
+            let f = data.audit.findings.get(*i)?;
+            Some(View::Detail {
+                obj: f.object.without_version(),
+                finding: Some(*i),
+            })
+        }
+        RowKey::None => None,
+        other => {
+            let _ = view;
+            detail(row_object(data, other)?)
+        }
+    }
+}
+
+/// The finding a row's detail highlights first: the listener's own for a
+/// listener row, else the object's worst unsuppressed one.
+pub fn row_finding(data: &Data, key: &RowKey) -> Option<usize> {
+    if let RowKey::Finding(i) = key {
+        return Some(*i);
+    }
+    let obj = row_object(data, key)?;
+    let listener = match key {
+        RowKey::Listener(g, l) => {
+            Some(data.model.gateways.get(*g)?.listeners.get(*l)?.name.clone())
+        }
+        _ => None,
+    };
+    data.findings_of(&obj)
+        .filter(|(_, f)| listener.is_none() || f.listener == listener)
+        .filter(|(_, f)| f.suppressed.is_none())
+        .min_by_key(|(i, f)| (f.severity, *i))
+        .map(|(i, _)| i)
+}
+
+/// The object a row stands for (`y`, `c`, `n`).
+pub fn row_object(data: &Data, key: &RowKey) -> Option<ObjectRef> {
+    let m = &data.model;
+    Some(
+        match key {
+            RowKey::Controller(i) => m.controllers.get(*i)?.deployment.obj_ref(),
+            RowKey::Class(i) => m.classes.get(*i)?.obj.obj_ref(),
+            RowKey::Gateway(i) | RowKey::Listener(i, _) => m.gateways.get(*i)?.obj.obj_ref(),
+            RowKey::Route(i) => m.routes.get(*i)?.obj.obj_ref(),
+            RowKey::Policy(i) => m.policies.get(*i)?.obj.obj_ref(),
+            RowKey::Fleet(i) => {
+                let f = m.fleets.get(*i)?;
+                match f.workload() {
+                    Some(w) => w.obj_ref(),
+                    None => f.owner.clone(),
+                }
+            }
+            RowKey::Pod(f, p) => m.fleets.get(*f)?.pods.get(*p)?.obj_ref(),
+            RowKey::Finding(i) => data.audit.findings.get(*i)?.object.clone(),
+            RowKey::Object(o) => o.clone(),
+            RowKey::None => return None,
+        }
+        .without_version(),
+    )
+}
+
+/// Where the selectable table of the current view sits inside `body`
+/// (render and mouse clicks share this).
+pub fn table_rect(app: &App, body: Rect) -> Rect {
+    let inner = Rect::new(
+        body.x + 1,
+        body.y + 1,
+        body.width.saturating_sub(2),
+        body.height.saturating_sub(2),
+    );
+    match app.view() {
+        View::Overview => overview::table_rect(app, inner),
+        View::Findings | View::Fleets => {
+            let h = inner.height.saturating_sub(split_height(inner.height));
+            Rect::new(inner.x, inner.y, inner.width, h)
+        }
+        _ => inner,
+    }
+}
+
+/// Height of the bottom info pane of split views.
+pub fn split_height(h: u16) -> u16 {
+    (h * 2 / 5).clamp(4, 14).min(h)
+}
+
+/// Tab labels with their x extents on the header line.
+fn tab_spans() -> Vec<(u16, u16, String)> {
+    let mut x = 1;
+    let mut out = Vec::new();
+    for (i, (name, _)) in TABS.iter().enumerate() {
+        let label = format!(" {}:{} ", i + 1, name);
+        let w = label.chars().count() as u16;
+        out.push((x, x + w, label));
+        x += w + 1;
+    }
+    out
+}
+
+/// The tab under column `x` of the header.
+pub fn tab_at(x: u16) -> Option<usize> {
+    tab_spans().iter().position(|(a, b, _)| x >= *a && x < *b)
+}
+
+/// The kinds whose absence a view explains instead of showing an empty table.
+fn view_kinds(view: &View) -> &'static [Kind] {
+    match view {
+        View::Tenants => &[Kind::Deployment],
+        View::Classes { .. } => &[Kind::GatewayClass],
+        View::Gateways { .. } | View::Listeners { .. } => &[Kind::Gateway],
+        View::Routes { .. } => &[Kind::HttpRoute, Kind::GrpcRoute],
+        View::Policies { .. } => &[Kind::ClientTrafficPolicy, Kind::BackendTrafficPolicy],
+        View::Fleets | View::Pods { .. } => &[Kind::Deployment, Kind::Pod],
+        _ => &[],
+    }
+}
+
+/// The resource name `kubectl` and RBAC rules use (`gatewayclasses`).
+pub fn plural(kind: Kind) -> String {
+    let n = kind.name().to_ascii_lowercase();
+    if let Some(stem) = n.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'o', 'u'])
+    {
+        format!("{stem}ies")
+    } else if n.ends_with('s') {
+        format!("{n}es")
+    } else {
+        format!("{n}s")
+    }
+}
+
+/// "Gateways: forbidden by RBAC (list gateways.gateway.networking.k8s.io)"
+/// when the view's kinds could not be read.
+pub fn placeholder(data: &Data, view: &View) -> Option<String> {
+    let kinds = view_kinds(view);
+    let mut msgs = Vec::new();
+    for k in kinds {
+        let (group, _) = k.group_kind();
+        let resource = if group.is_empty() {
+            plural(*k)
+        } else {
+            format!("{}.{group}", plural(*k))
+        };
+        match data.store.state(*k) {
+            KindState::Forbidden(why) => {
+                let why = if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                };
+                msgs.push(format!(
+                    "{}s: forbidden by RBAC (list {resource}){why}",
+                    k.name()
+                ))
+            }
+            KindState::NotInstalled => msgs.push(format!(
+                "{}s: not installed in this cluster (no CRD {resource})",
+                k.name()
+            )),
+            _ => return None,
+        }
+    }
+    (!msgs.is_empty()).then(|| msgs.join("\n"))
+}
+
+/// `3d`, `5h`, `12m`, `40s` since an RFC 3339 timestamp.
+pub fn age(ts: Option<&str>, now: jiff::Timestamp) -> String {
+    let Some(t) = ts.and_then(|t| t.parse::<jiff::Timestamp>().ok()) else {
+        return "-".into();
+    };
+    let s = now.as_second() - t.as_second();
+    if s < 0 {
+        return "0s".into();
+    }
+    match s {
+        0..120 => format!("{s}s"),
+        120..7200 => format!("{}m", s / 60),
+        7200..172800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// A condition as a short cell: `True`, `False (Reason)`, or `-`.
+pub fn cond(conditions: &[serde_json::Value], kind: &str) -> String {
+    match crate::model::value::condition(conditions, kind) {
+        Some(c) if c.is_true() => "True".into(),
+        Some(c) => format!("{} ({})", c.status, c.reason),
+        None => "-".into(),
+    }
+}
+
+pub fn ns_name(ns: Option<&str>, name: &str) -> String {
+    match ns {
+        Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// Draws a whole frame.
+pub fn render(app: &ViewState, frame: &mut Frame) {
+    let theme = &app.theme;
+    let area = frame.area();
+    if area.height < 6 || area.width < 20 {
+        frame.render_widget(Paragraph::new("egscope: window too small"), area);
+        return;
+    }
+    frame.render_widget(Block::default().style(theme.bg), area);
+    // Tabs.
+    let active = app.stack[0].view.tab();
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (_, _, label)) in tab_spans().into_iter().enumerate() {
+        let style = if i == active {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)),
+        Rect::new(0, 0, area.width, 1),
+    );
+    // Breadcrumb and scope.
+    let crumbs: Vec<String> = app.stack.iter().map(|c| c.view.label()).collect();
+    let mut right = Vec::new();
+    if let Some(ns) = &app.namespace {
+        right.push(format!("ns:{ns}"));
+    }
+    let filter = &app.top().table.filter;
+    if !filter.is_empty() && app.mode != Mode::Filter {
+        right.push(format!("/{filter}"));
+    }
+    breadcrumb::render(
+        frame,
+        Rect::new(0, 1, area.width, 1),
+        &crumbs,
+        &right.join("  "),
+        theme,
+    );
+    // Body.
+    let body = body_rect((area.width, area.height));
+    render_body(app, frame, body, theme);
+    // Prompt / hints.
+    let prompt = Rect::new(0, area.height - 2, area.width, 1);
+    render_prompt(app, frame, prompt, theme);
+    // Status line.
+    let summary = app
+        .data
+        .as_ref()
+        .map(|d| d.audit.summary())
+        .unwrap_or_default();
+    status_line::render(
+        frame,
+        Rect::new(0, area.height - 1, area.width, 1),
+        &app.status,
+        app.profile.as_str(),
+        &summary,
+        app.flash.as_deref(),
+        theme,
+    );
+    if let Some(tour) = &app.tour {
+        let (title, text) = tour.caption(app);
+        caption::render(
+            frame,
+            body,
+            &title,
+            &text,
+            "Space: next · Esc: leave the tour",
+            theme,
+        );
+    }
+    if let Mode::Help { scroll } = app.mode {
+        help::render(frame, body, scroll, theme);
+    }
+}
+
+fn render_body(app: &App, frame: &mut Frame, body: Rect, theme: &Theme) {
+    let Some(data) = &app.data else {
+        frame.render_widget(
+            Paragraph::new("loading…")
+                .style(theme.dim)
+                .block(Block::bordered().border_style(theme.border)),
+            body,
+        );
+        return;
+    };
+    let crumb = app.top();
+    match &crumb.view {
+        View::Overview => overview::render(app, data, frame, body, theme),
+        View::Detail { .. } => {
+            if let Some(d) = &crumb.detail {
+                detail::render(d, frame, body, theme)
+            }
+        }
+        View::Findings => findings::render(app, data, frame, body, theme),
+        View::Fleets => fleets::render(app, data, frame, body, theme),
+        view => {
+            let title = match view {
+                View::Tenants => {
+                    "Tenants: controller → controllerName → watched namespaces → classes"
+                }
+                View::Listeners { .. } => "(✗ = conflict)",
+                _ => "",
+            };
+            table_block(app, data, frame, body, theme, title);
+        }
+    }
+}
+
+/// A bordered table (or the placeholder when its kinds are unreadable).
+pub fn table_block(
+    app: &App,
+    data: &Data,
+    frame: &mut Frame,
+    body: Rect,
+    theme: &Theme,
+    note: &str,
+) {
+    let crumb = app.top();
+    let t = &crumb.table;
+    let title = format!(
+        " {} [{}{}] {}",
+        crumb.view.label(),
+        t.visible.len(),
+        if t.visible.len() != t.rows.len() {
+            format!("/{}", t.rows.len())
+        } else {
+            String::new()
+        },
+        note
+    );
+    let block = Block::bordered()
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    frame.render_widget(block, body);
+    let area = table_rect(app, body);
+    if let Some(msg) = placeholder(data, &crumb.view) {
+        frame.render_widget(Paragraph::new(msg).style(theme.warning), area);
+        return;
+    }
+    if t.rows.is_empty() {
+        frame.render_widget(Paragraph::new("(none)").style(theme.dim), area);
+        return;
+    }
+    table::render(frame, area, t, theme, true);
+}
+
+fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let line = match &app.mode {
+        Mode::Command { input, completions } => {
+            let mut spans = vec![
+                Span::styled(":", theme.prompt),
+                Span::styled(input.clone(), theme.fg),
+                Span::styled("█", theme.prompt),
+            ];
+            if !completions.is_empty() {
+                spans.push(Span::styled(
+                    format!("   {}", completions.join("  ")),
+                    theme.dim,
+                ));
+            }
+            Line::from(spans)
+        }
+        Mode::Filter => {
+            let t = &app.top().table;
+            let mut spans = vec![
+                Span::styled("/", theme.prompt),
+                Span::styled(t.filter.clone(), theme.fg),
+                Span::styled("█", theme.prompt),
+                Span::styled(
+                    format!("   {} of {} rows", t.visible.len(), t.rows.len()),
+                    theme.dim,
+                ),
+            ];
+            if let Some(e) = &t.filter_error {
+                spans.push(Span::styled(format!("  {e}"), theme.warning));
+            }
+            Line::from(spans)
+        }
+        _ => {
+            let hints: &[(&str, &str)] = match app.view() {
+                View::Detail { .. } => &[
+                    ("Esc", "back"),
+                    ("Tab", "pane"),
+                    ("y", "yaml/detail"),
+                    ("j/k", "scroll"),
+                    ("c", "copy name"),
+                    ("?", "help"),
+                ],
+                View::Findings => &[
+                    ("Enter", "detail"),
+                    ("o", "group"),
+                    ("e", "severity"),
+                    ("a", "area"),
+                    ("/", "filter"),
+                    ("s/S", "sort"),
+                    ("?", "help"),
+                ],
+                _ => &[
+                    ("Enter", "drill in"),
+                    ("Esc", "back"),
+                    (":", "command"),
+                    ("/", "filter"),
+                    ("s/S", "sort"),
+                    ("y", "yaml"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+            };
+            let mut spans = vec![Span::raw(" ")];
+            for (k, h) in hints {
+                spans.push(Span::styled(format!("<{k}>"), theme.key));
+                spans.push(Span::styled(format!(" {h}  "), theme.dim));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A table state's rows for tests and benches.
+pub fn table_of(app: &App) -> &TableState {
+    &app.top().table
+}

@@ -1,0 +1,42 @@
+//! A boxed caption floating over the bottom of a view (the tour's voice).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use crate::ui::theme::Theme;
+
+/// Draws `text` in a box at the bottom of `area`, `title` on its border and
+/// `hint` (e.g. "Space: next · Esc: leave") on the bottom border.
+pub fn render(frame: &mut Frame, area: Rect, title: &str, text: &str, hint: &str, theme: &Theme) {
+    let width = area.width.saturating_sub(4).min(100);
+    if width < 20 || area.height < 6 {
+        return;
+    }
+    // Height: the wrapped text plus borders, at most half the area.
+    let inner = (width - 4) as usize;
+    let lines: usize = text
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner).max(1))
+        .sum();
+    let height = (lines as u16 + 2).min(area.height / 2).max(3);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + area.height - height,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.accent)
+        .style(theme.caption)
+        .title(Span::styled(format!(" {title} "), theme.title))
+        .title_bottom(Line::from(Span::styled(format!(" {hint} "), theme.key)).right_aligned());
+    let p = Paragraph::new(text.to_string())
+        .style(theme.caption)
+        .block(block.padding(ratatui::widgets::Padding::horizontal(1)))
+        .wrap(Wrap { trim: true });
+    frame.render_widget(p, rect);
+}
