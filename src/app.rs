@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::{self, AuditOptions, AuditResult, Severity};
@@ -122,7 +123,7 @@ fn audit_store(
     Ok(code)
 }
 
-pub fn audit(args: &AuditArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
+pub fn audit(args: &AuditArgs, cluster: &ClusterArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
     let mut opts = AuditOptions {
         profile: args.profile,
         rules: args.rules.clone(),
@@ -136,7 +137,7 @@ pub fn audit(args: &AuditArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
     let store = {
         let _p = Phase::start("load");
         if args.snapshot.is_empty() {
-            let (store, metrics) = live_store_with_metrics(&args.cluster, args.metrics_window)?;
+            let (store, metrics) = live_store_with_metrics(cluster, args.metrics_window)?;
             opts.metrics = metrics.map(std::sync::Arc::new);
             store
         } else {
@@ -212,8 +213,8 @@ pub fn live_store_with_metrics(
 }
 
 /// `egscope snapshot`: a read-only backup of every object egscope reads.
-pub fn snapshot(args: &SnapshotArgs) -> Result<u8, UserError> {
-    let store = live_store(&args.cluster)?;
+pub fn snapshot(args: &SnapshotArgs, cluster: &ClusterArgs) -> Result<u8, UserError> {
+    let store = live_store(cluster)?;
     write_output(
         &source::live::snapshot_yaml(&store)?,
         args.output.as_deref(),
@@ -247,14 +248,77 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
             FailOn::Never,
         );
     }
-    run_tui(
-        store,
-        crate::ui::status::SourceStatus::demo(),
-        args.profile,
-        Some(crate::demo::demo_now()),
-        args.tour,
-        ui,
-    )
+    let (scenario, opts) = sim_config(&SimArgs::for_demo(args.scenario))?;
+    let rt = runtime()?;
+    let (sim, live) = rt.block_on(async {
+        let sim = Arc::new(crate::sim::Sim::start(scenario, opts).await?);
+        let live = connect_live(&sim_target(&sim)?, Duration::from_secs(30)).await?;
+        Ok::<_, UserError>((sim, live))
+    })?;
+    let source = format!("demo ({:?}, simulated)", args.scenario).to_lowercase();
+    let now = Some(sim.now());
+    let ticker = sim.clone();
+    let tick = move || ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    run_live_tui(&rt, live, source, args.profile, now, args.tour, ui, tick)
+}
+
+/// A kubeconfig for the in-process simulator, in a temp file the client
+/// reads once.
+fn sim_target(sim: &crate::sim::SimHandle) -> Result<ClusterTarget, UserError> {
+    let dir = std::env::temp_dir().join(format!("egscope-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| UserError::new(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, sim.kubeconfig_yaml())
+        .map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
+    Ok(ClusterTarget {
+        kubeconfig: Some(path),
+        connect_timeout: Duration::from_secs(5),
+        ..ClusterTarget::default()
+    })
+}
+
+async fn connect_live(target: &ClusterTarget, sync: Duration) -> Result<Arc<source::live::Live>, UserError> {
+    let conn = source::live::connect(target).await?;
+    let live = source::live::Live::start(conn, target.namespace.clone()).await;
+    // The TUI opens once the first lists are in; a kind still syncing after
+    // the timeout shows as such in the status line instead of blocking.
+    let _ = live.wait_synced(sync).await;
+    Ok(Arc::new(live))
+}
+
+/// `egscope` with no subcommand: the TUI on the current cluster.
+pub fn live_tui(cluster: &ClusterArgs, profile: crate::cli::Profile, ui: &UiArgs) -> Result<u8, UserError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(UserError::new(
+            "the TUI needs a terminal; for a report use `egscope audit` (or `--help`)",
+        ));
+    }
+    let target = cluster_target(cluster);
+    let rt = runtime()?;
+    let live = rt.block_on(connect_live(&target, Duration::from_secs(cluster.sync_timeout)))?;
+    let source = format!("context {}", live.connection().context);
+    run_live_tui(&rt, live, source, profile, None, false, ui, || {})
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_live_tui(
+    rt: &tokio::runtime::Runtime,
+    live: Arc<source::live::Live>,
+    source: String,
+    profile: crate::cli::Profile,
+    now: Option<jiff::Timestamp>,
+    tour: bool,
+    ui: &UiArgs,
+    tick: impl FnMut() + Send + 'static,
+) -> Result<u8, UserError> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let status = crate::ui::feed::live_status(&source, &live, crate::ui::status::Freshness::None);
+    let store = live.store();
+    let feed = rt.spawn(crate::ui::feed::run(live, source, tx, tick));
+    let result = run_tui_with(store, status, profile, now, tour, ui, Some(rx));
+    feed.abort();
+    result
 }
 
 /// The TUI flags every entry point shares.
@@ -301,6 +365,18 @@ fn run_tui(
     tour: bool,
     ui: &UiArgs,
 ) -> Result<u8, UserError> {
+    run_tui_with(store, status, profile, now, tour, ui, None)
+}
+
+fn run_tui_with(
+    store: Store,
+    status: crate::ui::status::SourceStatus,
+    profile: crate::cli::Profile,
+    now: Option<jiff::Timestamp>,
+    tour: bool,
+    ui: &UiArgs,
+    feed: Option<tokio::sync::mpsc::UnboundedReceiver<crate::ui::action::Action>>,
+) -> Result<u8, UserError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let user = crate::ui::user_theme_path();
     let theme = crate::ui::theme::Theme::resolve(ui.theme.as_deref(), user.as_deref(), no_color)
@@ -314,7 +390,7 @@ fn run_tui(
         theme,
         now,
         tour,
-        feed: None,
+        feed,
     };
     crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))?;
     Ok(EXIT_OK)

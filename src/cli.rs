@@ -28,6 +28,8 @@ pub struct Cli {
     /// Log level of the log file in the state dir (error, warn, info, debug, trace).
     #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +58,28 @@ pub enum SimScenario {
     Compliant,
     /// A generated cluster for scale (see --gateways, --routes, --policies, --pods).
     Large,
+}
+
+impl SimArgs {
+    /// The simulator as `egscope demo` runs it: in-process, on loopback.
+    pub fn for_demo(scenario: SimScenario) -> SimArgs {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            sim: SimArgs,
+        }
+        Wrapper::parse_from(["sim", "--scenario", scenario.as_str()]).sim
+    }
+}
+
+impl SimScenario {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SimScenario::Showcase => "showcase",
+            SimScenario::Compliant => "compliant",
+            SimScenario::Large => "large",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -137,8 +161,6 @@ pub struct AuditArgs {
     /// recursive); `-` reads standard input. Without it, the current cluster.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub snapshot: Vec<String>,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
@@ -192,8 +214,6 @@ pub struct SnapshotArgs {
     /// Write the snapshot to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -218,6 +238,9 @@ pub struct DemoArgs {
     /// A guided walkthrough of the showcase (Space advances, Esc leaves).
     #[arg(long)]
     pub tour: bool,
+    /// Which simulated cluster the TUI shows (reached through the live path).
+    #[arg(long, value_enum, default_value_t)]
+    pub scenario: SimScenario,
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
 }

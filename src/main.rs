@@ -15,19 +15,15 @@ fn main() -> ExitCode {
         log_level: cli.log_level.clone(),
     };
     let outcome = match &cli.command {
-        Some(Command::Audit(args)) => app::audit(args, &mut stdin),
+        Some(Command::Audit(args)) => app::audit(args, &cli.cluster, &mut stdin),
         Some(Command::Rules(args)) => app::rules(args),
-        Some(Command::Snapshot(args)) => app::snapshot(args),
+        Some(Command::Snapshot(args)) => app::snapshot(args, &cli.cluster),
         Some(Command::Demo(args)) => app::demo(args, &ui),
         Some(Command::Sim(args)) => app::sim(args),
         None if !cli.snapshot.is_empty() => {
             app::snapshot_tui(&cli.snapshot, cli.profile, &ui, &mut stdin)
         }
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(app::EXIT_USAGE)
-        }
+        None => app::live_tui(&cli.cluster, cli.profile, &ui),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -71,7 +71,12 @@ impl Data {
     ) -> Data {
         let model = Model::build(&store);
         let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
-        let audit = audit::run_on_model(&store, &model, opts, enabled);
+        // Live metrics let EG507 judge the fleets' 5xx share.
+        let opts = AuditOptions {
+            metrics: metrics.clone().or_else(|| opts.metrics.clone()),
+            ..opts.clone()
+        };
+        let audit = audit::run_on_model(&store, &model, &opts, enabled);
         let mut by_object: HashMap<ObjKey, Vec<usize>> = HashMap::new();
         let mut marks: HashMap<ObjKey, Mark> = HashMap::new();
         let mut listener_marks: HashMap<(ObjKey, String), Mark> = HashMap::new();

@@ -22,6 +22,7 @@ pub mod action;
 pub mod app;
 pub mod commands;
 pub mod data;
+pub mod feed;
 pub mod keys;
 pub mod logging;
 pub mod run;
