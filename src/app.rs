@@ -123,7 +123,11 @@ fn audit_store(
     Ok(code)
 }
 
-pub fn audit(args: &AuditArgs, cluster: &ClusterArgs, stdin: &mut dyn Read) -> Result<u8, UserError> {
+pub fn audit(
+    args: &AuditArgs,
+    cluster: &ClusterArgs,
+    stdin: &mut dyn Read,
+) -> Result<u8, UserError> {
     let mut opts = AuditOptions {
         profile: args.profile,
         rules: args.rules.clone(),
@@ -278,7 +282,10 @@ fn sim_target(sim: &crate::sim::SimHandle) -> Result<ClusterTarget, UserError> {
     })
 }
 
-async fn connect_live(target: &ClusterTarget, sync: Duration) -> Result<Arc<source::live::Live>, UserError> {
+async fn connect_live(
+    target: &ClusterTarget,
+    sync: Duration,
+) -> Result<Arc<source::live::Live>, UserError> {
     let conn = source::live::connect(target).await?;
     let live = source::live::Live::start(conn, target.namespace.clone()).await;
     // The TUI opens once the first lists are in; a kind still syncing after
@@ -288,7 +295,11 @@ async fn connect_live(target: &ClusterTarget, sync: Duration) -> Result<Arc<sour
 }
 
 /// `egscope` with no subcommand: the TUI on the current cluster.
-pub fn live_tui(cluster: &ClusterArgs, profile: crate::cli::Profile, ui: &UiArgs) -> Result<u8, UserError> {
+pub fn live_tui(
+    cluster: &ClusterArgs,
+    profile: crate::cli::Profile,
+    ui: &UiArgs,
+) -> Result<u8, UserError> {
     if !std::io::stdout().is_terminal() {
         return Err(UserError::new(
             "the TUI needs a terminal; for a report use `egscope audit` (or `--help`)",
@@ -296,7 +307,10 @@ pub fn live_tui(cluster: &ClusterArgs, profile: crate::cli::Profile, ui: &UiArgs
     }
     let target = cluster_target(cluster);
     let rt = runtime()?;
-    let live = rt.block_on(connect_live(&target, Duration::from_secs(cluster.sync_timeout)))?;
+    let live = rt.block_on(connect_live(
+        &target,
+        Duration::from_secs(cluster.sync_timeout),
+    ))?;
     let source = format!("context {}", live.connection().context);
     run_live_tui(&rt, live, source, profile, None, false, ui, || {})
 }

@@ -375,7 +375,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
         }
         Action::MetricsUpdated(m) => {
             if let Some(data) = &app.data {
-                let data = Data::build(data.store.clone(), &app.audit_opts, Some(m));
+                let data = data.with_metrics(&app.audit_opts, m);
                 app.data = Some(Arc::new(data));
                 app.refill_all();
             }

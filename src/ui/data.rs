@@ -52,7 +52,7 @@ pub fn key_of(r: &ObjectRef) -> ObjKey {
 
 pub struct Data {
     pub store: Arc<Store>,
-    pub model: Model,
+    pub model: Arc<Model>,
     pub audit: AuditResult,
     pub metrics: Option<Arc<MetricsSnapshot>>,
     /// Findings (indices into `audit.findings`) per object.
@@ -77,6 +77,41 @@ impl Data {
             ..opts.clone()
         };
         let audit = audit::run_on_model(&store, &model, &opts, enabled);
+        Data::from_parts(store, Arc::new(model), audit, metrics)
+    }
+
+    /// New metrics change only what EG507 says: keep the model and the other
+    /// rules' findings, re-judge EG507 (cheap enough for every scrape).
+    pub fn with_metrics(&self, opts: &AuditOptions, metrics: Arc<MetricsSnapshot>) -> Data {
+        let rule = "EG507";
+        let opts = AuditOptions {
+            metrics: Some(metrics.clone()),
+            ..opts.clone()
+        };
+        let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
+        let mut audit = self.audit.clone();
+        audit.findings.retain(|f| f.rule != rule);
+        audit.skipped.retain(|s| s.rule != rule);
+        audit.checks.retain(|c| c.rule != rule);
+        if enabled.contains(rule) {
+            let only: std::collections::HashSet<&'static str> = [rule].into_iter().collect();
+            let fresh = audit::run_on_model(&self.store, &self.model, &opts, only);
+            audit.findings.extend(fresh.findings);
+            audit.skipped.extend(fresh.skipped);
+            audit.checks.extend(fresh.checks);
+            audit
+                .findings
+                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        Data::from_parts(self.store.clone(), self.model.clone(), audit, Some(metrics))
+    }
+
+    fn from_parts(
+        store: Arc<Store>,
+        model: Arc<Model>,
+        audit: AuditResult,
+        metrics: Option<Arc<MetricsSnapshot>>,
+    ) -> Data {
         let mut by_object: HashMap<ObjKey, Vec<usize>> = HashMap::new();
         let mut marks: HashMap<ObjKey, Mark> = HashMap::new();
         let mut listener_marks: HashMap<(ObjKey, String), Mark> = HashMap::new();

@@ -48,8 +48,14 @@ pub fn live_status(source: &str, live: &Live, metrics: Freshness) -> SourceStatu
         (None, false) => Freshness::Live,
     };
     let mut all = vec![
-        Feed { name: "objects".into(), freshness: objects },
-        Feed { name: "metrics".into(), freshness: metrics },
+        Feed {
+            name: "objects".into(),
+            freshness: objects,
+        },
+        Feed {
+            name: "metrics".into(),
+            freshness: metrics,
+        },
     ];
     all.extend(out);
     SourceStatus {
@@ -60,11 +66,18 @@ pub fn live_status(source: &str, live: &Live, metrics: Freshness) -> SourceStatu
 }
 
 /// Whether the scrape went well enough to call metrics live.
-fn metrics_freshness(snapshot: &crate::metrics::MetricsSnapshot, last_ok: Option<Instant>) -> Freshness {
+fn metrics_freshness(
+    snapshot: &crate::metrics::MetricsSnapshot,
+    last_ok: Option<Instant>,
+) -> Freshness {
     if snapshot.pods.is_empty() {
         return Freshness::None;
     }
-    if snapshot.pods.values().all(|p| p.state == ScrapeState::Forbidden) {
+    if snapshot
+        .pods
+        .values()
+        .all(|p| p.state == ScrapeState::Forbidden)
+    {
         return Freshness::Forbidden;
     }
     match last_ok {
@@ -76,7 +89,12 @@ fn metrics_freshness(snapshot: &crate::metrics::MetricsSnapshot, last_ok: Option
 
 /// Forwards store snapshots and metrics to the UI until it goes away.
 /// `tick` is called before each scrape (the demo steps its simulator).
-pub async fn run(live: Arc<Live>, source: String, tx: UnboundedSender<Action>, mut tick: impl FnMut() + Send) {
+pub async fn run(
+    live: Arc<Live>,
+    source: String,
+    tx: UnboundedSender<Action>,
+    mut tick: impl FnMut() + Send,
+) {
     let mut changes = live.subscribe();
     let mut scraper = Scraper::new(live.connection().client.clone());
     let started = Instant::now();
@@ -115,7 +133,14 @@ pub async fn run(live: Arc<Live>, source: String, tx: UnboundedSender<Action>, m
                 }
             }
         }
-        if tx.send(Action::SourceStatus(live_status(&source, &live, metrics_state.clone()))).is_err() {
+        if tx
+            .send(Action::SourceStatus(live_status(
+                &source,
+                &live,
+                metrics_state.clone(),
+            )))
+            .is_err()
+        {
             return;
         }
     }
