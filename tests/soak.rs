@@ -209,7 +209,7 @@ fn soak_under_faults() {
                     kind: FaultKind::GoneOnResume,
                 },
             ],
-            "objects",
+            "stale",
         ),
         (
             "slow scrapes",
