@@ -584,20 +584,22 @@ async fn run_feed(
 }
 
 /// Writes the live store as a `kind: List` YAML document that `--snapshot`
-/// reads back: the "back up CRD instances before upgrading" step.
+/// reads back: the "back up CRD instances before upgrading" step. Items are
+/// written one at a time, so the output is the only copy made.
 pub fn snapshot_yaml(store: &Store) -> Result<String, UserError> {
-    let items: Vec<serde_json::Value> = store
-        .all()
-        .filter(|o| o.kind != Kind::PodMetrics)
-        .map(|o| {
-            let mut v = o.raw.clone();
-            if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-                meta.remove("managedFields");
-            }
-            v
-        })
-        .collect();
-    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-    serde_saphyr::to_string(&list)
-        .map_err(|e| UserError::new(format!("cannot write the snapshot as YAML: {e}")))
+    let mut out = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for o in store.all().filter(|o| o.kind != Kind::PodMetrics) {
+        let mut item = o.raw.clone();
+        if let Some(meta) = item.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            meta.remove("managedFields");
+        }
+        let text = serde_saphyr::to_string(&item)
+            .map_err(|e| UserError::new(format!("cannot write the snapshot as YAML: {e}")))?;
+        for (i, line) in text.lines().enumerate() {
+            out.push_str(if i == 0 { "- " } else { "  " });
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }
