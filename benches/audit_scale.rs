@@ -74,19 +74,12 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let dir = tempfile::tempdir().unwrap();
-    let full = LargeParams::default();
     println!(
         "scale  objects  file_MB  parse_ms  audit_ms  audit/parse  peakRSS_MB  peak/file  findings_MB"
     );
     let mut per_object = Vec::new();
     for &s in &scales {
-        let p = LargeParams {
-            gateways: full.gateways * s / 4,
-            routes: full.routes * s / 4,
-            policies: full.policies * s / 4,
-            pods: full.pods * s / 4,
-            seed: full.seed,
-        };
+        let p = LargeParams::scaled(s);
         let objs = generate(&p);
         let n = objs.len();
         let path = dir.path().join(format!("large-{s}.json"));

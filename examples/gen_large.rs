@@ -9,14 +9,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let out = args.next().unwrap_or_else(|| "large.json".into());
     let q: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(4);
-    let full = LargeParams::default();
-    let p = LargeParams {
-        gateways: full.gateways * q / 4,
-        routes: full.routes * q / 4,
-        policies: full.policies * q / 4,
-        pods: full.pods * q / 4,
-        seed: full.seed,
-    };
+    let p = LargeParams::scaled(q);
     let objs = generate(&p);
     std::fs::write(&out, to_list_json(&objs)).expect("write the snapshot");
     eprintln!("wrote {} objects to {out}", objs.len());

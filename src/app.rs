@@ -361,25 +361,15 @@ pub fn snapshot_tui(
             "the TUI needs a terminal; for a report use `egscope audit --snapshot ...`",
         ));
     }
-    run_tui(
+    run_tui_with(
         store,
         crate::ui::status::SourceStatus::snapshot(paths),
         profile,
         None,
         false,
         ui,
+        None,
     )
-}
-
-fn run_tui(
-    store: Store,
-    status: crate::ui::status::SourceStatus,
-    profile: crate::cli::Profile,
-    now: Option<jiff::Timestamp>,
-    tour: bool,
-    ui: &UiArgs,
-) -> Result<u8, UserError> {
-    run_tui_with(store, status, profile, now, tour, ui, None)
 }
 
 fn run_tui_with(

@@ -23,6 +23,21 @@ pub struct LargeParams {
     pub seed: u64,
 }
 
+impl LargeParams {
+    /// `quarters`/4 of the default sizes (1 = a quarter, 4 = the full
+    /// `large` scenario), same seed: the scale steps the benchmarks use.
+    pub fn scaled(quarters: usize) -> LargeParams {
+        let full = LargeParams::default();
+        LargeParams {
+            gateways: full.gateways * quarters / 4,
+            routes: full.routes * quarters / 4,
+            policies: full.policies * quarters / 4,
+            pods: full.pods * quarters / 4,
+            seed: full.seed,
+        }
+    }
+}
+
 impl Default for LargeParams {
     fn default() -> Self {
         Self {

@@ -108,13 +108,7 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
         fo.area.map(|a| a.as_str()).unwrap_or("all"),
     );
     super::table_block(app, data, frame, body, theme, &note);
-    let table = super::table_rect(app, body);
-    let pane = Rect::new(
-        body.x,
-        table.y + table.height,
-        body.width,
-        body.y + body.height - (table.y + table.height),
-    );
+    let pane = super::pane_below_table(app, body);
     let Some(RowKey::Finding(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
         return;
     };

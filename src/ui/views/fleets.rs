@@ -278,13 +278,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
 /// The table and, below it, the selected fleet's shape.
 pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &Theme) {
     super::table_block(app, data, frame, body, theme, "");
-    let table = super::table_rect(app, body);
-    let pane = Rect::new(
-        body.x,
-        table.y + table.height,
-        body.width,
-        body.y + body.height - (table.y + table.height),
-    );
+    let pane = super::pane_below_table(app, body);
     let Some(RowKey::Fleet(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
         return;
     };

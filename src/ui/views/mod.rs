@@ -155,6 +155,17 @@ pub fn row_object(data: &Data, key: &RowKey) -> Option<ObjectRef> {
 
 /// Where the selectable table of the current view sits inside `body`
 /// (render and mouse clicks share this).
+/// The space under a view's table, for the selected row's details.
+pub fn pane_below_table(app: &App, body: Rect) -> Rect {
+    let table = table_rect(app, body);
+    Rect::new(
+        body.x,
+        table.y + table.height,
+        body.width,
+        body.y + body.height - (table.y + table.height),
+    )
+}
+
 pub fn table_rect(app: &App, body: Rect) -> Rect {
     let inner = Rect::new(
         body.x + 1,
