@@ -6,7 +6,7 @@
 //! - baseline: `fs::read` + `serde_json::from_slice::<Value>` of the file;
 //! - audit: the real binary, `egscope audit --snapshot FILE --format json
 //!   --output FILE` (file read to JSON written), wall time and peak RSS
-//!   (getrusage of the child).
+//!   (the VmHWM the binary reports with EGSCOPE_TIMINGS).
 //!
 //! Prints ratios (audit / baseline time, peak RSS / file size) per scale.
 //!
@@ -33,17 +33,13 @@ fn baseline(path: &Path) -> Duration {
     t.elapsed()
 }
 
-fn child_peak_rss_kib() -> i64 {
-    // ru_maxrss of RUSAGE_CHILDREN is the largest peak of any waited-for
-    // child; scales run smallest first, so the last child sets it.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
-    ru.ru_maxrss
-}
-
-fn audit(bin: &str, path: &Path, out: &Path) -> Duration {
+/// Runs the audit; returns its wall time and its own peak RSS in bytes (the
+/// `VmHWM` it reports with EGSCOPE_TIMINGS: getrusage of children would
+/// also count this process's pages shared at spawn).
+fn audit(bin: &str, path: &Path, out: &Path) -> (Duration, f64) {
     let t = Instant::now();
-    let status = Command::new(bin)
+    let output = Command::new(bin)
+        .env("EGSCOPE_TIMINGS", "1")
         .args([
             "audit",
             "--fail-on",
@@ -55,11 +51,20 @@ fn audit(bin: &str, path: &Path, out: &Path) -> Duration {
         .arg(path)
         .arg("--output")
         .arg(out)
-        .status()
+        .output()
         .unwrap();
     let d = t.elapsed();
-    assert!(status.success(), "egscope audit failed: {status}");
-    d
+    assert!(
+        output.status.success(),
+        "egscope audit failed: {}",
+        output.status
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let peak_kb = stderr
+        .split("VmHWM: ")
+        .filter_map(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .fold(0.0, f64::max);
+    (d, peak_kb * 1024.0)
 }
 
 fn main() {
@@ -88,8 +93,9 @@ fn main() {
         let size = std::fs::metadata(&path).unwrap().len() as f64;
         let out = dir.path().join(format!("report-{s}.json"));
         let parse = median((0..runs).map(|_| baseline(&path)).collect());
-        let aud = median((0..runs).map(|_| audit(bin, &path, &out)).collect());
-        let peak = child_peak_rss_kib() as f64 * 1024.0;
+        let runs_done: Vec<(Duration, f64)> = (0..runs).map(|_| audit(bin, &path, &out)).collect();
+        let peak = runs_done.iter().map(|r| r.1).fold(0.0, f64::max);
+        let aud = median(runs_done.into_iter().map(|r| r.0).collect());
         let report = std::fs::metadata(&out).unwrap().len() as f64;
         per_object.push(aud.as_secs_f64() / n as f64);
         println!(
