@@ -329,7 +329,12 @@ fn run_live_tui(
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let status = crate::ui::feed::live_status(&source, &live, crate::ui::status::Freshness::None);
     let store = live.store();
-    let feed = rt.spawn(crate::ui::feed::run(live, source, tx, tick));
+    let opts = AuditOptions {
+        profile,
+        now,
+        ..AuditOptions::default()
+    };
+    let feed = rt.spawn(crate::ui::feed::run(live, source, opts, tx, tick));
     let result = run_tui_with(store, status, profile, now, tour, ui, Some(rx));
     feed.abort();
     result

@@ -91,6 +91,10 @@ impl Scraper {
     /// Scrapes every target once and records the results at `now` (seconds
     /// on the caller's clock); pods no longer targeted are forgotten.
     pub async fn scrape_once(&mut self, targets: &[Target], now: f64) -> &MetricsSnapshot {
+        self.scrape_once_keeping(targets, targets, now).await
+    }
+
+    async fn scrape_batch(&mut self, targets: &[Target], now: f64) -> &MetricsSnapshot {
         let client = self.client.clone();
         let timeout = self.timeout;
         let results: Vec<(Target, Result<prom::Scrape, ScrapeState>)> =
@@ -116,6 +120,23 @@ impl Scraper {
                 .record(&mut self.snapshot, (t.namespace, t.name), r, now);
         }
         &self.snapshot
+    }
+
+    /// Scrapes `batch` (a turn of a larger fleet) and keeps the history of
+    /// every pod still in `all`.
+    pub async fn scrape_once_keeping(
+        &mut self,
+        batch: &[Target],
+        all: &[Target],
+        now: f64,
+    ) -> &MetricsSnapshot {
+        let keep: std::collections::HashSet<(String, String)> = all
+            .iter()
+            .map(|t| (t.namespace.clone(), t.name.clone()))
+            .collect();
+        self.recorder
+            .retain(&mut self.snapshot, |k| keep.contains(k));
+        self.scrape_batch(batch, now).await
     }
 
     pub fn snapshot(&self) -> &MetricsSnapshot {

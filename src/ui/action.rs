@@ -19,6 +19,9 @@ pub enum Action {
     Tick(jiff::Timestamp),
     StoreUpdated(Arc<Store>),
     MetricsUpdated(Arc<MetricsSnapshot>),
+    /// Model and audit already derived off the UI thread (live sources),
+    /// so a large cluster's rebuild never blocks a keypress.
+    DataUpdated(Arc<super::data::Data>),
     /// The freshness of the data feeds changed (live source).
     SourceStatus(SourceStatus),
     /// A `:` command, as typed after the colon.

@@ -373,6 +373,14 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             }
             Effect::Render
         }
+        Action::DataUpdated(data) => {
+            app.data = Some(data);
+            app.refill_all();
+            if let Some(t) = app.tour.clone() {
+                t.apply(app);
+            }
+            Effect::Render
+        }
         Action::MetricsUpdated(m) => {
             if let Some(data) = &app.data {
                 let data = data.with_metrics(&app.audit_opts, m);

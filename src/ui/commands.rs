@@ -211,7 +211,7 @@ pub fn complete(app: &App, input: &str) -> (String, Vec<String>) {
                 let mut names: Vec<String> = app
                     .data
                     .as_ref()
-                    .map(|d| d.namespaces.clone())
+                    .map(|d| d.namespaces.to_vec())
                     .unwrap_or_default();
                 names.insert(0, "all".into());
                 let rest = rest.trim_start();

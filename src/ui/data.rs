@@ -50,17 +50,29 @@ pub fn key_of(r: &ObjectRef) -> ObjKey {
     (r.kind.clone(), r.namespace.clone(), r.name.clone())
 }
 
+/// Everything is shared (`Arc`), so a metrics update that changes no
+/// finding costs a pointer copy.
+#[derive(Clone)]
 pub struct Data {
     pub store: Arc<Store>,
     pub model: Arc<Model>,
-    pub audit: AuditResult,
+    pub audit: Arc<AuditResult>,
     pub metrics: Option<Arc<MetricsSnapshot>>,
     /// Findings (indices into `audit.findings`) per object.
-    pub by_object: HashMap<ObjKey, Vec<usize>>,
+    pub by_object: Arc<HashMap<ObjKey, Vec<usize>>>,
     /// Marks per object, and per (object, listener) for listener findings.
-    pub marks: HashMap<ObjKey, Mark>,
-    pub listener_marks: HashMap<(ObjKey, String), Mark>,
-    pub namespaces: Vec<String>,
+    pub marks: Arc<HashMap<ObjKey, Mark>>,
+    pub listener_marks: Arc<HashMap<(ObjKey, String), Mark>>,
+    pub namespaces: Arc<Vec<String>>,
+}
+
+impl std::fmt::Debug for Data {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Data")
+            .field("objects", &self.store.len())
+            .field("findings", &self.audit.findings.len())
+            .finish()
+    }
 }
 
 impl Data {
@@ -89,20 +101,40 @@ impl Data {
             ..opts.clone()
         };
         let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
-        let mut audit = self.audit.clone();
+        if !enabled.contains(rule) {
+            return Data {
+                metrics: Some(metrics),
+                ..self.clone()
+            };
+        }
+        let only: std::collections::HashSet<&'static str> = [rule].into_iter().collect();
+        let fresh = audit::run_on_model(&self.store, &self.model, &opts, only);
+        let old: Vec<&Finding> = self
+            .audit
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .collect();
+        let unchanged = old.len() == fresh.findings.len()
+            && old.iter().zip(&fresh.findings).all(|(a, b)| *a == b)
+            && self.audit.skipped.iter().any(|s| s.rule == rule)
+                == fresh.skipped.iter().any(|s| s.rule == rule);
+        if unchanged {
+            return Data {
+                metrics: Some(metrics),
+                ..self.clone()
+            };
+        }
+        let mut audit = AuditResult::clone(&self.audit);
         audit.findings.retain(|f| f.rule != rule);
         audit.skipped.retain(|s| s.rule != rule);
         audit.checks.retain(|c| c.rule != rule);
-        if enabled.contains(rule) {
-            let only: std::collections::HashSet<&'static str> = [rule].into_iter().collect();
-            let fresh = audit::run_on_model(&self.store, &self.model, &opts, only);
-            audit.findings.extend(fresh.findings);
-            audit.skipped.extend(fresh.skipped);
-            audit.checks.extend(fresh.checks);
-            audit
-                .findings
-                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        }
+        audit.findings.extend(fresh.findings);
+        audit.skipped.extend(fresh.skipped);
+        audit.checks.extend(fresh.checks);
+        audit
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Data::from_parts(self.store.clone(), self.model.clone(), audit, Some(metrics))
     }
 
@@ -128,12 +160,12 @@ impl Data {
         Data {
             store,
             model,
-            audit,
+            audit: Arc::new(audit),
             metrics,
-            by_object,
-            marks,
-            listener_marks,
-            namespaces: namespaces.into_iter().collect(),
+            by_object: Arc::new(by_object),
+            marks: Arc::new(marks),
+            listener_marks: Arc::new(listener_marks),
+            namespaces: Arc::new(namespaces.into_iter().collect()),
         }
     }
 

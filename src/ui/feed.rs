@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
+use super::data::Data;
 use super::status::{Feed, Freshness, SourceStatus};
+use crate::audit::AuditOptions;
 use crate::metrics::ScrapeState;
-use crate::metrics::scrape::{Scraper, targets};
-use crate::model::Model;
+use crate::metrics::scrape::{Scraper, Target, targets};
 use crate::source::live::{FeedState, Live};
-use crate::store::Kind;
 
 /// How often every proxy pod is scraped.
 pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(2);
@@ -87,11 +87,34 @@ fn metrics_freshness(
     }
 }
 
-/// Forwards store snapshots and metrics to the UI until it goes away.
-/// `tick` is called before each scrape (the demo steps its simulator).
+/// At most this many pods are scraped per interval; a larger fleet is
+/// scraped in turns, so a 5,000-pod cluster costs what 500 pods do.
+pub const SCRAPE_BUDGET: usize = 500;
+/// A rebuild of model and audit at most this often: a scaling fleet
+/// changes many pods in a row.
+const MIN_REBUILD: Duration = Duration::from_secs(1);
+
+/// The pods to scrape this round: all of them, or the next `budget` in turn.
+fn this_round(pods: &[Target], round: usize, budget: usize) -> Vec<Target> {
+    if pods.len() <= budget {
+        return pods.to_vec();
+    }
+    let start = (round * budget) % pods.len();
+    pods.iter()
+        .cycle()
+        .skip(start)
+        .take(budget)
+        .cloned()
+        .collect()
+}
+
+/// Forwards derived data (model, audit, metrics) to the UI until it goes
+/// away. The deriving runs here, off the UI thread. `tick` is called before
+/// each scrape (the demo steps its simulator).
 pub async fn run(
     live: Arc<Live>,
     source: String,
+    opts: AuditOptions,
     tx: UnboundedSender<Action>,
     mut tick: impl FnMut() + Send,
 ) {
@@ -99,36 +122,70 @@ pub async fn run(
     let mut scraper = Scraper::new(live.connection().client.clone());
     let started = Instant::now();
     let mut interval = tokio::time::interval(SCRAPE_INTERVAL);
-    let mut store = Arc::new(live.store());
-    let mut pods = targets(&Model::build(&store));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut data: Option<Arc<Data>> = None;
+    let mut pods: Vec<Target> = Vec::new();
     let mut last_ok: Option<Instant> = None;
     let mut metrics_state = Freshness::None;
+    let mut last_build: Option<Instant> = None;
+    let mut round = 0usize;
+    let mut dirty = true;
     loop {
+        if dirty {
+            if let Some(t) = last_build
+                && t.elapsed() < MIN_REBUILD
+            {
+                tokio::time::sleep(MIN_REBUILD - t.elapsed()).await;
+            }
+            changes.borrow_and_update();
+            let store = Arc::new(live.store());
+            let metrics = data.as_ref().and_then(|d| d.metrics.clone());
+            let o = opts.clone();
+            let Ok(built) =
+                tokio::task::spawn_blocking(move || Data::build(store, &o, metrics)).await
+            else {
+                return;
+            };
+            let built = Arc::new(built);
+            pods = targets(&built.model);
+            data = Some(built.clone());
+            last_build = Some(Instant::now());
+            dirty = false;
+            if tx.send(Action::DataUpdated(built)).is_err() {
+                return;
+            }
+        }
         tokio::select! {
             changed = changes.changed() => {
                 if changed.is_err() {
                     return;
                 }
                 tokio::time::sleep(DEBOUNCE).await;
-                changes.borrow_and_update();
-                store = Arc::new(live.store());
-                pods = targets(&Model::build(&store));
-                if tx.send(Action::StoreUpdated(store.clone())).is_err() {
-                    return;
-                }
+                dirty = true;
             }
             _ = interval.tick() => {
                 tick();
-                if pods.is_empty() && store.present(Kind::Pod) {
+                if pods.is_empty() {
                     metrics_state = Freshness::None;
                 } else {
-                    let snap = scraper.scrape_once(&pods, started.elapsed().as_secs_f64()).await;
+                    let batch = this_round(&pods, round, SCRAPE_BUDGET);
+                    round += 1;
+                    let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
                     if snap.pods.values().any(|p| p.state == ScrapeState::Ok) {
                         last_ok = Some(Instant::now());
                     }
                     metrics_state = metrics_freshness(snap, last_ok);
-                    if tx.send(Action::MetricsUpdated(Arc::new(snap.clone()))).is_err() {
-                        return;
+                    let m = Arc::new(snap.clone());
+                    if let Some(d) = data.clone() {
+                        let o = opts.clone();
+                        let Ok(next) = tokio::task::spawn_blocking(move || d.with_metrics(&o, m)).await else {
+                            return;
+                        };
+                        let next = Arc::new(next);
+                        data = Some(next.clone());
+                        if tx.send(Action::DataUpdated(next)).is_err() {
+                            return;
+                        }
                     }
                 }
             }
