@@ -128,12 +128,14 @@ fn rss_mb(pid: u32) -> f64 {
         / 1024.0
 }
 
+/// The `large` scenario, or the showcase with EGSCOPE_SOAK_SCENARIO=showcase.
 fn start_large(rt: &tokio::runtime::Runtime) -> (SimHandle, tempfile::NamedTempFile) {
+    let scenario = match std::env::var("EGSCOPE_SOAK_SCENARIO").as_deref() {
+        Ok("showcase") => Scenario::Showcase,
+        _ => Scenario::Large(LargeParams::default()),
+    };
     let sim = rt
-        .block_on(Sim::start(
-            Scenario::Large(LargeParams::default()),
-            SimOptions::default(),
-        ))
+        .block_on(Sim::start(scenario, SimOptions::default()))
         .unwrap();
     let kc = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(kc.path(), sim.kubeconfig_yaml()).unwrap();
