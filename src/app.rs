@@ -141,6 +141,7 @@ pub fn audit(
     let store = {
         let _p = Phase::start("load");
         if args.snapshot.is_empty() {
+            tracing::info!(kubeconfig = ?cluster.kubeconfig, context = ?cluster.context, "audit: reading the cluster");
             let (store, metrics) = live_store_with_metrics(cluster, args.metrics_window)?;
             opts.metrics = metrics.map(std::sync::Arc::new);
             store
@@ -218,6 +219,7 @@ pub fn live_store_with_metrics(
 
 /// `egscope snapshot`: a read-only backup of every object egscope reads.
 pub fn snapshot(args: &SnapshotArgs, cluster: &ClusterArgs) -> Result<u8, UserError> {
+    tracing::info!(kubeconfig = ?cluster.kubeconfig, context = ?cluster.context, "snapshot: reading the cluster");
     let store = live_store(cluster)?;
     write_output(
         &source::live::snapshot_yaml(&store)?,
@@ -497,4 +499,30 @@ pub fn sim(args: &SimArgs) -> Result<u8, UserError> {
         handle.shutdown().await;
         Ok::<u8, UserError>(EXIT_OK)
     })
+}
+
+/// `egscope completions SHELL`: the completion script, generated from the
+/// one CLI definition in `cli.rs`.
+pub fn completions(args: &crate::cli::CompletionsArgs) -> Result<u8, UserError> {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_complete::generate(
+        args.shell,
+        &mut crate::cli::Cli::command(),
+        "egscope",
+        &mut buf,
+    );
+    write_output(&String::from_utf8_lossy(&buf), None)?;
+    Ok(EXIT_OK)
+}
+
+/// `egscope man`: the man page (roff), from the same CLI definition.
+pub fn man() -> Result<u8, UserError> {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(crate::cli::Cli::command())
+        .render(&mut buf)
+        .map_err(|e| UserError::new(format!("cannot render the man page: {e}")))?;
+    write_output(&String::from_utf8_lossy(&buf), None)?;
+    Ok(EXIT_OK)
 }

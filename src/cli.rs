@@ -5,10 +5,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `--version`: the crate version and the git revision it was built from
+/// (`unknown` outside a git checkout), set by `build.rs`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (git ",
+    env!("EGSCOPE_GIT_REV"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "egscope",
-    version,
+    version = VERSION,
     about = "Read-only inspector and production-guide auditor for Envoy Gateway clusters",
     propagate_version = true
 )]
@@ -47,6 +56,18 @@ pub enum Command {
     /// Serve a simulated cluster as a read-only Kubernetes API server on
     /// loopback, for kubectl, egscope itself and tests.
     Sim(SimArgs),
+    /// Print a shell completion script (e.g. `egscope completions bash >
+    /// ~/.local/share/bash-completion/completions/egscope`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of egscope and its subcommands.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use egscope::app;
 use egscope::cli::{Cli, Command};
 
@@ -8,7 +9,18 @@ fn main() -> ExitCode {
     // Panics are bugs, not user mistakes: color-eyre prints them with the
     // location and a request to report them.
     let _ = color_eyre::install();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The headless commands that talk to a cluster log to the TUI's log file
+    // in the state dir only when asked (`--log-level` or EGSCOPE_LOG).
+    let asked = matches.value_source("log_level") == Some(ValueSource::CommandLine)
+        || std::env::var_os("EGSCOPE_LOG").is_some();
+    let _log = match &cli.command {
+        Some(Command::Audit(_) | Command::Snapshot(_)) if asked => {
+            egscope::ui::logging::init(&cli.log_level)
+        }
+        _ => None,
+    };
     let mut stdin = std::io::stdin().lock();
     let ui = app::UiArgs {
         theme: cli.theme.clone(),
@@ -20,6 +32,8 @@ fn main() -> ExitCode {
         Some(Command::Snapshot(args)) => app::snapshot(args, &cli.cluster),
         Some(Command::Demo(args)) => app::demo(args, &ui),
         Some(Command::Sim(args)) => app::sim(args),
+        Some(Command::Completions(args)) => app::completions(args),
+        Some(Command::Man) => app::man(),
         None if !cli.snapshot.is_empty() => {
             app::snapshot_tui(&cli.snapshot, cli.profile, &ui, &mut stdin)
         }
@@ -28,6 +42,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            tracing::error!("{e}");
             eprintln!("egscope: {e}");
             ExitCode::from(app::EXIT_USAGE)
         }

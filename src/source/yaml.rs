@@ -107,7 +107,12 @@ pub(crate) fn parse(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), Pa
                 if e.message != QUOTED_INDENT || work > FIX_BUDGET {
                     return Err(e);
                 }
-                let Some(repaired) = reindent_quoted(src, e.line, e.column) else {
+                // A repair that changes nothing would be re-parsed until the
+                // budget runs out (the scanner and the repair can disagree
+                // on where a line starts, e.g. at a lone `\r`).
+                let Some(repaired) =
+                    reindent_quoted(src, e.line, e.column).filter(|r| r.as_str() != src)
+                else {
                     return Err(e);
                 };
                 // Documents before the scalar are unchanged: not handed twice.
@@ -614,6 +619,24 @@ mod tests {
         assert_eq!(d.len(), 3);
         assert_eq!(d[2].value, json!({"b": "x y"}));
         assert_eq!(d[2].lines.line, 11);
+    }
+
+    /// Found by the smoke fuzzer: a quoted scalar the re-indenting repair
+    /// cannot fix made `parse` re-parse the same text until the 256 MiB
+    /// budget ran out (38 s for 336 bytes).
+    #[test]
+    fn an_unrepairable_quoted_scalar_fails_at_once() {
+        // A lone `\r` is a line break to the YAML scanner but not to the
+        // repair, so the two disagreed on which line the error is on.
+        let text = "a:\n  k: 'x\ry'\n'z'\n";
+        let t = std::time::Instant::now();
+        let e = parse(text, &mut |_| {}).unwrap_err();
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(e.message, QUOTED_INDENT, "{e:?}");
     }
 
     #[test]
