@@ -157,14 +157,20 @@ fn idle_cpu() {
     let pid = tui.pid();
     let before = cpu_seconds(pid);
     let t = Instant::now();
-    // Metrics keep flowing (the simulator's counters grow as we step it).
+    // Metrics keep flowing (the simulator's counters grow as we step it,
+    // and so do its HPAs and pods); EGSCOPE_SOAK_ADVANCE=0 keeps every
+    // object still, so only the scrapes run.
+    let advance = std::env::var("EGSCOPE_SOAK_ADVANCE").as_deref() != Ok("0");
     while t.elapsed() < Duration::from_secs(30) {
-        sim.advance(Duration::from_secs(1));
+        if advance {
+            sim.advance(Duration::from_secs(1));
+        }
         tui.pump(Duration::from_secs(1));
     }
     let used = cpu_seconds(pid) - before;
     println!(
-        "idle CPU with the TUI open on large, metrics every 2 s: {used:.2} s over {:.0} s ({:.1}% of one core); RSS {:.0} MB",
+        "idle CPU with the TUI open ({}, simulator advancing: {advance}), scrapes every 2 s: {used:.2} s over {:.0} s ({:.1}% of one core); RSS {:.0} MB",
+        std::env::var("EGSCOPE_SOAK_SCENARIO").unwrap_or_else(|_| "large".into()),
         t.elapsed().as_secs_f64(),
         used / t.elapsed().as_secs_f64() * 100.0,
         rss_mb(pid)
