@@ -96,6 +96,15 @@ pub const SCRAPE_BUDGET: usize = 200;
 /// changes many pods in a row.
 const MIN_REBUILD: Duration = Duration::from_secs(1);
 
+/// A live cluster is judged at the wall clock (the demo passes its own
+/// fixed clock), never by walking the store for its newest timestamp.
+fn judged_now(opts: &AuditOptions) -> AuditOptions {
+    AuditOptions {
+        now: Some(opts.now.unwrap_or_else(jiff::Timestamp::now)),
+        ..opts.clone()
+    }
+}
+
 /// The pods to scrape this round: all of them, or the next `budget` in turn.
 fn this_round(pods: &[Target], round: usize, budget: usize) -> Vec<Target> {
     if pods.len() <= budget {
@@ -132,6 +141,7 @@ pub async fn run(
     let mut last_build: Option<Instant> = None;
     let mut round = 0usize;
     let mut dirty = true;
+    let mut last_status: Option<SourceStatus> = None;
     loop {
         if dirty {
             if let Some(t) = last_build
@@ -142,7 +152,7 @@ pub async fn run(
             changes.borrow_and_update();
             let store = Arc::new(live.store());
             let metrics = data.as_ref().and_then(|d| d.metrics.clone());
-            let o = opts.clone();
+            let o = judged_now(&opts);
             let Ok(built) =
                 tokio::task::spawn_blocking(move || Data::build(store, &o, metrics)).await
             else {
@@ -179,7 +189,7 @@ pub async fn run(
                     metrics_state = metrics_freshness(snap, last_ok);
                     let m = Arc::new(snap.clone());
                     if let Some(d) = data.clone() {
-                        let o = opts.clone();
+                        let o = judged_now(&opts);
                         let Ok(next) = tokio::task::spawn_blocking(move || d.with_metrics(&o, m)).await else {
                             return;
                         };
