@@ -202,15 +202,12 @@ pub async fn run(
                 }
             }
         }
-        if tx
-            .send(Action::SourceStatus(live_status(
-                &source,
-                &live,
-                metrics_state.clone(),
-            )))
-            .is_err()
-        {
-            return;
+        let status = live_status(&source, &live, metrics_state.clone());
+        if last_status.as_ref() != Some(&status) {
+            last_status = Some(status.clone());
+            if tx.send(Action::SourceStatus(status)).is_err() {
+                return;
+            }
         }
     }
 }
