@@ -55,6 +55,7 @@ fn main() {
         now: Some(egscope::demo::demo_now()),
         tour: false,
         feed: None,
+        on_context: None,
     });
     update(&mut app, Action::Resize(120, 40));
     update(&mut app, Action::Command("routes".into()));

@@ -265,7 +265,17 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
     let now = Some(sim.now());
     let ticker = sim.clone();
     let tick = move || ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
-    run_live_tui(&rt, live, source, args.profile, now, args.tour, ui, tick)
+    run_live_tui(
+        &rt,
+        live,
+        source,
+        args.profile,
+        now,
+        args.tour,
+        ui,
+        tick,
+        None,
+    )
 }
 
 /// A kubeconfig for the in-process simulator, in a temp file the client
@@ -314,9 +324,13 @@ pub fn live_tui(
         Duration::from_secs(cluster.sync_timeout),
     ))?;
     let source = format!("context {}", live.connection().context);
-    run_live_tui(&rt, live, source, profile, None, false, ui, || {})
+    let switch = Some((target, Duration::from_secs(cluster.sync_timeout)));
+    run_live_tui(&rt, live, source, profile, None, false, ui, || {}, switch)
 }
 
+/// The TUI over a live source. With `switch` (a real cluster), `:ctx NAME`
+/// reconnects to another context of the same kubeconfig and replaces the
+/// feed; the demo has no other context.
 #[allow(clippy::too_many_arguments)]
 fn run_live_tui(
     rt: &tokio::runtime::Runtime,
@@ -327,18 +341,76 @@ fn run_live_tui(
     tour: bool,
     ui: &UiArgs,
     tick: impl FnMut() + Send + 'static,
+    switch: Option<(ClusterTarget, Duration)>,
 ) -> Result<u8, UserError> {
+    use crate::ui::action::Action;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let status = crate::ui::feed::live_status(&source, &live, crate::ui::status::Freshness::None);
+    let switchable = switch.is_some();
+    let status = crate::ui::feed::live_status_with(
+        &source,
+        &live,
+        crate::ui::status::Freshness::None,
+        switchable,
+    );
     let store = live.store();
     let opts = AuditOptions {
         profile,
         now,
         ..AuditOptions::default()
     };
-    let feed = rt.spawn(crate::ui::feed::run(live, source, opts, tx, tick));
-    let result = run_tui_with(store, status, profile, now, tour, ui, Some(rx));
-    feed.abort();
+    let (ctx_tx, mut ctx_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let supervisor = rt.spawn(async move {
+        let mut feed = tokio::spawn(crate::ui::feed::run(
+            live,
+            source,
+            opts.clone(),
+            switchable,
+            tx.clone(),
+            tick,
+        ));
+        while let Some(name) = ctx_rx.recv().await {
+            let Some((base, sync)) = &switch else {
+                continue;
+            };
+            let target = ClusterTarget {
+                context: Some(name.clone()),
+                ..base.clone()
+            };
+            match connect_live(&target, *sync).await {
+                Ok(next) => {
+                    feed.abort();
+                    let source = format!("context {}", next.connection().context);
+                    let _ = tx.send(Action::Flash(format!("switched to context {name}")));
+                    feed = tokio::spawn(crate::ui::feed::run(
+                        next,
+                        source,
+                        opts.clone(),
+                        true,
+                        tx.clone(),
+                        || {},
+                    ));
+                }
+                Err(e) => {
+                    let _ = tx.send(Action::Flash(format!("context {name}: {e}")));
+                }
+            }
+        }
+        feed.abort();
+    });
+    let on_context: Box<dyn FnMut(String) + Send> = Box::new(move |name| {
+        let _ = ctx_tx.send(name);
+    });
+    let result = run_tui_with(
+        store,
+        status,
+        profile,
+        now,
+        tour,
+        ui,
+        Some(rx),
+        Some(on_context),
+    );
+    supervisor.abort();
     result
 }
 
@@ -376,9 +448,11 @@ pub fn snapshot_tui(
         false,
         ui,
         None,
+        None,
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_tui_with(
     store: Store,
     status: crate::ui::status::SourceStatus,
@@ -387,6 +461,7 @@ fn run_tui_with(
     tour: bool,
     ui: &UiArgs,
     feed: Option<tokio::sync::mpsc::UnboundedReceiver<crate::ui::action::Action>>,
+    on_context: Option<Box<dyn FnMut(String) + Send>>,
 ) -> Result<u8, UserError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let user = crate::ui::user_theme_path();
@@ -402,6 +477,7 @@ fn run_tui_with(
         now,
         tour,
         feed,
+        on_context,
     };
     crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))?;
     Ok(EXIT_OK)

@@ -28,6 +28,7 @@ fn opts(tour: bool) -> TuiOptions {
         now: Some(egscope::demo::demo_now()),
         tour,
         feed: None,
+        on_context: None,
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Action {
     DataUpdated(Arc<super::data::Data>),
     /// The freshness of the data feeds changed (live source).
     SourceStatus(SourceStatus),
+    /// A short message for the status line (e.g. a context switch failed).
+    Flash(String),
     /// A `:` command, as typed after the colon.
     Command(String),
     Quit,

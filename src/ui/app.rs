@@ -177,6 +177,9 @@ pub struct App {
     pub findings: FindingsOpts,
     pub tour: Option<Tour>,
     pub flash: Option<String>,
+    /// A `:ctx NAME` the loop hands to the live source (the only request
+    /// that goes out of the UI; it reads another cluster, never writes).
+    pub switch_context: Option<String>,
     pub size: (u16, u16),
     pub now: jiff::Timestamp,
     /// Whether ticks move `now` (false for the demo's fixed clock).
@@ -204,6 +207,7 @@ impl App {
             findings: FindingsOpts::default(),
             tour: None,
             flash: None,
+            switch_context: None,
             size: (120, 40),
             now,
             live_clock: true,
@@ -387,6 +391,10 @@ pub fn update(app: &mut App, action: Action) -> Effect {
                 app.data = Some(Arc::new(data));
                 app.refill_all();
             }
+            Effect::Render
+        }
+        Action::Flash(msg) => {
+            app.flash = Some(msg);
             Effect::Render
         }
         Action::SourceStatus(s) => {

@@ -179,8 +179,15 @@ pub fn run(app: &mut App, line: &str) -> Effect {
             }
         },
         "ctx" => {
+            if app.status.can_switch_context && !arg.is_empty() {
+                app.switch_context = Some(arg.to_string());
+            }
             app.flash = Some(if app.status.can_switch_context {
-                format!("switching to context {arg}…")
+                if arg.is_empty() {
+                    "usage: :ctx NAME".to_string()
+                } else {
+                    format!("switching to context {arg}…")
+                }
             } else {
                 "context switching needs a live source (this is a snapshot/demo)".to_string()
             });

@@ -24,6 +24,16 @@ const DEBOUNCE: Duration = Duration::from_millis(250);
 
 /// The status line's view of the live feeds.
 pub fn live_status(source: &str, live: &Live, metrics: Freshness) -> SourceStatus {
+    live_status_with(source, live, metrics, false)
+}
+
+/// Like [`live_status`]; `switchable` says whether `:ctx` may switch.
+pub fn live_status_with(
+    source: &str,
+    live: &Live,
+    metrics: Freshness,
+    switchable: bool,
+) -> SourceStatus {
     let feeds = live.feeds();
     let mut stale: Option<Duration> = None;
     let mut syncing = false;
@@ -60,7 +70,7 @@ pub fn live_status(source: &str, live: &Live, metrics: Freshness) -> SourceStatu
     all.extend(out);
     SourceStatus {
         source: source.to_string(),
-        can_switch_context: false,
+        can_switch_context: switchable,
         feeds: all,
     }
 }
@@ -126,6 +136,7 @@ pub async fn run(
     live: Arc<Live>,
     source: String,
     opts: AuditOptions,
+    switchable: bool,
     tx: UnboundedSender<Action>,
     mut tick: impl FnMut() + Send,
 ) {
@@ -202,7 +213,7 @@ pub async fn run(
                 }
             }
         }
-        let status = live_status(&source, &live, metrics_state.clone());
+        let status = live_status_with(&source, &live, metrics_state.clone(), switchable);
         if last_status.as_ref() != Some(&status) {
             last_status = Some(status.clone());
             if tx.send(Action::SourceStatus(status)).is_err() {

@@ -34,6 +34,8 @@ pub struct TuiOptions {
     pub tour: bool,
     /// Later store, metrics and status updates (live sources).
     pub feed: Option<mpsc::UnboundedReceiver<Action>>,
+    /// Where `:ctx NAME` goes (live sources).
+    pub on_context: Option<Box<dyn FnMut(String) + Send>>,
 }
 
 /// Builds the initial state (also what tests start from).
@@ -126,6 +128,9 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<()> {
         // Apply everything already queued before drawing once.
         while let Ok(a) = rx.try_recv() {
             effect = effect.merge(update(&mut app, a));
+        }
+        if let (Some(name), Some(switch)) = (app.switch_context.take(), opts.on_context.as_mut()) {
+            switch(name);
         }
         match effect {
             Effect::Quit => break,

@@ -18,6 +18,7 @@ fn app() -> App {
         now: Some(crate::demo::demo_now()),
         tour: false,
         feed: None,
+        on_context: None,
     });
     update(&mut app, Action::Resize(120, 40));
     app
@@ -228,6 +229,19 @@ fn commands_and_completion() {
     }
     update(&mut a, Action::Command("ctx prod".into()));
     assert!(a.flash.as_deref().unwrap().contains("needs a live source"));
+    assert_eq!(a.switch_context, None, "a snapshot cannot switch");
+    // A live source: the name goes out to the loop, which hands it over.
+    a.status.can_switch_context = true;
+    update(&mut a, Action::Command("ctx prod".into()));
+    assert_eq!(a.switch_context.as_deref(), Some("prod"));
+    assert!(
+        a.flash
+            .as_deref()
+            .unwrap()
+            .contains("switching to context prod")
+    );
+    update(&mut a, Action::Flash("context prod: unreachable".into()));
+    assert_eq!(a.flash.as_deref(), Some("context prod: unreachable"));
     update(&mut a, Action::Command("nope".into()));
     assert!(a.flash.as_deref().unwrap().contains("unknown command"));
     assert_eq!(update(&mut a, Action::Command("q".into())), Effect::Quit);
