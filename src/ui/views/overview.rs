@@ -218,7 +218,10 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
     let fh = fleets_h(app).min(inner.height.saturating_sub(top.height));
     let fr = Rect::new(inner.x, top.y + top.height, inner.width, fh);
     let mut fleet_lines = Vec::new();
-    for f in &data.model.fleets {
+    // Only the lines the box can show: a large cluster has a thousand
+    // fleets, and this runs on every frame.
+    let visible = fh.saturating_sub(2) as usize;
+    for f in data.model.fleets.iter().take(visible) {
         let (ready, total) = pods_ready(&f.pods);
         let mut spans = vec![
             Span::styled(format!("{:<28}", table::truncate(&f.key, 27)), theme.accent),
