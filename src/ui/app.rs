@@ -262,6 +262,17 @@ impl App {
         c.table.set_rows(rows, self.namespace.as_deref());
     }
 
+    /// Refills the views on the trail whose rows show live traffic.
+    fn refill_traffic_views(&mut self) {
+        let mut stack = std::mem::take(&mut self.stack);
+        for c in &mut stack {
+            if matches!(c.view, View::Fleets | View::Pods { .. }) {
+                self.fill(c);
+            }
+        }
+        self.stack = stack;
+    }
+
     fn refill_all(&mut self) {
         let mut stack = std::mem::take(&mut self.stack);
         for c in &mut stack {
@@ -378,8 +389,17 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             Effect::Render
         }
         Action::DataUpdated(data) => {
+            // A scrape that changed no finding shares the model and audit:
+            // only the views that show traffic need new rows.
+            let only_metrics = app.data.as_ref().is_some_and(|old| {
+                Arc::ptr_eq(&old.audit, &data.audit) && Arc::ptr_eq(&old.model, &data.model)
+            });
             app.data = Some(data);
-            app.refill_all();
+            if only_metrics {
+                app.refill_traffic_views();
+            } else {
+                app.refill_all();
+            }
             if let Some(t) = app.tour.clone() {
                 t.apply(app);
             }
