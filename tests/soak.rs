@@ -199,10 +199,17 @@ fn soak_under_faults() {
     let faults: [(&str, Vec<Fault>, &str); 4] = [
         (
             "500s on gateways",
-            vec![Fault {
-                target: "gateways".into(),
-                kind: FaultKind::Status(500),
-            }],
+            // The open watch ends so that the reconnect meets the 500s.
+            vec![
+                Fault {
+                    target: "gateways".into(),
+                    kind: FaultKind::Status(500),
+                },
+                Fault {
+                    target: "gateways".into(),
+                    kind: FaultKind::DropAfter(Duration::from_secs(1)),
+                },
+            ],
             "stale",
         ),
         (
