@@ -249,7 +249,14 @@ fn soak_under_faults() {
     let mut changes = 0usize;
     while start.elapsed() < Duration::from_secs(secs) {
         let (name, fault, shows) = &faults[round % faults.len()];
-        sim.set_faults(fault.clone());
+        // Faults meet new requests only: every watch also ends after 5 s, so
+        // that the reconnects run into whatever fault is on.
+        let mut on = fault.clone();
+        on.push(Fault {
+            target: "*".into(),
+            kind: FaultKind::DropAfter(Duration::from_secs(5)),
+        });
+        sim.set_faults(on);
         let until = Instant::now() + Duration::from_secs(20);
         let mut seen = false;
         while Instant::now() < until {
