@@ -28,22 +28,15 @@ const MAX_LEN: usize = 32 * 1024;
 
 // ---------------------------------------------------------------- PRNG
 
-struct SplitMix64(u64);
+/// The project's seeded PRNG with the draws the mutators use.
+struct SplitMix64(egscope::sim::SplitMix64);
 
 impl SplitMix64 {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        self.0.below(n as u64) as usize
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
@@ -352,7 +345,7 @@ fn smoke(target: &str, seed_salt: u64, run: impl Fn(&[u8])) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5eed);
-    let mut rng = SplitMix64(base ^ seed_salt);
+    let mut rng = SplitMix64(egscope::sim::SplitMix64::new(base ^ seed_salt));
     let n = iterations();
     let start = Instant::now();
     let mut slowest = (Duration::ZERO, Vec::new());

@@ -620,24 +620,17 @@ mod tests {
         assert_eq!(parse(&unterminated).map_err(|_| ()), Err(()));
     }
 
-    /// splitmix64: a tiny deterministic PRNG for the mutation test.
-    struct SplitMix(u64);
+    /// The project's seeded PRNG, with the index-sized draws the mutation
+    /// test wants.
+    struct SplitMix(crate::sim::SplitMix64);
 
     impl SplitMix {
         fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
+            self.0.next_u64()
         }
 
         fn below(&mut self, n: usize) -> usize {
-            if n == 0 {
-                0
-            } else {
-                (self.next() % n as u64) as usize
-            }
+            self.0.below(n as u64) as usize
         }
     }
 
@@ -648,7 +641,7 @@ mod tests {
     #[test]
     fn never_panics_on_mutations() {
         const INTERESTING: &[u8] = b"{}\"\\=,# \t\r\n+-.eE0123456789InfNaTYPEHELP_:\xc3\xa9\xff";
-        let mut rng = SplitMix(0x5EED_0E65_C0BE);
+        let mut rng = SplitMix(crate::sim::SplitMix64::new(0x5EED_0E65_C0BE));
         let base = T1.as_bytes();
         let mut buf = Vec::new();
         for round in 0..10_000 {
