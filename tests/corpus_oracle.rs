@@ -62,9 +62,7 @@ fn with_implied_class(mut store: Store) -> Store {
 /// policies without a creationTimestamp in file order so that "oldest wins"
 /// means the same thing here.
 fn with_file_order_ages(store: Store) -> Store {
-    let mut out = Store::new(store.source.clone());
-    for (i, obj) in store.all().enumerate() {
-        let mut o = Object::clone(obj);
+    map_objects(&store, |i, o| {
         if o.creation_timestamp.is_none()
             && matches!(
                 o.kind,
@@ -73,6 +71,16 @@ fn with_file_order_ages(store: Store) -> Store {
         {
             o.creation_timestamp = Some(format!("2020-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60));
         }
+    })
+}
+
+/// A copy of the store with every object passed through `edit` (with its
+/// position in file order).
+fn map_objects(store: &Store, mut edit: impl FnMut(usize, &mut Object)) -> Store {
+    let mut out = Store::new(store.source.clone());
+    for (i, obj) in store.all().enumerate() {
+        let mut o = Object::clone(obj);
+        edit(i, &mut o);
         out.insert(o);
     }
     out
@@ -83,9 +91,7 @@ fn with_file_order_ages(store: Store) -> Store {
 /// shows them, so the harness lends the input the out file's listener
 /// Accepted/ResolvedRefs conditions, as `kubectl get` would show them.
 fn with_listener_status(store: Store, expected: &Store) -> Store {
-    let mut out = Store::new(store.source.clone());
-    for obj in store.all() {
-        let mut o = Object::clone(obj);
+    map_objects(&store, |_, o| {
         if o.kind == Kind::Gateway
             && let Some(done) = expected
                 .of(Kind::Gateway)
@@ -113,9 +119,7 @@ fn with_listener_status(store: Store, expected: &Store) -> Store {
                 .collect();
             o.raw["status"] = json!({"listeners": kept});
         }
-        out.insert(o);
-    }
-    out
+    })
 }
 
 fn pairs() -> Vec<(PathBuf, PathBuf)> {
@@ -149,6 +153,18 @@ struct Tally {
 }
 
 impl Tally {
+    /// Prints every disagreement, then fails if there was any.
+    fn assert_all_agree(&self) {
+        for d in &self.disagreements {
+            eprintln!("  {d}");
+        }
+        assert!(
+            self.disagreements.is_empty(),
+            "{} disagreements",
+            self.disagreements.len()
+        );
+    }
+
     fn record(&mut self, ok: bool, what: impl FnOnce() -> String) {
         self.total += 1;
         if ok {
@@ -213,14 +229,7 @@ fn listener_conflicts_agree_with_envoy_gateway() {
         "listener conflicts: {} of {} listeners agree across {files} input files",
         tally.agree, tally.total
     );
-    for d in &tally.disagreements {
-        eprintln!("  {d}");
-    }
-    assert!(
-        tally.disagreements.is_empty(),
-        "{} disagreements",
-        tally.disagreements.len()
-    );
+    tally.assert_all_agree();
 }
 
 #[test]
@@ -281,12 +290,5 @@ fn policy_resolution_agrees_with_envoy_gateway() {
         "policy resolution: {} of {} policies agree ({by_kind:?})",
         tally.agree, tally.total
     );
-    for d in &tally.disagreements {
-        eprintln!("  {d}");
-    }
-    assert!(
-        tally.disagreements.is_empty(),
-        "{} disagreements",
-        tally.disagreements.len()
-    );
+    tally.assert_all_agree();
 }
