@@ -364,3 +364,45 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
     drop(l);
     sim.shutdown().await;
 }
+
+/// The watch already open when the API server starts failing ends (as a
+/// real server going away ends it), and its reconnect meets the 500s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_that_meets_500s_turns_the_kind_stale() {
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    let l = synced(&target).await;
+    assert_eq!(l.feeds()[&Kind::Gateway], FeedState::Live);
+    sim.add_fault(Fault {
+        target: "gateways".into(),
+        kind: FaultKind::Status(500),
+    });
+    sim.add_fault(Fault {
+        target: "gateways".into(),
+        kind: FaultKind::DropAfter(Duration::from_secs(1)),
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = l.feeds()[&Kind::Gateway].clone();
+        if matches!(state, FeedState::Stale { .. }) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still {state:?}; requests: {:?}",
+            sim.requests().iter().rev().take(10).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sim.clear_faults();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while l.feeds()[&Kind::Gateway] != FeedState::Live {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never live again: {:?}",
+            l.feeds()[&Kind::Gateway]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(l);
+    sim.shutdown().await;
+}

@@ -87,6 +87,9 @@ struct Shared {
     world: Mutex<World>,
     rv_tx: watch::Sender<u64>,
     faults: Mutex<Faults>,
+    /// Bumped whenever the faults change, so open watches re-read them: a
+    /// real API server going away ends the watches already open too.
+    faults_gen: watch::Sender<u64>,
     rbac: Mutex<Option<Rbac>>,
     requests: Mutex<Vec<RequestRecord>>,
     log_file: Option<Mutex<std::fs::File>>,
@@ -163,6 +166,7 @@ impl Sim {
             world: Mutex::new(World { cluster, traffic }),
             rv_tx,
             faults: Mutex::new(Faults(opts.faults.clone())),
+            faults_gen: watch::channel(0).0,
             rbac: Mutex::new(opts.rbac.clone()),
             requests: Mutex::new(Vec::new()),
             log_file,
@@ -228,14 +232,17 @@ impl SimHandle {
 
     pub fn set_faults(&self, faults: Vec<Fault>) {
         *lock(&self.shared.faults) = Faults(faults);
+        self.shared.faults_gen.send_modify(|g| *g += 1);
     }
 
     pub fn add_fault(&self, fault: Fault) {
         lock(&self.shared.faults).0.push(fault);
+        self.shared.faults_gen.send_modify(|g| *g += 1);
     }
 
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).0.clear();
+        self.shared.faults_gen.send_modify(|g| *g += 1);
     }
 
     pub fn set_rbac(&self, rbac: Option<Rbac>) {
@@ -1110,6 +1117,13 @@ fn table_json(
 
 // -------------------------------------------------------------------- watch
 
+fn drop_after_of(faults: &[FaultKind]) -> Option<Duration> {
+    faults.iter().find_map(|f| match f {
+        FaultKind::DropAfter(d) => Some(*d),
+        _ => None,
+    })
+}
+
 fn watch_response(
     s: &Arc<Shared>,
     res: usize,
@@ -1135,10 +1149,7 @@ fn watch_response(
         FaultKind::DropAfterEvents(n) => Some(*n),
         _ => None,
     });
-    let drop_after = faults.iter().find_map(|f| match f {
-        FaultKind::DropAfter(d) => Some(*d),
-        _ => None,
-    });
+    let drop_after = drop_after_of(&faults);
     let gone_on_resume = faults.contains(&FaultKind::GoneOnResume);
     let resume_from: Option<u64> = match rv_param.as_deref() {
         None | Some("0") => None,
@@ -1160,6 +1171,8 @@ fn watch_response(
     };
     let shared = s.clone();
     let mut rv_rx = s.rv_tx.subscribe();
+    let mut faults_rx = s.faults_gen.subscribe();
+    faults_rx.mark_unchanged();
     let bookmark_interval = s.bookmark_interval;
 
     let encode = move |ty: &str, obj: &Value, first: &mut bool, now: &jiff::Timestamp| -> String {
@@ -1182,7 +1195,7 @@ fn watch_response(
 
     let stream = async_stream::stream! {
         let started = tokio::time::Instant::now();
-        let deadline = [timeout, drop_after].into_iter().flatten().min().map(|d| started + d);
+        let mut deadline = [timeout, drop_after].into_iter().flatten().min().map(|d| started + d);
         let mut first = true;
         let mut sent = 0usize;
         let mut next_bookmark = started + bookmark_interval;
@@ -1274,12 +1287,29 @@ fn watch_response(
             }
             let wake = if bookmarks { Some(next_bookmark) } else { None };
             let until = [wake, deadline].into_iter().flatten().min();
+            // Ok(true): the faults changed; Ok(false): the store did.
+            let woke = async {
+                tokio::select! {
+                    r = rv_rx.changed() => r.map(|_| false),
+                    r = faults_rx.changed() => r.map(|_| true),
+                }
+            };
             let changed = match until {
-                Some(t) => tokio::time::timeout_at(t, rv_rx.changed()).await.ok(),
-                None => Some(rv_rx.changed().await),
+                Some(t) => tokio::time::timeout_at(t, woke).await.ok(),
+                None => Some(woke.await),
             };
             if matches!(changed, Some(Err(_))) || shared.stopping.load(Ordering::SeqCst) {
                 return;
+            }
+            if matches!(changed, Some(Ok(true))) {
+                let now_faults: Vec<FaultKind> = lock(&shared.faults)
+                    .matching(def.group, def.plural)
+                    .cloned()
+                    .collect();
+                if let Some(d) = drop_after_of(&now_faults) {
+                    let end = tokio::time::Instant::now() + d;
+                    deadline = Some(deadline.map_or(end, |old| old.min(end)));
+                }
             }
             if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
                 return;

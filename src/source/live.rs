@@ -11,7 +11,6 @@ use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::{self, ApiResource, Scope};
-use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Client, Config};
 use tokio::sync::watch;
@@ -495,9 +494,21 @@ impl Drop for Live {
     }
 }
 
+/// What a watcher event means for the feed's loop.
+enum Flow {
+    Continue,
+    /// A transient error: start over with a fresh list after a backoff.
+    Restart,
+    /// Forbidden or not installed: this kind's feed ends.
+    Stop,
+}
+
 /// Feeds one kind into the shared state until the watch is forbidden or the
-/// kind disappears; transient errors mark the feed stale while kube-rs
-/// reconnects with backoff (and re-lists after `410 Gone`).
+/// kind disappears. A transient error marks the feed stale and starts a
+/// fresh watcher (list, then watch) after kube's default backoff, rather
+/// than letting kube-rs resume the watch silently: a resumed watch says
+/// nothing when it succeeds, so "stale" could never turn back to "live"
+/// on a quiet kind.
 async fn run_feed(
     kind: Kind,
     api: Api<DynamicObject>,
@@ -506,80 +517,106 @@ async fn run_feed(
     shared: Arc<Mutex<Shared>>,
     tx: watch::Sender<u64>,
 ) {
-    let mut stream = watcher::watcher(api, cfg).default_backoff().boxed();
-    let mut buffer: Option<BTreeMap<Key, Arc<Object>>> = None;
-    while let Some(ev) = stream.next().await {
-        let mut s = lock(&shared);
-        match ev {
-            Ok(Event::Init) => buffer = Some(BTreeMap::new()),
-            Ok(Event::InitApply(o)) => {
-                let k = key_of(&o);
-                if let (Some(b), Some(obj)) = (buffer.as_mut(), to_object(o, &ar)) {
-                    b.insert(k, Arc::new(obj));
-                }
-                continue;
+    let mut backoff = watcher::DefaultBackoff::default();
+    loop {
+        let mut stream = watcher::watcher(api.clone(), cfg.clone()).boxed();
+        let mut buffer: Option<BTreeMap<Key, Arc<Object>>> = None;
+        let mut flow = Flow::Restart;
+        while let Some(ev) = stream.next().await {
+            if matches!(ev, Ok(Event::InitDone)) {
+                backoff = watcher::DefaultBackoff::default();
             }
-            Ok(Event::InitDone) => {
-                let fresh = buffer.take().unwrap_or_default();
-                let objs = s.objects.entry(kind).or_default();
-                if kind == Kind::ConfigMap {
-                    // Several namespaced watchers share the kind: replace
-                    // only this watcher's namespace.
-                    let namespaces: BTreeSet<String> =
-                        fresh.keys().map(|(ns, _)| ns.clone()).collect();
-                    objs.retain(|(ns, _), _| !namespaces.contains(ns));
-                    objs.extend(fresh);
-                } else {
-                    *objs = fresh;
-                }
-                s.feeds.insert(kind, FeedState::Live);
+            let quiet = matches!(ev, Ok(Event::InitApply(_)));
+            flow = apply_event(kind, ev, &ar, &mut buffer, &mut lock(&shared));
+            if !quiet {
+                tx.send_modify(|g| *g += 1);
             }
-            Ok(Event::Apply(o)) => {
-                let k = key_of(&o);
-                if let Some(obj) = to_object(o, &ar) {
-                    s.objects.entry(kind).or_default().insert(k, Arc::new(obj));
-                }
-                s.feeds.insert(kind, FeedState::Live);
-            }
-            Ok(Event::Delete(o)) => {
-                let k = key_of(&o);
-                s.objects.entry(kind).or_default().remove(&k);
-            }
-            Err(e) => {
-                let code = status_code(&e);
-                match code {
-                    Some(403) => {
-                        s.feeds.insert(kind, FeedState::Forbidden(e.to_string()));
-                        drop(s);
-                        tx.send_modify(|g| *g += 1);
-                        return;
-                    }
-                    Some(404) => {
-                        s.feeds.insert(kind, FeedState::NotInstalled);
-                        drop(s);
-                        tx.send_modify(|g| *g += 1);
-                        return;
-                    }
-                    _ => {
-                        let since = match s.feeds.get(&kind) {
-                            Some(FeedState::Stale { since, .. }) => *since,
-                            _ => Instant::now(),
-                        };
-                        if !matches!(s.feeds.get(&kind), Some(FeedState::Syncing)) {
-                            s.feeds.insert(
-                                kind,
-                                FeedState::Stale {
-                                    since,
-                                    error: e.to_string(),
-                                },
-                            );
-                        }
-                    }
-                }
+            if !matches!(flow, Flow::Continue) {
+                break;
             }
         }
-        drop(s);
-        tx.send_modify(|g| *g += 1);
+        match flow {
+            Flow::Stop => return,
+            Flow::Continue | Flow::Restart => {
+                let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// Applies one watcher event to the shared store and feed states.
+fn apply_event(
+    kind: Kind,
+    ev: Result<Event<DynamicObject>, watcher::Error>,
+    ar: &ApiResource,
+    buffer: &mut Option<BTreeMap<Key, Arc<Object>>>,
+    s: &mut Shared,
+) -> Flow {
+    match ev {
+        Ok(Event::Init) => *buffer = Some(BTreeMap::new()),
+        Ok(Event::InitApply(o)) => {
+            let k = key_of(&o);
+            if let (Some(b), Some(obj)) = (buffer.as_mut(), to_object(o, ar)) {
+                b.insert(k, Arc::new(obj));
+            }
+        }
+        Ok(Event::InitDone) => {
+            let fresh = buffer.take().unwrap_or_default();
+            let objs = s.objects.entry(kind).or_default();
+            if kind == Kind::ConfigMap {
+                // Several namespaced watchers share the kind: replace
+                // only this watcher's namespace.
+                let namespaces: BTreeSet<String> = fresh.keys().map(|(ns, _)| ns.clone()).collect();
+                objs.retain(|(ns, _), _| !namespaces.contains(ns));
+                objs.extend(fresh);
+            } else {
+                *objs = fresh;
+            }
+            s.feeds.insert(kind, FeedState::Live);
+        }
+        Ok(Event::Apply(o)) => {
+            let k = key_of(&o);
+            if let Some(obj) = to_object(o, ar) {
+                s.objects.entry(kind).or_default().insert(k, Arc::new(obj));
+            }
+            s.feeds.insert(kind, FeedState::Live);
+        }
+        Ok(Event::Delete(o)) => {
+            let k = key_of(&o);
+            s.objects.entry(kind).or_default().remove(&k);
+        }
+        Err(e) => return feed_error(kind, &e, s),
+    }
+    Flow::Continue
+}
+
+fn feed_error(kind: Kind, e: &watcher::Error, s: &mut Shared) -> Flow {
+    match status_code(e) {
+        Some(403) => {
+            s.feeds.insert(kind, FeedState::Forbidden(e.to_string()));
+            Flow::Stop
+        }
+        Some(404) => {
+            s.feeds.insert(kind, FeedState::NotInstalled);
+            Flow::Stop
+        }
+        _ => {
+            let since = match s.feeds.get(&kind) {
+                Some(FeedState::Stale { since, .. }) => *since,
+                _ => Instant::now(),
+            };
+            if !matches!(s.feeds.get(&kind), Some(FeedState::Syncing)) {
+                s.feeds.insert(
+                    kind,
+                    FeedState::Stale {
+                        since,
+                        error: e.to_string(),
+                    },
+                );
+            }
+            Flow::Restart
+        }
     }
 }
 
