@@ -75,19 +75,23 @@ pub fn live_status_with(
     }
 }
 
-/// Whether the scrape went well enough to call metrics live.
+/// Whether the scrape went well enough to call metrics live. Judged on
+/// this round's pods only: the snapshot also keeps earlier rounds' pods,
+/// whose old state says nothing about the API server now.
 fn metrics_freshness(
     snapshot: &crate::metrics::MetricsSnapshot,
+    batch: &[Target],
     last_ok: Option<Instant>,
 ) -> Freshness {
-    if snapshot.pods.is_empty() {
+    let states: Vec<&ScrapeState> = batch
+        .iter()
+        .filter_map(|t| snapshot.pods.get(&(t.namespace.clone(), t.name.clone())))
+        .map(|p| &p.state)
+        .collect();
+    if states.is_empty() {
         return Freshness::None;
     }
-    if snapshot
-        .pods
-        .values()
-        .all(|p| p.state == ScrapeState::Forbidden)
-    {
+    if states.iter().all(|s| **s == ScrapeState::Forbidden) {
         return Freshness::Forbidden;
     }
     match last_ok {
@@ -95,6 +99,17 @@ fn metrics_freshness(
         Some(t) => Freshness::Stale(t.elapsed()),
         None => Freshness::Stale(Duration::ZERO),
     }
+}
+
+/// Whether a pod of this round answered: the snapshot also keeps earlier
+/// rounds' pods, whose old success says nothing about the API server now.
+fn any_ok(snapshot: &crate::metrics::MetricsSnapshot, batch: &[Target]) -> bool {
+    batch.iter().any(|t| {
+        snapshot
+            .pods
+            .get(&(t.namespace.clone(), t.name.clone()))
+            .is_some_and(|p| p.state == ScrapeState::Ok)
+    })
 }
 
 /// At most this many pods are scraped per interval; a larger fleet is
@@ -194,10 +209,10 @@ pub async fn run(
                     let batch = this_round(&pods, round, SCRAPE_BUDGET);
                     round += 1;
                     let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
-                    if snap.pods.values().any(|p| p.state == ScrapeState::Ok) {
+                    if any_ok(snap, &batch) {
                         last_ok = Some(Instant::now());
                     }
-                    metrics_state = metrics_freshness(snap, last_ok);
+                    metrics_state = metrics_freshness(snap, &batch, last_ok);
                     let m = Arc::new(snap.clone());
                     if let Some(d) = data.clone() {
                         let o = judged_now(&opts);
@@ -220,5 +235,64 @@ pub async fn run(
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{MetricsSnapshot, PodSeries};
+
+    fn target(name: &str) -> Target {
+        Target {
+            namespace: "eg".into(),
+            name: name.into(),
+            metrics_disabled: false,
+        }
+    }
+
+    fn snapshot(states: &[(&str, ScrapeState)]) -> MetricsSnapshot {
+        let mut snap = MetricsSnapshot::default();
+        for (name, state) in states {
+            snap.pods.insert(
+                ("eg".into(), (*name).into()),
+                PodSeries {
+                    state: state.clone(),
+                    ..PodSeries::default()
+                },
+            );
+        }
+        snap
+    }
+
+    #[test]
+    fn earlier_rounds_successes_do_not_keep_metrics_live() {
+        // p1 answered in an earlier round; this round (p2) timed out.
+        let snap = snapshot(&[("p1", ScrapeState::Ok), ("p2", ScrapeState::Timeout)]);
+        let batch = [target("p2")];
+        assert!(!any_ok(&snap, &batch));
+        assert!(any_ok(&snap, &[target("p1")]));
+        let long_ago = Instant::now().checked_sub(SCRAPE_INTERVAL * 4);
+        assert!(matches!(
+            metrics_freshness(&snap, &batch, long_ago),
+            Freshness::Stale(_)
+        ));
+        assert_eq!(
+            metrics_freshness(&snap, &batch, Some(Instant::now())),
+            Freshness::Live
+        );
+    }
+
+    #[test]
+    fn a_round_all_forbidden_says_forbidden_whatever_came_before() {
+        let snap = snapshot(&[("p1", ScrapeState::Ok), ("p2", ScrapeState::Forbidden)]);
+        assert_eq!(
+            metrics_freshness(&snap, &[target("p2")], Some(Instant::now())),
+            Freshness::Forbidden
+        );
+        assert_eq!(
+            metrics_freshness(&snap, &[], Some(Instant::now())),
+            Freshness::None
+        );
     }
 }
