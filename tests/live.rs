@@ -365,6 +365,48 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
     sim.shutdown().await;
 }
 
+/// A fleet scraped in turns keeps every pod's history between its turns
+/// (rates need two samples of the same pod), and a round ends by its
+/// deadline when the API server is slow, counting who answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scraping_in_turns_keeps_history_and_rounds_end_on_time() {
+    use egscope::metrics::scrape::{Round, Scraper, targets};
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    let l = synced(&target).await;
+    let pods = targets(&Model::build(&l.store()));
+    let (first, second) = pods.split_at(pods.len() / 2);
+    let mut scraper = Scraper::new(live::connect(&target).await.unwrap().client);
+    sim.advance(Duration::from_secs(30));
+    scraper.scrape_once_keeping(first, &pods, 0.0).await;
+    scraper.scrape_once_keeping(second, &pods, 1.0).await;
+    sim.advance(Duration::from_secs(30));
+    scraper.scrape_once_keeping(first, &pods, 30.0).await;
+    let snap = scraper.scrape_once_keeping(second, &pods, 31.0).await;
+    assert_eq!(snap.pods.len(), pods.len(), "every pod is kept");
+    let with_rates = snap.pods.values().filter(|p| p.latest().is_some()).count();
+    assert_eq!(with_rates, pods.len(), "both halves have rates");
+    assert_eq!(scraper.last_round().ok, second.len());
+
+    sim.add_fault(Fault {
+        target: "pods/proxy".into(),
+        kind: FaultKind::Delay(Duration::from_secs(5)),
+    });
+    scraper.concurrency = 2;
+    scraper.round_deadline = Some(Duration::from_millis(500));
+    let t = std::time::Instant::now();
+    scraper.scrape_once_keeping(&pods, &pods, 60.0).await;
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert_eq!(
+        scraper.last_round(),
+        Round {
+            unfinished: pods.len(),
+            ..Round::default()
+        }
+    );
+    drop(l);
+    sim.shutdown().await;
+}
+
 /// The watch already open when the API server starts failing ends (as a
 /// real server going away ends it), and its reconnect meets the 500s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -47,12 +47,45 @@ pub fn stats_path(namespace: &str, pod: &str) -> String {
     format!("/api/v1/namespaces/{namespace}/pods/{pod}:19001/proxy/stats/prometheus")
 }
 
+/// How the pods of the latest round answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub ok: usize,
+    pub forbidden: usize,
+    /// Prometheus disabled on the fleet (no port 19001).
+    pub disabled: usize,
+    /// Timeouts and other errors.
+    pub failed: usize,
+    /// Not answered before the round's deadline: their state is unchanged.
+    pub unfinished: usize,
+}
+
+impl Round {
+    pub fn total(&self) -> usize {
+        self.ok + self.forbidden + self.disabled + self.failed + self.unfinished
+    }
+
+    fn count(&mut self, r: &Result<prom::Scrape, ScrapeState>) {
+        match r {
+            Ok(_) => self.ok += 1,
+            Err(ScrapeState::Forbidden) => self.forbidden += 1,
+            Err(ScrapeState::NoMetricsPort) => self.disabled += 1,
+            Err(_) => self.failed += 1,
+        }
+    }
+}
+
 pub struct Scraper {
     client: Client,
     recorder: Recorder,
     snapshot: MetricsSnapshot,
+    last_round: Round,
     pub concurrency: usize,
     pub timeout: Duration,
+    /// A round ends by this deadline even when the API server is slow, so
+    /// the caller can say so on time; `None` waits for every pod (the
+    /// headless `audit --metrics-window`).
+    pub round_deadline: Option<Duration>,
 }
 
 async fn fetch(
@@ -83,8 +116,10 @@ impl Scraper {
             client,
             recorder: Recorder::new(),
             snapshot: MetricsSnapshot::default(),
+            last_round: Round::default(),
             concurrency: 16,
             timeout: Duration::from_millis(1500),
+            round_deadline: None,
         }
     }
 
@@ -97,29 +132,35 @@ impl Scraper {
     async fn scrape_batch(&mut self, targets: &[Target], now: f64) -> &MetricsSnapshot {
         let client = self.client.clone();
         let timeout = self.timeout;
-        let results: Vec<(Target, Result<prom::Scrape, ScrapeState>)> =
-            futures::stream::iter(targets.iter().cloned())
-                .map(|t| {
-                    let client = client.clone();
-                    async move {
-                        let r = fetch(&client, &t, timeout).await;
-                        (t, r)
-                    }
-                })
-                .buffer_unordered(self.concurrency.max(1))
-                .collect()
-                .await;
-        let keep: std::collections::HashSet<(String, String)> = targets
-            .iter()
-            .map(|t| (t.namespace.clone(), t.name.clone()))
-            .collect();
-        self.recorder
-            .retain(&mut self.snapshot, |k| keep.contains(k));
+        let answers = futures::stream::iter(targets.iter().cloned())
+            .map(|t| {
+                let client = client.clone();
+                async move {
+                    let r = fetch(&client, &t, timeout).await;
+                    (t, r)
+                }
+            })
+            .buffer_unordered(self.concurrency.max(1));
+        let results: Vec<(Target, Result<prom::Scrape, ScrapeState>)> = match self.round_deadline {
+            Some(d) => answers.take_until(tokio::time::sleep(d)).collect().await,
+            None => answers.collect().await,
+        };
+        let mut round = Round {
+            unfinished: targets.len() - results.len(),
+            ..Round::default()
+        };
         for (t, r) in results {
+            round.count(&r);
             self.recorder
                 .record(&mut self.snapshot, (t.namespace, t.name), r, now);
         }
+        self.last_round = round;
         &self.snapshot
+    }
+
+    /// How the pods of the latest round answered.
+    pub fn last_round(&self) -> Round {
+        self.last_round
     }
 
     /// Scrapes `batch` (a turn of a larger fleet) and keeps the history of

@@ -12,8 +12,7 @@ use super::action::Action;
 use super::data::Data;
 use super::status::{Feed, Freshness, SourceStatus};
 use crate::audit::AuditOptions;
-use crate::metrics::ScrapeState;
-use crate::metrics::scrape::{Scraper, Target, targets};
+use crate::metrics::scrape::{Round, Scraper, Target, targets};
 use crate::source::live::{FeedState, Live};
 
 /// How often every proxy pod is scraped.
@@ -75,23 +74,14 @@ pub fn live_status_with(
     }
 }
 
-/// Whether the scrape went well enough to call metrics live. Judged on
-/// this round's pods only: the snapshot also keeps earlier rounds' pods,
+/// Whether the scrapes went well enough to call metrics live. Judged on
+/// the latest round only: the snapshot also keeps earlier rounds' pods,
 /// whose old state says nothing about the API server now.
-fn metrics_freshness(
-    snapshot: &crate::metrics::MetricsSnapshot,
-    batch: &[Target],
-    last_ok: Option<Instant>,
-) -> Freshness {
-    let states: Vec<&ScrapeState> = batch
-        .iter()
-        .filter_map(|t| snapshot.pods.get(&(t.namespace.clone(), t.name.clone())))
-        .map(|p| &p.state)
-        .collect();
-    if states.is_empty() {
+fn metrics_freshness(round: &Round, last_ok: Option<Instant>) -> Freshness {
+    if round.total() == round.disabled {
         return Freshness::None;
     }
-    if states.iter().all(|s| **s == ScrapeState::Forbidden) {
+    if round.forbidden > 0 && round.ok + round.failed + round.unfinished == 0 {
         return Freshness::Forbidden;
     }
     match last_ok {
@@ -99,17 +89,6 @@ fn metrics_freshness(
         Some(t) => Freshness::Stale(t.elapsed()),
         None => Freshness::Stale(Duration::ZERO),
     }
-}
-
-/// Whether a pod of this round answered: the snapshot also keeps earlier
-/// rounds' pods, whose old success says nothing about the API server now.
-fn any_ok(snapshot: &crate::metrics::MetricsSnapshot, batch: &[Target]) -> bool {
-    batch.iter().any(|t| {
-        snapshot
-            .pods
-            .get(&(t.namespace.clone(), t.name.clone()))
-            .is_some_and(|p| p.state == ScrapeState::Ok)
-    })
 }
 
 /// At most this many pods are scraped per interval; a larger fleet is
@@ -157,6 +136,7 @@ pub async fn run(
 ) {
     let mut changes = live.subscribe();
     let mut scraper = Scraper::new(live.connection().client.clone());
+    scraper.round_deadline = Some(SCRAPE_INTERVAL);
     let started = Instant::now();
     let mut interval = tokio::time::interval(SCRAPE_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -209,11 +189,12 @@ pub async fn run(
                     let batch = this_round(&pods, round, SCRAPE_BUDGET);
                     round += 1;
                     let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
-                    if any_ok(snap, &batch) {
+                    let m = Arc::new(snap.clone());
+                    let answered = scraper.last_round();
+                    if answered.ok > 0 {
                         last_ok = Some(Instant::now());
                     }
-                    metrics_state = metrics_freshness(snap, &batch, last_ok);
-                    let m = Arc::new(snap.clone());
+                    metrics_state = metrics_freshness(&answered, last_ok);
                     if let Some(d) = data.clone() {
                         let o = judged_now(&opts);
                         let Ok(next) = tokio::task::spawn_blocking(move || d.with_metrics(&o, m)).await else {
@@ -241,58 +222,58 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{MetricsSnapshot, PodSeries};
 
-    fn target(name: &str) -> Target {
-        Target {
-            namespace: "eg".into(),
-            name: name.into(),
-            metrics_disabled: false,
-        }
-    }
-
-    fn snapshot(states: &[(&str, ScrapeState)]) -> MetricsSnapshot {
-        let mut snap = MetricsSnapshot::default();
-        for (name, state) in states {
-            snap.pods.insert(
-                ("eg".into(), (*name).into()),
-                PodSeries {
-                    state: state.clone(),
-                    ..PodSeries::default()
-                },
-            );
-        }
-        snap
+    fn ago(d: Duration) -> Option<Instant> {
+        Instant::now().checked_sub(d)
     }
 
     #[test]
-    fn earlier_rounds_successes_do_not_keep_metrics_live() {
-        // p1 answered in an earlier round; this round (p2) timed out.
-        let snap = snapshot(&[("p1", ScrapeState::Ok), ("p2", ScrapeState::Timeout)]);
-        let batch = [target("p2")];
-        assert!(!any_ok(&snap, &batch));
-        assert!(any_ok(&snap, &[target("p1")]));
-        let long_ago = Instant::now().checked_sub(SCRAPE_INTERVAL * 4);
+    fn a_round_without_answers_turns_stale_once_the_last_success_is_old() {
+        // Every pod of the round timed out or is still pending at the
+        // deadline; earlier rounds answered.
+        let round = Round {
+            failed: 5,
+            unfinished: 195,
+            ..Round::default()
+        };
         assert!(matches!(
-            metrics_freshness(&snap, &batch, long_ago),
+            metrics_freshness(&round, ago(SCRAPE_INTERVAL * 4)),
             Freshness::Stale(_)
         ));
         assert_eq!(
-            metrics_freshness(&snap, &batch, Some(Instant::now())),
+            metrics_freshness(&round, Some(Instant::now())),
             Freshness::Live
+        );
+        assert_eq!(
+            metrics_freshness(&round, None),
+            Freshness::Stale(Duration::ZERO)
         );
     }
 
     #[test]
-    fn a_round_all_forbidden_says_forbidden_whatever_came_before() {
-        let snap = snapshot(&[("p1", ScrapeState::Ok), ("p2", ScrapeState::Forbidden)]);
+    fn forbidden_and_disabled_rounds_say_so() {
+        let forbidden = Round {
+            forbidden: 200,
+            ..Round::default()
+        };
         assert_eq!(
-            metrics_freshness(&snap, &[target("p2")], Some(Instant::now())),
+            metrics_freshness(&forbidden, Some(Instant::now())),
             Freshness::Forbidden
         );
+        let disabled = Round {
+            disabled: 3,
+            ..Round::default()
+        };
+        assert_eq!(metrics_freshness(&disabled, None), Freshness::None);
+        assert_eq!(metrics_freshness(&Round::default(), None), Freshness::None);
+        let mixed = Round {
+            forbidden: 2,
+            ok: 1,
+            ..Round::default()
+        };
         assert_eq!(
-            metrics_freshness(&snap, &[], Some(Instant::now())),
-            Freshness::None
+            metrics_freshness(&mixed, Some(Instant::now())),
+            Freshness::Live
         );
     }
 }
