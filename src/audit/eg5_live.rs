@@ -308,6 +308,7 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
                 metrics
                     .pods
                     .get(&(p.namespace_or_empty().to_string(), p.name.clone()))
+                    .map(|s| &**s)
             })
             .collect();
         let Some(share) = crate::metrics::series::fivexx_share_over(&series, FIVEXX_WINDOW_SECS)

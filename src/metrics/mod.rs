@@ -131,8 +131,10 @@ impl PodSeries {
 }
 
 /// Every pod's series, keyed by (namespace, pod name). Immutable snapshots
-/// of this go to the UI.
+/// of this go to the UI. Each pod's series is shared (copy on write): a
+/// round scrapes a few hundred of thousands of pods, and the snapshot sent
+/// after it copies only those.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricsSnapshot {
-    pub pods: BTreeMap<(String, String), PodSeries>,
+    pub pods: BTreeMap<(String, String), std::sync::Arc<PodSeries>>,
 }

@@ -26,6 +26,7 @@
 //! interval (5 s), so a histogram can lag the counters by one flush.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::prom::Scrape;
 use super::{
@@ -410,7 +411,7 @@ impl Recorder {
         match outcome {
             Ok(scrape) => {
                 let cur = PodCounters::from_scrape(&scrape);
-                let series = snapshot.pods.entry(pod.clone()).or_default();
+                let series = Arc::make_mut(snapshot.pods.entry(pod.clone()).or_default());
                 series.state = ScrapeState::Ok;
                 let point = match self.last.get(&pod) {
                     Some((then, prev)) if now > *then => {
@@ -425,7 +426,7 @@ impl Recorder {
                 point
             }
             Err(state) => {
-                snapshot.pods.entry(pod).or_default().state = state;
+                Arc::make_mut(snapshot.pods.entry(pod).or_default()).state = state;
                 None
             }
         }

@@ -187,6 +187,7 @@ impl Data {
             .as_ref()?
             .pods
             .get(&(ns.to_string(), name.to_string()))
+            .map(|s| &**s)
     }
 
     /// Traffic of a whole fleet: summed rps, weighted 5xx share, worst p99,

@@ -418,7 +418,7 @@ fn metrics_fill_the_fleet_columns() {
             });
         }
         snap.pods
-            .insert((p.namespace_or_empty().to_string(), p.name.clone()), s);
+            .insert((p.namespace_or_empty().to_string(), p.name.clone()), std::sync::Arc::new(s));
     }
     update(&mut a, Action::Command("fleet".into()));
     assert_eq!(
