@@ -166,10 +166,15 @@ impl Value {
 
     /// Parses JSON text, sharing the keys of every value read with `keys`.
     pub fn from_json_str(text: &str, keys: &mut Keys) -> serde_json::Result<Value> {
+        let mut reader = Reader {
+            keys: std::mem::take(keys),
+            ..Reader::default()
+        };
         let mut de = serde_json::Deserializer::from_str(text);
-        let v = ValueSeed { keys }.deserialize(&mut de)?;
+        let v = ValueSeed { r: &mut reader }.deserialize(&mut de);
+        *keys = reader.keys;
         de.end()?;
-        Ok(v)
+        v
     }
 }
 
@@ -321,43 +326,66 @@ impl MapBuilder {
         Self::default()
     }
 
-    fn position(&mut self, key: &Key) -> Option<usize> {
-        if self.index.is_none() && self.entries.len() > LINEAR_KEYS {
-            let index = (self.entries.iter().enumerate())
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect();
-            self.index = Some(index);
-        }
-        match &self.index {
-            Some(index) => index.get(key).copied(),
-            None => (self.entries.iter()).position(|(k, _)| Arc::ptr_eq(k, key) || k == key),
-        }
-    }
-
-    fn push(&mut self, key: Key, value: Value) {
-        if let Some(index) = &mut self.index {
-            index.insert(key.clone(), self.entries.len());
-        }
-        self.entries.push((key, value));
-    }
-
     /// Sets `key`; a repeated key keeps its position and takes the value.
     pub fn insert(&mut self, key: Key, value: Value) {
-        match self.position(&key) {
-            Some(i) => self.entries[i].1 = value,
-            None => self.push(key, value),
-        }
+        insert(&mut self.entries, 0, &mut self.index, key, value);
     }
 
     /// Sets `key` unless it is present (YAML merge keys).
     pub fn insert_if_absent(&mut self, key: Key, value: Value) {
-        if self.position(&key).is_none() {
-            self.push(key, value);
+        if position(&self.entries, &mut self.index, &key).is_none() {
+            push(&mut self.entries, 0, &mut self.index, key, value);
         }
     }
 
     pub fn finish(self) -> Map {
         Map(self.entries.into_boxed_slice())
+    }
+}
+
+/// Where `key` is among `entries` (a mapping being read); `index` is built
+/// once the mapping is long.
+fn position(
+    entries: &[(Key, Value)],
+    index: &mut Option<HashMap<Key, usize>>,
+    key: &Key,
+) -> Option<usize> {
+    if index.is_none() && entries.len() > LINEAR_KEYS {
+        let by_key = (entries.iter().enumerate())
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect();
+        *index = Some(by_key);
+    }
+    match index {
+        Some(index) => index.get(key).copied(),
+        None => (entries.iter()).position(|(k, _)| Arc::ptr_eq(k, key) || k == key),
+    }
+}
+
+fn push(
+    entries: &mut Vec<(Key, Value)>,
+    start: usize,
+    index: &mut Option<HashMap<Key, usize>>,
+    key: Key,
+    value: Value,
+) {
+    if let Some(index) = index {
+        index.insert(key.clone(), entries.len() - start);
+    }
+    entries.push((key, value));
+}
+
+/// Adds an entry to the mapping that occupies `entries[start..]`.
+fn insert(
+    entries: &mut Vec<(Key, Value)>,
+    start: usize,
+    index: &mut Option<HashMap<Key, usize>>,
+    key: Key,
+    value: Value,
+) {
+    match position(&entries[start..], index, &key) {
+        Some(i) => entries[start + i].1 = value,
+        None => push(entries, start, index, key, value),
     }
 }
 
@@ -399,9 +427,19 @@ impl Serialize for Map {
     }
 }
 
-/// Reads a value, interning its keys in `keys`.
-pub struct ValueSeed<'k> {
-    pub keys: &'k mut Keys,
+/// What reading values needs: the keys read so far, and stacks that hold
+/// the entries of the mappings and sequences being read, so that each is
+/// allocated once, at its size, when it ends.
+#[derive(Default)]
+struct Reader {
+    keys: Keys,
+    entries: Vec<(Key, Value)>,
+    items: Vec<Value>,
+}
+
+/// Reads a value.
+struct ValueSeed<'r> {
+    r: &'r mut Reader,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -455,22 +493,44 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let keys = self.keys;
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element_seed(ValueSeed { keys: &mut *keys })? {
-            items.push(v);
+        let r = self.r;
+        let start = r.items.len();
+        loop {
+            match seq.next_element_seed(ValueSeed { r: &mut *r }) {
+                Ok(Some(v)) => r.items.push(v),
+                Ok(None) => break,
+                Err(e) => {
+                    r.items.truncate(start);
+                    return Err(e);
+                }
+            }
         }
-        Ok(Value::Array(items.into_boxed_slice()))
+        Ok(Value::Array(r.items.drain(start..).collect()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let keys = self.keys;
-        let mut out = MapBuilder::new();
-        while let Some(k) = map.next_key_seed(KeySeed { keys: &mut *keys })? {
-            let v = map.next_value_seed(ValueSeed { keys: &mut *keys })?;
-            out.insert(k, v);
+        let r = self.r;
+        let start = r.entries.len();
+        let mut index = None;
+        let mut next = |r: &mut Reader| -> Result<bool, A::Error> {
+            let Some(k) = map.next_key_seed(KeySeed { keys: &mut r.keys })? else {
+                return Ok(false);
+            };
+            let v = map.next_value_seed(ValueSeed { r: &mut *r })?;
+            insert(&mut r.entries, start, &mut index, k, v);
+            Ok(true)
+        };
+        loop {
+            match next(r) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    r.entries.truncate(start);
+                    return Err(e);
+                }
+            }
         }
-        Ok(Value::Object(out.finish()))
+        Ok(Value::Object(Map(r.entries.drain(start..).collect())))
     }
 }
 
@@ -500,7 +560,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 impl<'de> serde::Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
         ValueSeed {
-            keys: &mut Keys::new(),
+            r: &mut Reader::default(),
         }
         .deserialize(d)
     }
