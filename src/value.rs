@@ -9,11 +9,13 @@
 //! - keys are `Arc<str>`, interned per load, so `metadata` or `name` is one
 //!   allocation however many objects have it.
 //!
-//! Why not a crate: the compact JSON crates (`json`, `simd-json`'s owned
-//! value, `sonic-rs`) either hash every mapping, keep keys unshared or lose
-//! insertion order, and none shares keys across values. The API mirrors the
-//! part of `serde_json::Value`'s that egscope uses, so the model reads these
-//! values as it read serde_json's; `Serialize` writes the same JSON or YAML.
+//! Why not a crate: the serde-compatible value types we know of (`json`'s,
+//! `simd-json`'s owned value, `sonic-rs`') keep a copy of every key in every
+//! mapping or hash every mapping, and adopting one would still take the
+//! serde_json-like accessors below, which are most of this file. The API
+//! mirrors the part of `serde_json::Value`'s that egscope uses, so the model
+//! reads these values as it read serde_json's; `Serialize` writes the same
+//! JSON or YAML, and numbers are serde_json's own `Number`.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
