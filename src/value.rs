@@ -400,6 +400,15 @@ impl Keys {
         Self::default()
     }
 
+    /// How many keys are held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn intern(&mut self, key: &str) -> Key {
         if let Some(k) = self.0.get(key) {
             return k.clone();
