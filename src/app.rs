@@ -40,17 +40,32 @@ pub fn want_color(to_terminal: bool) -> bool {
 }
 
 fn write_output(text: &str, output: Option<&Path>) -> Result<(), UserError> {
+    write_with(output, &mut |out| out.write_all(text.as_bytes()))
+}
+
+/// Hands `write` the output file (or standard output), buffered: a large
+/// report goes out as it is written instead of as one string in memory.
+fn write_with(
+    output: Option<&Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), UserError> {
     match output {
-        Some(path) => std::fs::write(path, text).map_err(|e| {
-            UserError::new(format!(
-                "cannot write the report to {}: {e}. Check that the directory exists and is writable.",
-                path.display()
-            ))
-        }),
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+                write(&mut out)?;
+                out.flush()
+            })
+            .map_err(|e| {
+                UserError::new(format!(
+                    "cannot write the report to {}: {e}. Check that the directory exists and is writable.",
+                    path.display()
+                ))
+            }),
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            match write(&mut out).and_then(|_| out.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(UserError::new(format!("cannot write the report: {e}")))
                 }
@@ -110,7 +125,9 @@ fn audit_store(
     };
     {
         let _p = Phase::start("report");
-        write_output(&report::render(format, &result, &meta), output)?;
+        write_with(output, &mut |out| {
+            report::write(format, &result, &meta, out)
+        })?;
     }
     let code = if fails(&result, fail_on) {
         EXIT_FINDINGS

@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::value::Value;
 
 /// Where an object was read from (snapshot input only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -209,8 +211,8 @@ pub struct Object {
     pub api_version: String,
     pub namespace: Option<String>,
     pub name: String,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub labels: StrMap,
+    pub annotations: StrMap,
     /// RFC 3339 as the API server writes it; `None` for manifests.
     pub creation_timestamp: Option<String>,
     pub raw: Value,
@@ -243,9 +245,10 @@ impl Object {
     /// Fails (with the reason) when the object has no kind, apiVersion or
     /// name, or when its metadata has the wrong shape.
     pub fn from_value(
-        raw: Value,
+        raw: impl Into<Value>,
         location: Option<Location>,
     ) -> Result<ObjectOrOther, Box<Undecodable>> {
+        let raw: Value = raw.into();
         let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_string);
         let api_version = text("apiVersion");
         let kind_name = text("kind");
@@ -289,7 +292,7 @@ impl Object {
         let namespace = match meta.get("namespace") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(s.to_string()),
             Some(_) => return Err(fail("metadata.namespace is not a string".into())),
         };
         // Cluster-scoped kinds never carry a namespace, whatever a file says.
@@ -324,26 +327,98 @@ pub enum ObjectOrOther {
     Other,
 }
 
-fn string_map(v: Option<&Value>) -> Result<BTreeMap<String, String>, String> {
-    let mut out = BTreeMap::new();
+fn string_map(v: Option<&Value>) -> Result<StrMap, String> {
+    let mut out = Vec::new();
     match v {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (k, v) in map {
                 let s = match v {
                     Value::String(s) => s.clone(),
-                    Value::Null => String::new(),
+                    Value::Null => CompactString::default(),
                     // Unquoted numbers and booleans in hand-written YAML; the
                     // API server would have rejected them but files carry them.
-                    Value::Bool(_) | Value::Number(_) => v.to_string(),
+                    Value::Bool(_) | Value::Number(_) => v.to_string().into(),
                     _ => return Err(format!("key {k:?} is not a string")),
                 };
-                out.insert(k.clone(), s);
+                out.push((CompactString::from(k), s));
             }
         }
         Some(_) => return Err("is not a mapping".into()),
     }
-    Ok(out)
+    Ok(StrMap::from_entries(out))
+}
+
+/// Labels or annotations: sorted by key, in one allocation (a `BTreeMap`
+/// of `String`s costs a 600-byte node and two allocations per entry). No
+/// crate: a map that never changes after decoding is a sorted boxed slice
+/// and std's `binary_search_by`, a few lines against another dependency.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StrMap(Box<[(CompactString, CompactString)]>);
+
+impl StrMap {
+    /// Sorts `entries` by key; of a repeated key the last value wins.
+    fn from_entries(mut entries: Vec<(CompactString, CompactString)>) -> StrMap {
+        // Stable: repeated keys stay in input order, the last is kept.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(CompactString, CompactString)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
+        }
+        StrMap(out.into_boxed_slice())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let i = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl<'a> IntoIterator for &'a StrMap {
+    type Item = (&'a str, &'a str);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (CompactString, CompactString)>,
+        fn(&'a (CompactString, CompactString)) -> (&'a str, &'a str),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl<K: Into<CompactString>, V: Into<CompactString>> FromIterator<(K, V)> for StrMap {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> StrMap {
+        StrMap::from_entries(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl From<BTreeMap<String, String>> for StrMap {
+    fn from(m: BTreeMap<String, String>) -> StrMap {
+        m.into_iter().collect()
+    }
 }
 
 /// What is known of an object that could not be decoded.

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use crate::value::Value;
 
 /// The value of a Kubernetes quantity, as a float (bytes for memory, cores
 /// for CPU). `None` when the text is not a quantity.
@@ -53,11 +53,38 @@ pub fn parse_quantity(text: &str) -> Option<f64> {
 }
 
 /// A quantity as found in a JSON/YAML field: a string or a plain number.
-pub fn quantity_of(v: &Value) -> Option<f64> {
-    match v {
-        Value::String(s) => parse_quantity(s),
-        Value::Number(n) => n.as_f64(),
-        _ => None,
+pub fn quantity_of<V: Field + ?Sized>(v: &V) -> Option<f64> {
+    match v.text() {
+        Some(s) => parse_quantity(s),
+        None => v.number(),
+    }
+}
+
+/// A JSON value that may hold a quantity: the store's, or serde_json's
+/// (the simulator's).
+pub trait Field {
+    fn text(&self) -> Option<&str>;
+    fn number(&self) -> Option<f64>;
+}
+
+impl Field for Value {
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+}
+
+impl Field for serde_json::Value {
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn number(&self) -> Option<f64> {
+        self.as_number().and_then(serde_json::Number::as_f64)
     }
 }
 

@@ -104,7 +104,7 @@ fn with_listener_status(store: Store, expected: &Store) -> Store {
                 .into_iter()
                 .flatten()
                 .map(|l| {
-                    let conds: Vec<serde_json::Value> = array_at(l, &["conditions"])
+                    let conds: Vec<egscope::value::Value> = array_at(l, &["conditions"])
                         .iter()
                         .filter(|c| {
                             matches!(
@@ -117,7 +117,9 @@ fn with_listener_status(store: Store, expected: &Store) -> Store {
                     json!({"name": l.get("name"), "conditions": conds})
                 })
                 .collect();
-            o.raw["status"] = json!({"listeners": kept});
+            if let Some(raw) = o.raw.as_object_mut() {
+                raw.insert("status", json!({"listeners": kept}).into());
+            }
         }
     })
 }

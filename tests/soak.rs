@@ -291,7 +291,7 @@ fn soak_under_faults() {
             tui.screen()
         );
         round += 1;
-        if round % faults.len() == 0 {
+        if round.is_multiple_of(faults.len()) {
             cycle_rss.push(rss_mb(pid));
             println!("cycle {}: RSS {:.0} MB", cycle_rss.len(), rss_mb(pid));
         }

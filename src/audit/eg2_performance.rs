@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::Ctx;
 use crate::model::policy::{any_sets, effective_btp, effective_ctp, first_value};
@@ -150,7 +150,7 @@ fn buffer_problem(v: Option<&Value>) -> Option<String> {
 
 fn show(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => other.to_string(),
     }
 }
@@ -671,11 +671,11 @@ mod tests {
 
     #[test]
     fn hpa_metrics() {
-        let cpu = |u: i64| serde_json::json!({"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": u}}});
+        let cpu = |u: i64| crate::json_value!({"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": u}}});
         assert!(hpa_metrics_problem(&[cpu(65)], None).is_none());
         assert!(hpa_metrics_problem(&[cpu(60)], None).is_none());
         assert!(hpa_metrics_problem(&[cpu(80)], None).is_some());
-        let mem = serde_json::json!({"type": "Resource", "resource": {"name": "memory"}});
+        let mem = crate::json_value!({"type": "Resource", "resource": {"name": "memory"}});
         assert!(
             hpa_metrics_problem(&[mem], None)
                 .unwrap()

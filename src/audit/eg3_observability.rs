@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::Ctx;
 use super::eg2_performance::{fleet_owner, proxy_target};
@@ -281,7 +281,7 @@ fn eg307_controller_metrics(ctx: &mut Ctx) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json_value as json;
 
     #[test]
     fn sampling_rates() {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 use sha2::{Digest, Sha256};
 
 use super::listeners::Gateway;
@@ -108,12 +108,12 @@ impl InfraIndex {
                     (kind, o.namespace_or_empty().to_string(), o.name.clone()),
                     o.clone(),
                 );
-                if o.labels.get(LABEL_MANAGED_BY).map(String::as_str) != Some("envoy-gateway") {
+                if o.labels.get(LABEL_MANAGED_BY) != Some("envoy-gateway") {
                     continue;
                 }
                 if let Some(class) = o.labels.get(LABEL_OWNING_CLASS) {
                     idx.by_class
-                        .entry(class.clone())
+                        .entry(class.to_string())
                         .or_default()
                         .push(o.clone());
                 } else if let (Some(ns), Some(name)) = (
@@ -121,7 +121,7 @@ impl InfraIndex {
                     o.labels.get(LABEL_OWNING_GATEWAY_NAME),
                 ) {
                     idx.by_gateway
-                        .entry((ns.clone(), name.clone()))
+                        .entry((ns.to_string(), name.to_string()))
                         .or_default()
                         .push(o.clone());
                 }

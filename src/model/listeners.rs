@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::value::{array_at, at, condition, i64_at, str_at};
 use crate::store::Object;

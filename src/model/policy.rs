@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::listeners::Gateway;
 use super::routes::{GatewayIndex, Route};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::listeners::Gateway;
 use super::value::{array_at, i64_at, selector_matches, str_at};

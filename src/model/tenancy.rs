@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::value::{array_at, at, bool_at, str_at};
 use crate::store::{Kind, Object, Store};
@@ -154,15 +154,10 @@ pub fn template_containers(obj: &Object) -> &[Value] {
 /// named `envoy-gateway`. Proxy Deployments (managed-by envoy-gateway) never
 /// are, though their shutdown-manager sidecar runs the same image.
 pub fn is_controller(obj: &Object) -> bool {
-    if obj
-        .labels
-        .get("app.kubernetes.io/managed-by")
-        .map(String::as_str)
-        == Some("envoy-gateway")
-    {
+    if obj.labels.get("app.kubernetes.io/managed-by") == Some("envoy-gateway") {
         return false;
     }
-    if obj.labels.get("control-plane").map(String::as_str) == Some("envoy-gateway") {
+    if obj.labels.get("control-plane") == Some("envoy-gateway") {
         return true;
     }
     template_containers(obj).iter().any(|c| {
@@ -246,7 +241,11 @@ pub fn controllers(store: &Store) -> Vec<Controller> {
                 .and_then(image_tag)
                 .filter(|t| *t != "latest")
                 .map(str::to_string)
-                .or_else(|| d.labels.get("app.kubernetes.io/version").cloned());
+                .or_else(|| {
+                    d.labels
+                        .get("app.kubernetes.io/version")
+                        .map(str::to_string)
+                });
             Controller {
                 deployment: d.clone(),
                 config,
@@ -355,7 +354,7 @@ mod tests {
 
     #[test]
     fn config_reads_watch_and_name() {
-        let v = serde_json::json!({
+        let v = crate::json_value!({
             "gateway": {"controllerName": "gateway.envoyproxy.io/a"},
             "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["x", "y"]},
                          "deploy": {"type": "GatewayNamespace"}}},
@@ -369,7 +368,7 @@ mod tests {
         );
         assert!(c.gateway_namespace_mode());
         assert!(c.metrics_disabled);
-        let d = EgConfig::from_value(&serde_json::json!({"gateway": 3}));
+        let d = EgConfig::from_value(&crate::json_value!({"gateway": 3}));
         assert_eq!(d, EgConfig::default());
     }
 }

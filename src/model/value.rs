@@ -2,7 +2,7 @@
 //! total, so an object of another Envoy Gateway version (a field missing, a
 //! new enum value) reads as "not set" instead of failing the whole object.
 
-use serde_json::Value;
+use crate::value::Value;
 
 /// The value at `path`, `None` when any step is missing or the value is null.
 pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
@@ -29,10 +29,7 @@ pub fn i64_at(v: &Value, path: &[&str]) -> Option<i64> {
 }
 
 pub fn array_at<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
-    at(v, path)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    at(v, path).and_then(Value::as_array).unwrap_or(&[])
 }
 
 /// Whether the field is present, even empty (`tcpKeepalive: {}` counts).
@@ -79,13 +76,10 @@ impl Condition<'_> {
 
 /// Matches a Kubernetes LabelSelector (`matchLabels` and `matchExpressions`)
 /// against labels. A selector that cannot be read matches nothing.
-pub fn selector_matches(
-    selector: &Value,
-    labels: &std::collections::BTreeMap<String, String>,
-) -> bool {
+pub fn selector_matches(selector: &Value, labels: &crate::store::StrMap) -> bool {
     if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
         for (k, v) in ml {
-            if labels.get(k).map(String::as_str) != v.as_str() {
+            if labels.get(k) != v.as_str() {
                 return false;
             }
         }
@@ -96,7 +90,7 @@ pub fn selector_matches(
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        let have = labels.get(key).map(String::as_str);
+        let have = labels.get(key);
         let ok = match str_at(expr, &["operator"]).unwrap_or("") {
             "In" => have.is_some_and(|h| values.contains(&h)),
             "NotIn" => have.is_none_or(|h| !values.contains(&h)),
@@ -114,7 +108,7 @@ pub fn selector_matches(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json_value as json;
 
     #[test]
     fn at_treats_null_as_absent_and_empty_as_set() {

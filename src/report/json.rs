@@ -61,19 +61,32 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-/// The report, pretty-printed with two-space indentation and a trailing newline.
-pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
-    let report = Report {
+fn report<'a>(result: &'a AuditResult, meta: &'a ReportMeta) -> Report<'a> {
+    Report {
         schema: SCHEMA,
         source: &meta.source,
         profile: meta.profile.as_str(),
         summary: result.summary(),
         findings: result.findings.iter().map(JsonFinding::new).collect(),
         skipped: &result.skipped,
-    };
-    let mut out = serde_json::to_string_pretty(&report).expect("report serializes");
+    }
+}
+
+/// The report, pretty-printed with two-space indentation and a trailing newline.
+pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
+    let mut out = serde_json::to_string_pretty(&report(result, meta)).expect("report serializes");
     out.push('\n');
     out
+}
+
+/// `render`'s text, written to `out` as it is serialized.
+pub fn write(
+    result: &AuditResult,
+    meta: &ReportMeta,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report(result, meta))?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

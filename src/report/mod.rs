@@ -28,6 +28,20 @@ pub struct ReportMeta {
     pub color: bool,
 }
 
+/// Writes the report to `out`: JSON as it is serialized, the others rendered
+/// first.
+pub fn write(
+    format: ReportFormat,
+    result: &AuditResult,
+    meta: &ReportMeta,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        ReportFormat::Json => json::write(result, meta, out),
+        _ => out.write_all(render(format, result, meta).as_bytes()),
+    }
+}
+
 pub fn render(format: ReportFormat, result: &AuditResult, meta: &ReportMeta) -> String {
     match format {
         ReportFormat::Text => text::render(result, meta),
@@ -96,5 +110,23 @@ mod tests {
         assert!(render(ReportFormat::Sarif, &result, &meta).contains("\"2.1.0\""));
         assert!(render(ReportFormat::Junit, &result, &meta).contains("<testsuites"));
         assert!(render(ReportFormat::Text, &result, &meta).contains("EG113"));
+    }
+
+    #[test]
+    fn write_gives_the_rendered_text() {
+        let (result, meta) = testdata::sample();
+        for format in [
+            ReportFormat::Text,
+            ReportFormat::Json,
+            ReportFormat::Sarif,
+            ReportFormat::Junit,
+        ] {
+            let mut out = Vec::new();
+            write(format, &result, &meta, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                render(format, &result, &meta)
+            );
+        }
     }
 }

@@ -19,10 +19,13 @@ use tokio::task::JoinHandle;
 use crate::error::UserError;
 use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
+use crate::value::{self, Keys};
 
 /// Label every proxy workload, pod and Service carries: the live source
 /// lists only those, not every pod of the cluster.
 const PROXY_SELECTOR: &str = "app.kubernetes.io/managed-by=envoy-gateway";
+/// A feed's shared mapping keys are dropped past this many (see `to_object`).
+const MAX_FEED_KEYS: usize = 1 << 16;
 
 /// How to reach a cluster (the cluster flags of every command).
 #[derive(Debug, Clone, Default)]
@@ -184,15 +187,20 @@ fn groups() -> BTreeMap<&'static str, Vec<Kind>> {
 }
 
 /// Turns a watched object into a store object: its type comes from
-/// discovery (list items carry none) and managedFields are dropped.
-fn to_object(mut o: DynamicObject, ar: &ApiResource) -> Option<Object> {
+/// discovery (list items carry none) and managedFields are dropped. Its
+/// keys are shared with the other objects of the feed through `keys`.
+fn to_object(mut o: DynamicObject, ar: &ApiResource, keys: &mut Keys) -> Option<Object> {
     o.types = Some(kube::api::TypeMeta {
         api_version: ar.api_version.clone(),
         kind: ar.kind.clone(),
     });
     o.metadata.managed_fields = None;
     let v = serde_json::to_value(&o).ok()?;
-    match Object::from_value(v, None) {
+    // Keys of objects long gone would stay: start afresh now and then.
+    if keys.len() > MAX_FEED_KEYS {
+        *keys = Keys::new();
+    }
+    match Object::from_value(value::from_json(v, keys), None) {
         Ok(ObjectOrOther::Object(obj)) => Some(*obj),
         _ => None,
     }
@@ -356,12 +364,13 @@ impl Live {
             let lp = kube::api::ListParams::default().labels(PROXY_SELECTOR);
             loop {
                 if let Ok(list) = api.list(&lp).await {
+                    let mut keys = Keys::new();
                     let fresh: BTreeMap<Key, Arc<Object>> = list
                         .items
                         .into_iter()
                         .filter_map(|o| {
                             let k = key_of(&o);
-                            to_object(o, &ar).map(|obj| (k, Arc::new(obj)))
+                            to_object(o, &ar, &mut keys).map(|obj| (k, Arc::new(obj)))
                         })
                         .collect();
                     lock(&shared).objects.insert(Kind::PodMetrics, fresh);
@@ -518,6 +527,7 @@ async fn run_feed(
     tx: watch::Sender<u64>,
 ) {
     let mut backoff = watcher::DefaultBackoff::default();
+    let mut keys = Keys::new();
     loop {
         let mut stream = watcher::watcher(api.clone(), cfg.clone()).boxed();
         let mut buffer: Option<BTreeMap<Key, Arc<Object>>> = None;
@@ -527,7 +537,7 @@ async fn run_feed(
                 backoff = watcher::DefaultBackoff::default();
             }
             let quiet = matches!(ev, Ok(Event::InitApply(_)));
-            flow = apply_event(kind, ev, &ar, &mut buffer, &mut lock(&shared));
+            flow = apply_event(kind, ev, &ar, &mut buffer, &mut keys, &mut lock(&shared));
             if !quiet {
                 tx.send_modify(|g| *g += 1);
             }
@@ -551,13 +561,14 @@ fn apply_event(
     ev: Result<Event<DynamicObject>, watcher::Error>,
     ar: &ApiResource,
     buffer: &mut Option<BTreeMap<Key, Arc<Object>>>,
+    keys: &mut Keys,
     s: &mut Shared,
 ) -> Flow {
     match ev {
         Ok(Event::Init) => *buffer = Some(BTreeMap::new()),
         Ok(Event::InitApply(o)) => {
             let k = key_of(&o);
-            if let (Some(b), Some(obj)) = (buffer.as_mut(), to_object(o, ar)) {
+            if let (Some(b), Some(obj)) = (buffer.as_mut(), to_object(o, ar, keys)) {
                 b.insert(k, Arc::new(obj));
             }
         }
@@ -577,7 +588,7 @@ fn apply_event(
         }
         Ok(Event::Apply(o)) => {
             let k = key_of(&o);
-            if let Some(obj) = to_object(o, ar) {
+            if let Some(obj) = to_object(o, ar, keys) {
                 s.objects.entry(kind).or_default().insert(k, Arc::new(obj));
             }
             s.feeds.insert(kind, FeedState::Live);

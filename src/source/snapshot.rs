@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use crate::value::{Map, Value};
 
 use super::json;
 use super::lines::LineNode;
@@ -258,14 +258,14 @@ fn extract(doc: Document, file: &Arc<str>, store: &mut Store) {
     }
 }
 
-fn is_list(map: &Map<String, Value>) -> bool {
+fn is_list(map: &Map) -> bool {
     map.get("kind")
         .and_then(Value::as_str)
         .is_some_and(|k| k.ends_with("List"))
         && map.get("items").is_some_and(Value::is_array)
 }
 
-fn has_kind_or_version(map: &Map<String, Value>) -> bool {
+fn has_kind_or_version(map: &Map) -> bool {
     map.contains_key("apiVersion") || map.contains_key("kind")
 }
 
@@ -274,7 +274,7 @@ fn looks_like_object(v: &Value) -> bool {
 }
 
 /// Every element of a List's `items`.
-fn list_items(mut map: Map<String, Value>, lines: LineNode, file: &Arc<str>, store: &mut Store) {
+fn list_items(mut map: Map, lines: LineNode, file: &Arc<str>, store: &mut Store) {
     let line = lines.line;
     let item_lines = lines.take_key("items").unwrap_or(LineNode::leaf(line));
     if let Some(Value::Array(items)) = map.remove("items") {
@@ -286,7 +286,7 @@ fn list_items(mut map: Map<String, Value>, lines: LineNode, file: &Arc<str>, sto
 /// be an object; elsewhere an array counts only when some element looks
 /// like an object, and then only its mappings do.
 fn array_of_objects(
-    items: Vec<Value>,
+    items: Box<[Value]>,
     lines: LineNode,
     strict: bool,
     file: &Arc<str>,
@@ -297,7 +297,7 @@ fn array_of_objects(
     }
     let fallback = lines.line;
     let mut item_lines = lines.into_seq().into_iter();
-    for item in items {
+    for item in items.into_vec() {
         let lines = item_lines.next().unwrap_or(LineNode::leaf(fallback));
         match item {
             Value::Object(map) if is_list(&map) => list_items(map, lines, file, store),
@@ -310,11 +310,11 @@ fn array_of_objects(
 
 /// A mapping whose values may hold objects or lists of objects, one level
 /// deep; values that are neither are ignored.
-fn container(map: Map<String, Value>, lines: LineNode, file: &Arc<str>, store: &mut Store) {
+fn container(map: Map, lines: LineNode, file: &Arc<str>, store: &mut Store) {
     let fallback = lines.line;
     let mut kid_lines = lines.into_map();
     for (key, value) in map {
-        let lines = kid_lines.remove(&key).unwrap_or(LineNode::leaf(fallback));
+        let lines = kid_lines.remove(&*key).unwrap_or(LineNode::leaf(fallback));
         match value {
             Value::Object(m) if is_list(&m) => list_items(m, lines, file, store),
             Value::Object(m) if has_kind_or_version(&m) => {
@@ -565,8 +565,8 @@ items:
         );
         let two = &store.of(Kind::Service)[1];
         assert_eq!(two.namespace.as_deref(), Some("ns"));
-        assert_eq!(two.labels.get("app").map(String::as_str), Some("x"));
-        assert_eq!(two.labels.get("tier").map(String::as_str), Some("edge"));
+        assert_eq!(two.labels.get("app"), Some("x"));
+        assert_eq!(two.labels.get("tier"), Some("edge"));
     }
 
     #[test]

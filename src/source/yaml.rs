@@ -10,7 +10,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
+
+use crate::value::{Key as MapKey, Keys, Map, MapBuilder, Value};
 
 use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 
@@ -56,16 +58,16 @@ impl From<ScanError> for ParseError {
 }
 
 enum Key {
-    Text(String),
+    Text(MapKey),
     Merge,
 }
 
 enum Body {
     Seq(Vec<Value>),
     Map {
-        map: Map<String, Value>,
+        map: MapBuilder,
         key: Option<Key>,
-        merges: Vec<Map<String, Value>>,
+        merges: Vec<Map>,
     },
 }
 
@@ -82,6 +84,8 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, usize)>,
     alias_nodes: usize,
+    /// Mapping keys, shared between the nodes of the text.
+    keys: Keys,
     root: Option<Document>,
 }
 
@@ -206,6 +210,7 @@ fn parse_events(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseE
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
+        keys: Keys::new(),
         root: None,
     };
     while let Some(next) = parser.next_event() {
@@ -253,9 +258,9 @@ fn parse_events(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseE
                 {
                     // A key: kept as written (keys are strings in JSON).
                     let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
-                    let text = text.into_owned();
+                    let text = b.keys.intern(&text);
                     if anchor != 0 {
-                        b.anchors.insert(anchor, (Value::String(text.clone()), 1));
+                        b.anchors.insert(anchor, (Value::String((*text).into()), 1));
                     }
                     *key = Some(if merge { Key::Merge } else { Key::Text(text) });
                     continue;
@@ -287,7 +292,7 @@ fn parse_events(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseE
                         Kids::None
                     };
                     let body = Body::Map {
-                        map: Map::new(),
+                        map: MapBuilder::new(),
                         key: None,
                         merges: Vec::new(),
                     };
@@ -310,7 +315,7 @@ fn parse_events(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseE
                     ));
                 };
                 let value = match frame.body {
-                    Body::Seq(items) => Value::Array(items),
+                    Body::Seq(items) => Value::Array(items.into_boxed_slice()),
                     Body::Map {
                         mut map, merges, ..
                     } => {
@@ -318,10 +323,10 @@ fn parse_events(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseE
                         // mappings win over later ones.
                         for merged in merges {
                             for (k, v) in merged {
-                                map.entry(k).or_insert(v);
+                                map.insert_if_absent(k, v);
                             }
                         }
-                        Value::Object(map)
+                        Value::Object(map.finish())
                     }
                 };
                 let lines = LineNode {
@@ -354,22 +359,22 @@ impl Builder {
                 }
             }
             Body::Map { map, key, merges } => match key.take() {
-                None => *key = Some(Key::Text(key_text(value))),
+                None => *key = Some(Key::Text(self.keys.intern(&key_text(value)))),
                 Some(Key::Merge) => match value {
                     Value::Object(m) => merges.push(m),
                     Value::Array(items) if items.iter().all(Value::is_object) => {
-                        merges.extend(items.into_iter().filter_map(|v| match v {
+                        merges.extend(items.into_vec().into_iter().filter_map(|v| match v {
                             Value::Object(m) => Some(m),
                             _ => None,
                         }));
                     }
                     other => {
-                        map.insert("<<".to_string(), other);
+                        map.insert(self.keys.intern("<<"), other);
                     }
                 },
                 Some(Key::Text(k)) => {
                     if let Kids::Map(kids) = &mut top.kids {
-                        kids.push((k.clone(), lines));
+                        kids.push((k.to_string(), lines));
                     }
                     map.insert(k, value);
                 }
@@ -381,7 +386,7 @@ impl Builder {
 /// A mapping key that is not a plain scalar, as text.
 fn key_text(value: Value) -> String {
     match value {
-        Value::String(s) => s,
+        Value::String(s) => s.into(),
         other => other.to_string(),
     }
 }
@@ -397,15 +402,15 @@ fn resolve(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
                 "float" => parse_float(&text).or_else(|| parse_int(&text)),
                 _ => None,
             };
-            return resolved.unwrap_or_else(|| Value::String(text.into_owned()));
+            return resolved.unwrap_or_else(|| Value::String(text.into()));
         }
         if tag.handle.is_empty() && tag.suffix == "!" {
             // The non-specific tag `!`: a string.
-            return Value::String(text.into_owned());
+            return Value::String(text.into());
         }
     }
     if style != ScalarStyle::Plain {
-        return Value::String(text.into_owned());
+        return Value::String(text.into());
     }
     plain(text)
 }
@@ -419,7 +424,7 @@ fn plain(text: Cow<'_, str>) -> Value {
         first,
         b'-' | b'+' | b'.' | b'0'..=b'9' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
     ) {
-        return Value::String(text.into_owned());
+        return Value::String(text.into());
     }
     match &*text {
         "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -431,7 +436,7 @@ fn plain(text: Cow<'_, str>) -> Value {
     if let Some(n) = parse_int(&text).or_else(|| parse_float(&text)) {
         return n;
     }
-    Value::String(text.into_owned())
+    Value::String(text.into())
 }
 
 fn parse_bool(s: &str) -> Option<bool> {

@@ -3,7 +3,7 @@
 //! `status.conditions[Accepted]`, `metadata.annotations[a.b/c]`) maps to the
 //! lines to highlight.
 
-use serde_json::Value;
+use crate::value::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
@@ -49,7 +49,7 @@ fn skip(path: &[Seg], key: &str) -> bool {
 /// Prints the map's entries at `indent`. `first_prefix`, when given, is put
 /// before the first key instead of the indent (a list item's `- `).
 fn print_map(
-    map: &serde_json::Map<String, Value>,
+    map: &crate::value::Map,
     indent: usize,
     path: &mut Vec<Seg>,
     out: &mut Vec<YamlLine>,
@@ -69,7 +69,7 @@ fn print_map(
         if skip(path, k) {
             continue;
         }
-        path.push(Seg::Key(k.clone()));
+        path.push(Seg::Key(k.to_string()));
         let (ind, pre) = first_prefix.take().unwrap_or((indent, String::new()));
         let key = format!("{pre}{}: ", key_text(k));
         print_value(v, ind, key, indent, path, out);
@@ -169,9 +169,9 @@ fn scalar(v: &Value) -> String {
         Value::Number(n) => n.to_string(),
         Value::String(s) => {
             if needs_quotes(s) {
-                serde_json::to_string(s).unwrap_or_default()
+                serde_json::to_string(s.as_str()).unwrap_or_default()
             } else {
-                s.clone()
+                s.to_string()
             }
         }
         Value::Array(_) => "[]".into(),
@@ -316,7 +316,7 @@ pub fn span(lines: &[YamlLine], prefix: &[Seg]) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json_value as json;
 
     #[test]
     fn prints_kubectl_style_yaml() {

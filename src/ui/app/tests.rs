@@ -417,8 +417,10 @@ fn metrics_fill_the_fleet_columns() {
                 ..Derived::default()
             });
         }
-        snap.pods
-            .insert((p.namespace_or_empty().to_string(), p.name.clone()), std::sync::Arc::new(s));
+        snap.pods.insert(
+            (p.namespace_or_empty().to_string(), p.name.clone()),
+            std::sync::Arc::new(s),
+        );
     }
     update(&mut a, Action::Command("fleet".into()));
     assert_eq!(

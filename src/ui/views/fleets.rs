@@ -1,11 +1,11 @@
 //! Fleets: the proxies of each Gateway (or merged class) with workload,
 //! pods, HPA state and live traffic; Enter shows the pods.
 
+use crate::value::Value;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
-use serde_json::Value;
 
 use crate::model::value::{array_at, i64_at, str_at};
 use crate::model::{Fleet, ProxySource};

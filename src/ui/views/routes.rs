@@ -1,6 +1,6 @@
 //! Routes of every kind with their parents and acceptance.
 
-use serde_json::Value;
+use crate::value::Value;
 
 use crate::model::value::{array_at, condition};
 use crate::store::Kind;
