@@ -438,11 +438,16 @@ fn eg_config(data: &[u8]) {
 }
 
 fn prom_parse(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(scrape) = prom::parse(text)
-    {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(scrape) = prom::parse(text) {
         let _ = series::derive(&scrape, &scrape, 1.0);
         let _ = series::derive(&prom::Scrape::default(), &scrape, 1.0);
+    }
+    // The scraper's path: only the samples the series maths reads.
+    if let Ok(some) = prom::parse_only(text, series::wanted) {
+        let _ = series::derive(&some, &some, 1.0);
     }
 }
 

@@ -13,5 +13,9 @@ fuzz_target!(|data: &[u8]| {
             let _ = series::derive(&scrape, &scrape, 1.0);
             let _ = series::derive(&prom::Scrape::default(), &scrape, 1.0);
         }
+        // The scraper's path: only the samples the series maths reads.
+        if let Ok(some) = prom::parse_only(text, series::wanted) {
+            let _ = series::derive(&some, &some, 1.0);
+        }
     }
 });

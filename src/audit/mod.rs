@@ -37,6 +37,9 @@ pub struct AuditOptions {
     pub fivexx_threshold: f64,
     /// Live Envoy metrics, when the source scrapes them (EG507).
     pub metrics: Option<std::sync::Arc<crate::metrics::MetricsSnapshot>>,
+    /// Keep every (rule, object) examined, for JUnit's passing test cases.
+    /// The TUI, which re-audits on every change, has no use for them.
+    pub record_checks: bool,
 }
 
 impl Default for AuditOptions {
@@ -47,6 +50,7 @@ impl Default for AuditOptions {
             now: None,
             fivexx_threshold: 0.05,
             metrics: None,
+            record_checks: true,
         }
     }
 }
@@ -213,6 +217,9 @@ impl<'a> Ctx<'a> {
 
     /// Records that `rule` examined `obj` (JUnit test cases).
     pub fn check(&mut self, rule: &'static str, obj: &Object, listener: Option<&str>) {
+        if !self.opts.record_checks {
+            return;
+        }
         self.checks.push(Check {
             rule,
             object: obj.obj_ref(),
@@ -247,11 +254,13 @@ impl<'a> Ctx<'a> {
         if !self.enabled(f.rule) {
             return;
         }
-        self.checks.push(Check {
-            rule: f.rule,
-            object: f.object.clone(),
-            listener: f.listener.clone(),
-        });
+        if self.opts.record_checks {
+            self.checks.push(Check {
+                rule: f.rule,
+                object: f.object.clone(),
+                listener: f.listener.clone(),
+            });
+        }
         self.findings.push(f);
     }
 

@@ -106,7 +106,8 @@ async fn fetch(
         Ok(Err(e)) => Err(ScrapeState::Failed(
             crate::source::live::describe_kube_error(&e),
         )),
-        Ok(Ok(text)) => prom::parse(&text).map_err(|e| ScrapeState::Failed(e.to_string())),
+        Ok(Ok(text)) => prom::parse_only(&text, super::series::wanted)
+            .map_err(|e| ScrapeState::Failed(e.to_string())),
     }
 }
 

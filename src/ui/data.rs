@@ -86,6 +86,7 @@ impl Data {
         // Live metrics let EG507 judge the fleets' 5xx share.
         let opts = AuditOptions {
             metrics: metrics.clone().or_else(|| opts.metrics.clone()),
+            record_checks: false,
             ..opts.clone()
         };
         let audit = audit::run_on_model(&store, &model, &opts, enabled);
@@ -98,6 +99,7 @@ impl Data {
         let rule = "EG507";
         let opts = AuditOptions {
             metrics: Some(metrics.clone()),
+            record_checks: false,
             ..opts.clone()
         };
         let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
