@@ -121,10 +121,14 @@ impl PodCounters {
                         (s.label(CLUSTER_LABEL).filter(|n| is_route_cluster(n)), le)
                         && !le.is_nan()
                     {
-                        c.rq_time
-                            .entry(cl.to_owned())
-                            .or_default()
-                            .push((le, s.value));
+                        // A cluster has a line per bucket: look it up before
+                        // allocating its name.
+                        match c.rq_time.get_mut(cl) {
+                            Some(buckets) => buckets.push((le, s.value)),
+                            None => {
+                                c.rq_time.insert(cl.to_owned(), vec![(le, s.value)]);
+                            }
+                        }
                     }
                 }
                 MEMORY => {

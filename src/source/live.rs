@@ -373,8 +373,14 @@ impl Live {
                             to_object(o, &ar, &mut keys).map(|obj| (k, Arc::new(obj)))
                         })
                         .collect();
-                    lock(&shared).objects.insert(Kind::PodMetrics, fresh);
-                    tx.send_modify(|g| *g += 1);
+                    // metrics-server refreshes every 15 s or so: an
+                    // unchanged list must not cost the UI a rebuild.
+                    let mut s = lock(&shared);
+                    if !same_objects(s.objects.get(&Kind::PodMetrics), &fresh) {
+                        s.objects.insert(Kind::PodMetrics, fresh);
+                        drop(s);
+                        tx.send_modify(|g| *g += 1);
+                    }
                 }
                 tokio::time::sleep(Duration::from_secs(15)).await;
             }
@@ -501,6 +507,19 @@ impl Drop for Live {
             t.abort();
         }
     }
+}
+
+fn same_objects(
+    old: Option<&BTreeMap<Key, Arc<Object>>>,
+    new: &BTreeMap<Key, Arc<Object>>,
+) -> bool {
+    old.is_some_and(|old| {
+        old.len() == new.len()
+            && old
+                .iter()
+                .zip(new)
+                .all(|((ka, a), (kb, b))| ka == kb && a.raw == b.raw)
+    })
 }
 
 /// What a watcher event means for the feed's loop.
