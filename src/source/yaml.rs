@@ -383,11 +383,43 @@ impl Builder {
     }
 }
 
-/// A mapping key that is not a plain scalar, as text.
+/// The most of a collection used as a mapping key that is kept as its text.
+/// Kubernetes objects never have such keys; without a cap, keys nested in
+/// keys double their escaping at each level (a 264-byte input ran for
+/// minutes under the fuzzer).
+const MAX_KEY_TEXT: usize = 256;
+
+/// A mapping key that is not a plain scalar, as (at most [`MAX_KEY_TEXT`]
+/// bytes of) its JSON text.
 fn key_text(value: Value) -> String {
+    /// Stops the serializer once the cap is reached, so a huge key costs no
+    /// more than the cap.
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let room = MAX_KEY_TEXT.saturating_sub(self.0.len());
+            if room == 0 {
+                return Err(std::io::Error::other("key text cap"));
+            }
+            let n = buf.len().min(room);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     match value {
         Value::String(s) => s.into(),
-        other => other.to_string(),
+        other => {
+            let mut out = Capped(Vec::new());
+            let cut = serde_json::to_writer(&mut out, &other).is_err();
+            let mut text = String::from_utf8_lossy(&out.0).into_owned();
+            if cut {
+                text.push('…');
+            }
+            text
+        }
     }
 }
 
@@ -642,6 +674,28 @@ mod tests {
             t.elapsed()
         );
         assert_eq!(e.message, QUOTED_INDENT, "{e:?}");
+    }
+
+    /// Found by `cargo fuzz run eg_config`: complex keys nested in complex
+    /// keys escaped their text again at each level (exponential growth).
+    #[test]
+    fn nested_complex_keys_stay_cheap() {
+        let text = "? ".repeat(60) + ": x\n";
+        let t = std::time::Instant::now();
+        let _ = parse(&text, &mut |_| {});
+        let fuzzed = "? ?   ?   :\t   :\t  ?   :\t  :\t  ?   :\t   :\t  ?   ?   :\t  ?   :\t  ?   :\t  :\t  ?   :\t   :\t  ?   ?   :\t  ?   :\t   :\t  ?   :\t   ?   :\t   :\t  ?   :\t :\t   :\t  ?   :\t   ?   :\t   :\t  ?   :\t   \t   ?   :\t   \t   :\t  ?   :\t  ?   :\t   :\t  ?   ?   :\t  ?   :\t   :\t  ?   :\t   ::   ";
+        let _ = parse(fuzzed, &mut |_| {});
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
+        let mut docs = Vec::new();
+        parse("? [a, b]\n: 1\n", &mut |d| docs.push(d.value)).unwrap();
+        assert_eq!(
+            docs[0].get("[\"a\",\"b\"]").and_then(|v| v.as_i64()),
+            Some(1)
+        );
     }
 
     #[test]
