@@ -74,7 +74,7 @@ async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
         back.ignored, 0,
         "only kinds egscope reads, so never a Secret"
     );
-    assert_eq!(back.len(), store.len() - store.of(Kind::PodMetrics).len());
+    assert_eq!(back.len(), store.len());
     let snap_result = audit::run(&back, &fixed_now()).unwrap();
     assert_eq!(finding_keys(&live_result), finding_keys(&snap_result));
     assert!(live_result.findings.iter().any(|f| f.rule == "EG112"));
@@ -361,6 +361,27 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
         t.elapsed()
     );
     assert!(snap.pods.values().all(|s| s.state == ScrapeState::Timeout));
+    drop(l);
+    sim.shutdown().await;
+}
+
+/// metrics.k8s.io feeds CPU and memory per proxy pod as metrics, not as
+/// store objects (a poll never rebuilds the model).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_usage_comes_from_metrics_k8s_io() {
+    let (sim, _kc, target) = start(SimOptions::default()).await;
+    let l = synced(&target).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while l.pod_usage().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no usage polled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let usage = l.pod_usage();
+    let pods = l.store().of(Kind::Pod).len();
+    assert_eq!(usage.len(), pods, "a usage per proxy pod");
+    assert!(usage.values().all(|u| u.cpu_cores.is_some_and(|c| c > 0.0)));
+    assert!(usage.values().all(|u| u.memory_bytes.is_some_and(|m| m > 0.0)));
+    assert!(l.store().of(Kind::PodMetrics).is_empty());
     drop(l);
     sim.shutdown().await;
 }

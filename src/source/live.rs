@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::UserError;
+use crate::metrics::{PodUsage, UsageMap};
 use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
 use crate::value::{self, Keys};
@@ -161,6 +162,9 @@ struct Shared {
     feeds: BTreeMap<Kind, FeedState>,
     /// ConfigMap watchers already running, by namespace.
     config_namespaces: BTreeSet<String>,
+    /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
+    /// objects, so a poll never costs a model rebuild.
+    usage: Arc<UsageMap>,
 }
 
 /// A cluster kept in memory by watchers.
@@ -359,27 +363,23 @@ impl Live {
             None => Api::all_with(self.conn.client.clone(), &ar),
         };
         let shared = self.shared.clone();
-        let tx = self.changed.clone();
         let task = tokio::spawn(async move {
             let lp = kube::api::ListParams::default().labels(PROXY_SELECTOR);
             loop {
                 if let Ok(list) = api.list(&lp).await {
-                    let mut keys = Keys::new();
-                    let fresh: BTreeMap<Key, Arc<Object>> = list
+                    let usage: UsageMap = list
                         .items
-                        .into_iter()
+                        .iter()
                         .filter_map(|o| {
-                            let k = key_of(&o);
-                            to_object(o, &ar, &mut keys).map(|obj| (k, Arc::new(obj)))
+                            let key = (o.metadata.namespace.clone()?, o.metadata.name.clone()?);
+                            Some((key, PodUsage::from_pod_metrics(&o.data)))
                         })
                         .collect();
-                    // metrics-server refreshes every 15 s or so: an
-                    // unchanged list must not cost the UI a rebuild.
+                    // metrics-server refreshes every 15 s or so; readers
+                    // compare the Arc to see whether anything changed.
                     let mut s = lock(&shared);
-                    if !same_objects(s.objects.get(&Kind::PodMetrics), &fresh) {
-                        s.objects.insert(Kind::PodMetrics, fresh);
-                        drop(s);
-                        tx.send_modify(|g| *g += 1);
+                    if *s.usage != usage {
+                        s.usage = Arc::new(usage);
                     }
                 }
                 tokio::time::sleep(Duration::from_secs(15)).await;
@@ -439,6 +439,11 @@ impl Live {
     }
 
     /// An immutable snapshot of everything the watchers hold.
+    /// The proxy pods' latest CPU and memory (empty without metrics.k8s.io).
+    pub fn pod_usage(&self) -> Arc<UsageMap> {
+        lock(&self.shared).usage.clone()
+    }
+
     pub fn store(&self) -> Store {
         let s = lock(&self.shared);
         let mut store = Store::new(self.source.clone());
@@ -507,19 +512,6 @@ impl Drop for Live {
             t.abort();
         }
     }
-}
-
-fn same_objects(
-    old: Option<&BTreeMap<Key, Arc<Object>>>,
-    new: &BTreeMap<Key, Arc<Object>>,
-) -> bool {
-    old.is_some_and(|old| {
-        old.len() == new.len()
-            && old
-                .iter()
-                .zip(new)
-                .all(|((ka, a), (kb, b))| ka == kb && a.raw == b.raw)
-    })
 }
 
 /// What a watcher event means for the feed's loop.

@@ -183,6 +183,14 @@ impl Data {
             .map(|&i| (i, &self.audit.findings[i]))
     }
 
+    /// A pod's CPU and memory from metrics.k8s.io, when served.
+    pub fn pod_usage(&self, ns: &str, name: &str) -> Option<&crate::metrics::PodUsage> {
+        self.metrics
+            .as_ref()?
+            .usage
+            .get(&(ns.to_string(), name.to_string()))
+    }
+
     /// The latest derived sample and history of a pod, if metrics exist.
     pub fn pod_series(&self, ns: &str, name: &str) -> Option<&crate::metrics::PodSeries> {
         self.metrics

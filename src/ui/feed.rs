@@ -12,6 +12,7 @@ use super::action::Action;
 use super::data::Data;
 use super::status::{Feed, Freshness, SourceStatus};
 use crate::audit::AuditOptions;
+use crate::metrics::MetricsSnapshot;
 use crate::metrics::scrape::{Round, Scraper, Target, targets};
 use crate::source::live::{FeedState, Live};
 
@@ -189,7 +190,10 @@ pub async fn run(
                     let batch = this_round(&pods, round, SCRAPE_BUDGET);
                     round += 1;
                     let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
-                    let m = Arc::new(snap.clone());
+                    let m = Arc::new(MetricsSnapshot {
+                        usage: live.pod_usage(),
+                        ..snap.clone()
+                    });
                     let answered = scraper.last_round();
                     if answered.ok > 0 {
                         last_ok = Some(Instant::now());

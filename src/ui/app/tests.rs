@@ -440,6 +440,38 @@ fn metrics_fill_the_fleet_columns() {
 }
 
 #[test]
+fn pods_show_cpu_and_memory_from_metrics_k8s_io() {
+    use crate::metrics::{MetricsSnapshot, PodUsage};
+    let mut a = app();
+    let data = a.data.clone().unwrap();
+    let fleet = data.model.fleets[0].clone();
+    let pod = &fleet.pods[0];
+    let mut snap = MetricsSnapshot::default();
+    let mut usage = crate::metrics::UsageMap::new();
+    usage.insert(
+        (pod.namespace_or_empty().to_string(), pod.name.clone()),
+        PodUsage {
+            cpu_cores: Some(0.125),
+            memory_bytes: Some(96.0 * 1048576.0),
+        },
+    );
+    snap.usage = Arc::new(usage);
+    update(&mut a, Action::MetricsUpdated(Arc::new(snap)));
+    update(&mut a, Action::Command("fleet".into()));
+    a.push(View::Pods {
+        fleet: fleet.key.clone(),
+    });
+    let rows = &a.top().table.rows;
+    let row = rows.iter().find(|r| r.cells[0] == pod.name).unwrap();
+    assert_eq!(row.cells[5], "125m", "{:?}", row.cells);
+    assert_eq!(row.cells[6], "96Mi");
+    let other = rows.iter().find(|r| r.cells[0] != pod.name);
+    if let Some(other) = other {
+        assert_eq!(other.cells[5], "-", "no usage: no CPU");
+    }
+}
+
+#[test]
 fn detail_highlight_is_drawn_in_the_highlight_role() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::metrics::PodUsage;
 use crate::model::value::{array_at, i64_at, str_at};
 use crate::model::{Fleet, ProxySource};
 use crate::store::Object;
@@ -29,12 +30,13 @@ pub const COLUMNS: [&str; 10] = [
     "RPS TREND",
 ];
 
-pub const POD_COLUMNS: [&str; 10] = [
+pub const POD_COLUMNS: [&str; 11] = [
     "POD",
     "READY",
     "STATUS",
     "RESTARTS",
     "AGE",
+    "CPU",
     "MEM",
     "RPS",
     "5XX",
@@ -225,13 +227,16 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
             let phase = str_at(status, &["phase"]).unwrap_or("-").to_string();
             let series = data.pod_series(p.namespace_or_empty(), &p.name);
             let last = series.and_then(|s| s.latest());
+            let usage = data.pod_usage(p.namespace_or_empty(), &p.name);
+            let cpu = usage
+                .and_then(|u| u.cpu_cores)
+                .map(|c| format!("{:.0}m", c * 1000.0))
+                .unwrap_or_else(|| "-".into());
             let (mem, rps, fivexx, p99, trend) = match (series, last) {
                 (Some(s), Some(d)) => {
                     let hist: Vec<f64> = s.history.iter().map(|d| d.rps).collect();
                     (
-                        d.memory_bytes
-                            .map(|b| format!("{:.0}Mi", b / 1048576.0))
-                            .unwrap_or_else(|| "-".into()),
+                        mem_text(usage, d.memory_bytes),
                         fmt_rps(d.rps),
                         fmt_share(d.share_5xx),
                         fmt_ms(d.p99_ms),
@@ -239,14 +244,14 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                     )
                 }
                 (Some(s), None) => (
-                    "-".into(),
+                    mem_text(usage, None),
                     "-".into(),
                     "-".into(),
                     "-".into(),
                     format!("{:?}", s.state).to_lowercase(),
                 ),
                 _ => (
-                    "-".into(),
+                    mem_text(usage, None),
                     "-".into(),
                     "-".into(),
                     "-".into(),
@@ -260,6 +265,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                     phase,
                     restarts.to_string(),
                     super::age(p.creation_timestamp.as_deref(), now),
+                    cpu,
                     mem,
                     rps,
                     fivexx,
@@ -273,6 +279,16 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
         })
         .collect();
     (POD_COLUMNS.to_vec(), rows)
+}
+
+/// A pod's memory: what `kubectl top` says when metrics.k8s.io is served,
+/// else what Envoy says it allocated.
+fn mem_text(usage: Option<&PodUsage>, envoy_bytes: Option<f64>) -> String {
+    usage
+        .and_then(|u| u.memory_bytes)
+        .or(envoy_bytes)
+        .map(|b| format!("{:.0}Mi", b / 1048576.0))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// The table and, below it, the selected fleet's shape.
