@@ -56,6 +56,7 @@ fn main() {
         tour: false,
         feed: None,
         on_context: None,
+        focus: None,
     });
     update(&mut app, Action::Resize(120, 40));
     update(&mut app, Action::Command("routes".into()));

@@ -376,6 +376,7 @@ fn run_live_tui(
         ..AuditOptions::default()
     };
     let (ctx_tx, mut ctx_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (focus_tx, focus_rx) = tokio::sync::watch::channel(Vec::new());
     let supervisor = rt.spawn(async move {
         let mut feed = tokio::spawn(crate::ui::feed::run(
             live,
@@ -383,6 +384,7 @@ fn run_live_tui(
             opts.clone(),
             switchable,
             tx.clone(),
+            focus_rx.clone(),
             tick,
         ));
         while let Some(name) = ctx_rx.recv().await {
@@ -404,6 +406,7 @@ fn run_live_tui(
                         opts.clone(),
                         true,
                         tx.clone(),
+                        focus_rx.clone(),
                         || {},
                     ));
                 }
@@ -417,16 +420,12 @@ fn run_live_tui(
     let on_context: Box<dyn FnMut(String) + Send> = Box::new(move |name| {
         let _ = ctx_tx.send(name);
     });
-    let result = run_tui_with(
-        store,
-        status,
-        profile,
-        now,
-        tour,
-        ui,
-        Some(rx),
-        Some(on_context),
-    );
+    let hooks = LiveHooks {
+        feed: rx,
+        on_context,
+        focus: focus_tx,
+    };
+    let result = run_tui_with(store, status, profile, now, tour, ui, Some(hooks));
     supervisor.abort();
     result
 }
@@ -465,11 +464,17 @@ pub fn snapshot_tui(
         false,
         ui,
         None,
-        None,
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a live source adds to the TUI: the feed of updates, where `:ctx`
+/// goes, and the channel that tells the feed which fleets are on screen.
+struct LiveHooks {
+    feed: tokio::sync::mpsc::UnboundedReceiver<crate::ui::action::Action>,
+    on_context: Box<dyn FnMut(String) + Send>,
+    focus: tokio::sync::watch::Sender<Vec<String>>,
+}
+
 fn run_tui_with(
     store: Store,
     status: crate::ui::status::SourceStatus,
@@ -477,8 +482,7 @@ fn run_tui_with(
     now: Option<jiff::Timestamp>,
     tour: bool,
     ui: &UiArgs,
-    feed: Option<tokio::sync::mpsc::UnboundedReceiver<crate::ui::action::Action>>,
-    on_context: Option<Box<dyn FnMut(String) + Send>>,
+    live: Option<LiveHooks>,
 ) -> Result<u8, UserError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let user = crate::ui::user_theme_path();
@@ -486,6 +490,10 @@ fn run_tui_with(
         .map_err(UserError::new)?;
     let _log = crate::ui::logging::init(&ui.log_level);
     tracing::info!(source = %status.source, "starting the TUI");
+    let (feed, on_context, focus) = match live {
+        Some(h) => (Some(h.feed), Some(h.on_context), Some(h.focus)),
+        None => (None, None, None),
+    };
     let opts = crate::ui::run::TuiOptions {
         store: std::sync::Arc::new(store),
         status,
@@ -495,6 +503,7 @@ fn run_tui_with(
         tour,
         feed,
         on_context,
+        focus,
     };
     crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))?;
     Ok(EXIT_OK)

@@ -380,7 +380,11 @@ async fn pod_usage_comes_from_metrics_k8s_io() {
     let pods = l.store().of(Kind::Pod).len();
     assert_eq!(usage.len(), pods, "a usage per proxy pod");
     assert!(usage.values().all(|u| u.cpu_cores.is_some_and(|c| c > 0.0)));
-    assert!(usage.values().all(|u| u.memory_bytes.is_some_and(|m| m > 0.0)));
+    assert!(
+        usage
+            .values()
+            .all(|u| u.memory_bytes.is_some_and(|m| m > 0.0))
+    );
     assert!(l.store().of(Kind::PodMetrics).is_empty());
     drop(l);
     sim.shutdown().await;

@@ -29,6 +29,7 @@ fn opts(tour: bool) -> TuiOptions {
         tour,
         feed: None,
         on_context: None,
+        focus: None,
     }
 }
 

@@ -17,6 +17,8 @@ use crate::model::value::bool_at;
 /// One proxy pod to scrape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The fleet's key (`namespace/name` of its Gateway or class).
+    pub fleet: String,
     pub namespace: String,
     pub name: String,
     /// The fleet's EnvoyProxy disables Prometheus: there is no port 19001.
@@ -33,6 +35,7 @@ pub fn targets(model: &Model) -> Vec<Target> {
             .unwrap_or(false);
         for pod in &fleet.pods {
             out.push(Target {
+                fleet: fleet.key.clone(),
                 namespace: pod.namespace_or_empty().to_string(),
                 name: pod.name.clone(),
                 metrics_disabled: disabled,

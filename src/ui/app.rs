@@ -296,6 +296,37 @@ impl App {
         self.scroll();
     }
 
+    /// Keys of the fleets whose traffic is on screen: the live feed scrapes
+    /// their pods first.
+    pub fn watched_fleets(&self) -> Vec<String> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        let fleets = &data.model.fleets;
+        let top = self.top();
+        match &top.view {
+            View::Overview => fleets
+                .iter()
+                .take(views::overview::fleets_shown(self))
+                .map(|f| f.key.clone())
+                .collect(),
+            View::Fleets => {
+                let t = &top.table;
+                t.visible
+                    .iter()
+                    .skip(t.offset)
+                    .take(self.page_height())
+                    .filter_map(|&i| match t.rows.get(i).map(|r| &r.key) {
+                        Some(RowKey::Fleet(f)) => fleets.get(*f).map(|f| f.key.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            }
+            View::Pods { fleet } => vec![fleet.clone()],
+            _ => Vec::new(),
+        }
+    }
+
     /// Rows the table of the current view shows on screen.
     pub fn page_height(&self) -> usize {
         let area = views::table_rect(self, body_rect(self.size));

@@ -110,18 +110,40 @@ fn judged_now(opts: &AuditOptions) -> AuditOptions {
     }
 }
 
-/// The pods to scrape this round: all of them, or the next `budget` in turn.
-fn this_round(pods: &[Target], round: usize, budget: usize) -> Vec<Target> {
+/// Pods of fleets off screen scraped per round when the cluster has more
+/// than [`SCRAPE_BUDGET`] proxy pods: 5,000 pods take about 200 s.
+pub const BACKGROUND_BUDGET: usize = 50;
+
+/// The pods to scrape this round. A small cluster: all of them. A large
+/// one: the pods of the fleets on screen (`watched`, up to `budget`), then
+/// the next `background` of the others in turn, so what the user looks at
+/// is always fresh and the rest (EG507 included) is still covered.
+fn this_round(
+    pods: &[Target],
+    watched: &[String],
+    round: usize,
+    budget: usize,
+    background: usize,
+) -> Vec<Target> {
     if pods.len() <= budget {
         return pods.to_vec();
     }
-    let start = (round * budget) % pods.len();
-    pods.iter()
-        .cycle()
-        .skip(start)
-        .take(budget)
+    let (mut batch, rest): (Vec<Target>, Vec<Target>) = pods
+        .iter()
         .cloned()
-        .collect()
+        .partition(|t| watched.contains(&t.fleet));
+    batch.truncate(budget);
+    if !rest.is_empty() {
+        let start = (round * background) % rest.len();
+        batch.extend(
+            rest.iter()
+                .cycle()
+                .skip(start)
+                .take(background.min(rest.len()))
+                .cloned(),
+        );
+    }
+    batch
 }
 
 /// Forwards derived data (model, audit, metrics) to the UI until it goes
@@ -133,6 +155,7 @@ pub async fn run(
     opts: AuditOptions,
     switchable: bool,
     tx: UnboundedSender<Action>,
+    focus: tokio::sync::watch::Receiver<Vec<String>>,
     mut tick: impl FnMut() + Send,
 ) {
     let mut changes = live.subscribe();
@@ -187,7 +210,8 @@ pub async fn run(
                 if pods.is_empty() {
                     metrics_state = Freshness::None;
                 } else {
-                    let batch = this_round(&pods, round, SCRAPE_BUDGET);
+                    let watched = focus.borrow().clone();
+                    let batch = this_round(&pods, &watched, round, SCRAPE_BUDGET, BACKGROUND_BUDGET);
                     round += 1;
                     let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
                     let m = Arc::new(MetricsSnapshot {
@@ -226,6 +250,42 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pods(fleets: usize, per: usize) -> Vec<Target> {
+        (0..fleets)
+            .flat_map(|f| {
+                (0..per).map(move |p| Target {
+                    fleet: format!("ns/f{f}"),
+                    namespace: "eg".into(),
+                    name: format!("f{f}-p{p}"),
+                    metrics_disabled: false,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_small_cluster_is_scraped_whole_every_round() {
+        let all = pods(3, 2);
+        assert_eq!(this_round(&all, &[], 7, 10, 2), all);
+    }
+
+    #[test]
+    fn fleets_on_screen_every_round_the_rest_in_turns() {
+        let all = pods(10, 5); // 50 pods, budget 20
+        let watched = vec!["ns/f3".to_string()];
+        let mut seen = std::collections::BTreeSet::new();
+        for round in 0..9 {
+            let batch = this_round(&all, &watched, round, 20, 6);
+            assert_eq!(batch.len(), 5 + 6);
+            assert!(batch[..5].iter().all(|t| t.fleet == "ns/f3"));
+            seen.extend(batch.into_iter().map(|t| t.name));
+        }
+        assert_eq!(seen.len(), 50, "every pod is reached in turn");
+        // More watched pods than the budget: capped, the turn goes on.
+        let many: Vec<String> = (0..10).map(|f| format!("ns/f{f}")).collect();
+        assert_eq!(this_round(&all, &many, 0, 20, 6).len(), 20);
+    }
 
     fn ago(d: Duration) -> Option<Instant> {
         Instant::now().checked_sub(d)

@@ -36,6 +36,9 @@ pub struct TuiOptions {
     pub feed: Option<mpsc::UnboundedReceiver<Action>>,
     /// Where `:ctx NAME` goes (live sources).
     pub on_context: Option<Box<dyn FnMut(String) + Send>>,
+    /// Tells the live feed which fleets are on screen, so their pods are
+    /// scraped first (live sources).
+    pub focus: Option<tokio::sync::watch::Sender<Vec<String>>>,
 }
 
 /// Builds the initial state (also what tests start from).
@@ -131,6 +134,16 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<()> {
         }
         if let (Some(name), Some(switch)) = (app.switch_context.take(), opts.on_context.as_mut()) {
             switch(name);
+        }
+        if let Some(focus) = &opts.focus {
+            let watched = app.watched_fleets();
+            focus.send_if_modified(|cur| {
+                let changed = *cur != watched;
+                if changed {
+                    *cur = watched;
+                }
+                changed
+            });
         }
         match effect {
             Effect::Quit => break,

@@ -19,6 +19,7 @@ fn app() -> App {
         tour: false,
         feed: None,
         on_context: None,
+        focus: None,
     });
     update(&mut app, Action::Resize(120, 40));
     app
@@ -492,4 +493,31 @@ fn detail_highlight_is_drawn_in_the_highlight_role() {
     assert!(row.contains("- allowedRoutes:"), "{row}");
     assert_eq!(buf[(3, y)].bg, a.theme.highlight.bg.unwrap());
     assert_ne!(buf[(3, y - 1)].bg, a.theme.highlight.bg.unwrap());
+}
+
+#[test]
+fn the_feed_is_told_which_fleets_are_on_screen() {
+    let mut a = app();
+    let fleets: Vec<String> = a
+        .data
+        .as_ref()
+        .unwrap()
+        .model
+        .fleets
+        .iter()
+        .map(|f| f.key.clone())
+        .collect();
+    assert!(!fleets.is_empty());
+    // The Overview lists the first fleets.
+    let on_overview = a.watched_fleets();
+    assert!(!on_overview.is_empty());
+    assert_eq!(on_overview[..], fleets[..on_overview.len()]);
+    update(&mut a, Action::Command("fleet".into()));
+    assert_eq!(a.watched_fleets().len(), fleets.len().min(a.page_height()));
+    a.push(View::Pods {
+        fleet: fleets[0].clone(),
+    });
+    assert_eq!(a.watched_fleets(), vec![fleets[0].clone()]);
+    update(&mut a, Action::Command("hr".into()));
+    assert!(a.watched_fleets().is_empty(), "routes show no traffic");
 }

@@ -22,6 +22,11 @@ pub const COLUMNS: [&str; 4] = ["WORST OFFENDERS", "WORST", "FINDINGS", "RULES"]
 
 const TOP_H: u16 = 8;
 
+/// How many fleets the Overview lists (the first ones of the model).
+pub fn fleets_shown(app: &App) -> usize {
+    fleets_h(app).saturating_sub(2) as usize
+}
+
 fn fleets_h(app: &App) -> u16 {
     let n = app.data.as_ref().map_or(0, |d| d.model.fleets.len()) as u16;
     (n + 2).clamp(3, 8)
