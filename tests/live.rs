@@ -57,6 +57,16 @@ fn finding_keys(r: &audit::AuditResult) -> Vec<String> {
     v
 }
 
+/// Polls `ready` every 100 ms until it holds; after `within`, fails with
+/// what `why` says then.
+async fn eventually(within: Duration, ready: impl Fn() -> bool, why: impl Fn() -> String) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !ready() {
+        assert!(tokio::time::Instant::now() < deadline, "{}", why());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
     let (sim, _kc, target) = start(SimOptions::default()).await;
@@ -212,15 +222,12 @@ async fn server_errors_and_dropped_watches_recover() {
     l.wait_synced(Duration::from_secs(20))
         .await
         .expect("recovers by itself");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while l.feeds()[&Kind::Gateway] != FeedState::Live {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "Gateways never went live: {:?}",
-            l.feeds()[&Kind::Gateway]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(15),
+        || l.feeds()[&Kind::Gateway] == FeedState::Live,
+        || format!("Gateways never went live: {:?}", l.feeds()[&Kind::Gateway]),
+    )
+    .await;
     assert_eq!(l.store().of(Kind::Gateway).len(), 3);
     drop(l);
     sim.shutdown().await;
@@ -371,11 +378,12 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
 async fn pod_usage_comes_from_metrics_k8s_io() {
     let (sim, _kc, target) = start(SimOptions::default()).await;
     let l = synced(&target).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while l.pod_usage().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "no usage polled");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        || !l.pod_usage().is_empty(),
+        || "no usage polled".into(),
+    )
+    .await;
     let usage = l.pod_usage();
     let pods = l.store().of(Kind::Pod).len();
     assert_eq!(usage.len(), pods, "a usage per proxy pod");
@@ -447,29 +455,25 @@ async fn a_reconnect_that_meets_500s_turns_the_kind_stale() {
         target: "gateways".into(),
         kind: FaultKind::DropAfter(Duration::from_secs(1)),
     });
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let state = l.feeds()[&Kind::Gateway].clone();
-        if matches!(state, FeedState::Stale { .. }) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still {state:?}; requests: {:?}",
-            sim.requests().iter().rev().take(10).collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        || matches!(l.feeds()[&Kind::Gateway], FeedState::Stale { .. }),
+        || {
+            format!(
+                "still {:?}; requests: {:?}",
+                l.feeds()[&Kind::Gateway],
+                sim.requests().iter().rev().take(10).collect::<Vec<_>>()
+            )
+        },
+    )
+    .await;
     sim.clear_faults();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while l.feeds()[&Kind::Gateway] != FeedState::Live {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never live again: {:?}",
-            l.feeds()[&Kind::Gateway]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(20),
+        || l.feeds()[&Kind::Gateway] == FeedState::Live,
+        || format!("never live again: {:?}", l.feeds()[&Kind::Gateway]),
+    )
+    .await;
     drop(l);
     sim.shutdown().await;
 }
