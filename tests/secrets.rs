@@ -236,3 +236,57 @@ async fn snapshot_audit_and_scrape_never_touch_secrets_or_leak_the_token() {
     assert!(secret_reqs.is_empty(), "{secret_reqs:?}");
     sim.shutdown().await;
 }
+
+/// Cloud providers' kubeconfigs get their token from an exec plugin: kube's
+/// own support runs it, and its token stays out of every output too.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_plugin_credentials_work_and_stay_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start(Scenario::Showcase, SimOptions::default())
+        .await
+        .expect("sim starts");
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("plugin-calls");
+    let plugin = dir.path().join("fake-cloud-auth");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho called >> '{}'\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{TOKEN}\"}}}}'\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let exec_user = format!(
+        "  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+        plugin.display()
+    );
+    std::fs::write(
+        &kc,
+        sim.kubeconfig_yaml().replace("  user: {}\n", &exec_user),
+    )
+    .unwrap();
+    let state = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        egscope(&state)
+            .args(["audit", "--log-level", "trace", "--fail-on", "never"])
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        std::fs::read_to_string(&calls).is_ok_and(|c| c.contains("called")),
+        "kube ran the exec plugin"
+    );
+    assert_clean("stdout", &String::from_utf8_lossy(&out.stdout));
+    assert_clean("stderr", &stderr);
+    assert_clean("log", &read_logs(dir.path()));
+    sim.shutdown().await;
+}
