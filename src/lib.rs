@@ -7,6 +7,8 @@ pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -13,11 +13,7 @@ use std::path::Path;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use egscope::audit::{self, AuditOptions};
-use egscope::metrics::{prom, series};
-use egscope::model::tenancy::EgConfig;
-use egscope::source::snapshot;
-use egscope::units;
+use egscope::fuzzing::{eg_config, prom_parse, quantity_duration, snapshot_load};
 
 /// Inputs per target unless `EGSCOPE_FUZZ_ITERS` says otherwise.
 const DEFAULT_ITERS: usize = 20_000;
@@ -396,59 +392,6 @@ fn smoke(target: &str, seed_salt: u64, run: impl Fn(&[u8])) {
         slowest.0,
         escape(&slowest.1)
     );
-}
-
-// -------------------------------------------------------------- targets
-// Each body is the matching `fuzz/fuzz_targets/*.rs`.
-
-fn snapshot_load(data: &[u8]) {
-    fn check(name: &str, text: &str) {
-        if let Ok(store) = snapshot::load_text(name, text) {
-            let opts = AuditOptions {
-                now: Some(egscope::demo::demo_now()),
-                ..AuditOptions::default()
-            };
-            let _ = audit::run(&store, &opts);
-        }
-    }
-    if let Ok(text) = std::str::from_utf8(data) {
-        check("fuzz.yaml", text);
-        if !text.trim_start().starts_with(['{', '[']) {
-            check("fuzz.json", &format!("[{text}]"));
-        }
-    }
-}
-
-fn quantity_duration(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    if let Some(q) = units::parse_quantity(&text) {
-        assert!(q.is_finite(), "{text:?} parsed to {q}");
-    }
-    let _ = units::parse_duration(&text);
-    let _ = units::quantity_of(&serde_json::Value::String(text.into_owned()));
-}
-
-fn eg_config(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(value) = egscope::source::parse_yaml_value(text)
-    {
-        let cfg = EgConfig::from_value(&value);
-        let _ = cfg.gateway_namespace_mode();
-    }
-}
-
-fn prom_parse(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(scrape) = prom::parse(text) {
-        let _ = series::derive(&scrape, &scrape, 1.0);
-        let _ = series::derive(&prom::Scrape::default(), &scrape, 1.0);
-    }
-    // The scraper's path: only the samples the series maths reads.
-    if let Ok(some) = prom::parse_only(text, series::wanted) {
-        let _ = series::derive(&some, &some, 1.0);
-    }
 }
 
 #[test]

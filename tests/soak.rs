@@ -27,6 +27,17 @@ struct Tui {
 }
 
 impl Tui {
+    /// Starts the TUI and waits until every kind has synced.
+    fn synced(kubeconfig: &std::path::Path) -> Tui {
+        let mut tui = Tui::start(kubeconfig);
+        assert!(
+            tui.wait_for("objects live", Duration::from_secs(120)),
+            "{}",
+            tui.screen()
+        );
+        tui
+    }
+
     fn start(kubeconfig: &std::path::Path) -> Tui {
         let home = tempfile::tempdir().unwrap();
         let pair = native_pty_system()
@@ -147,12 +158,7 @@ fn start_large(rt: &tokio::runtime::Runtime) -> (SimHandle, tempfile::NamedTempF
 fn idle_cpu() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (sim, kc) = start_large(&rt);
-    let mut tui = Tui::start(kc.path());
-    assert!(
-        tui.wait_for("objects live", Duration::from_secs(120)),
-        "{}",
-        tui.screen()
-    );
+    let mut tui = Tui::synced(kc.path());
     tui.pump(Duration::from_secs(5));
     let pid = tui.pid();
     let before = cpu_seconds(pid);
@@ -187,12 +193,7 @@ fn soak_under_faults() {
         .unwrap_or(600);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (sim, kc) = start_large(&rt);
-    let mut tui = Tui::start(kc.path());
-    assert!(
-        tui.wait_for("objects live", Duration::from_secs(120)),
-        "{}",
-        tui.screen()
-    );
+    let mut tui = Tui::synced(kc.path());
     let pid = tui.pid();
     tui.pump(Duration::from_secs(10));
     let idle_rss = rss_mb(pid);

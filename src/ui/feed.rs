@@ -128,11 +128,10 @@ fn this_round(
     if pods.len() <= budget {
         return pods.to_vec();
     }
-    let (mut batch, rest): (Vec<Target>, Vec<Target>) = pods
-        .iter()
-        .cloned()
-        .partition(|t| watched.contains(&t.fleet));
-    batch.truncate(budget);
+    // References first: only the pods of this round are cloned.
+    let (on_screen, rest): (Vec<&Target>, Vec<&Target>) =
+        pods.iter().partition(|t| watched.contains(&t.fleet));
+    let mut batch: Vec<Target> = on_screen.into_iter().take(budget).cloned().collect();
     if !rest.is_empty() {
         let start = (round * background) % rest.len();
         batch.extend(
@@ -140,7 +139,7 @@ fn this_round(
                 .cycle()
                 .skip(start)
                 .take(background.min(rest.len()))
-                .cloned(),
+                .map(|t| (*t).clone()),
         );
     }
     batch
