@@ -57,7 +57,7 @@ fn main() {
     let (store, conn) = rt.block_on(async {
         let conn = live::connect(&target).await.unwrap();
         let l = Live::start(conn.clone(), None).await;
-        l.wait_synced(Duration::from_secs(300)).await.unwrap();
+        assert!(l.wait_synced(Duration::from_secs(300)).await.is_empty());
         (l.store(), conn)
     });
     let sync = t.elapsed();

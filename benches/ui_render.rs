@@ -40,6 +40,7 @@ fn main() {
         kind: SourceKind::Snapshot,
         context: None,
         paths: vec![],
+        namespace: None,
     });
     for v in generate(&LargeParams::default()) {
         if let Ok(ObjectOrOther::Object(o)) = Object::from_value(v, None) {

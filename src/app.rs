@@ -22,6 +22,10 @@ use crate::store::Store;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+/// The audit could not judge every rule (a kind forbidden, unavailable or
+/// read only in some namespaces) and no finding reached `--fail-on`: not a
+/// clean result. `--allow-incomplete` turns it into 0.
+pub const EXIT_INCOMPLETE: u8 = 3;
 
 /// Whether the audit's findings reach `--fail-on`.
 pub fn fails(result: &AuditResult, fail_on: FailOn) -> bool {
@@ -112,6 +116,7 @@ fn audit_store(
     output: Option<&Path>,
     opts: &AuditOptions,
     fail_on: FailOn,
+    allow_incomplete: bool,
 ) -> Result<u8, UserError> {
     let result = {
         let _p = Phase::start("audit");
@@ -131,6 +136,12 @@ fn audit_store(
     }
     let code = if fails(&result, fail_on) {
         EXIT_FINDINGS
+    } else if result.incomplete() && !allow_incomplete {
+        if output.is_some() || !std::io::stdout().is_terminal() {
+            // The report went elsewhere: say on stderr why the exit is not 0.
+            eprintln!("{}", incomplete_note(&result));
+        }
+        EXIT_INCOMPLETE
     } else {
         EXIT_OK
     };
@@ -138,6 +149,45 @@ fn audit_store(
     // would only cost time.
     std::mem::forget(result);
     Ok(code)
+}
+
+/// Server text for stderr with control and bidi characters shown as escapes.
+// TODO(merge): use the shared neutraliser (issue 12) once it lands.
+fn visible(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let hidden = c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+            let out: Vec<char> = if hidden {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            out
+        })
+        .collect()
+}
+
+/// One paragraph on stderr for an incomplete audit whose report went to a
+/// file or a pipe.
+fn incomplete_note(result: &AuditResult) -> String {
+    let gaps: Vec<String> = result
+        .coverage
+        .iter()
+        .map(|g| format!("{} {}", g.kind, g.state))
+        .collect();
+    let s = result.summary();
+    format!(
+        "egscope: the audit is incomplete ({} rules not judged, {} judged in part){}. \
+         Grant the role in assets/rbac.yaml, or pass --allow-incomplete to accept it (exit 3).",
+        s.not_judged,
+        s.partial,
+        if gaps.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", visible(&gaps.join(", ")))
+        }
+    )
 }
 
 pub fn audit(
@@ -166,12 +216,17 @@ pub fn audit(
             source::snapshot::load(&args.snapshot, stdin)?
         }
     };
+    let mut store = store;
+    if store.source.namespace.is_none() && !cluster.all_namespaces {
+        store.source.namespace = cluster.namespace.clone();
+    }
     let code = audit_store(
         &store,
         args.format,
         args.output.as_deref(),
         &opts,
         args.fail_on,
+        args.allow_incomplete,
     );
     // Dropping tens of thousands of object trees takes a quarter of a large
     // audit's time, and the process exits next: let the OS reclaim them.
@@ -199,6 +254,9 @@ pub fn cluster_target(args: &ClusterArgs) -> ClusterTarget {
     }
 }
 
+/// `--sync-timeout` beyond a day is no use and would overflow a deadline.
+const MAX_SYNC_SECS: u64 = 86_400;
+
 /// Lists the cluster once through the watchers and returns the store when
 /// every kind has synced (or is forbidden or not installed).
 pub fn live_store(args: &ClusterArgs) -> Result<Store, UserError> {
@@ -215,14 +273,22 @@ pub fn live_store_with_metrics(
     runtime()?.block_on(async {
         let conn = source::live::connect(&target).await?;
         let live = source::live::Live::start(conn.clone(), target.namespace.clone()).await;
-        live.wait_synced(Duration::from_secs(args.sync_timeout))
-            .await?;
+        let late = live
+            .wait_synced(Duration::from_secs(args.sync_timeout.min(MAX_SYNC_SECS)))
+            .await;
+        if !late.is_empty() {
+            let names: Vec<&str> = late.iter().map(|k| k.name()).collect();
+            tracing::warn!(kinds = ?names, "kinds did not finish their first list");
+        }
         let store = live.store();
         if window_secs == 0 {
             return Ok((store, None));
         }
         let targets = crate::metrics::scrape::targets(&crate::model::Model::build(&store));
         let mut scraper = crate::metrics::scrape::Scraper::new(conn.client);
+        // A round is bounded in time across all pods, so pods that hang
+        // never starve the others of their turn.
+        scraper.round_deadline = Some(Duration::from_secs(10));
         let t0 = std::time::Instant::now();
         scraper.scrape_once(&targets, 0.0).await;
         tokio::time::sleep(Duration::from_secs(window_secs)).await;
@@ -239,10 +305,23 @@ pub fn snapshot(args: &SnapshotArgs, cluster: &ClusterArgs) -> Result<u8, UserEr
     tracing::info!(kubeconfig = ?cluster.kubeconfig, context = ?cluster.context, "snapshot: reading the cluster");
     let store = live_store(cluster)?;
     write_output(
-        &source::live::snapshot_yaml(&store)?,
+        &source::live::snapshot_yaml(&store, jiff::Timestamp::now())?,
         args.output.as_deref(),
     )?;
-    Ok(EXIT_OK)
+    let unread: Vec<String> = store
+        .states()
+        .filter(|(k, st)| *k != crate::store::Kind::PodMetrics && st.unreadable())
+        .map(|(k, st)| st.describe(k))
+        .collect();
+    if unread.is_empty() || args.allow_incomplete {
+        return Ok(EXIT_OK);
+    }
+    eprintln!(
+        "egscope: the snapshot is incomplete (recorded in it): {}. \
+         Grant the role in assets/rbac.yaml, or pass --allow-incomplete (exit 3).",
+        visible(&unread.join("; "))
+    );
+    Ok(EXIT_INCOMPLETE)
 }
 
 pub fn rules(args: &RulesArgs) -> Result<u8, UserError> {
@@ -269,6 +348,7 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
             None,
             &opts,
             FailOn::Never,
+            true,
         );
     }
     let (scenario, opts) = sim_config(&SimArgs::for_demo(args.scenario))?;
@@ -319,7 +399,9 @@ async fn connect_live(
     let live = source::live::Live::start(conn, target.namespace.clone()).await;
     // The TUI opens once the first lists are in; a kind still syncing after
     // the timeout shows as such in the status line instead of blocking.
-    let _ = live.wait_synced(sync).await;
+    let _ = live
+        .wait_synced(sync.min(Duration::from_secs(MAX_SYNC_SECS)))
+        .await;
     Ok(Arc::new(live))
 }
 

@@ -201,6 +201,11 @@ pub struct AuditArgs {
     /// (5xx share) can be judged. 0 skips EG507.
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     pub metrics_window: u64,
+    /// Exit 0 (or 1 on findings) even when some rules could not be judged
+    /// because egscope could not read what they need; without it such an
+    /// audit exits 3.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 /// Which cluster to read (every command that talks to one).
@@ -213,7 +218,9 @@ pub struct ClusterArgs {
     /// Kubeconfig context to use instead of the current one.
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
-    /// Only this namespace (controllers are still found cluster-wide).
+    /// Report only this namespace's objects (references still resolve
+    /// cluster-wide where readable; where a cluster-wide list is refused,
+    /// this namespace is read instead).
     #[arg(
         long,
         short = 'n',
@@ -235,6 +242,10 @@ pub struct SnapshotArgs {
     /// Write the snapshot to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 0 even when some kinds could not be read (they are recorded in
+    /// the snapshot either way); without it such a snapshot exits 3.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

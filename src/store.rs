@@ -438,16 +438,75 @@ pub struct Undecodable {
     pub location: Option<Location>,
 }
 
-/// How a kind fared in the source: the audit skips rules whose kinds are
-/// not `Present`.
+/// How a kind fared in the source. The audit runs a rule only on kinds it
+/// could read, and says which rules it could not judge and why: a kind that
+/// is `Forbidden`, `Unavailable` or `Partial` makes the audit incomplete,
+/// while `NotInstalled` (and `Absent` in a snapshot) only make rules not
+/// applicable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KindState {
-    /// Listed (live) or at least one object seen (snapshot).
+    /// Listed (live, or recorded as listed in an egscope snapshot) or at
+    /// least one object seen (any snapshot).
     Present,
-    /// Snapshot without any object of the kind.
+    /// Snapshot without any object of the kind and no record of a list.
     Absent,
+    /// The API server answered 403; the reason is one line a person can act on.
     Forbidden(String),
     NotInstalled,
+    /// The server failed to answer (5xx, timeout, discovery failure) and
+    /// nothing has been read yet.
+    Unavailable(String),
+    /// The cluster-wide list was refused, and the kind was read only in
+    /// these namespaces.
+    Partial {
+        namespaces: Vec<String>,
+        reason: String,
+    },
+}
+
+impl KindState {
+    /// Whether rules may read the kind's objects (all of them or some).
+    pub fn readable(&self) -> bool {
+        matches!(self, KindState::Present | KindState::Partial { .. })
+    }
+
+    /// Whether the kind exists but egscope could not read all of it: the
+    /// rules that need it cannot be judged completely.
+    pub fn unreadable(&self) -> bool {
+        matches!(
+            self,
+            KindState::Forbidden(_) | KindState::Unavailable(_) | KindState::Partial { .. }
+        )
+    }
+
+    /// One line for reports: `"Deployment is forbidden: ..."`.
+    pub fn describe(&self, kind: Kind) -> String {
+        let name = kind.name();
+        match self {
+            KindState::Present => format!("{name} was read"),
+            KindState::Absent => format!("no {name} objects in the source"),
+            KindState::Forbidden(why) => format!("{name} is forbidden: {why}"),
+            KindState::NotInstalled => format!("{name} is not installed"),
+            KindState::Unavailable(why) => format!("{name} could not be read: {why}"),
+            KindState::Partial { namespaces, reason } => format!(
+                "{name} was read only in namespace{} {} ({reason})",
+                if namespaces.len() == 1 { "" } else { "s" },
+                namespaces.join(", ")
+            ),
+        }
+    }
+
+    /// The short word reports and snapshots record.
+    pub fn label(&self) -> &'static str {
+        match self {
+            KindState::Present => "listed",
+            KindState::Absent => "absent",
+            KindState::Forbidden(_) => "forbidden",
+            KindState::NotInstalled => "not-installed",
+            KindState::Unavailable(_) => "unavailable",
+            KindState::Partial { .. } => "partial",
+        }
+    }
 }
 
 /// What kind of source filled the store.
@@ -465,6 +524,10 @@ pub struct SourceInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     pub paths: Vec<String>,
+    /// `-n NAMESPACE`: findings are reported for this namespace (and for
+    /// cluster-scoped objects) only; references resolve everywhere readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// Objects by kind plus what the source could not read.
@@ -476,6 +539,9 @@ pub struct Store {
     pub undecodable: Vec<Undecodable>,
     /// Objects of kinds egscope does not read (counted, not kept).
     pub ignored: usize,
+    /// When an egscope snapshot was taken: its audit is judged at that
+    /// moment, so it equals the live audit it was taken from.
+    pub taken_at: Option<jiff::Timestamp>,
 }
 
 impl Store {
@@ -486,11 +552,21 @@ impl Store {
             states: BTreeMap::new(),
             undecodable: Vec::new(),
             ignored: 0,
+            taken_at: None,
+        }
+    }
+
+    /// A read kind stays `Partial` when its objects arrive; anything else
+    /// that holds objects is present.
+    fn mark_present(&mut self, kind: Kind) {
+        let state = self.states.entry(kind).or_insert(KindState::Present);
+        if !matches!(state, KindState::Partial { .. }) {
+            *state = KindState::Present;
         }
     }
 
     pub fn insert(&mut self, obj: Object) {
-        self.states.insert(obj.kind, KindState::Present);
+        self.mark_present(obj.kind);
         self.objects
             .entry(obj.kind)
             .or_default()
@@ -500,7 +576,7 @@ impl Store {
     /// Adds an object another store already holds (live snapshots share
     /// objects between generations).
     pub fn insert_arc(&mut self, obj: Arc<Object>) {
-        self.states.insert(obj.kind, KindState::Present);
+        self.mark_present(obj.kind);
         self.objects.entry(obj.kind).or_default().push(obj);
     }
 
@@ -514,6 +590,23 @@ impl Store {
 
     pub fn present(&self, kind: Kind) -> bool {
         self.state(kind) == KindState::Present
+    }
+
+    /// Every kind whose state was set or seen, with its state.
+    pub fn states(&self) -> impl Iterator<Item = (Kind, &KindState)> {
+        self.states.iter().map(|(k, s)| (*k, s))
+    }
+
+    /// Whether an object of `kind` in `namespace` would be in the store if it
+    /// existed: false where the kind could not be read there. Rules that
+    /// report a missing object ask this first, so that an unreadable
+    /// namespace never reads as "does not exist".
+    pub fn covers(&self, kind: Kind, namespace: &str) -> bool {
+        match self.state(kind) {
+            KindState::Present | KindState::Absent | KindState::NotInstalled => true,
+            KindState::Partial { namespaces, .. } => namespaces.iter().any(|n| n == namespace),
+            KindState::Forbidden(_) | KindState::Unavailable(_) => false,
+        }
     }
 
     pub fn of(&self, kind: Kind) -> &[Arc<Object>] {
@@ -530,5 +623,17 @@ impl Store {
 
     pub fn all(&self) -> impl Iterator<Item = &Arc<Object>> {
         self.objects.values().flatten()
+    }
+}
+
+impl Kind {
+    /// `Kind.group` (`HTTPRoute.gateway.networking.k8s.io`, `Pod` for the
+    /// core group), as kubectl spells a resource with its group: the key
+    /// reports and snapshots record a kind's coverage under.
+    pub fn qualified(self) -> String {
+        match self.group_kind() {
+            ("", name) => name.to_string(),
+            (group, name) => format!("{name}.{group}"),
+        }
     }
 }

@@ -28,7 +28,11 @@ async fn start(opts: SimOptions) -> (SimHandle, tempfile::NamedTempFile, Cluster
 async fn synced(target: &ClusterTarget) -> Live {
     let conn = live::connect(target).await.expect("connects");
     let l = Live::start(conn, None).await;
-    l.wait_synced(Duration::from_secs(20)).await.expect("syncs");
+    assert_eq!(
+        l.wait_synced(Duration::from_secs(20)).await,
+        vec![],
+        "syncs"
+    );
     l
 }
 
@@ -76,8 +80,10 @@ async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
     assert!(store.of(Kind::Pod).len() >= 6, "proxy pods are listed");
     let live_result = audit::run(&store, &fixed_now()).unwrap();
 
-    // The snapshot of the same cluster, written and read back.
-    let yaml = live::snapshot_yaml(&store).unwrap();
+    // The snapshot of the same cluster, written and read back, audits like
+    // the cluster: judged at the moment it was taken, with the kinds that
+    // were listed and found empty still listed.
+    let yaml = live::snapshot_yaml(&store, egscope::demo::demo_now()).unwrap();
     assert!(!yaml.contains("managedFields"));
     let back = snapshot::load_text("snapshot.yaml", &yaml).unwrap();
     assert_eq!(
@@ -85,9 +91,29 @@ async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
         "only kinds egscope reads, so never a Secret"
     );
     assert_eq!(back.len(), store.len());
-    let snap_result = audit::run(&back, &fixed_now()).unwrap();
+    assert_eq!(back.taken_at, Some(egscope::demo::demo_now()));
+    let snap_result = audit::run(&back, &AuditOptions::default()).unwrap();
     assert_eq!(finding_keys(&live_result), finding_keys(&snap_result));
+    // Skipped alike; only EG507's reason says where the metrics would come from.
+    let skipped = |r: &audit::AuditResult| -> Vec<(String, audit::SkipCategory)> {
+        r.skipped
+            .iter()
+            .map(|s| (s.rule.to_string(), s.category))
+            .collect()
+    };
+    assert_eq!(skipped(&live_result), skipped(&snap_result));
+    assert!(!snap_result.incomplete());
     assert!(live_result.findings.iter().any(|f| f.rule == "EG112"));
+    // Without the record (a plain List of the same objects) kinds listed
+    // and found empty read as absent: that is what the record is for.
+    let plain = yaml.replacen("snapshot.egscope.io/coverage", "x-ignored", 1);
+    let plain = snapshot::load_text("plain.yaml", &plain).unwrap();
+    assert!(
+        Kind::ALL
+            .iter()
+            .any(|k| store.present(*k) && !plain.present(*k)),
+        "some kind is listed and empty in the showcase"
+    );
 
     // Read-only: the request log holds GETs only, and never a Secret.
     let reqs = sim.requests();
@@ -219,9 +245,11 @@ async fn server_errors_and_dropped_watches_recover() {
         "Gateways fail while the 500 lasts"
     );
     sim.clear_faults();
-    l.wait_synced(Duration::from_secs(20))
-        .await
-        .expect("recovers by itself");
+    assert_eq!(
+        l.wait_synced(Duration::from_secs(20)).await,
+        vec![],
+        "recovers by itself"
+    );
     eventually(
         Duration::from_secs(15),
         || l.feeds()[&Kind::Gateway] == FeedState::Live,

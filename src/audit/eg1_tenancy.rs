@@ -410,6 +410,12 @@ fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
         let Some((ns, name)) = &class.params_ref else {
             continue;
         };
+        if class.envoy_proxy.is_none() && !ctx.store.covers(Kind::EnvoyProxy, ns) {
+            // Unread is not missing: a namespace-scoped reader cannot see it.
+            let why = ctx.store.state(Kind::EnvoyProxy).describe(Kind::EnvoyProxy);
+            ctx.skip_as("EG115", why, super::SkipCategory::Partial);
+            continue;
+        }
         ctx.check("EG115", &class.obj, None);
         if class.envoy_proxy.is_none() {
             ctx.finding("EG115", &class.obj)
@@ -422,6 +428,15 @@ fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
     }
     for gw in &m.gateways {
         let Some(name) = &gw.params_ref else { continue };
+        if gw.envoy_proxy.is_none()
+            && !ctx
+                .store
+                .covers(Kind::EnvoyProxy, gw.obj.namespace_or_empty())
+        {
+            let why = ctx.store.state(Kind::EnvoyProxy).describe(Kind::EnvoyProxy);
+            ctx.skip_as("EG115", why, super::SkipCategory::Partial);
+            continue;
+        }
         ctx.check("EG115", &gw.obj, None);
         if gw.envoy_proxy.is_none() {
             ctx.finding("EG115", &gw.obj)

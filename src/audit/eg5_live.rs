@@ -281,6 +281,29 @@ fn eg506_hpa_saturated(ctx: &mut Ctx) {
     }
 }
 
+/// Why a fleet's pods gave no numbers, from what the scrapes said.
+fn why_unscraped(series: &[&crate::metrics::PodSeries]) -> String {
+    use crate::metrics::ScrapeState;
+    let mut why: Vec<String> = series
+        .iter()
+        .map(|s| match &s.state {
+            ScrapeState::Forbidden => "pods/proxy forbidden".to_string(),
+            ScrapeState::Timeout => "scrape timed out".to_string(),
+            ScrapeState::NoMetricsPort => "Prometheus disabled".to_string(),
+            ScrapeState::Failed(e) => e.clone(),
+            ScrapeState::Pending => "not scraped".to_string(),
+            ScrapeState::Ok => "too few samples in the window".to_string(),
+        })
+        .collect();
+    why.sort();
+    why.dedup();
+    if why.is_empty() {
+        "not scraped".to_string()
+    } else {
+        why.join("; ")
+    }
+}
+
 /// How far back EG507 looks.
 const FIVEXX_WINDOW_SECS: f64 = 60.0;
 
@@ -300,6 +323,10 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
     };
     let m = ctx.model;
     let threshold = ctx.opts.fivexx_threshold;
+    // Fleets with pods whose numbers could not be read, with why: EG507
+    // never passes a fleet it could not see.
+    let mut unseen: Vec<String> = Vec::new();
+    let mut judged = 0usize;
     for fleet in &m.fleets {
         let series: Vec<&crate::metrics::PodSeries> = fleet
             .pods
@@ -313,8 +340,22 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
             .collect();
         let Some(share) = crate::metrics::series::fivexx_share_over(&series, FIVEXX_WINDOW_SECS)
         else {
+            if series.iter().any(|s| !s.history.is_empty()) {
+                // Numbers, but no request in the window: nothing to flag.
+                judged += 1;
+                continue;
+            }
+            // No port to scrape is the fleet's own choice, which EG306 judges.
+            let disabled = !series.is_empty()
+                && series
+                    .iter()
+                    .all(|s| s.state == crate::metrics::ScrapeState::NoMetricsPort);
+            if !fleet.pods.is_empty() && !disabled {
+                unseen.push(format!("{} ({})", fleet.key, why_unscraped(&series)));
+            }
             continue;
         };
+        judged += 1;
         let owner = super::eg2_performance::fleet_owner(m, fleet);
         ctx.check("EG507", owner, None);
         if share > threshold {
@@ -328,6 +369,18 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
                 .related(fleet.deployment.iter().map(|d| d.obj_ref()))
                 .emit(ctx);
         }
+    }
+    if !unseen.is_empty() {
+        let category = if judged == 0 {
+            super::SkipCategory::NotJudged
+        } else {
+            super::SkipCategory::Partial
+        };
+        ctx.skip_as(
+            "EG507",
+            format!("no traffic numbers for fleet {}", unseen.join(", ")),
+            category,
+        );
     }
 }
 

@@ -72,10 +72,34 @@ impl Finding {
     }
 }
 
+/// Why a rule did not run (or ran on part of the cluster). Only the first
+/// leaves an audit complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipCategory {
+    /// The source has nothing the rule judges: the kind is not installed,
+    /// no metrics were asked for, a snapshot holds none of the kind.
+    NotApplicable,
+    /// The rule ran on what could be read, which is not all of it (kinds
+    /// read only in some namespaces): it may have missed findings.
+    Partial,
+    /// egscope could not read what the rule needs (403, 5xx, timeout,
+    /// discovery failure): the rule was not judged.
+    NotJudged,
+}
+
+impl SkipCategory {
+    /// Whether the audit is incomplete because of it.
+    pub fn incomplete(self) -> bool {
+        !matches!(self, SkipCategory::NotApplicable)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub rule: &'static str,
     pub reason: String,
+    pub category: SkipCategory,
 }
 
 /// One (rule, object) pair a rule examined, passed or not.
@@ -86,6 +110,19 @@ pub struct Check {
     pub listener: Option<String>,
 }
 
+/// A kind the source could not read in full: why rules were not judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// `Kind.group` (`Deployment.apps`).
+    pub kind: String,
+    /// `forbidden`, `unavailable` or `partial`.
+    pub state: &'static str,
+    pub reason: String,
+    /// For `partial`: the namespaces that were read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditResult {
     pub findings: Vec<Finding>,
@@ -93,6 +130,8 @@ pub struct AuditResult {
     pub checks: Vec<Check>,
     /// Objects in the source (decoded or not).
     pub objects: usize,
+    /// Kinds that could not be read in full.
+    pub coverage: Vec<Gap>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -102,6 +141,14 @@ pub struct Summary {
     pub info: usize,
     pub suppressed: usize,
     pub objects: usize,
+    /// Some rule could not be judged, or was judged on part of the cluster:
+    /// a clean result is then not a clean cluster.
+    pub incomplete: bool,
+    /// Rules not judged at all.
+    #[serde(rename = "notJudged")]
+    pub not_judged: usize,
+    /// Rules judged on part of the cluster only.
+    pub partial: usize,
 }
 
 impl AuditResult {
@@ -110,6 +157,14 @@ impl AuditResult {
             objects: self.objects,
             ..Summary::default()
         };
+        for k in &self.skipped {
+            match k.category {
+                SkipCategory::NotApplicable => {}
+                SkipCategory::NotJudged => s.not_judged += 1,
+                SkipCategory::Partial => s.partial += 1,
+            }
+        }
+        s.incomplete = self.incomplete();
         for f in &self.findings {
             if f.suppressed.is_some() {
                 s.suppressed += 1;
@@ -122,6 +177,11 @@ impl AuditResult {
             }
         }
         s
+    }
+
+    /// Whether some rule could not be judged on everything it needs.
+    pub fn incomplete(&self) -> bool {
+        self.skipped.iter().any(|s| s.category.incomplete())
     }
 
     /// The worst unsuppressed severity, if any finding counts.

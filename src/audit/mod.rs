@@ -10,12 +10,15 @@ pub mod eg3_observability;
 pub mod eg4_operations;
 pub mod eg5_live;
 pub mod finding;
+pub mod inputs;
 pub mod versions;
 
 use std::collections::{BTreeSet, HashSet};
 
 pub use catalog::{Area, RULES, RuleMeta};
-pub use finding::{AuditResult, Check, Finding, Severity, Skipped, Summary, Suppression};
+pub use finding::{
+    AuditResult, Check, Finding, Gap, Severity, SkipCategory, Skipped, Summary, Suppression,
+};
 
 use crate::cli::Profile;
 use crate::error::UserError;
@@ -69,7 +72,12 @@ pub fn run_on_model(
     opts: &AuditOptions,
     enabled: HashSet<&'static str>,
 ) -> AuditResult {
-    let now = opts.now.or_else(|| newest_timestamp(store));
+    // A live audit passes the wall clock; an egscope snapshot is judged at
+    // the moment it was taken, any other snapshot at its newest timestamp.
+    let now = opts
+        .now
+        .or(store.taken_at)
+        .or_else(|| newest_timestamp(store));
     let mut ctx = Ctx {
         store,
         model,
@@ -79,7 +87,9 @@ pub fn run_on_model(
         findings: Vec::new(),
         checks: Vec::new(),
         skipped: Vec::new(),
+        not_judged: HashSet::new(),
     };
+    ctx.gate_on_inputs();
     eg0_input::run(&mut ctx);
     eg1_tenancy::run(&mut ctx);
     eg2_performance::run(&mut ctx);
@@ -177,6 +187,9 @@ pub struct Ctx<'a> {
     findings: Vec<Finding>,
     checks: Vec<Check>,
     skipped: Vec<Skipped>,
+    /// Rules whose inputs could not be read: whatever they would find is
+    /// dropped (an unread HPA would read as a missing one).
+    not_judged: HashSet<&'static str>,
 }
 
 impl<'a> Ctx<'a> {
@@ -184,45 +197,136 @@ impl<'a> Ctx<'a> {
         self.enabled.contains(rule)
     }
 
-    pub fn skip(&mut self, rule: &'static str, reason: impl Into<String>) {
-        if self.enabled(rule) && !self.skipped.iter().any(|s| s.rule == rule) {
-            self.skipped.push(Skipped {
-                rule,
-                reason: reason.into(),
-            });
+    /// Marks every enabled rule whose inputs could not be read (see
+    /// `inputs`) as not judged or partial before any rule runs.
+    fn gate_on_inputs(&mut self) {
+        for r in RULES {
+            if !self.enabled(r.id) {
+                continue;
+            }
+            let inputs = inputs::of(r.id);
+            for &kind in inputs.needs {
+                let state = self.store.state(kind);
+                match state {
+                    KindState::Forbidden(_) | KindState::Unavailable(_) => {
+                        self.skip_as(r.id, state.describe(kind), SkipCategory::NotJudged);
+                        self.not_judged.insert(r.id);
+                    }
+                    KindState::Partial { .. } => {
+                        self.skip_as(r.id, state.describe(kind), SkipCategory::Partial)
+                    }
+                    _ => {}
+                }
+            }
+            for &kind in inputs.looks_up.iter().flat_map(|k| k.iter()) {
+                let state = self.store.state(kind);
+                if state.unreadable() {
+                    self.skip_as(r.id, state.describe(kind), SkipCategory::Partial);
+                }
+            }
         }
     }
 
-    /// Whether the rule should run: enabled, and every kind it needs present
-    /// in the source (otherwise it is reported as skipped with the reason).
+    /// Records that `rule` did not run because the source has nothing it
+    /// judges (not installed, no metrics asked for).
+    pub fn skip(&mut self, rule: &'static str, reason: impl Into<String>) {
+        self.skip_as(rule, reason, SkipCategory::NotApplicable);
+    }
+
+    /// Records that `rule` could not be judged (or only partly): the audit
+    /// is then incomplete. The first, most serious reason per rule stays.
+    pub fn skip_as(
+        &mut self,
+        rule: &'static str,
+        reason: impl Into<String>,
+        category: SkipCategory,
+    ) {
+        if !self.enabled(rule) {
+            return;
+        }
+        match self.skipped.iter_mut().find(|s| s.rule == rule) {
+            Some(s) if s.category < category => {
+                s.category = category.max(s.category);
+                s.reason = reason.into();
+            }
+            Some(_) => {}
+            None => self.skipped.push(Skipped {
+                rule,
+                reason: reason.into(),
+                category,
+            }),
+        }
+    }
+
+    /// Whether the rule should run: enabled, and every kind it judges
+    /// readable in the source. A kind not installed (or, in a snapshot,
+    /// absent) makes the rule not applicable; a kind that could not be read
+    /// makes it not judged; a kind read only in some namespaces lets it run
+    /// and marks it partial.
     pub fn require(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
         if !self.enabled(rule) {
             return false;
         }
         for &kind in kinds {
-            let reason = match self.store.state(kind) {
-                KindState::Present => continue,
+            let state = self.store.state(kind);
+            let reason = match &state {
+                KindState::Present | KindState::Partial { .. } => continue,
                 KindState::Absent => match self.store.source.kind {
                     SourceKind::Snapshot => format!("no {} objects in the snapshot", kind.name()),
                     _ => format!("no {} objects in the cluster", kind.name()),
                 },
-                KindState::Forbidden(why) => format!("{} is forbidden: {why}", kind.name()),
-                KindState::NotInstalled => format!("{} is not installed", kind.name()),
+                _ => state.describe(kind),
             };
-            self.skip(rule, reason);
+            let category = if state.unreadable() {
+                self.not_judged.insert(rule);
+                SkipCategory::NotJudged
+            } else {
+                SkipCategory::NotApplicable
+            };
+            self.skip_as(rule, reason, category);
             return false;
+        }
+        self.require_readable(rule, kinds)
+    }
+
+    /// Like [`Ctx::require`] for kinds the rule only looks things up in
+    /// (the controllers that decide which Gateways are Envoy Gateway's, the
+    /// EnvoyProxy a Gateway names): their absence is no reason to skip, but
+    /// when they could not be read the rule is not judged, and when they
+    /// were read only in some namespaces it is partial.
+    pub fn require_readable(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
+        if !self.enabled(rule) {
+            return false;
+        }
+        for &kind in kinds {
+            match self.store.state(kind) {
+                KindState::Forbidden(_) | KindState::Unavailable(_) => {
+                    let reason = self.store.state(kind).describe(kind);
+                    self.skip_as(rule, reason, SkipCategory::NotJudged);
+                    self.not_judged.insert(rule);
+                    return false;
+                }
+                st @ KindState::Partial { .. } => {
+                    self.skip_as(rule, st.describe(kind), SkipCategory::Partial);
+                }
+                _ => {}
+            }
         }
         true
     }
 
     /// Records that `rule` examined `obj` (JUnit test cases).
     pub fn check(&mut self, rule: &'static str, obj: &Object, listener: Option<&str>) {
-        if !self.opts.record_checks {
+        if !self.opts.record_checks || self.not_judged.contains(rule) {
+            return;
+        }
+        let object = obj.obj_ref();
+        if !self.reported(&object) {
             return;
         }
         self.checks.push(Check {
             rule,
-            object: obj.obj_ref(),
+            object,
             listener: listener.map(str::to_string),
         });
     }
@@ -250,8 +354,17 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// `-n NAMESPACE` reports findings on that namespace's objects and on
+    /// cluster-scoped ones only.
+    fn reported(&self, obj: &ObjectRef) -> bool {
+        match (&self.store.source.namespace, &obj.namespace) {
+            (Some(want), Some(ns)) => want == ns,
+            _ => true,
+        }
+    }
+
     pub fn push(&mut self, f: Finding) {
-        if !self.enabled(f.rule) {
+        if !self.enabled(f.rule) || !self.reported(&f.object) || self.not_judged.contains(f.rule) {
             return;
         }
         if self.opts.record_checks {
@@ -271,10 +384,29 @@ impl<'a> Ctx<'a> {
         self.checks.sort();
         self.checks.dedup();
         self.skipped.sort_by(|a, b| a.rule.cmp(b.rule));
+        let coverage = self
+            .store
+            .states()
+            .filter(|(_, st)| st.unreadable())
+            .map(|(kind, st)| Gap {
+                kind: kind.qualified(),
+                state: st.label(),
+                reason: match st {
+                    KindState::Forbidden(w) | KindState::Unavailable(w) => w.clone(),
+                    KindState::Partial { reason, .. } => reason.clone(),
+                    _ => String::new(),
+                },
+                namespaces: match st {
+                    KindState::Partial { namespaces, .. } => namespaces.clone(),
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
         AuditResult {
             findings: self.findings,
             skipped: self.skipped,
             checks: self.checks,
+            coverage,
             objects: self.store.len() + self.store.undecodable.len(),
         }
     }

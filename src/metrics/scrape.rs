@@ -105,10 +105,11 @@ async fn fetch(
     match tokio::time::timeout(timeout, client.request_text(req)).await {
         Err(_) => Err(ScrapeState::Timeout),
         Ok(Err(kube::Error::Api(s))) if s.code == 403 => Err(ScrapeState::Forbidden),
-        Ok(Err(kube::Error::Api(s))) if s.code == 503 => Err(ScrapeState::NoMetricsPort),
-        Ok(Err(e)) => Err(ScrapeState::Failed(
-            crate::source::live::describe_kube_error(&e),
-        )),
+        // Anything else, a 503 included (the pod not listening, the API
+        // server's proxy failing), is what the server said, never a guess.
+        // The client does not retry (`connect` turns kube's retries off), so
+        // one scrape is one request.
+        Ok(Err(e)) => Err(ScrapeState::Failed(crate::source::live::one_line(&e))),
         Ok(Ok(text)) => prom::parse_only(&text, super::series::wanted)
             .map_err(|e| ScrapeState::Failed(e.to_string())),
     }

@@ -28,6 +28,11 @@ pub struct Model {
     pub policies: Vec<Policy>,
     pub attachments: Attachments,
     pub fleets: Vec<Fleet>,
+    /// GatewayClasses could not be read (a user bound to one namespace
+    /// cannot list cluster-scoped kinds): a Gateway whose class is unknown
+    /// is then taken for Envoy Gateway's, and the rules that rely on it are
+    /// marked partial by the audit.
+    pub classes_unreadable: bool,
 }
 
 impl Model {
@@ -57,6 +62,7 @@ impl Model {
             policies,
             attachments,
             fleets,
+            classes_unreadable: store.state(Kind::GatewayClass).unreadable(),
         }
     }
 
@@ -70,7 +76,10 @@ impl Model {
         self.gateways
             .iter()
             .enumerate()
-            .filter(|(_, g)| self.class_of(g).is_some_and(|c| c.eg_served))
+            .filter(|(_, g)| match self.class_of(g) {
+                Some(c) => c.eg_served,
+                None => self.classes_unreadable,
+            })
     }
 
     /// The fleet a Gateway belongs to.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::audit::catalog;
-use crate::audit::{AuditResult, Finding, Severity, Skipped, Summary, Suppression};
+use crate::audit::{AuditResult, Finding, Gap, Severity, Skipped, Summary, Suppression};
 use crate::store::{Location, ObjectRef, SourceInfo};
 
 use super::ReportMeta;
@@ -18,7 +18,13 @@ struct Report<'a> {
     profile: &'static str,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+    /// Rules not run, each with its `category`: `not-applicable` (nothing
+    /// to judge), `not-judged` or `partial` (could not read what it needs;
+    /// the audit is then incomplete).
     skipped: &'a [Skipped],
+    /// Kinds that could not be read in full (forbidden, unavailable, read
+    /// only in some namespaces).
+    coverage: &'a [Gap],
 }
 
 #[derive(Serialize)]
@@ -69,6 +75,7 @@ fn report<'a>(result: &'a AuditResult, meta: &'a ReportMeta) -> Report<'a> {
         summary: result.summary(),
         findings: result.findings.iter().map(JsonFinding::new).collect(),
         skipped: &result.skipped,
+        coverage: &result.coverage,
     }
 }
 
@@ -127,7 +134,7 @@ mod tests {
             .map(String::as_str)
             .collect();
         let mut expected = vec![
-            "schema", "source", "profile", "summary", "findings", "skipped",
+            "schema", "source", "profile", "summary", "findings", "skipped", "coverage",
         ];
         let mut sorted = keys.clone();
         sorted.sort_unstable();
@@ -143,15 +150,40 @@ mod tests {
         assert_eq!(doc["source"]["paths"], serde_json::json!(["cluster.yaml"]));
         assert_eq!(
             doc["summary"],
-            serde_json::json!({"error": 1, "warning": 2, "info": 0, "suppressed": 1, "objects": 12})
+            serde_json::json!({"error": 1, "warning": 2, "info": 0, "suppressed": 1, "objects": 12,
+                               "incomplete": false, "notJudged": 0, "partial": 0})
         );
         assert_eq!(
             doc["skipped"],
-            serde_json::json!([{"rule": "EG507", "reason": "no live metrics in a snapshot"}])
+            serde_json::json!([{"rule": "EG507", "reason": "no live metrics in a snapshot",
+                                "category": "not-applicable"}])
         );
+        assert_eq!(doc["coverage"], serde_json::json!([]));
         assert_eq!(
             doc["findings"].as_array().unwrap().len(),
             result.findings.len()
+        );
+    }
+
+    #[test]
+    fn json_says_an_audit_is_incomplete() {
+        let (result, meta) = testdata::incomplete();
+        let doc: Value = serde_json::from_str(&render(&result, &meta)).unwrap();
+        assert_eq!(doc["summary"]["incomplete"], true);
+        assert_eq!(doc["summary"]["notJudged"], 1);
+        assert_eq!(doc["summary"]["partial"], 1);
+        let cats: Vec<&str> = doc["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["category"].as_str().unwrap())
+            .collect();
+        assert_eq!(cats, ["not-judged", "partial", "not-applicable"]);
+        assert_eq!(doc["coverage"][0]["kind"], "Deployment.apps");
+        assert_eq!(doc["coverage"][0]["state"], "forbidden");
+        assert_eq!(
+            doc["coverage"][1]["namespaces"],
+            serde_json::json!(["apps"])
         );
     }
 

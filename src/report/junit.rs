@@ -9,7 +9,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::audit::catalog::{self, RULES};
-use crate::audit::{AuditResult, Finding};
+use crate::audit::{AuditResult, Finding, SkipCategory};
 use crate::store::ObjectRef;
 
 use super::{ReportMeta, object_label};
@@ -20,7 +20,10 @@ type Key<'a> = (&'a str, ObjectRef, Option<&'a str>);
 struct Case<'a> {
     name: String,
     findings: Vec<&'a Finding>,
-    skipped: Option<&'a str>,
+    skipped: Option<String>,
+    /// A rule egscope could not judge: an `<error>`, so CI never shows it
+    /// as passed.
+    error: Option<String>,
 }
 
 impl Case<'_> {
@@ -98,13 +101,20 @@ fn suites(result: &AuditResult) -> Vec<Suite<'_>> {
                 name: case_name(&object, listener),
                 findings,
                 skipped: None,
+                error: None,
             });
         }
         for s in result.skipped.iter().filter(|s| s.rule == rule) {
+            let (skipped, error) = match s.category {
+                SkipCategory::NotApplicable => (Some(s.reason.clone()), None),
+                SkipCategory::Partial => (Some(format!("judged in part: {}", s.reason)), None),
+                SkipCategory::NotJudged => (None, Some(format!("not judged: {}", s.reason))),
+            };
             cases.push(Case {
                 name: rule.to_string(),
                 findings: Vec::new(),
-                skipped: Some(&s.reason),
+                skipped,
+                error,
             });
         }
         if !cases.is_empty() {
@@ -142,7 +152,7 @@ fn failure_text(f: &Finding) -> String {
 }
 
 fn counts<'a>(cases: impl Iterator<Item = &'a Case<'a>>) -> [String; 4] {
-    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
     for c in cases {
         tests += 1;
         if c.failed() {
@@ -151,8 +161,11 @@ fn counts<'a>(cases: impl Iterator<Item = &'a Case<'a>>) -> [String; 4] {
         if c.skipped.is_some() {
             skipped += 1;
         }
+        if c.error.is_some() {
+            errors += 1;
+        }
     }
-    [tests, failures, 0, skipped].map(|n: usize| n.to_string())
+    [tests, failures, errors, skipped].map(|n: usize| n.to_string())
 }
 
 /// XML 1.0 cannot carry most control characters, even escaped; attribute
@@ -203,13 +216,19 @@ fn write(w: &mut Writer<Cursor<Vec<u8>>>, suites: &[Suite]) -> std::io::Result<(
         )))?;
         for case in &suite.cases {
             let attrs = [("classname", suite.rule), ("name", case.name.as_str())];
-            if case.findings.is_empty() && case.skipped.is_none() {
+            if case.findings.is_empty() && case.skipped.is_none() && case.error.is_none() {
                 w.write_event(Event::Empty(start("testcase", &attrs)))?;
                 continue;
             }
             w.write_event(Event::Start(start("testcase", &attrs)))?;
-            if let Some(reason) = case.skipped {
+            if let Some(reason) = &case.skipped {
                 w.write_event(Event::Empty(start("skipped", &[("message", reason)])))?;
+            }
+            if let Some(reason) = &case.error {
+                w.write_event(Event::Empty(start(
+                    "error",
+                    &[("message", reason), ("type", "not-judged")],
+                )))?;
             }
             let mut notes = Vec::new();
             for f in &case.findings {
@@ -414,5 +433,20 @@ mod tests {
         assert_eq!(p.counts.get("testcase"), Some(&1));
         assert_eq!(p.counts.get("failure"), None);
         assert_eq!(attr(&p, "testsuites", "failures"), ["0"]);
+    }
+
+    #[test]
+    fn junit_not_judged_rules_are_errors_and_partial_ones_skipped() {
+        let (result, meta) = testdata::incomplete();
+        let out = render(&result, &meta);
+        let p = parse(&out);
+        assert_eq!(attr(&p, "testsuites", "errors"), ["1"]);
+        assert!(
+            out.contains(r#"<error message="not judged: Deployment is forbidden"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"message="judged in part: Gateway was read only in namespace apps"#)
+        );
     }
 }

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::audit::catalog::{RULES, RuleMeta};
-use crate::audit::{AuditResult, Finding, Severity};
+use crate::audit::{AuditResult, Finding, Severity, SkipCategory};
 
 use super::ReportMeta;
 
@@ -114,15 +114,22 @@ pub fn render(result_: &AuditResult, meta: &ReportMeta) -> String {
     if !uri.is_empty() {
         driver["informationUri"] = json!(uri);
     }
-    let mut invocation = json!({"executionSuccessful": true});
+    // An audit that could not judge every rule did not run successfully:
+    // code scanning then shows the run as failed rather than clean.
+    let mut invocation = json!({"executionSuccessful": !result_.incomplete()});
     if !result_.skipped.is_empty() {
         invocation["toolExecutionNotifications"] = result_
             .skipped
             .iter()
             .map(|s| {
+                let (level, what) = match s.category {
+                    SkipCategory::NotApplicable => ("note", "skipped"),
+                    SkipCategory::Partial => ("warning", "judged in part"),
+                    SkipCategory::NotJudged => ("error", "not judged"),
+                };
                 let mut n = json!({
-                    "level": "note",
-                    "message": {"text": format!("{} skipped: {}", s.rule, s.reason)},
+                    "level": level,
+                    "message": {"text": format!("{} {what}: {}", s.rule, s.reason)},
                     "descriptor": {"id": s.rule},
                 });
                 if let Some(i) = rule_index(s.rule) {
@@ -265,6 +272,27 @@ mod tests {
         assert_eq!(
             logical.fully_qualified_name.as_deref(),
             Some("GatewayClass/eg")
+        );
+    }
+
+    #[test]
+    fn sarif_incomplete_run_is_not_successful() {
+        let (result, meta) = testdata::incomplete();
+        let doc: Value = serde_json::from_str(&render(&result, &meta)).unwrap();
+        let inv = &doc["runs"][0]["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        let levels: Vec<&str> = inv["toolExecutionNotifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["level"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["error", "warning", "note"]);
+        assert!(
+            inv["toolExecutionNotifications"][0]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("EG401 not judged: Deployment is forbidden")
         );
     }
 

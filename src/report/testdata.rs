@@ -102,19 +102,61 @@ pub(crate) fn sample() -> (AuditResult, ReportMeta) {
         skipped: vec![Skipped {
             rule: "EG507",
             reason: "no live metrics in a snapshot".into(),
+            category: crate::audit::SkipCategory::NotApplicable,
         }],
         checks,
         objects: 12,
+        coverage: Vec::new(),
     };
     let meta = ReportMeta {
         source: SourceInfo {
             kind: SourceKind::Snapshot,
             context: None,
             paths: vec!["cluster.yaml".into()],
+            namespace: None,
         },
         profile: Profile::Production,
         color: false,
     };
+    (result, meta)
+}
+
+/// A namespace-scoped user's audit: Deployments forbidden (EG401 not
+/// judged), Gateways read in `apps` only (EG201 partial).
+pub(crate) fn incomplete() -> (AuditResult, ReportMeta) {
+    use crate::audit::{Gap, SkipCategory};
+    let (mut result, meta) = sample();
+    result.skipped = vec![
+        Skipped {
+            rule: "EG401",
+            reason: "Deployment is forbidden: 403: deployments.apps is forbidden".into(),
+            category: SkipCategory::NotJudged,
+        },
+        Skipped {
+            rule: "EG201",
+            reason: "Gateway was read only in namespace apps (cluster-wide list refused)".into(),
+            category: SkipCategory::Partial,
+        },
+        Skipped {
+            rule: "EG507",
+            reason: "no live metrics in a snapshot".into(),
+            category: SkipCategory::NotApplicable,
+        },
+    ];
+    result.coverage = vec![
+        Gap {
+            kind: "Deployment.apps".into(),
+            state: "forbidden",
+            reason: "403: deployments.apps is forbidden".into(),
+            namespaces: vec![],
+        },
+        Gap {
+            kind: "Gateway.gateway.networking.k8s.io".into(),
+            state: "partial",
+            reason: "cluster-wide list refused".into(),
+            namespaces: vec!["apps".into()],
+        },
+    ];
     (result, meta)
 }
 
@@ -130,6 +172,7 @@ pub(crate) fn clean() -> (AuditResult, ReportMeta) {
             listener: Some("http".into()),
         }],
         objects: 3,
+        coverage: Vec::new(),
     };
     (result, meta)
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use crate::audit::catalog;
-use crate::audit::{AuditResult, Finding, Severity, Summary};
+use crate::audit::{AuditResult, Finding, Severity, SkipCategory, Summary};
 use crate::store::SourceKind;
 
 use super::{ReportMeta, object_label, wrap};
@@ -46,6 +46,9 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     let p = Painter { color: meta.color };
     let mut out = String::new();
     let _ = writeln!(out, "{}", heading(meta));
+    if result.incomplete() {
+        incomplete_block(&mut out, &p, result);
+    }
 
     // Group by (severity, rule); within a group keep the audit's order.
     let mut groups: BTreeMap<(Severity, &str), Vec<&Finding>> = BTreeMap::new();
@@ -60,10 +63,28 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         }
     }
 
-    if !result.skipped.is_empty() {
+    for (category, heading) in [
+        (
+            SkipCategory::NotJudged,
+            "Not judged (could not read what they need):",
+        ),
+        (
+            SkipCategory::Partial,
+            "Judged in part (could read only part of it):",
+        ),
+        (SkipCategory::NotApplicable, "Skipped:"),
+    ] {
+        let mut skipped = result
+            .skipped
+            .iter()
+            .filter(|s| s.category == category)
+            .peekable();
+        if skipped.peek().is_none() {
+            continue;
+        }
         out.push('\n');
-        let _ = writeln!(out, "{}", p.paint(BOLD, "Skipped:"));
-        for s in &result.skipped {
+        let _ = writeln!(out, "{}", p.paint(BOLD, heading));
+        for s in skipped {
             let title = catalog::rule(s.rule).map_or("", |m| m.title);
             let text = if title.is_empty() {
                 format!("{}: {}", s.rule, s.reason)
@@ -79,6 +100,38 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", p.paint(BOLD, &summary_line(&result.summary())));
     out
+}
+
+/// Said first: a clean result below it is not a clean cluster.
+fn incomplete_block(out: &mut String, p: &Painter, result: &AuditResult) {
+    let s = result.summary();
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(
+            severity_style(Severity::Error).bold(),
+            &format!(
+                "INCOMPLETE: {} not judged, {} judged in part: egscope could not read everything they need.",
+                plural(s.not_judged, "rule"),
+                plural(s.partial, "rule"),
+            )
+        )
+    );
+    for g in &result.coverage {
+        let text = match g.state {
+            "partial" => format!(
+                "{} read only in {}: {}",
+                g.kind,
+                g.namespaces.join(", "),
+                g.reason
+            ),
+            state => format!("{} {state}: {}", g.kind, g.reason),
+        };
+        for line in wrap(&text, "  ", WIDTH) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
 }
 
 /// `Audit of snapshot cluster.yaml (profile production)`.
@@ -182,6 +235,20 @@ fn plural(n: usize, word: &str) -> String {
 
 /// `1 error, 2 warnings, 0 info, 1 suppressed in 12 objects`.
 pub fn summary_line(s: &Summary) -> String {
+    let line = counts_line(s);
+    if s.incomplete {
+        format!(
+            "{} INCOMPLETE: {} not judged, {} judged in part.",
+            line.trim_end_matches('.'),
+            plural(s.not_judged, "rule"),
+            plural(s.partial, "rule")
+        )
+    } else {
+        line
+    }
+}
+
+fn counts_line(s: &Summary) -> String {
     let objects = plural(s.objects, "object");
     if s.error + s.warning + s.info == 0 {
         return if s.suppressed == 0 {
@@ -288,6 +355,25 @@ mod tests {
     }
 
     #[test]
+    fn text_says_incomplete_first_and_last() {
+        let (result, meta) = testdata::incomplete();
+        let out = render(&result, &meta);
+        let first_finding = out.find("EG").unwrap();
+        let incomplete = out
+            .find("INCOMPLETE: 1 rule not judged, 1 rule judged in part")
+            .unwrap();
+        assert!(incomplete < first_finding, "{out}");
+        assert!(out.contains("Deployment.apps forbidden: 403"));
+        assert!(out.contains("Gateway.gateway.networking.k8s.io read only in apps"));
+        assert!(out.contains("Not judged (could not read what they need):\n  EG401"));
+        assert!(out.contains("Judged in part (could read only part of it):\n  EG201"));
+        assert!(
+            out.trim_end()
+                .ends_with("INCOMPLETE: 1 rule not judged, 1 rule judged in part.")
+        );
+    }
+
+    #[test]
     fn text_summary_line_variants() {
         let s = Summary {
             error: 2,
@@ -295,6 +381,7 @@ mod tests {
             info: 3,
             suppressed: 0,
             objects: 1,
+            ..Summary::default()
         };
         assert_eq!(
             summary_line(&s),

@@ -1,6 +1,13 @@
-//! The live source: one kube-rs watcher per kind, discovery-driven versions,
-//! reconnect with backoff, and a per-kind feed state. Everything it sends is
-//! a GET (list and watch); there is no other request in this module.
+//! The live source: per-resource discovery, one list-then-watch feed per
+//! kind, and a per-kind state that says truthfully what was read. Everything
+//! it sends is a GET (list and watch); there is no other request here.
+//!
+//! The feeds follow client-go's reflector (k8s.io/client-go/tools/cache/reflector.go):
+//! a paged list, then a watch from the list's resourceVersion that is
+//! resumed from the last seen resourceVersion whenever it ends or breaks,
+//! with a fresh list only on `410 Gone`. A cluster-wide list that is
+//! refused (a user bound by RoleBindings) falls back to the namespaces the
+//! user asked for, and the kind is then recorded as read only there.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -8,14 +15,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
+use futures::stream::{BoxStream, SelectAll};
+use kube::api::{Api, DynamicObject, ListParams, WatchEvent, WatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::discovery::{self, ApiResource, Scope};
-use kube::runtime::watcher::{self, Event};
+use kube::discovery::ApiResource;
+use kube::runtime::watcher;
 use kube::{Client, Config};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::discovery::{self, Found, Retry};
 use crate::error::UserError;
 use crate::metrics::{PodUsage, UsageMap};
 use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
@@ -44,6 +53,21 @@ pub struct ClusterTarget {
 pub struct Connection {
     pub client: Client,
     pub context: String,
+    /// The context's namespace (`default` when it names none): where a
+    /// user without cluster-wide list rights is read, as kubectl would.
+    pub default_namespace: String,
+}
+
+/// What egscope says it is, as kubectl says `kubectl/VERSION (OS/ARCH)`
+/// (k8s.io/client-go/rest/config.go, `DefaultKubernetesUserAgent`), so API
+/// server audit logs and rate limits can tell it apart.
+pub fn user_agent() -> String {
+    format!(
+        "egscope/{} ({}/{})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 fn kubeconfig_error(what: &str, e: impl std::fmt::Display) -> UserError {
@@ -98,10 +122,24 @@ pub async fn connect(target: &ClusterTarget) -> Result<Connection, UserError> {
     };
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(Duration::from_secs(300));
+    // kube retries 429/503/504 up to 15 times with a backoff that reaches
+    // minutes (kube-client's `RetryPolicy::server_retry`): an aggregated API
+    // that is down (metrics-server) then stalls discovery for 5 minutes.
+    // egscope retries where it makes sense itself (discovery, feeds) and
+    // never retries a scrape.
+    config.default_retry = false;
+    if let Ok(ua) = http::HeaderValue::from_str(&user_agent()) {
+        config.headers.push((http::header::USER_AGENT, ua));
+    }
+    let default_namespace = config.default_namespace.clone();
     let url = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| kubeconfig_error("the kubeconfig", e))?;
     match tokio::time::timeout(timeout, client.apiserver_version()).await {
-        Ok(Ok(_)) => Ok(Connection { client, context }),
+        Ok(Ok(_)) => Ok(Connection {
+            client,
+            context,
+            default_namespace,
+        }),
         Ok(Err(e)) => Err(UserError::new(format!(
             "cannot reach the API server at {url} (context {context}): {}. Check that the cluster \
              is up and that your credentials are valid (`kubectl version`).",
@@ -123,6 +161,33 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
     }
 }
 
+/// What the server said, in one line a person can act on: the status
+/// message with its code (`403: pods is forbidden: User ...`), or the
+/// transport error. Never a debug dump.
+pub fn one_line(e: &kube::Error) -> String {
+    let text = match e {
+        kube::Error::Api(s) if s.message.is_empty() => format!("{} {}", s.code, s.reason),
+        kube::Error::Api(s) => format!("{}: {}", s.code, s.message),
+        kube::Error::HyperError(e) => format!("connection failed: {e}"),
+        kube::Error::Service(e) => format!("request failed: {e}"),
+        other => other.to_string(),
+    };
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 300 {
+        let cut: String = flat.chars().take(300).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
+fn status_code(e: &kube::Error) -> Option<u16> {
+    match e {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
 /// How one kind's feed is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedState {
@@ -135,6 +200,9 @@ pub enum FeedState {
     },
     Forbidden(String),
     NotInstalled,
+    /// Discovery or the first list kept failing (5xx, timeout): nothing was
+    /// read. The feed keeps trying and turns live when the server answers.
+    Unavailable(String),
 }
 
 impl FeedState {
@@ -146,6 +214,7 @@ impl FeedState {
             FeedState::Stale { since, .. } => format!("stale {}s", since.elapsed().as_secs()),
             FeedState::Forbidden(_) => "forbidden".into(),
             FeedState::NotInstalled => "not installed".into(),
+            FeedState::Unavailable(_) => "unavailable".into(),
         }
     }
 
@@ -155,11 +224,29 @@ impl FeedState {
 }
 
 type Key = (String, String);
+/// One kind's objects by (namespace, name).
+type Objects = BTreeMap<Key, Arc<Object>>;
+
+/// Failed first lists after which a kind is reported unavailable instead
+/// of syncing (with the backoff below, about 2.5 s): `audit` then prints
+/// what it could read and names the kind, rather than waiting out the
+/// whole sync timeout.
+const FAILED_LISTS_UNTIL_UNAVAILABLE: u32 = 3;
+/// Objects per list page; the continue token takes the rest.
+const PAGE_SIZE: u32 = 500;
+/// Watches end server-side before kube's 300 s read timeout and are
+/// resumed from their last resourceVersion.
+const WATCH_TIMEOUT_SECS: u32 = 290;
+/// How often a group whose discovery failed is asked again.
+const REDISCOVER_EVERY: Duration = Duration::from_secs(15);
 
 #[derive(Default)]
 struct Shared {
     objects: HashMap<Kind, BTreeMap<Key, Arc<Object>>>,
     feeds: BTreeMap<Kind, FeedState>,
+    /// Kinds read only in some namespaces, with why the cluster-wide list
+    /// was not possible.
+    partial: BTreeMap<Kind, (Vec<String>, String)>,
     /// ConfigMap watchers already running, by namespace.
     config_namespaces: BTreeSet<String>,
     /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
@@ -167,14 +254,41 @@ struct Shared {
     usage: Arc<UsageMap>,
 }
 
+/// What every feed task needs.
+#[derive(Clone)]
+struct Env {
+    client: Client,
+    shared: Arc<Mutex<Shared>>,
+    tx: watch::Sender<u64>,
+    /// Namespaces to read one by one when a cluster-wide list is refused.
+    fallback: Vec<String>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Env {
+    fn notify(&self) {
+        self.tx.send_modify(|g| *g += 1);
+    }
+
+    fn set_feed(&self, kind: Kind, state: FeedState) {
+        lock(&self.shared).feeds.insert(kind, state);
+        self.notify();
+    }
+
+    fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        let task = tokio::spawn(fut);
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
+    }
+}
+
 /// A cluster kept in memory by watchers.
 pub struct Live {
-    shared: Arc<Mutex<Shared>>,
-    changed: watch::Sender<u64>,
+    env: Env,
     source: SourceInfo,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
     conn: Connection,
-    namespace: Option<String>,
 }
 
 fn lock(m: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -190,22 +304,23 @@ fn groups() -> BTreeMap<&'static str, Vec<Kind>> {
     out
 }
 
-/// Turns a watched object into a store object: its type comes from
-/// discovery (list items carry none) and managedFields are dropped. Its
-/// keys are shared with the other objects of the feed through `keys`.
-fn to_object(mut o: DynamicObject, ar: &ApiResource, keys: &mut Keys) -> Option<Object> {
+/// Turns a listed or watched object into a store object: its type comes
+/// from discovery (list items carry none) and managedFields are dropped.
+/// Its keys are shared with the other objects of the feed through `keys`.
+fn to_object(mut o: DynamicObject, ar: &ApiResource, keys: &mut Keys) -> Option<(Key, Object)> {
     o.types = Some(kube::api::TypeMeta {
         api_version: ar.api_version.clone(),
         kind: ar.kind.clone(),
     });
     o.metadata.managed_fields = None;
+    let key = key_of(&o);
     let v = serde_json::to_value(&o).ok()?;
     // Keys of objects long gone would stay: start afresh now and then.
     if keys.len() > MAX_FEED_KEYS {
         *keys = Keys::new();
     }
     match Object::from_value(value::from_json(v, keys), None) {
-        Ok(ObjectOrOther::Object(obj)) => Some(*obj),
+        Ok(ObjectOrOther::Object(obj)) => Some((key, *obj)),
         _ => None,
     }
 }
@@ -217,216 +332,48 @@ fn key_of(o: &DynamicObject) -> Key {
     )
 }
 
-fn status_code(e: &watcher::Error) -> Option<u16> {
-    let inner = match e {
-        watcher::Error::InitialListFailed(e)
-        | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => e,
-        watcher::Error::WatchError(s) => return Some(s.code),
-        watcher::Error::NoResourceVersion => return None,
-    };
-    match inner {
-        kube::Error::Api(s) => Some(s.code),
-        _ => None,
-    }
-}
-
 impl Live {
-    /// Discovers the kinds, starts one watcher per kind and returns at once;
+    /// Starts discovery and the feeds and returns at once: a TUI can draw
+    /// while the kinds arrive, and nothing waits on an optional API.
     /// `wait_synced` waits for the first complete lists.
     pub async fn start(conn: Connection, namespace: Option<String>) -> Live {
-        let (changed, _) = watch::channel(0);
-        let live = Live {
+        let (tx, _) = watch::channel(0);
+        let fallback = vec![
+            namespace
+                .clone()
+                .unwrap_or_else(|| conn.default_namespace.clone()),
+        ];
+        let env = Env {
+            client: conn.client.clone(),
             shared: Arc::new(Mutex::new(Shared::default())),
-            changed,
+            tx,
+            fallback,
+            tasks: Arc::new(Mutex::new(Vec::new())),
+        };
+        {
+            let mut s = lock(&env.shared);
+            for k in Kind::ALL {
+                s.feeds.insert(k, FeedState::Syncing);
+            }
+        }
+        let live = Live {
             source: SourceInfo {
                 kind: SourceKind::Cluster,
                 context: Some(conn.context.clone()),
                 paths: Vec::new(),
+                namespace,
             },
-            tasks: Mutex::new(Vec::new()),
+            env: env.clone(),
             conn,
-            namespace,
         };
-        for (group, kinds) in groups() {
-            let found = discovery::group(&live.conn.client, group).await;
-            for kind in kinds {
-                let state = match &found {
-                    Ok(g) => match g.recommended_kind(kind.name()) {
-                        Some((ar, caps)) => {
-                            if kind == Kind::PodMetrics {
-                                live.spawn_metrics_poll(ar);
-                                continue;
-                            }
-                            if kind == Kind::ConfigMap {
-                                // Started per controller namespace below.
-                                lock(&live.shared).feeds.insert(kind, FeedState::Syncing);
-                                live.remember_config_resource(ar);
-                                continue;
-                            }
-                            live.spawn_feed(kind, ar, caps.scope, None);
-                            FeedState::Syncing
-                        }
-                        None => FeedState::NotInstalled,
-                    },
-                    Err(kube::Error::Api(s)) if s.code == 403 => {
-                        FeedState::Forbidden(format!("discovery of {group}: {}", s.message))
-                    }
-                    Err(_) => FeedState::NotInstalled,
-                };
-                lock(&live.shared).feeds.entry(kind).or_insert(state);
-            }
-        }
-        live.notify();
+        env.spawn(discover_all(env.clone()));
+        live.env.notify();
         live
-    }
-
-    fn remember_config_resource(&self, ar: ApiResource) {
-        let shared = self.shared.clone();
-        let client = self.conn.client.clone();
-        let tx = self.changed.clone();
-        let mut rx = self.changed.subscribe();
-        // Watches ConfigMaps only in namespaces where a controller runs,
-        // named envoy-gateway-config: egscope never lists ConfigMaps
-        // cluster-wide.
-        let task = tokio::spawn(async move {
-            let mut spawned: Vec<JoinHandle<()>> = Vec::new();
-            loop {
-                let (deployments_synced, namespaces) = {
-                    let s = lock(&shared);
-                    let synced = s
-                        .feeds
-                        .get(&Kind::Deployment)
-                        .is_some_and(FeedState::synced);
-                    let ns: BTreeSet<String> = s
-                        .objects
-                        .get(&Kind::Deployment)
-                        .map(|m| {
-                            m.values()
-                                .filter(|d| is_controller(d))
-                                .map(|d| d.namespace_or_empty().to_string())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    (synced, ns)
-                };
-                if deployments_synced {
-                    let mut s = lock(&shared);
-                    if namespaces.is_empty()
-                        && matches!(s.feeds.get(&Kind::ConfigMap), Some(FeedState::Syncing))
-                    {
-                        s.feeds.insert(Kind::ConfigMap, FeedState::Live);
-                        drop(s);
-                        tx.send_modify(|g| *g += 1);
-                    } else {
-                        let new: Vec<String> = namespaces
-                            .difference(&s.config_namespaces)
-                            .cloned()
-                            .collect();
-                        for ns in new {
-                            s.config_namespaces.insert(ns.clone());
-                            let api: Api<DynamicObject> =
-                                Api::namespaced_with(client.clone(), &ns, &ar);
-                            let cfg = watcher::Config::default()
-                                .fields(&format!("metadata.name={CONFIG_MAP_NAME}"));
-                            spawned.push(tokio::spawn(run_feed(
-                                Kind::ConfigMap,
-                                api,
-                                cfg,
-                                ar.clone(),
-                                shared.clone(),
-                                tx.clone(),
-                            )));
-                        }
-                    }
-                }
-                if rx.changed().await.is_err() {
-                    break;
-                }
-            }
-            for t in spawned {
-                t.abort();
-            }
-        });
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(task);
-    }
-
-    /// `metrics.k8s.io` serves list but no watch: poll the proxy pods'
-    /// usage every 15 s. A failure leaves the last numbers and never counts
-    /// toward the sync.
-    fn spawn_metrics_poll(&self, ar: ApiResource) {
-        let api: Api<DynamicObject> = match &self.namespace {
-            Some(ns) => Api::namespaced_with(self.conn.client.clone(), ns, &ar),
-            None => Api::all_with(self.conn.client.clone(), &ar),
-        };
-        let shared = self.shared.clone();
-        let task = tokio::spawn(async move {
-            let lp = kube::api::ListParams::default().labels(PROXY_SELECTOR);
-            loop {
-                if let Ok(list) = api.list(&lp).await {
-                    let usage: UsageMap = list
-                        .items
-                        .iter()
-                        .filter_map(|o| {
-                            let key = (o.metadata.namespace.clone()?, o.metadata.name.clone()?);
-                            Some((key, PodUsage::from_pod_metrics(&o.data)))
-                        })
-                        .collect();
-                    // metrics-server refreshes every 15 s or so; readers
-                    // compare the Arc to see whether anything changed.
-                    let mut s = lock(&shared);
-                    if *s.usage != usage {
-                        s.usage = Arc::new(usage);
-                    }
-                }
-                tokio::time::sleep(Duration::from_secs(15)).await;
-            }
-        });
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(task);
-    }
-
-    fn spawn_feed(&self, kind: Kind, ar: ApiResource, scope: Scope, fields: Option<String>) {
-        let client = self.conn.client.clone();
-        let api: Api<DynamicObject> = match (&self.namespace, scope) {
-            (Some(ns), Scope::Namespaced) if !matches!(kind, Kind::Deployment) => {
-                Api::namespaced_with(client, ns, &ar)
-            }
-            _ => Api::all_with(client, &ar),
-        };
-        let mut cfg = watcher::Config::default();
-        if matches!(kind, Kind::Pod | Kind::Service | Kind::DaemonSet) {
-            cfg = cfg.labels(PROXY_SELECTOR);
-        }
-        if let Some(f) = fields {
-            cfg = cfg.fields(&f);
-        }
-        let task = tokio::spawn(run_feed(
-            kind,
-            api,
-            cfg,
-            ar,
-            self.shared.clone(),
-            self.changed.clone(),
-        ));
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(task);
-    }
-
-    fn notify(&self) {
-        self.changed.send_modify(|g| *g += 1);
     }
 
     /// A receiver that changes whenever an object or a feed state does.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.changed.subscribe()
+        self.env.tx.subscribe()
     }
 
     pub fn connection(&self) -> &Connection {
@@ -435,66 +382,90 @@ impl Live {
 
     /// Every feed's state.
     pub fn feeds(&self) -> BTreeMap<Kind, FeedState> {
-        lock(&self.shared).feeds.clone()
+        lock(&self.env.shared).feeds.clone()
     }
 
-    /// An immutable snapshot of everything the watchers hold.
     /// The proxy pods' latest CPU and memory (empty without metrics.k8s.io).
     pub fn pod_usage(&self) -> Arc<UsageMap> {
-        lock(&self.shared).usage.clone()
+        lock(&self.env.shared).usage.clone()
     }
 
+    /// An immutable snapshot of everything the watchers hold, with what
+    /// could not be read.
     pub fn store(&self) -> Store {
-        let s = lock(&self.shared);
+        let s = lock(&self.env.shared);
         let mut store = Store::new(self.source.clone());
         for (kind, state) in &s.feeds {
             let ks = match state {
                 FeedState::Forbidden(why) => KindState::Forbidden(why.clone()),
                 FeedState::NotInstalled => KindState::NotInstalled,
-                FeedState::Syncing => KindState::Absent,
-                FeedState::Live | FeedState::Stale { .. } => KindState::Present,
+                FeedState::Unavailable(why) => KindState::Unavailable(why.clone()),
+                // Still syncing when the store is taken: nothing read yet.
+                FeedState::Syncing => {
+                    KindState::Unavailable("its first list has not finished".into())
+                }
+                FeedState::Live | FeedState::Stale { .. } => match s.partial.get(kind) {
+                    Some((namespaces, reason)) => KindState::Partial {
+                        namespaces: namespaces.clone(),
+                        reason: reason.clone(),
+                    },
+                    None => KindState::Present,
+                },
             };
             store.set_state(*kind, ks);
         }
-        for (kind, objs) in &s.objects {
+        for objs in s.objects.values() {
             for o in objs.values() {
                 store.insert_arc(o.clone());
             }
-            // Inserting marks the kind present; an empty list is present too.
-            if matches!(
-                s.feeds.get(kind),
-                Some(FeedState::Live | FeedState::Stale { .. })
-            ) {
-                store.set_state(*kind, KindState::Present);
-            }
         }
+        // PodMetrics are usage numbers, not objects the rules read.
+        store.set_state(
+            Kind::PodMetrics,
+            match s.feeds.get(&Kind::PodMetrics) {
+                Some(FeedState::Live) => KindState::Present,
+                Some(FeedState::Forbidden(w)) => KindState::Forbidden(w.clone()),
+                Some(FeedState::NotInstalled) | None => KindState::NotInstalled,
+                Some(FeedState::Unavailable(w)) => KindState::Unavailable(w.clone()),
+                Some(_) => KindState::Unavailable("not polled yet".into()),
+            },
+        );
         store
     }
 
-    /// Waits until every feed has its first complete list (or is forbidden
-    /// or not installed); on timeout, says which kinds did not sync.
-    pub async fn wait_synced(&self, timeout: Duration) -> Result<(), UserError> {
+    /// Waits until every feed has its first complete list, or is forbidden,
+    /// not installed or unavailable. Kinds still syncing at the timeout are
+    /// marked unavailable and returned, so the caller can report what it
+    /// read and name what it could not. PodMetrics (an optional aggregated
+    /// API) is never waited for.
+    pub async fn wait_synced(&self, timeout: Duration) -> Vec<Kind> {
         let mut rx = self.subscribe();
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400 * 365));
         loop {
-            let pending: Vec<&'static str> = self
+            let pending: Vec<Kind> = self
                 .feeds()
                 .iter()
-                .filter(|(_, s)| !s.synced())
-                .map(|(k, _)| k.name())
+                .filter(|(k, s)| **k != Kind::PodMetrics && !s.synced())
+                .map(|(k, _)| *k)
                 .collect();
             if pending.is_empty() {
-                return Ok(());
+                return pending;
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => continue,
                 _ => {
-                    return Err(UserError::new(format!(
-                        "these kinds did not sync within {}s: {}. The API server may be slow or \
-                         the watches failing; raise --sync-timeout or check `kubectl get` on them.",
-                        timeout.as_secs(),
-                        pending.join(", ")
-                    )));
+                    let why = format!("no complete list within {}s", timeout.as_secs());
+                    let mut s = lock(&self.env.shared);
+                    for k in &pending {
+                        if s.feeds.get(k).is_some_and(|f| !f.synced()) {
+                            s.feeds.insert(*k, FeedState::Unavailable(why.clone()));
+                        }
+                    }
+                    drop(s);
+                    self.env.notify();
+                    return pending;
                 }
             }
         }
@@ -504,6 +475,7 @@ impl Live {
 impl Drop for Live {
     fn drop(&mut self) {
         for t in self
+            .env
             .tasks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -514,146 +486,697 @@ impl Drop for Live {
     }
 }
 
-/// What a watcher event means for the feed's loop.
-enum Flow {
-    Continue,
-    /// A transient error: start over with a fresh list after a backoff.
-    Restart,
-    /// Forbidden or not installed: this kind's feed ends.
-    Stop,
+/// Discovers every group egscope reads, each on its own so that a slow or
+/// failing group never holds up the others, and starts each kind's feed as
+/// soon as its version is known.
+async fn discover_all(env: Env) {
+    let groups_list = discovery::api_groups(&env.client).await;
+    let entries: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup> = match &groups_list
+    {
+        Ok(g) => g.clone(),
+        Err(_) => Vec::new(),
+    };
+    for (group, kinds) in groups() {
+        let env = env.clone();
+        let entry = entries.iter().find(|g| g.name == group).cloned();
+        let listing_failed = groups_list.as_ref().err().cloned();
+        env.clone().spawn(async move {
+            if !group.is_empty()
+                && let Some(why) = listing_failed
+            {
+                // Without the group list nothing can be said about the
+                // group: unavailable, and asked again below.
+                for k in &kinds {
+                    env.set_feed(*k, FeedState::Unavailable(why.clone()));
+                }
+                rediscover(env, group, kinds).await;
+                return;
+            }
+            discover_group(env, group, entry, kinds).await;
+        });
+    }
 }
 
-/// Feeds one kind into the shared state until the watch is forbidden or the
-/// kind disappears. A transient error marks the feed stale and starts a
-/// fresh watcher (list, then watch) after kube's default backoff, rather
-/// than letting kube-rs resume the watch silently: a resumed watch says
-/// nothing when it succeeds, so "stale" could never turn back to "live"
-/// on a quiet kind.
-async fn run_feed(
-    kind: Kind,
-    api: Api<DynamicObject>,
-    cfg: watcher::Config,
-    ar: ApiResource,
-    shared: Arc<Mutex<Shared>>,
-    tx: watch::Sender<u64>,
-) {
-    let mut backoff = watcher::DefaultBackoff::default();
-    let mut keys = Keys::new();
+/// Asks discovery again until the group answers.
+async fn rediscover(env: Env, group: &'static str, kinds: Vec<Kind>) {
     loop {
-        let mut stream = watcher::watcher(api.clone(), cfg.clone()).boxed();
-        let mut buffer: Option<BTreeMap<Key, Arc<Object>>> = None;
-        let mut flow = Flow::Restart;
-        while let Some(ev) = stream.next().await {
-            if matches!(ev, Ok(Event::InitDone)) {
-                backoff = watcher::DefaultBackoff::default();
-            }
-            let quiet = matches!(ev, Ok(Event::InitApply(_)));
-            flow = apply_event(kind, ev, &ar, &mut buffer, &mut keys, &mut lock(&shared));
-            if !quiet {
-                tx.send_modify(|g| *g += 1);
-            }
-            if !matches!(flow, Flow::Continue) {
-                break;
-            }
-        }
-        match flow {
-            Flow::Stop => return,
-            Flow::Continue | Flow::Restart => {
-                let delay = backoff.next().unwrap_or(Duration::from_secs(30));
-                tokio::time::sleep(delay).await;
-            }
+        tokio::time::sleep(REDISCOVER_EVERY).await;
+        if let Ok(groups) = discovery::api_groups(&env.client).await {
+            let entry = groups.into_iter().find(|g| g.name == group);
+            discover_group(env, group, entry, kinds).await;
+            return;
         }
     }
 }
 
-/// Applies one watcher event to the shared store and feed states.
-fn apply_event(
-    kind: Kind,
-    ev: Result<Event<DynamicObject>, watcher::Error>,
-    ar: &ApiResource,
-    buffer: &mut Option<BTreeMap<Key, Arc<Object>>>,
-    keys: &mut Keys,
-    s: &mut Shared,
-) -> Flow {
-    match ev {
-        Ok(Event::Init) => *buffer = Some(BTreeMap::new()),
-        Ok(Event::InitApply(o)) => {
-            let k = key_of(&o);
-            if let (Some(b), Some(obj)) = (buffer.as_mut(), to_object(o, ar, keys)) {
-                b.insert(k, Arc::new(obj));
+async fn discover_group(
+    env: Env,
+    group: &'static str,
+    entry: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup>,
+    kinds: Vec<Kind>,
+) {
+    let retry = if discovery::optional_group(group) {
+        Retry::OPTIONAL
+    } else {
+        Retry::REQUIRED
+    };
+    let mut pending = kinds;
+    loop {
+        let found = discovery::group(&env.client, group, entry.as_ref(), &pending, retry).await;
+        let mut again = Vec::new();
+        for (kind, f) in found {
+            match f {
+                Found::Served {
+                    resource,
+                    namespaced,
+                    watchable,
+                } => start_kind(&env, kind, resource, namespaced, watchable),
+                Found::NotInstalled => env.set_feed(kind, FeedState::NotInstalled),
+                Found::Forbidden(why) => env.set_feed(kind, FeedState::Forbidden(why)),
+                Found::Unavailable(why) => {
+                    env.set_feed(kind, FeedState::Unavailable(why));
+                    again.push(kind);
+                }
             }
         }
-        Ok(Event::InitDone) => {
-            let fresh = buffer.take().unwrap_or_default();
-            let objs = s.objects.entry(kind).or_default();
-            if kind == Kind::ConfigMap {
-                // Several namespaced watchers share the kind: replace
-                // only this watcher's namespace.
-                let namespaces: BTreeSet<String> = fresh.keys().map(|(ns, _)| ns.clone()).collect();
-                objs.retain(|(ns, _), _| !namespaces.contains(ns));
-                objs.extend(fresh);
-            } else {
-                *objs = fresh;
-            }
-            s.feeds.insert(kind, FeedState::Live);
+        if again.is_empty() {
+            return;
         }
-        Ok(Event::Apply(o)) => {
-            let k = key_of(&o);
-            if let Some(obj) = to_object(o, ar, keys) {
-                s.objects.entry(kind).or_default().insert(k, Arc::new(obj));
-            }
-            s.feeds.insert(kind, FeedState::Live);
-        }
-        Ok(Event::Delete(o)) => {
-            let k = key_of(&o);
-            s.objects.entry(kind).or_default().remove(&k);
-        }
-        Err(e) => return feed_error(kind, &e, s),
+        // A group that failed (a 500, an aggregated API that is down) is
+        // asked again in the background; it never blocks the other groups.
+        pending = again;
+        tokio::time::sleep(REDISCOVER_EVERY).await;
     }
-    Flow::Continue
 }
 
-fn feed_error(kind: Kind, e: &watcher::Error, s: &mut Shared) -> Flow {
-    match status_code(e) {
-        Some(403) => {
-            s.feeds.insert(kind, FeedState::Forbidden(e.to_string()));
-            Flow::Stop
-        }
-        Some(404) => {
-            s.feeds.insert(kind, FeedState::NotInstalled);
-            Flow::Stop
-        }
+/// Label every proxy workload, pod and Service carries: the live source
+/// lists only those, not every pod of the cluster.
+fn selector_of(kind: Kind) -> Option<&'static str> {
+    matches!(kind, Kind::Pod | Kind::Service | Kind::DaemonSet).then_some(PROXY_SELECTOR)
+}
+
+fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchable: bool) {
+    match kind {
+        Kind::PodMetrics => env.spawn(poll_pod_metrics(env.clone(), ar)),
+        // Started per controller namespace once the Deployments are in.
+        Kind::ConfigMap => env.spawn(config_maps(env.clone(), ar)),
+        _ if !watchable => env.set_feed(
+            kind,
+            FeedState::Unavailable(format!("{} cannot be watched", ar.plural)),
+        ),
         _ => {
-            let since = match s.feeds.get(&kind) {
-                Some(FeedState::Stale { since, .. }) => *since,
-                _ => Instant::now(),
+            let spec = FeedSpec {
+                kind,
+                ar,
+                namespaced,
+                labels: selector_of(kind),
+                fields: None,
+                scopes: vec![None],
+                fallback: env.fallback.clone(),
             };
-            if !matches!(s.feeds.get(&kind), Some(FeedState::Syncing)) {
-                s.feeds.insert(
-                    kind,
-                    FeedState::Stale {
-                        since,
-                        error: e.to_string(),
-                    },
-                );
-            }
-            Flow::Restart
+            env.spawn(run_feed(spec, env.clone()));
         }
     }
+}
+
+/// Watches ConfigMaps only in namespaces where a controller runs, and only
+/// `envoy-gateway-config`: egscope never lists ConfigMaps cluster-wide.
+async fn config_maps(env: Env, ar: ApiResource) {
+    let mut rx = env.tx.subscribe();
+    loop {
+        let (deployments_synced, namespaces) = {
+            let s = lock(&env.shared);
+            let synced = s
+                .feeds
+                .get(&Kind::Deployment)
+                .is_some_and(FeedState::synced);
+            let ns: BTreeSet<String> = s
+                .objects
+                .get(&Kind::Deployment)
+                .map(|m| {
+                    m.values()
+                        .filter(|d| is_controller(d))
+                        .map(|d| d.namespace_or_empty().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (synced, ns)
+        };
+        if deployments_synced {
+            let mut s = lock(&env.shared);
+            let deployments = s.feeds.get(&Kind::Deployment).cloned();
+            if namespaces.is_empty()
+                && matches!(s.feeds.get(&Kind::ConfigMap), Some(FeedState::Syncing))
+            {
+                // No controller visible: nothing to read. When the
+                // Deployments themselves could not be read, neither could
+                // the ConfigMaps be found.
+                let state = match deployments {
+                    Some(FeedState::Forbidden(_) | FeedState::Unavailable(_)) => {
+                        FeedState::Unavailable(
+                            "the controller namespaces are unknown: Deployment could not be read"
+                                .into(),
+                        )
+                    }
+                    _ => FeedState::Live,
+                };
+                s.feeds.insert(Kind::ConfigMap, state);
+                drop(s);
+                env.notify();
+            } else {
+                let new: Vec<String> = namespaces
+                    .difference(&s.config_namespaces)
+                    .cloned()
+                    .collect();
+                for ns in new {
+                    s.config_namespaces.insert(ns.clone());
+                    let spec = FeedSpec {
+                        kind: Kind::ConfigMap,
+                        ar: ar.clone(),
+                        namespaced: true,
+                        labels: None,
+                        fields: Some(format!("metadata.name={CONFIG_MAP_NAME}")),
+                        scopes: vec![Some(ns)],
+                        fallback: Vec::new(),
+                    };
+                    env.spawn(run_feed(spec, env.clone()));
+                }
+            }
+        }
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
+/// `metrics.k8s.io` serves list but no watch: poll the proxy pods' usage
+/// every 15 s, once each time (no retries: an aggregated API that is down
+/// must cost nothing). A failure keeps the last numbers and says why.
+async fn poll_pod_metrics(env: Env, ar: ApiResource) {
+    let api: Api<DynamicObject> = Api::all_with(env.client.clone(), &ar);
+    let lp = ListParams::default().labels(PROXY_SELECTOR);
+    loop {
+        let answer = tokio::time::timeout(Retry::OPTIONAL.timeout, api.list(&lp)).await;
+        let state = match answer {
+            Ok(Ok(list)) => {
+                let usage: UsageMap = list
+                    .items
+                    .iter()
+                    .filter_map(|o| {
+                        let key = (o.metadata.namespace.clone()?, o.metadata.name.clone()?);
+                        Some((key, PodUsage::from_pod_metrics(&o.data)))
+                    })
+                    .collect();
+                // metrics-server refreshes every 15 s or so; readers
+                // compare the Arc to see whether anything changed.
+                let mut s = lock(&env.shared);
+                if *s.usage != usage {
+                    s.usage = Arc::new(usage);
+                }
+                FeedState::Live
+            }
+            Ok(Err(e)) if status_code(&e) == Some(403) => FeedState::Forbidden(one_line(&e)),
+            Ok(Err(e)) => FeedState::Unavailable(one_line(&e)),
+            Err(_) => FeedState::Unavailable(format!(
+                "no answer within {}s",
+                Retry::OPTIONAL.timeout.as_secs()
+            )),
+        };
+        let changed = lock(&env.shared).feeds.get(&Kind::PodMetrics) != Some(&state);
+        if changed {
+            env.set_feed(Kind::PodMetrics, state);
+        }
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+}
+
+/// One kind's feed: what to read and where.
+#[derive(Clone)]
+struct FeedSpec {
+    kind: Kind,
+    ar: ApiResource,
+    namespaced: bool,
+    labels: Option<&'static str>,
+    fields: Option<String>,
+    /// `None`: cluster-wide; `Some(ns)`: one namespace.
+    scopes: Vec<Option<String>>,
+    /// Where to read when the cluster-wide list is refused.
+    fallback: Vec<String>,
+}
+
+impl FeedSpec {
+    fn api(&self, client: &Client, scope: &Option<String>) -> Api<DynamicObject> {
+        match scope {
+            Some(ns) => Api::namespaced_with(client.clone(), ns, &self.ar),
+            None => Api::all_with(client.clone(), &self.ar),
+        }
+    }
+
+    fn list_params(&self) -> ListParams {
+        let mut lp = ListParams::default();
+        if let Some(l) = self.labels {
+            lp = lp.labels(l);
+        }
+        if let Some(f) = &self.fields {
+            lp = lp.fields(f);
+        }
+        lp
+    }
+
+    fn watch_params(&self) -> WatchParams {
+        let mut wp = WatchParams::default().timeout(WATCH_TIMEOUT_SECS);
+        if let Some(l) = self.labels {
+            wp = wp.labels(l);
+        }
+        if let Some(f) = &self.fields {
+            wp = wp.fields(f);
+        }
+        wp
+    }
+}
+
+/// Lists every page of one scope. A continue token that expired mid-way
+/// (`410 Expired`) falls back to one full list, as client-go's pager does
+/// (k8s.io/client-go/tools/pager/pager.go, `FullListIfExpired`).
+async fn list_all(
+    api: &Api<DynamicObject>,
+    base: &ListParams,
+) -> Result<(Vec<DynamicObject>, String), kube::Error> {
+    let mut items = Vec::new();
+    let mut lp = base.clone().limit(PAGE_SIZE);
+    loop {
+        match api.list(&lp).await {
+            Ok(page) => {
+                items.extend(page.items);
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(token) => lp = lp.continue_token(&token),
+                    None => return Ok((items, page.metadata.resource_version.unwrap_or_default())),
+                }
+            }
+            Err(e) if status_code(&e) == Some(410) && lp.continue_token.is_some() => {
+                tracing::info!(error = %one_line(&e), "continue token expired: listing in full");
+                let page = api.list(base).await?;
+                return Ok((
+                    page.items,
+                    page.metadata.resource_version.unwrap_or_default(),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// What one scope's watch stream says to its feed.
+enum WatchMsg {
+    /// The server accepted the watch: the feed is current again.
+    Established,
+    Event(Box<WatchEvent<DynamicObject>>),
+    StartFailed(kube::Error),
+    /// The connection broke mid-stream.
+    Broken(kube::Error),
+    /// The server ended the watch (its timeout): resume at once.
+    Ended,
+}
+
+/// One scope's watch from `rv`, after `delay`, tagged with the scope's index.
+///
+/// The request is sent by hand rather than through `Api::watch`, which
+/// hands back a stream even when the server refused the watch (the error
+/// arrives as the stream's first item, indistinguishable in time from a
+/// quiet kind's silence). The HTTP status tells at once whether the watch
+/// is established, which is what turns a stale feed live again.
+fn watch_stream(
+    index: usize,
+    client: Client,
+    url: String,
+    wp: WatchParams,
+    rv: String,
+    delay: Duration,
+) -> BoxStream<'static, (usize, WatchMsg)> {
+    async_stream::stream! {
+        use http_body_util::BodyExt;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let req = match kube::core::Request::new(url).watch(&wp, &rv) {
+            Ok(r) => r,
+            Err(e) => {
+                yield (index, WatchMsg::StartFailed(kube::Error::BuildRequest(e)));
+                return;
+            }
+        };
+        let res = match client.send(req.map(kube::client::Body::from)).await {
+            Ok(r) => r,
+            Err(e) => {
+                yield (index, WatchMsg::StartFailed(e));
+                return;
+            }
+        };
+        let status = res.status();
+        let mut body = res.into_body();
+        if !status.is_success() {
+            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let st = serde_json::from_slice::<kube::core::Status>(&bytes).unwrap_or_else(|_| {
+                kube::core::Status::failure(
+                    &String::from_utf8_lossy(&bytes),
+                    status.canonical_reason().unwrap_or(""),
+                )
+                .with_code(status.as_u16())
+            });
+            yield (index, WatchMsg::StartFailed(kube::Error::Api(st.boxed())));
+            return;
+        }
+        yield (index, WatchMsg::Established);
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            match body.frame().await {
+                None => break,
+                Some(Err(e)) => {
+                    yield (index, WatchMsg::Broken(kube::Error::Service(e.into())));
+                    return;
+                }
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else { continue };
+                    pending.extend_from_slice(&data);
+                    while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+                        let line: Vec<u8> = pending.drain(..=pos).collect();
+                        if line.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        match serde_json::from_slice::<WatchEvent<DynamicObject>>(&line) {
+                            Ok(ev) => yield (index, WatchMsg::Event(Box::new(ev))),
+                            // An object no view can read is skipped, as a
+                            // list skips it; the watch goes on.
+                            Err(e) => tracing::debug!(error = %e, "undecodable watch event"),
+                        }
+                    }
+                }
+            }
+        }
+        yield (index, WatchMsg::Ended);
+    }
+    .boxed()
+}
+
+/// How a list attempt ended.
+enum ListOutcome {
+    Listed(Vec<(Option<String>, Vec<DynamicObject>, String)>),
+    /// Cluster-wide refused: read per namespace from now on.
+    FallBack(String),
+    Stop(FeedState),
+    Failed(String),
+}
+
+async fn list_scopes(spec: &FeedSpec, client: &Client) -> ListOutcome {
+    let base = spec.list_params();
+    let mut out = Vec::new();
+    let mut refused = Vec::new();
+    for scope in &spec.scopes {
+        let api = spec.api(client, scope);
+        match list_all(&api, &base).await {
+            Ok((items, rv)) => out.push((scope.clone(), items, rv)),
+            Err(e) => match status_code(&e) {
+                Some(403) if scope.is_none() && spec.namespaced && !spec.fallback.is_empty() => {
+                    return ListOutcome::FallBack(one_line(&e));
+                }
+                Some(403) if scope.is_some() && spec.scopes.len() > 1 => refused.push(one_line(&e)),
+                Some(403) => return ListOutcome::Stop(FeedState::Forbidden(one_line(&e))),
+                Some(404) => return ListOutcome::Stop(FeedState::NotInstalled),
+                _ => return ListOutcome::Failed(one_line(&e)),
+            },
+        }
+    }
+    if out.is_empty() {
+        return ListOutcome::Stop(FeedState::Forbidden(refused.join("; ")));
+    }
+    ListOutcome::Listed(out)
+}
+
+/// Feeds one kind into the shared state: list, then watch and resume;
+/// relist only when the server says the resourceVersion is gone.
+async fn run_feed(mut spec: FeedSpec, env: Env) {
+    let kind = spec.kind;
+    let mut keys = Keys::new();
+    let mut backoff = watcher::DefaultBackoff::default();
+    let mut failed_lists = 0u32;
+    'relist: loop {
+        let listed = match list_scopes(&spec, &env.client).await {
+            ListOutcome::Listed(l) => l,
+            ListOutcome::FallBack(why) => {
+                let namespaces = spec.fallback.clone();
+                tracing::info!(kind = kind.name(), %why, ?namespaces, "cluster-wide list refused: reading per namespace");
+                spec.scopes = namespaces.iter().cloned().map(Some).collect();
+                lock(&env.shared).partial.insert(
+                    kind,
+                    (namespaces, format!("cluster-wide list refused: {why}")),
+                );
+                continue 'relist;
+            }
+            ListOutcome::Stop(state) => {
+                env.set_feed(kind, state);
+                return;
+            }
+            ListOutcome::Failed(why) => {
+                failed_lists += 1;
+                let next = {
+                    let s = lock(&env.shared);
+                    match s.feeds.get(&kind) {
+                        Some(FeedState::Live) => Some(FeedState::Stale {
+                            since: Instant::now(),
+                            error: why.clone(),
+                        }),
+                        Some(FeedState::Stale { since, .. }) => Some(FeedState::Stale {
+                            since: *since,
+                            error: why.clone(),
+                        }),
+                        _ if failed_lists >= FAILED_LISTS_UNTIL_UNAVAILABLE => {
+                            Some(FeedState::Unavailable(why.clone()))
+                        }
+                        _ => None,
+                    }
+                };
+                if let Some(state) = next {
+                    env.set_feed(kind, state);
+                }
+                tokio::time::sleep(backoff.next().unwrap_or(Duration::from_secs(30))).await;
+                continue 'relist;
+            }
+        };
+        failed_lists = 0;
+        // Namespaces refused one by one drop out of the feed.
+        spec.scopes = listed.iter().map(|(scope, _, _)| scope.clone()).collect();
+        if spec.scopes.iter().all(Option::is_some)
+            && let Some((namespaces, _)) = lock(&env.shared).partial.get_mut(&kind)
+        {
+            *namespaces = spec.scopes.iter().flatten().cloned().collect();
+        }
+        // Decode before taking the lock: readers never wait on a large list.
+        let mut fresh: Vec<(Option<String>, Objects)> = Vec::new();
+        let mut rvs = Vec::new();
+        for (scope, items, rv) in listed {
+            let objs = items
+                .into_iter()
+                .filter_map(|o| to_object(o, &spec.ar, &mut keys))
+                .map(|(k, o)| (k, Arc::new(o)))
+                .collect();
+            fresh.push((scope, objs));
+            rvs.push(rv);
+        }
+        {
+            let mut s = lock(&env.shared);
+            let objs = s.objects.entry(kind).or_default();
+            for (scope, list) in fresh {
+                match scope {
+                    None => *objs = list,
+                    Some(ns) => {
+                        // Several namespaced feeds may share the kind:
+                        // replace only this namespace.
+                        objs.retain(|(n, _), _| *n != ns);
+                        objs.extend(list);
+                    }
+                }
+            }
+            s.feeds.insert(kind, FeedState::Live);
+        }
+        env.notify();
+        backoff = watcher::DefaultBackoff::default();
+
+        let wp = spec.watch_params();
+        let urls: Vec<String> = spec
+            .scopes
+            .iter()
+            .map(|sc| spec.api(&env.client, sc).resource_url().to_string())
+            .collect();
+        let mut streams: SelectAll<BoxStream<'static, (usize, WatchMsg)>> = SelectAll::new();
+        for (i, url) in urls.iter().enumerate() {
+            streams.push(watch_stream(
+                i,
+                env.client.clone(),
+                url.clone(),
+                wp.clone(),
+                rvs[i].clone(),
+                Duration::ZERO,
+            ));
+        }
+        // Back-to-back failures per scope, for the resume delay, and when
+        // each scope's watch started: a server that ends watches at once
+        // must not make a hot loop.
+        let mut failures = vec![0u32; urls.len()];
+        let mut started = vec![Instant::now(); urls.len()];
+        while let Some((i, msg)) = streams.next().await {
+            let short_lived = started[i].elapsed() < Duration::from_secs(1);
+            let resume = |rv: &str, after: Duration| {
+                let after = if short_lived {
+                    after.max(Duration::from_secs(1))
+                } else {
+                    after
+                };
+                watch_stream(
+                    i,
+                    env.client.clone(),
+                    urls[i].clone(),
+                    wp.clone(),
+                    rv.to_string(),
+                    after,
+                )
+            };
+            if !matches!(msg, WatchMsg::Event(_) | WatchMsg::Established) {
+                started[i] = Instant::now();
+            }
+            match msg {
+                WatchMsg::Established => {
+                    failures[i] = 0;
+                    let stale = matches!(
+                        lock(&env.shared).feeds.get(&kind),
+                        Some(FeedState::Stale { .. })
+                    );
+                    if stale {
+                        env.set_feed(kind, FeedState::Live);
+                    }
+                }
+                WatchMsg::Event(ev) => match *ev {
+                    WatchEvent::Added(o) | WatchEvent::Modified(o) => {
+                        if let Some(rv) = o.metadata.resource_version.clone() {
+                            rvs[i] = rv;
+                        }
+                        if let Some((k, obj)) = to_object(o, &spec.ar, &mut keys) {
+                            lock(&env.shared)
+                                .objects
+                                .entry(kind)
+                                .or_default()
+                                .insert(k, Arc::new(obj));
+                            env.notify();
+                        }
+                    }
+                    WatchEvent::Deleted(o) => {
+                        if let Some(rv) = o.metadata.resource_version.clone() {
+                            rvs[i] = rv;
+                        }
+                        let k = key_of(&o);
+                        lock(&env.shared)
+                            .objects
+                            .entry(kind)
+                            .or_default()
+                            .remove(&k);
+                        env.notify();
+                    }
+                    WatchEvent::Bookmark(b) => rvs[i] = b.metadata.resource_version,
+                    WatchEvent::Error(status) if status.code == 410 => {
+                        tracing::info!(kind = kind.name(), "watch resourceVersion gone: relisting");
+                        continue 'relist;
+                    }
+                    WatchEvent::Error(status) => {
+                        // The server ends the stream after an error event.
+                        failures[i] += 1;
+                        mark_stale(&env, kind, format!("{}: {}", status.code, status.message));
+                        let delay = resume_delay(failures[i]);
+                        streams.push(resume(&rvs[i], delay));
+                    }
+                },
+                WatchMsg::StartFailed(e) => match status_code(&e) {
+                    Some(410) => continue 'relist,
+                    Some(403) => {
+                        env.set_feed(kind, FeedState::Forbidden(one_line(&e)));
+                        return;
+                    }
+                    Some(404) => {
+                        env.set_feed(kind, FeedState::NotInstalled);
+                        return;
+                    }
+                    _ => {
+                        failures[i] += 1;
+                        mark_stale(&env, kind, one_line(&e));
+                        streams.push(resume(&rvs[i], resume_delay(failures[i])));
+                    }
+                },
+                WatchMsg::Broken(e) => {
+                    // A dropped connection: resume from where it was, at
+                    // once the first time; no relist.
+                    tracing::debug!(kind = kind.name(), error = %one_line(&e), "watch broke: resuming");
+                    failures[i] += 1;
+                    streams.push(resume(&rvs[i], resume_delay(failures[i].saturating_sub(1))));
+                }
+                WatchMsg::Ended => {
+                    failures[i] = 0;
+                    streams.push(resume(&rvs[i], Duration::ZERO));
+                }
+            }
+        }
+        // Every scope's stream ended without being resumed (cannot happen,
+        // each branch above resumes or returns): list again.
+    }
+}
+
+/// kube's default backoff shape: 0.8 s doubling to 30 s, none the first time.
+fn resume_delay(failures: u32) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    let ms = 800u64.saturating_mul(1u64 << (failures - 1).min(6));
+    Duration::from_millis(ms.min(30_000))
+}
+
+fn mark_stale(env: &Env, kind: Kind, error: String) {
+    let next = {
+        let s = lock(&env.shared);
+        match s.feeds.get(&kind) {
+            Some(FeedState::Stale { since, .. }) => FeedState::Stale {
+                since: *since,
+                error,
+            },
+            _ => FeedState::Stale {
+                since: Instant::now(),
+                error,
+            },
+        }
+    };
+    env.set_feed(kind, next);
 }
 
 /// Writes the live store as a `kind: List` YAML document that `--snapshot`
-/// reads back: the "back up CRD instances before upgrading" step. Items are
+/// reads back: the "back up CRD instances before upgrading" step. The List's
+/// annotations record what was listed, forbidden or not installed and when
+/// (see `coverage`), so that its audit equals the live one. Items are
 /// written one at a time, so the output is the only copy made.
-pub fn snapshot_yaml(store: &Store) -> Result<String, UserError> {
-    let mut out = String::from("apiVersion: v1\nkind: List\nitems:\n");
+pub fn snapshot_yaml(store: &Store, taken_at: jiff::Timestamp) -> Result<String, UserError> {
+    let yaml_err = |e: serde_saphyr::SerializeError| {
+        UserError::new(format!("cannot write the snapshot as YAML: {e}"))
+    };
+    let annotations = super::coverage::annotations(store, taken_at);
+    let meta = serde_json::json!({ "annotations": annotations });
+    let mut out = String::from("apiVersion: v1\nkind: List\nmetadata:\n");
+    for line in serde_saphyr::to_string(&meta).map_err(yaml_err)?.lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("items:\n");
     for o in store.all().filter(|o| o.kind != Kind::PodMetrics) {
         let mut item = o.raw.clone();
         if let Some(meta) = item.get_mut("metadata").and_then(|m| m.as_object_mut()) {
             meta.remove("managedFields");
         }
-        let text = serde_saphyr::to_string(&item)
-            .map_err(|e| UserError::new(format!("cannot write the snapshot as YAML: {e}")))?;
+        let text = serde_saphyr::to_string(&item).map_err(yaml_err)?;
         for (i, line) in text.lines().enumerate() {
             out.push_str(if i == 0 { "- " } else { "  " });
             out.push_str(line);

@@ -1,5 +1,7 @@
 //! Sources turn a cluster or files into a store.
 
+pub mod coverage;
+pub mod discovery;
 mod json;
 mod lines;
 pub mod live;

@@ -32,6 +32,7 @@ pub fn load_text(name: &str, text: &str) -> Result<Store, UserError> {
         kind: SourceKind::Snapshot,
         context: None,
         paths: vec![name.to_string()],
+        namespace: None,
     });
     load_bytes(text.as_bytes(), name, Format::Unknown, &mut store)?;
     Ok(store)
@@ -43,6 +44,7 @@ pub fn load(paths: &[String], stdin: &mut dyn Read) -> Result<Store, UserError> 
         kind: SourceKind::Snapshot,
         context: None,
         paths: paths.to_vec(),
+        namespace: None,
     });
     if paths.is_empty() {
         return Err(UserError::new(
@@ -275,6 +277,17 @@ fn looks_like_object(v: &Value) -> bool {
 
 /// Every element of a List's `items`.
 fn list_items(mut map: Map, lines: LineNode, file: &Arc<str>, store: &mut Store) {
+    // egscope's own snapshots record what was listed (see `coverage`).
+    if let Some(ann) = map
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(Value::as_object)
+    {
+        super::coverage::apply(
+            &|key: &str| ann.get(key).and_then(Value::as_str).map(str::to_string),
+            store,
+        );
+    }
     let line = lines.line;
     let item_lines = lines.take_key("items").unwrap_or(LineNode::leaf(line));
     if let Some(Value::Array(items)) = map.remove("items") {

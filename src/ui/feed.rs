@@ -49,6 +49,10 @@ pub fn live_status_with(
                 name: kind.name().to_string(),
                 freshness: Freshness::Forbidden,
             }),
+            FeedState::Unavailable(_) => out.push(Feed {
+                name: kind.name().to_string(),
+                freshness: Freshness::Unavailable,
+            }),
             FeedState::Live | FeedState::NotInstalled => {}
         }
     }

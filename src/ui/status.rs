@@ -12,6 +12,8 @@ pub enum Freshness {
     /// No update for this long.
     Stale(Duration),
     Forbidden,
+    /// The server keeps failing (5xx, timeout): nothing could be read.
+    Unavailable,
     /// The feed has no source (e.g. no metrics in a snapshot).
     None,
 }
@@ -23,6 +25,7 @@ impl Freshness {
             Freshness::Live => "live".into(),
             Freshness::Stale(d) => format!("stale {}s", d.as_secs()),
             Freshness::Forbidden => "forbidden".into(),
+            Freshness::Unavailable => "unavailable".into(),
             Freshness::None => "none".into(),
         }
     }

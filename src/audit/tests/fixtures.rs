@@ -26,6 +26,7 @@ pub fn store(objs: &[Value]) -> Store {
         kind: SourceKind::Snapshot,
         context: None,
         paths: vec!["test.yaml".into()],
+        namespace: None,
     });
     for v in objs {
         match crate::store::Object::from_value(v.clone(), None) {
