@@ -249,6 +249,9 @@ struct Shared {
     partial: BTreeMap<Kind, (Vec<String>, String)>,
     /// ConfigMap watchers already running, by namespace.
     config_namespaces: BTreeSet<String>,
+    /// Those whose first list has not finished: ConfigMaps are synced only
+    /// once every controller namespace's are in.
+    config_pending: BTreeSet<String>,
     /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
     /// objects, so a poll never costs a model rebuild.
     usage: Arc<UsageMap>,
@@ -650,6 +653,7 @@ async fn config_maps(env: Env, ar: ApiResource) {
                     .collect();
                 for ns in new {
                     s.config_namespaces.insert(ns.clone());
+                    s.config_pending.insert(ns.clone());
                     let spec = FeedSpec {
                         kind: Kind::ConfigMap,
                         ar: ar.clone(),
@@ -985,6 +989,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
         {
             let mut s = lock(&env.shared);
             let objs = s.objects.entry(kind).or_default();
+            let mut listed_namespaces = Vec::new();
             for (scope, list) in fresh {
                 match scope {
                     None => *objs = list,
@@ -993,10 +998,18 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                         // replace only this namespace.
                         objs.retain(|(n, _), _| *n != ns);
                         objs.extend(list);
+                        listed_namespaces.push(ns);
                     }
                 }
             }
-            s.feeds.insert(kind, FeedState::Live);
+            if kind == Kind::ConfigMap {
+                for ns in &listed_namespaces {
+                    s.config_pending.remove(ns);
+                }
+            }
+            if kind != Kind::ConfigMap || s.config_pending.is_empty() {
+                s.feeds.insert(kind, FeedState::Live);
+            }
         }
         env.notify();
         backoff = watcher::DefaultBackoff::default();
