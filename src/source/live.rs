@@ -388,6 +388,11 @@ impl Live {
         lock(&self.env.shared).feeds.clone()
     }
 
+    /// Kinds read only in some namespaces.
+    pub fn partial_kinds(&self) -> Vec<Kind> {
+        lock(&self.env.shared).partial.keys().copied().collect()
+    }
+
     /// The proxy pods' latest CPU and memory (empty without metrics.k8s.io).
     pub fn pod_usage(&self) -> Arc<UsageMap> {
         lock(&self.env.shared).usage.clone()

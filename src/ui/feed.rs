@@ -72,6 +72,10 @@ pub fn live_status_with(
         },
     ];
     all.extend(out);
+    all.extend(live.partial_kinds().into_iter().map(|k| Feed {
+        name: k.name().to_string(),
+        freshness: Freshness::Partial,
+    }));
     SourceStatus {
         source: source.to_string(),
         can_switch_context: switchable,

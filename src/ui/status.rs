@@ -14,6 +14,8 @@ pub enum Freshness {
     Forbidden,
     /// The server keeps failing (5xx, timeout): nothing could be read.
     Unavailable,
+    /// Read only in some namespaces (the cluster-wide list was refused).
+    Partial,
     /// The feed has no source (e.g. no metrics in a snapshot).
     None,
 }
@@ -26,6 +28,7 @@ impl Freshness {
             Freshness::Stale(d) => format!("stale {}s", d.as_secs()),
             Freshness::Forbidden => "forbidden".into(),
             Freshness::Unavailable => "unavailable".into(),
+            Freshness::Partial => "partial".into(),
             Freshness::None => "none".into(),
         }
     }

@@ -261,6 +261,10 @@ pub fn placeholder(data: &Data, view: &View) -> Option<String> {
                 "{}s: not installed in this cluster (no CRD {resource})",
                 k.name()
             )),
+            KindState::Unavailable(why) => msgs.push(format!(
+                "{}s: could not be read (list {resource}): {why}",
+                k.name()
+            )),
             _ => return None,
         }
     }

@@ -194,7 +194,13 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
     let mut unreadable = Vec::new();
     for k in Kind::ALL {
         match data.store.state(k) {
-            KindState::Forbidden(_) => unreadable.push(format!("{} forbidden", k.name())),
+            // What could not be read comes before what is not installed:
+            // the first makes what is shown partial.
+            KindState::Forbidden(_) => unreadable.insert(0, format!("{} forbidden", k.name())),
+            KindState::Unavailable(_) => unreadable.insert(0, format!("{} unavailable", k.name())),
+            KindState::Partial { namespaces, .. } => {
+                unreadable.insert(0, format!("{} only in {}", k.name(), namespaces.join(", ")))
+            }
             KindState::NotInstalled => unreadable.push(format!("{} not installed", k.name())),
             _ => {}
         }
