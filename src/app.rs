@@ -397,10 +397,10 @@ async fn connect_live(
 ) -> Result<Arc<source::live::Live>, UserError> {
     let conn = source::live::connect(target).await?;
     let live = source::live::Live::start(conn, target.namespace.clone()).await;
-    // The TUI opens once the first lists are in; a kind still syncing after
-    // the timeout shows as such in the status line instead of blocking.
+    // The TUI opens once the first lists are in or after `sync` at most; a
+    // kind still syncing then shows as such and fills in when it arrives.
     let _ = live
-        .wait_synced(sync.min(Duration::from_secs(MAX_SYNC_SECS)))
+        .wait_a_while(sync.min(Duration::from_secs(MAX_SYNC_SECS)))
         .await;
     Ok(Arc::new(live))
 }
@@ -418,9 +418,11 @@ pub fn live_tui(
     }
     let target = cluster_target(cluster);
     let rt = runtime()?;
+    // A real cluster may take long to list everything: open after at most
+    // two seconds (k9s draws at once and fills in) and let the kinds arrive.
     let live = rt.block_on(connect_live(
         &target,
-        Duration::from_secs(cluster.sync_timeout),
+        Duration::from_secs(cluster.sync_timeout.min(2)),
     ))?;
     let source = format!("context {}", live.connection().context);
     let switch = Some((target, Duration::from_secs(cluster.sync_timeout)));

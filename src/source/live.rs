@@ -447,6 +447,25 @@ impl Live {
     /// read and name what it could not. PodMetrics (an optional aggregated
     /// API) is never waited for.
     pub async fn wait_synced(&self, timeout: Duration) -> Vec<Kind> {
+        let pending = self.wait_a_while(timeout).await;
+        if !pending.is_empty() {
+            let why = format!("no complete list within {}s", timeout.as_secs());
+            let mut s = lock(&self.env.shared);
+            for k in &pending {
+                if s.feeds.get(k).is_some_and(|f| !f.synced()) {
+                    s.feeds.insert(*k, FeedState::Unavailable(why.clone()));
+                }
+            }
+            drop(s);
+            self.env.notify();
+        }
+        pending
+    }
+
+    /// Waits up to `timeout` for the first lists and returns the kinds still
+    /// syncing, leaving them syncing: the TUI opens after a moment and fills
+    /// in as the kinds arrive.
+    pub async fn wait_a_while(&self, timeout: Duration) -> Vec<Kind> {
         let mut rx = self.subscribe();
         let deadline = tokio::time::Instant::now()
             .checked_add(timeout)
@@ -463,18 +482,7 @@ impl Live {
             }
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => continue,
-                _ => {
-                    let why = format!("no complete list within {}s", timeout.as_secs());
-                    let mut s = lock(&self.env.shared);
-                    for k in &pending {
-                        if s.feeds.get(k).is_some_and(|f| !f.synced()) {
-                            s.feeds.insert(*k, FeedState::Unavailable(why.clone()));
-                        }
-                    }
-                    drop(s);
-                    self.env.notify();
-                    return pending;
-                }
+                _ => return pending,
             }
         }
     }

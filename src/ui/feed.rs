@@ -58,7 +58,7 @@ pub fn live_status_with(
     }
     let objects = match (stale, syncing) {
         (Some(d), _) => Freshness::Stale(d),
-        (None, true) => Freshness::Stale(Duration::ZERO),
+        (None, true) => Freshness::Syncing,
         (None, false) => Freshness::Live,
     };
     let mut all = vec![

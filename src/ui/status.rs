@@ -16,6 +16,8 @@ pub enum Freshness {
     Unavailable,
     /// Read only in some namespaces (the cluster-wide list was refused).
     Partial,
+    /// First lists still arriving.
+    Syncing,
     /// The feed has no source (e.g. no metrics in a snapshot).
     None,
 }
@@ -29,6 +31,7 @@ impl Freshness {
             Freshness::Forbidden => "forbidden".into(),
             Freshness::Unavailable => "unavailable".into(),
             Freshness::Partial => "partial".into(),
+            Freshness::Syncing => "syncing".into(),
             Freshness::None => "none".into(),
         }
     }
