@@ -331,6 +331,51 @@ impl SimHandle {
         lock(&self.shared.world).cluster.dump()
     }
 
+    /// Creates or replaces an object, as a controller in the cluster would
+    /// (HTTP stays read-only); open watches see the change at whatever
+    /// version they watch. Returns the new resourceVersion.
+    pub fn apply(&self, mut obj: Value) -> Result<u64, String> {
+        let (res, (ns, _)) = self.kind_of(&obj)?;
+        if RESOURCES[res].namespaced {
+            obj["metadata"]["namespace"] = json!(ns);
+        }
+        let rv = lock(&self.shared.world).cluster.upsert(res, obj);
+        self.shared.rv_tx.send_replace(rv);
+        Ok(rv)
+    }
+
+    /// Deletes the object `obj` names (apiVersion, kind, metadata);
+    /// `Ok(None)` when there is none.
+    pub fn delete(&self, obj: &Value) -> Result<Option<u64>, String> {
+        let (res, (ns, name)) = self.kind_of(obj)?;
+        let rv = lock(&self.shared.world).cluster.delete(res, &ns, &name);
+        if let Some(rv) = rv {
+            self.shared.rv_tx.send_replace(rv);
+        }
+        Ok(rv)
+    }
+
+    fn kind_of(&self, obj: &Value) -> Result<(usize, (String, String)), String> {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let (api_version, kind) = (text("/apiVersion"), text("/kind"));
+        let res = resources::by_group_kind(crate::store::group_of(api_version), kind)
+            .filter(|r| RESOURCES[*r].installed(self.shared.bundle))
+            .ok_or_else(|| format!("{api_version} {kind} is not served"))?;
+        let name = text("/metadata/name");
+        if name.is_empty() {
+            return Err("the object has no metadata.name".into());
+        }
+        let ns = if RESOURCES[res].namespaced {
+            match text("/metadata/namespace") {
+                "" => "default",
+                ns => ns,
+            }
+        } else {
+            ""
+        };
+        Ok((res, (ns.to_string(), name.to_string())))
+    }
+
     /// The proxy pods the traffic model serves metrics for (namespace, name).
     pub fn proxy_pods(&self) -> Vec<(String, String)> {
         lock(&self.shared.world).traffic.proxy_pods()
