@@ -629,6 +629,14 @@ pub fn sim_config(
         }
         None => None,
     };
+    let rbac = rbac.map(|r| {
+        let r = r.with_user(&args.rbac_user);
+        if args.rbac_namespace.is_empty() {
+            r
+        } else {
+            r.in_namespaces(args.rbac_namespace.iter().cloned())
+        }
+    });
     let opts = SimOptions {
         listen: Some(args.listen),
         seed: if matches!(scenario, Scenario::Large(_)) {
@@ -639,6 +647,7 @@ pub fn sim_config(
         faults: args.fault.clone(),
         rbac,
         request_log: args.request_log.clone(),
+        gateway_api: args.gateway_api,
         ..SimOptions::default()
     };
     Ok((scenario, opts))
@@ -664,8 +673,9 @@ pub fn sim(args: &SimArgs) -> Result<u8, UserError> {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "FILE".into());
         println!(
-            "egscope sim: serving the {:?} scenario at {}",
+            "egscope sim: serving the {:?} scenario (Gateway API {}) at {}",
             args.scenario,
+            args.gateway_api.bundle_version(),
             handle.base_url()
         );
         if args.kubeconfig_out.is_none() {

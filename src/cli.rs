@@ -117,13 +117,27 @@ pub struct SimArgs {
     /// Append every request as a JSON line ({"method","path","status"}) to FILE.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
-    /// Enforce the rules of the ClusterRole in FILE (403 for anything else).
+    /// Which Gateway API CRDs the cluster has: v1.4 (Gateway API v1.4.1, as
+    /// Envoy Gateway v1.7 ships) or v1.6 (v1.6.1, Envoy Gateway v1.9).
+    #[arg(long, value_enum, value_name = "BUNDLE", default_value = "v1.4")]
+    pub gateway_api: crate::sim::GatewayApiBundle,
+    /// Enforce the rules of the ClusterRole in FILE (403 for anything else),
+    /// bound cluster-wide unless the file has only RoleBindings.
     #[arg(long, value_name = "FILE")]
     pub rbac: Option<PathBuf>,
-    /// Inject a fault: RESOURCE=ACTION, ACTION one of a status (403, 404, 500),
-    /// delay:500ms, drop-events:N, drop-after:2s, gone-on-resume. RESOURCE is a
-    /// plural (pods), group/plural, pods/proxy or *. Repeatable.
-    #[arg(long, value_name = "RESOURCE=ACTION", value_parser = crate::sim::faults::parse_fault)]
+    /// Bind the --rbac rules by a RoleBinding in NS only (repeatable):
+    /// cluster-wide lists and cluster-scoped kinds are then forbidden.
+    #[arg(long, value_name = "NS", requires = "rbac")]
+    pub rbac_namespace: Vec<String>,
+    /// The user the --rbac rules are bound to, as 403 messages name it.
+    #[arg(long, value_name = "NAME", requires = "rbac", default_value = crate::sim::faults::DEFAULT_USER)]
+    pub rbac_user: String,
+    /// Inject a fault: TARGET=ACTION[,times=N]. ACTION: a status (403, 404,
+    /// 500, 503), delay:500ms, drop-events:N, drop-after:2s, gone-on-resume,
+    /// continue-expired. TARGET: a plural (pods), group/plural, pods/proxy, *,
+    /// discovery, discovery:GROUP, discovery:GROUP/VERSION, discovery:v1, or
+    /// apiservice:GROUP (an aggregated API that is down). Repeatable.
+    #[arg(long, value_name = "TARGET=ACTION", value_parser = crate::sim::faults::parse_fault)]
     pub fault: Vec<crate::sim::Fault>,
     /// Seed of the traffic model (and of the large scenario's objects).
     #[arg(long, default_value_t = 1)]

@@ -164,3 +164,150 @@ fn egscope_sim_binary() {
     assert_eq!(lines.lines().count(), 3, "{lines}");
     assert!(lines.contains("\"status\":403"));
 }
+
+/// The showcase plus objects of the kinds only served below the Gateway
+/// API group's preferred version (v1.4 bundle), and a tenant namespace.
+fn with_tenant_objects() -> Vec<serde_json::Value> {
+    let mut objs = egscope::sim::scenario_objects(&Scenario::Showcase).unwrap();
+    let meta = |name: &str| serde_json::json!({"name": name, "namespace": "apps"});
+    objs.extend([
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta("api-0"),
+                           "spec": {"containers": [{"name": "api", "image": "api:1"}]},
+                           "status": {"phase": "Running"}}),
+        serde_json::json!({"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TCPRoute",
+                           "metadata": meta("db"), "spec": {}}),
+        serde_json::json!({"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+                           "metadata": meta("from-web"), "spec": {}}),
+    ]);
+    objs
+}
+
+async fn kubeconfig_for(
+    sim: &egscope::sim::SimHandle,
+    dir: &tempfile::TempDir,
+) -> std::path::PathBuf {
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig_yaml()).unwrap();
+    kc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_finds_kinds_below_the_preferred_version() {
+    if !kubectl_available() {
+        eprintln!("skipping: kubectl is not on PATH");
+        return;
+    }
+    let sim = Sim::start(
+        Scenario::Objects(with_tenant_objects()),
+        SimOptions::default(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig_for(&sim, &dir).await;
+    let (code, out, err) = kubectl(&kc, &["get", "tcproutes", "-A"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("apps") && out.contains("db"), "{out}");
+    let (code, out, err) = kubectl(&kc, &["get", "referencegrants", "-A", "-o", "json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list["items"][0]["metadata"]["name"], "from-web");
+    assert_eq!(
+        list["items"][0]["apiVersion"],
+        "gateway.networking.k8s.io/v1beta1"
+    );
+    sim.shutdown().await;
+
+    for bundle in egscope::sim::GatewayApiBundle::ALL {
+        let opts = SimOptions {
+            gateway_api: bundle,
+            ..SimOptions::default()
+        };
+        let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kc = kubeconfig_for(&sim, &dir).await;
+        let (code, out, err) = kubectl(&kc, &["api-resources", "--no-headers"]).await;
+        assert_eq!(code, 0, "{err}");
+        // KIND is the last column.
+        let kinds: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.split_whitespace().last())
+            .collect();
+        for def in egscope::sim::resources::RESOURCES
+            .iter()
+            .filter(|r| r.installed(bundle))
+        {
+            assert!(
+                kinds.contains(&def.kind),
+                "{bundle:?}: {} missing from\n{out}",
+                def.kind
+            );
+        }
+        let (code, out, err) = kubectl(
+            &kc,
+            &["api-resources", "--api-group", "gateway.networking.k8s.io"],
+        )
+        .await;
+        assert_eq!(code, 0, "{err}");
+        let tcp = out
+            .lines()
+            .find(|l| l.starts_with("tcproutes"))
+            .unwrap_or("");
+        let want = match bundle {
+            egscope::sim::GatewayApiBundle::V1_4 => "gateway.networking.k8s.io/v1alpha2",
+            egscope::sim::GatewayApiBundle::V1_6 => "gateway.networking.k8s.io/v1 ",
+        };
+        assert!(tcp.contains(want), "{bundle:?}: {tcp:?} in\n{out}");
+        sim.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_under_a_rolebinding_and_a_down_metrics_api() {
+    if !kubectl_available() {
+        eprintln!("skipping: kubectl is not on PATH");
+        return;
+    }
+    let rbac = egscope::sim::Rbac::from_yaml(include_str!("../assets/rbac.yaml"))
+        .unwrap()
+        .in_namespaces(["apps"]);
+    let opts = SimOptions {
+        rbac: Some(rbac),
+        faults: vec!["apiservice:metrics.k8s.io=503".parse().unwrap()],
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(Scenario::Objects(with_tenant_objects()), opts)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig_for(&sim, &dir).await;
+    let (code, out, err) = kubectl(&kc, &["get", "pods", "-n", "apps"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("api-0"), "{out}");
+    let (code, _, err) = kubectl(&kc, &["get", "pods", "-A"]).await;
+    assert_ne!(code, 0);
+    // What kubectl prints against a real kube-apiserver, word for word.
+    assert!(
+        err.contains(
+            "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:egscope:egscope\" cannot list resource \"pods\" in API group \"\" at the cluster scope"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = kubectl(&kc, &["get", "gatewayclasses"]).await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("Error from server (Forbidden): gatewayclasses.gateway.networking.k8s.io is forbidden: User \"system:serviceaccount:egscope:egscope\" cannot list resource \"gatewayclasses\" in API group \"gateway.networking.k8s.io\" at the cluster scope"),
+        "{err}"
+    );
+    let (code, _, err) = kubectl(&kc, &["get", "tcproutes", "-n", "apps"]).await;
+    assert_eq!(code, 0, "{err}");
+    // metrics-server down: kubectl top fails at once with client-go's text.
+    let (code, _, err) = kubectl(&kc, &["top", "pods", "-n", "apps"]).await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("the server is currently unable to handle the request"),
+        "{err}"
+    );
+    sim.shutdown().await;
+}

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use egscope::sim::resources::RESOURCES;
+use egscope::sim::resources::{GatewayApiBundle, RESOURCES};
 use egscope::sim::{
     Fault, FaultKind, LargeParams, MetricsError, Rbac, Scenario, Sim, SimHandle, SimOptions,
     scenario_objects,
@@ -69,6 +69,9 @@ struct Watch {
     body: Incoming,
     buf: Vec<u8>,
     done: bool,
+    /// The body ended with an error (a connection cut mid-body) rather
+    /// than with the chunked encoding's last chunk.
+    broken: bool,
 }
 
 impl Watch {
@@ -79,6 +82,7 @@ impl Watch {
             body: resp.into_body(),
             buf: Vec::new(),
             done: false,
+            broken: false,
         }
     }
 
@@ -95,7 +99,11 @@ impl Watch {
             }
             match tokio::time::timeout_at(deadline, self.body.frame()).await {
                 Err(_) => return None,
-                Ok(None) | Ok(Some(Err(_))) => self.done = true,
+                Ok(None) => self.done = true,
+                Ok(Some(Err(_))) => {
+                    self.done = true;
+                    self.broken = true;
+                }
                 Ok(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
                         self.buf.extend_from_slice(&data);
@@ -176,7 +184,15 @@ async fn discovery() {
         serde_json::json!(["get", "list", "watch"])
     );
     let eg = ok_json(&sim, "/apis/gateway.envoyproxy.io/v1alpha1").await;
-    assert_eq!(eg["resources"].as_array().unwrap().len(), 8);
+    let eg = eg["resources"].as_array().unwrap();
+    let kinds = eg
+        .iter()
+        .filter(|r| !r["name"].as_str().unwrap().contains('/'));
+    assert_eq!(kinds.count(), 8);
+    // Status subresources are listed as a real server lists them; the
+    // HTTPRouteFilter CRD has none.
+    assert!(eg.iter().any(|r| r["name"] == "envoyproxies/status"));
+    assert!(!eg.iter().any(|r| r["name"] == "httproutefilters/status"));
     assert_eq!(get_text(&sim, "/openapi/v2").await.0, 404);
     sim.shutdown().await;
 }
@@ -520,25 +536,35 @@ async fn rbac_with_the_shipped_role() {
         ..SimOptions::default()
     };
     let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
-    for r in RESOURCES {
-        let base = if r.group.is_empty() {
-            format!("/api/{}", r.version)
-        } else {
-            format!("/apis/{}/{}", r.group, r.version)
-        };
-        let path = format!("{base}/{}", r.plural);
-        assert_eq!(get_text(&sim, &path).await.0, 200, "{path}");
-        if r.stored {
-            let resp = send(
-                &sim,
-                "GET",
-                &format!("{path}?watch=1&timeoutSeconds=1"),
-                "application/json",
-            )
-            .await;
-            assert_eq!(resp.status(), 200, "watch {path}");
+    let bundle = GatewayApiBundle::V1_4;
+    let mut allowed = 0;
+    for r in RESOURCES.iter().filter(|r| r.installed(bundle)) {
+        // The role covers what egscope reads: every kind but the
+        // experimental XBackendTrafficPolicy and XMesh.
+        let covered = !matches!(r.kind, "XBackendTrafficPolicy" | "XMesh");
+        for v in r.versions(bundle) {
+            let base = if r.group.is_empty() {
+                format!("/api/{}", v.name)
+            } else {
+                format!("/apis/{}/{}", r.group, v.name)
+            };
+            let path = format!("{base}/{}", r.plural);
+            let want = if covered { 200 } else { 403 };
+            assert_eq!(get_text(&sim, &path).await.0, want, "{path}");
+            allowed += usize::from(covered);
+            if r.stored && covered {
+                let resp = send(
+                    &sim,
+                    "GET",
+                    &format!("{path}?watch=1&timeoutSeconds=1"),
+                    "application/json",
+                )
+                .await;
+                assert_eq!(resp.status(), 200, "watch {path}");
+            }
         }
     }
+    assert!(allowed > 30, "{allowed} kind versions");
     let (ns, pod) = sim.proxy_pods()[0].clone();
     assert_eq!(
         get_text(
@@ -609,6 +635,9 @@ async fn faults() {
     let evs = w.drain(Duration::from_secs(1)).await;
     assert_eq!(evs.len(), 2);
     assert!(w.done, "the stream was not closed");
+    // Ended as kube-apiserver ends a watch (its timeout, a shutdown): the
+    // body is complete, with the last chunk, never cut mid-event.
+    assert!(!w.broken, "the watch body was cut");
 
     sim.set_faults(vec!["*=drop-after:200ms".parse().unwrap()]);
     let rv = sim.resource_version();
@@ -943,5 +972,687 @@ async fn request_log_file_and_kubeconfig() {
     let kc = sim.kubeconfig_yaml();
     assert!(kc.contains(&format!("server: {}", sim.base_url())));
     assert!(kc.contains("current-context: egscope-sim"));
+    sim.shutdown().await;
+}
+
+// ------------------------------------------------- real API server behaviour
+
+const GW: &str = "gateway.networking.k8s.io";
+
+async fn with_bundle(bundle: GatewayApiBundle, scenario: Scenario) -> SimHandle {
+    let opts = SimOptions {
+        gateway_api: bundle,
+        ..SimOptions::default()
+    };
+    Sim::start(scenario, opts).await.unwrap()
+}
+
+fn resource_names(list: &Value) -> Vec<String> {
+    list["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .filter(|n| !n.contains('/'))
+        .collect()
+}
+
+/// (group, kind, plural) -> versions served, from a bundle's CRD file.
+fn corpus_versions(bundle: GatewayApiBundle) -> Option<Vec<(String, String, Vec<String>)>> {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("skipping the corpus check: {} is absent", corpus.display());
+        return None;
+    }
+    let text = std::fs::read_to_string(corpus.join(bundle.corpus_files().0)).unwrap();
+    let mut out = Vec::new();
+    for crd in egscope::source::parse_yaml_documents(&text).unwrap() {
+        if crd["kind"] != "CustomResourceDefinition" {
+            continue;
+        }
+        let versions = crd["spec"]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["served"] == true)
+            .map(|v| v["name"].as_str().unwrap().to_string())
+            .collect();
+        out.push((
+            crd["spec"]["group"].as_str().unwrap().to_string(),
+            crd["spec"]["names"]["plural"].as_str().unwrap().to_string(),
+            versions,
+        ));
+    }
+    Some(out)
+}
+
+#[tokio::test]
+async fn each_bundle_serves_its_kinds_at_their_versions() {
+    for bundle in GatewayApiBundle::ALL {
+        let sim = with_bundle(bundle, Scenario::Showcase).await;
+        let apis = ok_json(&sim, "/apis").await;
+        let group = |name: &str| {
+            apis["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["name"] == name)
+                .cloned()
+        };
+        let gw = group(GW).unwrap();
+        let versions: Vec<&str> = gw["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_str().unwrap())
+            .collect();
+        // apiextensions' order: kube-aware priority, the first preferred.
+        assert_eq!(
+            versions,
+            ["v1", "v1beta1", "v1alpha3", "v1alpha2"],
+            "{bundle:?}"
+        );
+        assert_eq!(
+            gw["preferredVersion"]["groupVersion"],
+            "gateway.networking.k8s.io/v1"
+        );
+        let one = ok_json(&sim, "/apis/gateway.networking.k8s.io").await;
+        assert_eq!(one["kind"], "APIGroup");
+        assert_eq!(one["versions"], gw["versions"]);
+        assert_eq!(one["preferredVersion"], gw["preferredVersion"]);
+        assert_eq!(
+            group("metrics.k8s.io").unwrap()["preferredVersion"]["version"],
+            "v1beta1"
+        );
+        assert_eq!(
+            group("autoscaling").unwrap()["preferredVersion"]["version"],
+            "v2"
+        );
+
+        let v1 = resource_names(&ok_json(&sim, "/apis/gateway.networking.k8s.io/v1").await);
+        let v1alpha2 =
+            resource_names(&ok_json(&sim, "/apis/gateway.networking.k8s.io/v1alpha2").await);
+        let v1beta1 =
+            resource_names(&ok_json(&sim, "/apis/gateway.networking.k8s.io/v1beta1").await);
+        let x = resource_names(&ok_json(&sim, "/apis/gateway.networking.x-k8s.io/v1alpha1").await);
+        match bundle {
+            GatewayApiBundle::V1_4 => {
+                assert!(!v1.contains(&"tcproutes".to_string()), "{v1:?}");
+                assert!(!v1.contains(&"referencegrants".to_string()));
+                assert!(!v1.contains(&"listenersets".to_string()));
+                assert_eq!(v1alpha2, ["tcproutes", "udproutes", "tlsroutes"]);
+                assert!(v1beta1.contains(&"referencegrants".to_string()));
+                assert_eq!(x, ["xlistenersets", "xbackendtrafficpolicies", "xmeshes"]);
+            }
+            GatewayApiBundle::V1_6 => {
+                for k in [
+                    "tcproutes",
+                    "udproutes",
+                    "tlsroutes",
+                    "referencegrants",
+                    "listenersets",
+                ] {
+                    assert!(v1.contains(&k.to_string()), "{k} not in {v1:?}");
+                }
+                assert_eq!(v1alpha2, ["tcproutes", "udproutes", "tlsroutes"]);
+                assert_eq!(x, ["xbackendtrafficpolicies", "xmeshes", "xbackends"]);
+            }
+        }
+        // Every CRD of the bundle file, at exactly its served versions.
+        if let Some(crds) = corpus_versions(bundle) {
+            for (group, plural, served) in crds {
+                let all = ok_json(&sim, &format!("/apis/{group}")).await;
+                for v in all["versions"].as_array().unwrap() {
+                    let v = v["version"].as_str().unwrap();
+                    let listed =
+                        resource_names(&ok_json(&sim, &format!("/apis/{group}/{v}")).await)
+                            .contains(&plural);
+                    assert_eq!(
+                        listed,
+                        served.iter().any(|s| s == v),
+                        "{bundle:?} {group}/{v} {plural}"
+                    );
+                }
+                for v in served {
+                    let path = format!("/apis/{group}/{v}/{plural}");
+                    assert_eq!(get_text(&sim, &path).await.0, 200, "{bundle:?} {path}");
+                }
+            }
+        }
+        sim.shutdown().await;
+    }
+}
+
+fn route_objects() -> Vec<Value> {
+    let obj = |api: &str, kind: &str, name: &str| {
+        serde_json::json!({"apiVersion": api, "kind": kind,
+                           "metadata": {"name": name, "namespace": "apps"}, "spec": {}})
+    };
+    vec![
+        obj("gateway.networking.k8s.io/v1alpha2", "TCPRoute", "tcp"),
+        obj("gateway.networking.k8s.io/v1alpha2", "TLSRoute", "tls"),
+        obj(
+            "gateway.networking.k8s.io/v1beta1",
+            "ReferenceGrant",
+            "grant",
+        ),
+        obj("gateway.networking.k8s.io/v1beta1", "Gateway", "edge"),
+        obj(
+            "gateway.networking.x-k8s.io/v1alpha1",
+            "XListenerSet",
+            "extra",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn objects_are_served_at_every_version_with_their_api_version() {
+    let sim = with_bundle(GatewayApiBundle::V1_4, Scenario::Objects(route_objects())).await;
+    // Written at v1beta1, stored at v1, served at both.
+    for v in ["v1", "v1beta1"] {
+        let list = ok_json(&sim, &format!("/apis/{GW}/{v}/gateways")).await;
+        assert_eq!(list["apiVersion"], format!("{GW}/{v}"));
+        assert_eq!(list["items"][0]["apiVersion"], format!("{GW}/{v}"));
+        let one = ok_json(
+            &sim,
+            &format!("/apis/{GW}/{v}/namespaces/apps/gateways/edge"),
+        )
+        .await;
+        assert_eq!(one["apiVersion"], format!("{GW}/{v}"));
+        assert_eq!(one["metadata"]["name"], "edge");
+    }
+    // TLSRoute is stored at v1alpha3 and served at v1alpha2 too.
+    for v in ["v1alpha2", "v1alpha3"] {
+        let list = ok_json(&sim, &format!("/apis/{GW}/{v}/tlsroutes")).await;
+        assert_eq!(names(&list), ["tls"]);
+        assert_eq!(list["items"][0]["apiVersion"], format!("{GW}/{v}"));
+    }
+    assert_eq!(
+        names(&ok_json(&sim, &format!("/apis/{GW}/v1alpha2/tcproutes")).await),
+        ["tcp"]
+    );
+    let grants = ok_json(&sim, &format!("/apis/{GW}/v1beta1/referencegrants")).await;
+    assert_eq!(names(&grants), ["grant"]);
+    // Not at versions the v1.4 CRDs do not serve: a real server's 404.
+    for path in [
+        format!("/apis/{GW}/v1/tcproutes"),
+        format!("/apis/{GW}/v1/referencegrants"),
+        format!("/apis/{GW}/v1/namespaces/apps/tcproutes/tcp"),
+    ] {
+        let (status, body) = get_json(&sim, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["reason"], "NotFound");
+        assert_eq!(
+            body["message"],
+            "the server could not find the requested resource"
+        );
+    }
+    assert_eq!(
+        names(
+            &ok_json(
+                &sim,
+                "/apis/gateway.networking.x-k8s.io/v1alpha1/xlistenersets"
+            )
+            .await
+        ),
+        ["extra"]
+    );
+
+    // A watch at v1beta1 sees a change made to the stored object, at v1beta1.
+    let rv = sim.resource_version();
+    let mut w = Watch::open(
+        &sim,
+        &format!("/apis/{GW}/v1beta1/namespaces/apps/gateways?watch=1&resourceVersion={rv}"),
+    )
+    .await;
+    let mut edge = ok_json(
+        &sim,
+        &format!("/apis/{GW}/v1/namespaces/apps/gateways/edge"),
+    )
+    .await;
+    edge["spec"]["gatewayClassName"] = serde_json::json!("platform");
+    sim.apply(edge).unwrap();
+    let ev = w.next(Duration::from_secs(2)).await.expect("an event");
+    assert_eq!(ev["type"], "MODIFIED");
+    assert_eq!(ev["object"]["apiVersion"], format!("{GW}/v1beta1"));
+    assert_eq!(ev["object"]["spec"]["gatewayClassName"], "platform");
+    // ... and a fresh watch at v1alpha2 starts with ADDED at v1alpha2.
+    let mut w = Watch::open(&sim, &format!("/apis/{GW}/v1alpha2/tcproutes?watch=1")).await;
+    let ev = w.next(Duration::from_secs(2)).await.expect("an event");
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["apiVersion"], format!("{GW}/v1alpha2"));
+    sim.shutdown().await;
+
+    // With v1.6 the same objects are served at v1 as well; XListenerSet is
+    // gone (the group/version is still served, for XBackend).
+    let sim = with_bundle(GatewayApiBundle::V1_6, Scenario::Objects(route_objects())).await;
+    for v in ["v1", "v1alpha2"] {
+        let list = ok_json(&sim, &format!("/apis/{GW}/{v}/tcproutes")).await;
+        assert_eq!(names(&list), ["tcp"]);
+        assert_eq!(list["items"][0]["apiVersion"], format!("{GW}/{v}"));
+    }
+    let grants = ok_json(&sim, &format!("/apis/{GW}/v1/referencegrants")).await;
+    assert_eq!(grants["items"][0]["apiVersion"], format!("{GW}/v1"));
+    let (status, body) = get_json(
+        &sim,
+        "/apis/gateway.networking.x-k8s.io/v1alpha1/xlistenersets",
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body["message"],
+        "the server could not find the requested resource"
+    );
+    assert!(
+        sim.apply(route_objects().pop().unwrap()).is_err(),
+        "not served"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn gone_on_resume_at_every_version() {
+    let sim = with_bundle(GatewayApiBundle::V1_6, Scenario::Objects(route_objects())).await;
+    sim.add_fault("tcproutes=gone-on-resume".parse().unwrap());
+    let rv = sim.resource_version();
+    for v in ["v1", "v1alpha2"] {
+        let mut w = Watch::open(
+            &sim,
+            &format!("/apis/{GW}/{v}/tcproutes?watch=1&resourceVersion={rv}"),
+        )
+        .await;
+        let ev = w.next(Duration::from_secs(1)).await.unwrap();
+        assert_eq!(ev["type"], "ERROR", "{v}");
+        assert_eq!(ev["object"]["code"], 410);
+        assert_eq!(ev["object"]["reason"], "Expired");
+        assert!(w.next(Duration::from_millis(200)).await.is_none());
+        assert!(!w.broken);
+        // A fresh watch (no resourceVersion) is not a resume.
+        let mut w = Watch::open(&sim, &format!("/apis/{GW}/{v}/tcproutes?watch=1")).await;
+        assert_eq!(
+            w.next(Duration::from_secs(1)).await.unwrap()["type"],
+            "ADDED"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn crd_objects_follow_the_bundle() {
+    for bundle in GatewayApiBundle::ALL {
+        let sim = with_bundle(bundle, Scenario::Showcase).await;
+        let crds = ok_json(
+            &sim,
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        )
+        .await;
+        let items = crds["items"].as_array().unwrap();
+        let mut names: Vec<String> = items
+            .iter()
+            .map(|c| c["metadata"]["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        let mut want: Vec<String> = RESOURCES
+            .iter()
+            .filter(|r| r.crd && r.installed(bundle))
+            .map(|r| format!("{}.{}", r.plural, r.group))
+            .collect();
+        want.sort();
+        assert_eq!(names, want, "{bundle:?}");
+        let crd = |name: &str| {
+            items
+                .iter()
+                .find(|c| c["metadata"]["name"] == name)
+                .unwrap()
+                .clone()
+        };
+        for c in items.iter().filter(|c| c["spec"]["group"] == GW) {
+            assert_eq!(
+                c["metadata"]["annotations"]["gateway.networking.k8s.io/bundle-version"],
+                bundle.bundle_version()
+            );
+        }
+        let tcp = crd("tcproutes.gateway.networking.k8s.io");
+        let versions: Vec<(&str, bool, bool)> = tcp["spec"]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().unwrap(),
+                    v["served"] == true,
+                    v["storage"] == true,
+                )
+            })
+            .collect();
+        match bundle {
+            GatewayApiBundle::V1_4 => assert_eq!(versions, [("v1alpha2", true, true)]),
+            GatewayApiBundle::V1_6 => {
+                assert_eq!(versions, [("v1", true, true), ("v1alpha2", true, false)])
+            }
+        }
+        // The showcase's own CRD object is kept (uid, Argo CD annotation).
+        let gc = crd("gatewayclasses.gateway.networking.k8s.io");
+        assert_eq!(
+            gc["metadata"]["uid"],
+            "eb8eda88-5a7c-58c8-abe7-4be317a4f8ec"
+        );
+        assert!(
+            gc["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"]
+                .as_str()
+                .is_some()
+        );
+        sim.shutdown().await;
+    }
+    // Without alignment, the scenario's CRDs exactly.
+    let opts = SimOptions {
+        align_crds: false,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
+    let crds = ok_json(
+        &sim,
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+    )
+    .await;
+    assert_eq!(crds["items"].as_array().unwrap().len(), 8);
+    sim.shutdown().await;
+}
+
+const USER: &str = "system:serviceaccount:egscope:egscope";
+
+#[tokio::test]
+async fn namespace_scoped_rbac_answers_like_kube_apiserver() {
+    let rbac = Rbac::from_yaml(RBAC_YAML)
+        .unwrap()
+        .in_namespaces(["eg-platform"]);
+    let opts = SimOptions {
+        rbac: Some(rbac),
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
+    let forbidden = |body: &Value, message: &str, group: &str, kind: &str| {
+        assert_eq!(body["kind"], "Status");
+        assert_eq!(body["reason"], "Forbidden");
+        assert_eq!(body["code"], 403);
+        assert_eq!(body["message"], message);
+        assert_eq!(body["details"]["kind"], kind);
+        if group.is_empty() {
+            assert!(body["details"].get("group").is_none(), "{body}");
+        } else {
+            assert_eq!(body["details"]["group"], group);
+        }
+    };
+    let (status, body) = get_json(&sim, &format!("/apis/{GW}/v1/gateways")).await;
+    assert_eq!(status, 403);
+    forbidden(
+        &body,
+        &format!(
+            "gateways.gateway.networking.k8s.io is forbidden: User \"{USER}\" cannot list resource \"gateways\" in API group \"gateway.networking.k8s.io\" at the cluster scope"
+        ),
+        GW,
+        "gateways",
+    );
+    let (status, body) = get_json(&sim, "/api/v1/pods?watch=1").await;
+    assert_eq!(status, 403);
+    forbidden(
+        &body,
+        &format!(
+            "pods is forbidden: User \"{USER}\" cannot watch resource \"pods\" in API group \"\" at the cluster scope"
+        ),
+        "",
+        "pods",
+    );
+    // Inside the bound namespace: list, get, watch.
+    let pods = ok_json(&sim, "/api/v1/namespaces/eg-platform/pods").await;
+    assert_eq!(names(&pods).len(), 6);
+    let (_, pod) = sim
+        .proxy_pods()
+        .into_iter()
+        .find(|(ns, _)| ns == "eg-platform")
+        .unwrap();
+    ok_json(&sim, &format!("/api/v1/namespaces/eg-platform/pods/{pod}")).await;
+    let mut w = Watch::open(&sim, "/api/v1/namespaces/eg-platform/pods?watch=1").await;
+    assert_eq!(
+        w.next(Duration::from_secs(1)).await.unwrap()["type"],
+        "ADDED"
+    );
+    let proxy = format!("/api/v1/namespaces/eg-platform/pods/{pod}:19001/proxy/stats/prometheus");
+    assert_eq!(get_text(&sim, &proxy).await.0, 200);
+    // Another namespace: named in the message.
+    let (status, body) = get_json(
+        &sim,
+        &format!("/apis/{GW}/v1/namespaces/web/gateways/storefront"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    forbidden(
+        &body,
+        &format!(
+            "gateways.gateway.networking.k8s.io \"storefront\" is forbidden: User \"{USER}\" cannot get resource \"gateways\" in API group \"gateway.networking.k8s.io\" in the namespace \"web\""
+        ),
+        GW,
+        "gateways",
+    );
+    assert_eq!(body["details"]["name"], "storefront");
+    let (status, body) = get_json(
+        &sim,
+        "/api/v1/namespaces/web/pods/x:19001/proxy/stats/prometheus",
+    )
+    .await;
+    assert_eq!(status, 403);
+    forbidden(
+        &body,
+        &format!(
+            "pods \"x:19001\" is forbidden: User \"{USER}\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"web\""
+        ),
+        "",
+        "pods",
+    );
+    // Cluster-scoped kinds are never inside a namespace.
+    for (path, group, plural) in [
+        (
+            format!("/apis/{GW}/v1/gatewayclasses"),
+            GW,
+            "gatewayclasses",
+        ),
+        ("/api/v1/namespaces".to_string(), "", "namespaces"),
+        (
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions".to_string(),
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+        ),
+    ] {
+        let (status, body) = get_json(&sim, &path).await;
+        assert_eq!(status, 403, "{path}");
+        let what = if group.is_empty() {
+            plural.to_string()
+        } else {
+            format!("{plural}.{group}")
+        };
+        forbidden(
+            &body,
+            &format!(
+                "{what} is forbidden: User \"{USER}\" cannot list resource \"{plural}\" in API group \"{group}\" at the cluster scope"
+            ),
+            group,
+            plural,
+        );
+    }
+    // ... except that GET of the bound namespace itself is inside it.
+    ok_json(&sim, "/api/v1/namespaces/eg-platform").await;
+    assert_eq!(get_text(&sim, "/api/v1/namespaces/web").await.0, 403);
+    // Discovery stays open; the user name is settable.
+    assert_eq!(get_text(&sim, "/apis").await.0, 200);
+    sim.set_rbac(Some(
+        Rbac::from_yaml(RBAC_YAML)
+            .unwrap()
+            .in_namespaces(["web"])
+            .with_user("sre@example.com"),
+    ));
+    let (_, body) = get_json(
+        &sim,
+        &format!("/apis/{GW}/v1/namespaces/envoy-gateway-system/gateways"),
+    )
+    .await;
+    assert_eq!(
+        body["message"],
+        "gateways.gateway.networking.k8s.io is forbidden: User \"sre@example.com\" cannot list resource \"gateways\" in API group \"gateway.networking.k8s.io\" in the namespace \"envoy-gateway-system\""
+    );
+    assert_eq!(
+        names(&ok_json(&sim, &format!("/apis/{GW}/v1/namespaces/web/gateways")).await),
+        ["storefront"]
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_faults_hit_their_path_and_times_limits_them() {
+    let sim = showcase().await;
+    let gv = format!("/apis/{GW}/v1");
+    sim.set_faults(vec![
+        format!("discovery:{GW}/v1=500,times=1").parse().unwrap(),
+    ]);
+    assert_eq!(get_text(&sim, "/apis").await.0, 200);
+    assert_eq!(get_text(&sim, &format!("/apis/{GW}")).await.0, 200);
+    assert_eq!(get_text(&sim, &format!("/apis/{GW}/v1beta1")).await.0, 200);
+    let (status, body) = get_json(&sim, &gv).await;
+    assert_eq!(status, 500);
+    assert_eq!(body["kind"], "Status");
+    assert_eq!(body["reason"], "InternalError");
+    // One-shot: the next request is answered.
+    assert_eq!(ok_json(&sim, &gv).await["groupVersion"], format!("{GW}/v1"));
+    // Resources under the group/version are not discovery.
+    assert_eq!(get_text(&sim, &format!("{gv}/gateways")).await.0, 200);
+
+    sim.set_faults(vec![
+        "discovery=503,times=2".parse().unwrap(),
+        "discovery:apps=404".parse().unwrap(),
+        "discovery:v1=500".parse().unwrap(),
+    ]);
+    assert_eq!(get_text(&sim, "/apis").await.0, 503);
+    assert_eq!(get_text(&sim, "/apis").await.0, 503);
+    assert_eq!(get_text(&sim, "/apis").await.0, 200);
+    assert_eq!(get_text(&sim, "/apis/apps").await.0, 404);
+    assert_eq!(get_text(&sim, "/apis/apps/v1").await.0, 200);
+    assert_eq!(get_text(&sim, "/api/v1").await.0, 500);
+    assert_eq!(get_text(&sim, "/api").await.0, 200);
+    assert_eq!(get_text(&sim, "/api/v1/pods").await.0, 200);
+    // Resource faults with a count.
+    sim.set_faults(vec!["gateways=500,times=2".parse().unwrap()]);
+    let statuses: Vec<u16> = statuses(&sim, &format!("{gv}/gateways"), 3).await;
+    assert_eq!(statuses, [500, 500, 200]);
+    sim.shutdown().await;
+}
+
+async fn statuses(sim: &SimHandle, path: &str, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(get_text(sim, path).await.0);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_down_aggregated_api_answers_like_kube_aggregator() {
+    let opts = SimOptions {
+        faults: vec!["apiservice:metrics.k8s.io=503".parse().unwrap()],
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
+    // The aggregator keeps listing the registered APIService.
+    let apis = ok_json(&sim, "/apis").await;
+    assert!(
+        apis["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "metrics.k8s.io")
+    );
+    let group = ok_json(&sim, "/apis/metrics.k8s.io").await;
+    assert_eq!(group["preferredVersion"]["version"], "v1beta1");
+    for path in [
+        "/apis/metrics.k8s.io/v1beta1",
+        "/apis/metrics.k8s.io/v1beta1/pods",
+        "/apis/metrics.k8s.io/v1beta1/namespaces/eg-platform/pods",
+    ] {
+        let resp = send(&sim, "GET", path, "application/json").await;
+        assert_eq!(resp.status(), 503, "{path}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "text/plain; charset=utf-8",
+            "{path}"
+        );
+        assert!(resp.headers().get("retry-after").is_none());
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], b"service unavailable\n");
+    }
+    // Nothing else is touched.
+    assert_eq!(get_text(&sim, "/api/v1/pods").await.0, 200);
+    assert_eq!(get_text(&sim, &format!("/apis/{GW}/v1")).await.0, 200);
+    sim.clear_faults();
+    assert_eq!(
+        get_text(&sim, "/apis/metrics.k8s.io/v1beta1/pods").await.0,
+        200
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn continue_expired_answers_410_to_continued_lists_only() {
+    let sim = showcase().await;
+    sim.set_faults(vec!["pods=continue-expired".parse().unwrap()]);
+    assert_eq!(names(&ok_json(&sim, "/api/v1/pods").await).len(), 8);
+    let first = ok_json(&sim, "/api/v1/pods?limit=3").await;
+    assert_eq!(names(&first).len(), 3);
+    let token = first["metadata"]["continue"].as_str().unwrap().to_string();
+    let (status, body) = get_json(&sim, &format!("/api/v1/pods?limit=3&continue={token}")).await;
+    assert_eq!(status, 410);
+    assert_eq!(body["reason"], "Expired");
+    assert_eq!(body["code"], 410);
+    assert_eq!(
+        body["message"],
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."
+    );
+    // Other kinds page on; with times=1 the second try goes through.
+    let svc = ok_json(&sim, "/api/v1/services?limit=1").await;
+    let t = svc["metadata"]["continue"].as_str().unwrap();
+    assert_eq!(
+        get_text(&sim, &format!("/api/v1/services?limit=1&continue={t}"))
+            .await
+            .0,
+        200
+    );
+    sim.set_faults(vec!["pods=continue-expired,times=1".parse().unwrap()]);
+    let path = format!("/api/v1/pods?limit=3&continue={token}");
+    assert_eq!(get_text(&sim, &path).await.0, 410);
+    assert_eq!(names(&ok_json(&sim, &path).await).len(), 3);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_request_log_keeps_the_newest_in_memory_and_all_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    let opts = SimOptions {
+        request_log: Some(file.clone()),
+        request_log_cap: 4,
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
+    for i in 0..7 {
+        get_text(&sim, &format!("/api/v1/namespaces/n{i}")).await;
+    }
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/namespaces/n3",
+            "/api/v1/namespaces/n4",
+            "/api/v1/namespaces/n5",
+            "/api/v1/namespaces/n6"
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 7);
     sim.shutdown().await;
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::resources::{RESOURCES, by_group_kind};
+use super::resources::{GatewayApiBundle, RESOURCES, by_group_kind};
 use crate::store::group_of;
 
 /// Default number of events kept per resource for watch resumes.
@@ -54,6 +54,7 @@ pub struct Cluster {
     /// Events with rv <= floor are no longer kept for that resource.
     floor: Vec<u64>,
     event_cap: usize,
+    bundle: GatewayApiBundle,
 }
 
 /// A deterministic UUID (v5-shaped) from a string.
@@ -86,16 +87,19 @@ fn key_of(namespaced: bool, obj: &Value) -> ObjKey {
 }
 
 impl Cluster {
-    /// Loads objects; kinds that are not served (Secrets, unknown CRDs) are
-    /// dropped. Objects get a resourceVersion, and a uid and
-    /// creationTimestamp when they have none.
-    pub fn new(objects: Vec<Value>, default_created: &str) -> Cluster {
+    /// Loads objects; kinds that are not served with `bundle` (Secrets,
+    /// unknown CRDs, XListenerSet with v1.6, ...) are dropped. Objects of a
+    /// kind are kept at its storage version whatever version they were
+    /// written at (the CRDs convert with strategy None), and get a
+    /// resourceVersion, and a uid and creationTimestamp when they have none.
+    pub fn new(objects: Vec<Value>, default_created: &str, bundle: GatewayApiBundle) -> Cluster {
         let mut c = Cluster {
             rv: 1000,
             objects: vec![BTreeMap::new(); RESOURCES.len()],
             events: vec![VecDeque::new(); RESOURCES.len()],
             floor: vec![0; RESOURCES.len()],
             event_cap: DEFAULT_EVENT_CAP,
+            bundle,
         };
         for mut obj in objects {
             let api_version = obj
@@ -112,10 +116,13 @@ impl Cluster {
                 continue;
             };
             let def = &RESOURCES[res];
+            let Some(storage) = def.storage_version(bundle) else {
+                continue;
+            };
             if !obj.get("metadata").is_some_and(Value::is_object) {
                 continue;
             }
-            obj["apiVersion"] = json!(def.api_version());
+            obj["apiVersion"] = json!(def.api_version(storage));
             let meta = &mut obj["metadata"];
             if def.namespaced {
                 if meta.get("namespace").and_then(Value::as_str).is_none() {
@@ -147,6 +154,10 @@ impl Cluster {
         let rv = c.rv;
         c.floor.iter_mut().for_each(|f| *f = rv);
         c
+    }
+
+    pub fn bundle(&self) -> GatewayApiBundle {
+        self.bundle
     }
 
     pub fn set_event_cap(&mut self, cap: usize) {
@@ -192,7 +203,8 @@ impl Cluster {
     pub fn upsert(&mut self, res: usize, mut obj: Value) -> u64 {
         let def = &RESOURCES[res];
         self.rv += 1;
-        obj["apiVersion"] = json!(def.api_version());
+        let storage = def.storage_version(self.bundle).unwrap_or("v1");
+        obj["apiVersion"] = json!(def.api_version(storage));
         obj["kind"] = json!(def.kind);
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         if obj.pointer("/metadata/uid").is_none() {
@@ -242,12 +254,15 @@ impl Cluster {
     pub fn dump(&self) -> Value {
         let mut out = serde_json::Map::new();
         for (i, def) in RESOURCES.iter().enumerate() {
+            let Some(storage) = def.storage_version(self.bundle) else {
+                continue;
+            };
             if !def.stored || self.objects[i].is_empty() {
                 continue;
             }
             let items: Vec<Value> = self.objects[i].values().map(|v| (**v).clone()).collect();
             out.insert(
-                format!("{}/{}", def.api_version(), def.plural),
+                format!("{}/{}", def.api_version(storage), def.plural),
                 json!(items),
             );
         }
@@ -270,6 +285,7 @@ mod tests {
                 json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "x"}}),
             ],
             "2026-01-01T00:00:00Z",
+            GatewayApiBundle::V1_4,
         );
         assert_eq!(c.count(gw), 1);
         let start = c.resource_version();

@@ -14,9 +14,12 @@ pub mod selector;
 pub mod server;
 pub mod traffic;
 
-pub use faults::{Fault, FaultKind, Rbac};
+pub use faults::{Fault, FaultKind, Rbac, RbacScope};
 pub use large::{LargeParams, generate, to_list_json};
-pub use server::{RequestRecord, Scenario, Sim, SimHandle, SimOptions, scenario_objects};
+pub use resources::GatewayApiBundle;
+pub use server::{
+    DEFAULT_REQUEST_LOG_CAP, RequestRecord, Scenario, Sim, SimHandle, SimOptions, scenario_objects,
+};
 pub use traffic::{MetricsError, SimClock};
 
 /// The demo cluster (`egscope demo`, scenario `showcase`) as a snapshot.

@@ -2,6 +2,7 @@
 //! loopback (discovery, list, get, watch, pod proxy, PodMetrics), with
 //! fault injection, RBAC enforcement and a request log.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -21,8 +22,8 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::cluster::Cluster;
-use super::faults::{Fault, FaultKind, Faults, Rbac};
-use super::resources::{self, RESOURCES, ResourceDef};
+use super::faults::{Access, Fault, FaultKind, FaultPoint, Faults, Rbac, RequestShape};
+use super::resources::{self, GatewayApiBundle, RESOURCES, ResourceDef};
 use super::selector::{FieldSelector, LabelSelector};
 use super::traffic::{MetricsError, Traffic};
 use super::{COMPLIANT_YAML, DEMO_NOW, LargeParams, SHOWCASE_YAML};
@@ -54,7 +55,20 @@ pub struct SimOptions {
     pub bookmark_interval: Duration,
     /// Events kept per resource for watch resumes.
     pub event_cap: usize,
+    /// Which Gateway API CRDs are installed: which kinds are served, at
+    /// which versions.
+    pub gateway_api: GatewayApiBundle,
+    /// Make the CRD objects those of `gateway_api` (add the missing ones,
+    /// align versions and bundle-version, drop those it lacks); `false`
+    /// serves the scenario's CRD objects exactly as written.
+    pub align_crds: bool,
+    /// Requests kept in memory for [`SimHandle::requests`] (the oldest go
+    /// first); the `request_log` file keeps every one.
+    pub request_log_cap: usize,
 }
+
+/// Requests [`SimHandle::requests`] keeps by default.
+pub const DEFAULT_REQUEST_LOG_CAP: usize = 100_000;
 
 impl Default for SimOptions {
     fn default() -> Self {
@@ -66,6 +80,9 @@ impl Default for SimOptions {
             request_log: None,
             bookmark_interval: Duration::from_secs(10),
             event_cap: super::cluster::DEFAULT_EVENT_CAP,
+            gateway_api: GatewayApiBundle::default(),
+            align_crds: true,
+            request_log_cap: DEFAULT_REQUEST_LOG_CAP,
         }
     }
 }
@@ -91,11 +108,51 @@ struct Shared {
     /// real API server going away ends the watches already open too.
     faults_gen: watch::Sender<u64>,
     rbac: Mutex<Option<Rbac>>,
-    requests: Mutex<Vec<RequestRecord>>,
+    requests: Mutex<RequestLog>,
     log_file: Option<Mutex<std::fs::File>>,
     bookmark_interval: Duration,
     addr: SocketAddr,
     stopping: AtomicBool,
+    bundle: GatewayApiBundle,
+}
+
+/// The newest requests, at most `cap` of them.
+#[derive(Debug, Clone)]
+pub struct RequestLog {
+    records: VecDeque<RequestRecord>,
+    cap: usize,
+}
+
+impl RequestLog {
+    pub fn new(cap: usize) -> RequestLog {
+        RequestLog {
+            records: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    pub fn push(&mut self, r: RequestRecord) {
+        if self.records.len() >= self.cap {
+            self.records.pop_front();
+        }
+        self.records.push_back(r);
+    }
+
+    pub fn to_vec(&self) -> Vec<RequestRecord> {
+        self.records.iter().cloned().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.records.clear();
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,9 +183,13 @@ pub struct Sim;
 impl Sim {
     /// Loads the scenario and serves it until [`SimHandle::shutdown`].
     pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, UserError> {
-        let objects = scenario_objects(&scenario)?;
+        let mut objects = scenario_objects(&scenario)?;
         let start: jiff::Timestamp = DEMO_NOW.parse().expect("DEMO_NOW is a timestamp");
-        let mut cluster = Cluster::new(objects, "2026-11-01T00:00:00Z");
+        let created = "2026-11-01T00:00:00Z";
+        if opts.align_crds {
+            resources::align_crds(&mut objects, opts.gateway_api, created);
+        }
+        let mut cluster = Cluster::new(objects, created, opts.gateway_api);
         cluster.set_event_cap(opts.event_cap);
         let seed = match &scenario {
             Scenario::Large(p) => p.seed ^ opts.seed,
@@ -165,14 +226,15 @@ impl Sim {
         let shared = Arc::new(Shared {
             world: Mutex::new(World { cluster, traffic }),
             rv_tx,
-            faults: Mutex::new(Faults(opts.faults.clone())),
+            faults: Mutex::new(Faults::new(opts.faults.clone())),
             faults_gen: watch::channel(0).0,
             rbac: Mutex::new(opts.rbac.clone()),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(RequestLog::new(opts.request_log_cap)),
             log_file,
             bookmark_interval: opts.bookmark_interval,
             addr,
             stopping: AtomicBool::new(false),
+            bundle: opts.gateway_api,
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -231,17 +293,17 @@ impl SimHandle {
     }
 
     pub fn set_faults(&self, faults: Vec<Fault>) {
-        *lock(&self.shared.faults) = Faults(faults);
+        *lock(&self.shared.faults) = Faults::new(faults);
         self.shared.faults_gen.send_modify(|g| *g += 1);
     }
 
     pub fn add_fault(&self, fault: Fault) {
-        lock(&self.shared.faults).0.push(fault);
+        lock(&self.shared.faults).push(fault);
         self.shared.faults_gen.send_modify(|g| *g += 1);
     }
 
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).0.clear();
+        lock(&self.shared.faults).clear();
         self.shared.faults_gen.send_modify(|g| *g += 1);
     }
 
@@ -249,9 +311,15 @@ impl SimHandle {
         *lock(&self.shared.rbac) = rbac;
     }
 
-    /// Every request answered so far, in order.
+    /// The requests answered so far, in order (the newest
+    /// [`SimOptions::request_log_cap`] of them).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).to_vec()
+    }
+
+    /// The Gateway API bundle this simulator serves.
+    pub fn gateway_api(&self) -> GatewayApiBundle {
+        self.shared.bundle
     }
 
     pub fn clear_requests(&self) {
@@ -261,6 +329,51 @@ impl SimHandle {
     /// Every stored object, by `apiVersion/plural` (for determinism checks).
     pub fn dump(&self) -> Value {
         lock(&self.shared.world).cluster.dump()
+    }
+
+    /// Creates or replaces an object, as a controller in the cluster would
+    /// (HTTP stays read-only); open watches see the change at whatever
+    /// version they watch. Returns the new resourceVersion.
+    pub fn apply(&self, mut obj: Value) -> Result<u64, String> {
+        let (res, (ns, _)) = self.kind_of(&obj)?;
+        if RESOURCES[res].namespaced {
+            obj["metadata"]["namespace"] = json!(ns);
+        }
+        let rv = lock(&self.shared.world).cluster.upsert(res, obj);
+        self.shared.rv_tx.send_replace(rv);
+        Ok(rv)
+    }
+
+    /// Deletes the object `obj` names (apiVersion, kind, metadata);
+    /// `Ok(None)` when there is none.
+    pub fn delete(&self, obj: &Value) -> Result<Option<u64>, String> {
+        let (res, (ns, name)) = self.kind_of(obj)?;
+        let rv = lock(&self.shared.world).cluster.delete(res, &ns, &name);
+        if let Some(rv) = rv {
+            self.shared.rv_tx.send_replace(rv);
+        }
+        Ok(rv)
+    }
+
+    fn kind_of(&self, obj: &Value) -> Result<(usize, (String, String)), String> {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let (api_version, kind) = (text("/apiVersion"), text("/kind"));
+        let res = resources::by_group_kind(crate::store::group_of(api_version), kind)
+            .filter(|r| RESOURCES[*r].installed(self.shared.bundle))
+            .ok_or_else(|| format!("{api_version} {kind} is not served"))?;
+        let name = text("/metadata/name");
+        if name.is_empty() {
+            return Err("the object has no metadata.name".into());
+        }
+        let ns = if RESOURCES[res].namespaced {
+            match text("/metadata/namespace") {
+                "" => "default",
+                ns => ns,
+            }
+        } else {
+            ""
+        };
+        Ok((res, (ns.to_string(), name.to_string())))
     }
 
     /// The proxy pods the traffic model serves metrics for (namespace, name).
@@ -395,97 +508,137 @@ enum Target {
     Version,
     ApiVersions,
     ApiGroups,
+    /// `/apis/GROUP`.
+    Group {
+        group: String,
+    },
     GroupVersion {
         group: String,
         version: String,
     },
     Collection {
         res: usize,
+        version: String,
         ns: Option<String>,
     },
     Object {
         res: usize,
+        version: String,
         ns: Option<String>,
         name: String,
     },
     Proxy {
         ns: String,
+        /// The name segment as requested (`POD:PORT`), which RBAC sees.
+        segment: String,
         pod: String,
         port: String,
         path: String,
     },
-    /// A resource that is not served (Secrets, ...): 404 after RBAC.
+    /// A resource request for something not served (Secrets, a kind at a
+    /// version its CRD does not serve, an unknown group): 404 after RBAC,
+    /// as kube-apiserver authorizes before it routes.
     Unknown {
         group: String,
         resource: String,
-        verb_list: bool,
+        subresource: String,
+        ns: Option<String>,
+        name: Option<String>,
     },
     NotFound,
 }
 
-fn parse_target(path: &str) -> Target {
+fn parse_target(bundle: GatewayApiBundle, path: &str) -> Target {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     let segs: Vec<&str> = if segs == [""] { Vec::new() } else { segs };
     let (group, version, rest) = match segs.as_slice() {
         ["version"] => return Target::Version,
         ["api"] => return Target::ApiVersions,
         ["apis"] => return Target::ApiGroups,
+        ["apis", g] => {
+            return if resources::groups(bundle).iter().any(|(n, _)| n == g) {
+                Target::Group {
+                    group: g.to_string(),
+                }
+            } else {
+                Target::NotFound
+            };
+        }
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Target::NotFound,
     };
-    if !resources::served_version(group, version) {
-        return Target::NotFound;
+    let gv_served = resources::served_version(bundle, group, version);
+    if rest.is_empty() {
+        return if gv_served {
+            Target::GroupVersion {
+                group: group.into(),
+                version: version.into(),
+            }
+        } else {
+            Target::NotFound
+        };
     }
-    let find = |plural: &str| resources::find(group, version, plural);
-    let unknown = |plural: &str, list: bool| Target::Unknown {
-        group: group.to_string(),
-        resource: plural.to_string(),
-        verb_list: list,
-    };
+    let find = |plural: &str| resources::find_served(bundle, group, version, plural);
+    let unknown =
+        |plural: &str, ns: Option<&str>, name: Option<&str>, sub: &[&str]| Target::Unknown {
+            group: group.to_string(),
+            resource: plural.to_string(),
+            subresource: sub.first().copied().unwrap_or("").to_string(),
+            ns: ns.map(str::to_string),
+            name: name.map(str::to_string),
+        };
+    let v = version.to_string();
     match rest {
-        [] => Target::GroupVersion {
-            group: group.into(),
-            version: version.into(),
-        },
         [plural] => match find(plural) {
-            Some(res) => Target::Collection { res, ns: None },
-            None => unknown(plural, true),
+            Some(res) => Target::Collection {
+                res,
+                version: v,
+                ns: None,
+            },
+            None => unknown(plural, None, None, &[]),
         },
         [plural, name] => match find(plural) {
             Some(res) if !RESOURCES[res].namespaced => Target::Object {
                 res,
+                version: v,
                 ns: None,
                 name: name.to_string(),
             },
             Some(_) => Target::NotFound,
-            None => unknown(plural, false),
+            None => unknown(plural, None, Some(name), &[]),
         },
         ["namespaces", ns, plural] => match find(plural) {
             Some(res) if RESOURCES[res].namespaced => Target::Collection {
                 res,
+                version: v,
                 ns: Some(ns.to_string()),
             },
             Some(_) => Target::NotFound,
-            None => unknown(plural, true),
+            None => unknown(plural, Some(ns), None, &[]),
         },
         ["namespaces", ns, plural, name] => match find(plural) {
             Some(res) if RESOURCES[res].namespaced => Target::Object {
                 res,
+                version: v,
                 ns: Some(ns.to_string()),
                 name: name.to_string(),
             },
             Some(_) => Target::NotFound,
-            None => unknown(plural, false),
+            None => unknown(plural, Some(ns), Some(name), &[]),
         },
-        ["namespaces", ns, "pods", name, "proxy", path @ ..] if group.is_empty() => {
+        ["namespaces", ns, "pods", name, "proxy", path @ ..] if group.is_empty() && gv_served => {
             let (pod, port) = name.split_once(':').unwrap_or((name, "80"));
             Target::Proxy {
                 ns: ns.to_string(),
+                segment: name.to_string(),
                 pod: pod.to_string(),
                 port: port.to_string(),
                 path: path.join("/"),
             }
+        }
+        ["namespaces", ns, plural, name, sub, ..] if find(plural).is_none() => {
+            unknown(plural, Some(ns), Some(name), &[sub])
         }
         _ => Target::NotFound,
     }
@@ -503,6 +656,19 @@ fn param<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
 
 fn truthy(v: Option<&str>) -> bool {
     matches!(v, Some("1" | "true" | "True"))
+}
+
+/// The object a list or watch names with `fieldSelector=metadata.name=X`:
+/// RequestInfo takes it as the request's name, so RBAC resourceNames and
+/// 403 messages see it.
+fn selected_name(q: &[(String, String)]) -> Option<String> {
+    let sel = param(q, "fieldSelector")?;
+    sel.split(',').find_map(|term| {
+        let term = term.trim();
+        term.strip_prefix("metadata.name==")
+            .or(term.strip_prefix("metadata.name="))
+            .map(str::to_string)
+    })
 }
 
 async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
@@ -544,77 +710,173 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     resp
 }
 
+/// What kube-aggregator answers for an APIService whose backend is down:
+/// `proxyError(w, req, "service unavailable", http.StatusServiceUnavailable)`,
+/// which is Go's `http.Error`: a plain-text body, no Status object and no
+/// Retry-After (k8s.io/kube-aggregator/pkg/apiserver/handler_proxy.go,
+/// `proxyHandler.ServeHTTP`). Clients make the Status themselves: client-go
+/// turns a bare 503 into "the server is currently unable to handle the
+/// request" (k8s.io/apimachinery/pkg/api/errors, `NewGenericServerResponse`).
+fn aggregator_error(code: u16) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let text = if status == StatusCode::SERVICE_UNAVAILABLE {
+        "service unavailable".to_string()
+    } else {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    };
+    let mut r = (status, format!("{text}\n")).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+/// Applies the delays among `faults` and answers the first status fault,
+/// if any (an `apiservice:` one as kube-aggregator does).
+async fn apply_faults(
+    faults: &[(FaultKind, bool)],
+    what: &str,
+    details: Option<Value>,
+) -> Option<Response> {
+    for (f, _) in faults {
+        if let FaultKind::Delay(d) = f {
+            tokio::time::sleep(*d).await;
+        }
+    }
+    faults.iter().find_map(|(f, aggregated)| match f {
+        FaultKind::Status(code) if *aggregated => Some(aggregator_error(*code)),
+        FaultKind::Status(code) => Some(status_response(
+            *code,
+            reason_for(*code),
+            &format!("injected fault: {what} answers {code}"),
+            details.clone(),
+        )),
+        _ => None,
+    })
+}
+
 async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -> Response {
     let q = query_params(query);
-    let target = parse_target(path);
+    let bundle = s.bundle;
+    let target = parse_target(bundle, path);
     let watching = truthy(param(&q, "watch"));
-    // (group, resource with subresource, verb) for RBAC and faults.
-    let access: Option<(String, String, &str)> = match &target {
-        Target::Collection { res, .. } => {
-            let d = &RESOURCES[*res];
-            Some((
-                d.group.into(),
-                d.plural.into(),
-                if watching { "watch" } else { "list" },
-            ))
+    let list_verb = if watching { "watch" } else { "list" };
+    let field_name = selected_name(&q);
+    let field_name = field_name.as_deref().unwrap_or("");
+    // The request as RBAC sees it.
+    let access: Option<Access> = match &target {
+        Target::Collection { res, ns, .. } => Some(Access {
+            verb: list_verb,
+            group: RESOURCES[*res].group,
+            resource: RESOURCES[*res].plural,
+            subresource: "",
+            namespace: ns.as_deref().unwrap_or(""),
+            name: field_name,
+        }),
+        Target::Object { res, ns, name, .. } => {
+            let def = &RESOURCES[*res];
+            Some(Access {
+                verb: "get",
+                group: def.group,
+                resource: def.plural,
+                subresource: "",
+                // GET /api/v1/namespaces/NAME is inside namespace NAME
+                // (requestinfo.go takes the segment after `namespaces/`).
+                namespace: if def.kind == "Namespace" {
+                    name.as_str()
+                } else {
+                    ns.as_deref().unwrap_or("")
+                },
+                name: name.as_str(),
+            })
         }
-        Target::Object { res, .. } => {
-            let d = &RESOURCES[*res];
-            Some((d.group.into(), d.plural.into(), "get"))
-        }
-        Target::Proxy { .. } => Some((String::new(), "pods/proxy".into(), "get")),
+        Target::Proxy { ns, segment, .. } => Some(Access {
+            verb: "get",
+            group: "",
+            resource: "pods",
+            subresource: "proxy",
+            namespace: ns.as_str(),
+            name: segment.as_str(),
+        }),
         Target::Unknown {
             group,
             resource,
-            verb_list,
-        } => Some((
-            group.clone(),
-            resource.clone(),
-            if watching {
-                "watch"
-            } else if *verb_list {
-                "list"
-            } else {
-                "get"
-            },
-        )),
+            subresource,
+            ns,
+            name,
+        } => Some(Access {
+            verb: if name.is_some() { "get" } else { list_verb },
+            group: group.as_str(),
+            resource: resource.as_str(),
+            subresource: subresource.as_str(),
+            namespace: ns.as_deref().unwrap_or(""),
+            name: name.as_deref().unwrap_or(field_name),
+        }),
         _ => None,
     };
-    if let Some((group, resource, verb)) = &access {
+    if let Some(a) = &access {
         let denied = lock(&s.rbac)
             .as_ref()
-            .is_some_and(|r| !r.allows(group, resource, verb));
-        if denied {
-            let what = if group.is_empty() {
-                format!("resource \"{resource}\"")
-            } else {
-                format!("resource \"{resource}\" in API group \"{group}\"")
-            };
-            return status_response(
-                403,
-                "Forbidden",
-                &format!(
-                    "{resource} is forbidden: User \"system:serviceaccount:egscope:egscope\" cannot {verb} {what} at the cluster scope"
-                ),
+            .and_then(|r| (!r.authorize(a)).then(|| r.forbidden(a)));
+        if let Some(status) = denied {
+            return json_response(StatusCode::FORBIDDEN, status.to_string());
+        }
+    }
+    // Faults: discovery paths and resource requests.
+    let point = match &target {
+        Target::ApiGroups => Some(FaultPoint::Discovery {
+            group: None,
+            version: None,
+        }),
+        Target::Group { group } => Some(FaultPoint::Discovery {
+            group: Some(group.as_str()),
+            version: None,
+        }),
+        Target::GroupVersion { group, version } => Some(FaultPoint::Discovery {
+            group: Some(group.as_str()),
+            version: Some(version.as_str()),
+        }),
+        _ => None,
+    };
+    let combined = access.as_ref().map(|a| {
+        if a.subresource.is_empty() {
+            a.resource.to_string()
+        } else {
+            format!("{}/{}", a.resource, a.subresource)
+        }
+    });
+    let point = point.or_else(|| {
+        Some(FaultPoint::Resource {
+            group: access.as_ref()?.group,
+            resource: combined.as_deref()?,
+        })
+    });
+    let send_initial = truthy(param(&q, "sendInitialEvents"));
+    let shape = RequestShape {
+        watch: watching,
+        resume: !send_initial
+            && param(&q, "resourceVersion").is_some_and(|v| !v.is_empty() && v != "0"),
+        continued: param(&q, "continue").is_some_and(|c| !c.is_empty()),
+    };
+    let mut faults: Vec<FaultKind> = Vec::new();
+    if let Some(point) = &point {
+        let taken = lock(&s.faults).take_marked(point, shape);
+        let (what, details) = match point {
+            FaultPoint::Resource { group, resource } => (
+                resource.to_string(),
                 Some(json!({"group": group, "kind": resource})),
-            );
+            ),
+            FaultPoint::Discovery { .. } => (path.to_string(), None),
+        };
+        if let Some(r) = apply_faults(&taken, &what, details).await {
+            return r;
         }
-        let faults: Vec<FaultKind> = lock(&s.faults).matching(group, resource).cloned().collect();
-        for f in &faults {
-            if let FaultKind::Delay(d) = f {
-                tokio::time::sleep(*d).await;
-            }
-        }
-        for f in &faults {
-            if let FaultKind::Status(code) = f {
-                return status_response(
-                    *code,
-                    reason_for(*code),
-                    &format!("injected fault: {resource} answers {code}"),
-                    Some(json!({"group": group, "kind": resource})),
-                );
-            }
-        }
+        faults = taken.into_iter().map(|(k, _)| k).collect();
     }
     match target {
         Target::Version => json_response(
@@ -634,43 +896,48 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
             .to_string(),
         ),
         Target::ApiGroups => {
-            let groups: Vec<Value> = resources::groups()
+            let groups: Vec<Value> = resources::groups(bundle)
                 .into_iter()
-                .map(|(g, versions)| {
-                    let vs: Vec<Value> = versions
-                        .iter()
-                        .map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
-                        .collect();
-                    json!({"name": g, "versions": vs, "preferredVersion": vs[0].clone()})
-                })
+                .map(|(g, versions)| api_group(g, &versions))
                 .collect();
             json_response(
                 StatusCode::OK,
                 json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}).to_string(),
             )
         }
+        Target::Group { group } => {
+            let versions = resources::group_versions(bundle, &group);
+            let mut g = api_group(&group, &versions);
+            g["kind"] = json!("APIGroup");
+            g["apiVersion"] = json!("v1");
+            json_response(StatusCode::OK, g.to_string())
+        }
         Target::GroupVersion { group, version } => {
-            let list: Vec<Value> = RESOURCES
+            let mut list: Vec<Value> = Vec::new();
+            for r in RESOURCES
                 .iter()
-                .filter(|r| r.group == group && r.version == version)
-                .map(|r| {
-                    let mut v = json!({
-                        "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
-                        "kind": r.kind, "verbs": r.verbs(),
-                    });
-                    if !r.short_names.is_empty() {
-                        v["shortNames"] = json!(r.short_names);
-                    }
-                    if r.group.starts_with("gateway.") {
-                        v["categories"] = json!(if r.group == "gateway.envoyproxy.io" {
-                            vec!["envoy-gateway"]
-                        } else {
-                            vec!["gateway-api"]
-                        });
-                    }
-                    v
-                })
-                .collect();
+                .filter(|r| r.group == group && r.serves(bundle, &version))
+            {
+                let mut v = json!({
+                    "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+                    "kind": r.kind, "verbs": r.verbs(),
+                });
+                if !r.short_names.is_empty() {
+                    v["shortNames"] = json!(r.short_names);
+                }
+                if !r.categories.is_empty() {
+                    v["categories"] = json!(r.categories);
+                }
+                list.push(v);
+                // CRDs with a status subresource list it
+                // (customresource_discovery_controller.go).
+                if r.status {
+                    list.push(json!({
+                        "name": format!("{}/status", r.plural), "singularName": "",
+                        "namespaced": r.namespaced, "kind": r.kind, "verbs": ["get"],
+                    }));
+                }
+            }
             let gv = if group.is_empty() {
                 version.clone()
             } else {
@@ -682,7 +949,7 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                     .to_string(),
             )
         }
-        Target::Collection { res, ns } => {
+        Target::Collection { res, version, ns } => {
             let label = match LabelSelector::parse(param(&q, "labelSelector").unwrap_or("")) {
                 Ok(l) => l,
                 Err(e) => return status_response(400, "BadRequest", &e, None),
@@ -702,11 +969,20 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                         None,
                     );
                 }
-                return watch_response(s, res, filter, &q, table);
+                let watch_point = (RESOURCES[res].group, RESOURCES[res].plural, shape);
+                return watch_response(s, res, version, filter, &q, table, &faults, watch_point);
             }
-            list_response(s, res, &filter, &q, table)
+            if shape.continued && faults.contains(&FaultKind::ContinueExpired) {
+                return continue_expired();
+            }
+            list_response(s, res, &version, &filter, &q, table)
         }
-        Target::Object { res, ns, name } => {
+        Target::Object {
+            res,
+            version,
+            ns,
+            name,
+        } => {
             let def = &RESOURCES[res];
             let obj = {
                 let w = lock(&s.world);
@@ -718,6 +994,7 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                         .map(|p| Arc::new(pod_metrics(&w, &p)))
                 }
             };
+            let obj = obj.map(|o| at_version(o, def, &version));
             match obj {
                 Some(o) if accept.contains("as=Table") => {
                     let now = lock(&s.world).traffic.now();
@@ -735,6 +1012,7 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
             pod,
             port,
             path,
+            ..
         } => {
             let w = lock(&s.world);
             if w.cluster.get(resources::pods(), &ns, &pod).is_none() {
@@ -765,16 +1043,50 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                 ),
             }
         }
-        Target::Unknown {
-            group, resource, ..
-        } => not_found(&group, &resource, ""),
-        Target::NotFound => status_response(
+        Target::Unknown { .. } | Target::NotFound => status_response(
             404,
             "NotFound",
             "the server could not find the requested resource",
             None,
         ),
     }
+}
+
+/// An APIGroup (as `/apis` lists it and `/apis/GROUP` answers it): the
+/// versions in priority order, the first preferred.
+fn api_group(group: &str, versions: &[&str]) -> Value {
+    let vs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
+    let preferred = vs.first().cloned().unwrap_or(Value::Null);
+    json!({"name": group, "versions": vs, "preferredVersion": preferred})
+}
+
+/// kube-apiserver's answer to a list whose continue token points at a
+/// compacted revision: 410 with reason Expired and `continueExpired`
+/// (k8s.io/apiserver/pkg/storage/etcd3/errors.go; the Status is
+/// `errors.NewResourceExpired`).
+fn continue_expired() -> Response {
+    status_response(
+        410,
+        "Expired",
+        "The provided continue parameter is too old to display a consistent list result. \
+         You can start a new list without the continue parameter.",
+        None,
+    )
+}
+
+/// An object as served at `version`: the same object, its `apiVersion`
+/// rewritten (CRD conversion strategy None changes nothing else).
+fn at_version(obj: Arc<Value>, def: &ResourceDef, version: &str) -> Arc<Value> {
+    let want = def.api_version(version);
+    if obj.get("apiVersion").and_then(Value::as_str) == Some(want.as_str()) {
+        return obj;
+    }
+    let mut o = (*obj).clone();
+    o["apiVersion"] = json!(want);
+    Arc::new(o)
 }
 
 struct Filter {
@@ -863,6 +1175,7 @@ fn parse_continue(token: &str) -> Option<(String, String)> {
 fn list_response(
     s: &Arc<Shared>,
     res: usize,
+    version: &str,
     filter: &Filter,
     q: &[(String, String)],
     table: bool,
@@ -897,7 +1210,7 @@ fn list_response(
                 continue;
             }
             let obj = if def.stored {
-                obj.clone()
+                at_version(obj.clone(), def, version)
             } else {
                 Arc::new(pod_metrics(&w, obj))
             };
@@ -931,7 +1244,7 @@ fn list_response(
     body.push_str("{\"kind\":");
     body.push_str(&json!(format!("{}List", def.kind)).to_string());
     body.push_str(",\"apiVersion\":");
-    body.push_str(&json!(def.api_version()).to_string());
+    body.push_str(&json!(def.api_version(version)).to_string());
     body.push_str(",\"metadata\":");
     body.push_str(&meta.to_string());
     body.push_str(",\"items\":[");
@@ -1124,14 +1437,22 @@ fn drop_after_of(faults: &[FaultKind]) -> Option<Duration> {
     })
 }
 
+/// Where an open watch re-reads the faults when they change.
+type WatchPoint = (&'static str, &'static str, RequestShape);
+
+#[allow(clippy::too_many_arguments)]
 fn watch_response(
     s: &Arc<Shared>,
     res: usize,
+    version: String,
     filter: Filter,
     q: &[(String, String)],
     table: bool,
+    faults: &[FaultKind],
+    (group, plural, shape): WatchPoint,
 ) -> Response {
     let def = RESOURCES[res];
+    let api_version = def.api_version(&version);
     let rv_param = param(q, "resourceVersion")
         .filter(|v| !v.is_empty())
         .map(str::to_string);
@@ -1141,15 +1462,11 @@ fn watch_response(
         .and_then(|t| t.parse::<u64>().ok())
         .map(Duration::from_secs);
     let include = include_object(q).to_string();
-    let faults: Vec<FaultKind> = lock(&s.faults)
-        .matching(def.group, def.plural)
-        .cloned()
-        .collect();
     let drop_events = faults.iter().find_map(|f| match f {
         FaultKind::DropAfterEvents(n) => Some(*n),
         _ => None,
     });
-    let drop_after = drop_after_of(&faults);
+    let drop_after = drop_after_of(faults);
     let gone_on_resume = faults.contains(&FaultKind::GoneOnResume);
     let resume_from: Option<u64> = match rv_param.as_deref() {
         None | Some("0") => None,
@@ -1175,19 +1492,20 @@ fn watch_response(
     faults_rx.mark_unchanged();
     let bookmark_interval = s.bookmark_interval;
 
+    let served_as = api_version.clone();
     let encode = move |ty: &str, obj: &Value, first: &mut bool, now: &jiff::Timestamp| -> String {
-        let object = if table && ty != "BOOKMARK" && ty != "ERROR" {
+        // Events carry the object as served at the watched version.
+        let mut object = obj.clone();
+        object["apiVersion"] = json!(served_as);
+        if table {
             let rv = obj
                 .pointer("/metadata/resourceVersion")
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            let t = table_json(&def, &[Arc::new(obj.clone())], now, &include, *first, &rv);
+            object = table_json(&def, &[Arc::new(object)], now, &include, *first, &rv);
             *first = false;
-            t
-        } else {
-            obj.clone()
-        };
+        }
         let mut line = json!({"type": ty, "object": object}).to_string();
         line.push('\n');
         line
@@ -1239,7 +1557,7 @@ fn watch_response(
             }
         }
         if send_initial && bookmarks {
-            let bm = json!({"kind": def.kind, "apiVersion": def.api_version(),
+            let bm = json!({"kind": def.kind, "apiVersion": api_version,
                             "metadata": {"resourceVersion": last.to_string(),
                                          "annotations": {"k8s.io/initial-events-end": "true"}}});
             yield Ok(format!("{}\n", json!({"type": "BOOKMARK", "object": bm})));
@@ -1281,7 +1599,7 @@ fn watch_response(
             let now = tokio::time::Instant::now();
             if bookmarks && now >= next_bookmark {
                 next_bookmark = now + bookmark_interval;
-                let bm = json!({"kind": def.kind, "apiVersion": def.api_version(),
+                let bm = json!({"kind": def.kind, "apiVersion": api_version,
                                 "metadata": {"resourceVersion": last.to_string()}});
                 yield Ok(format!("{}\n", json!({"type": "BOOKMARK", "object": bm})));
             }
@@ -1302,10 +1620,13 @@ fn watch_response(
                 return;
             }
             if matches!(changed, Some(Ok(true))) {
-                let now_faults: Vec<FaultKind> = lock(&shared.faults)
-                    .matching(def.group, def.plural)
-                    .cloned()
-                    .collect();
+                let now_faults: Vec<FaultKind> = lock(&shared.faults).peek(
+                    &FaultPoint::Resource {
+                        group,
+                        resource: plural,
+                    },
+                    shape,
+                );
                 if let Some(d) = drop_after_of(&now_faults) {
                     let end = tokio::time::Instant::now() + d;
                     deadline = Some(deadline.map_or(end, |old| old.min(end)));
@@ -1330,30 +1651,80 @@ mod tests {
 
     #[test]
     fn targets() {
+        use GatewayApiBundle::{V1_4, V1_6};
+        let t = |p: &str| parse_target(V1_4, p);
         assert!(matches!(
-            parse_target("/api/v1/pods"),
+            t("/api/v1/pods"),
             Target::Collection { ns: None, .. }
         ));
         assert!(matches!(
-            parse_target("/api/v1/namespaces/default"),
+            t("/api/v1/namespaces/default"),
             Target::Object { .. }
         ));
         assert!(matches!(
-            parse_target("/apis/gateway.networking.k8s.io/v1/namespaces/x/gateways/g"),
+            t("/apis/gateway.networking.k8s.io/v1/namespaces/x/gateways/g"),
             Target::Object { .. }
         ));
         assert!(matches!(
-            parse_target("/api/v1/namespaces/x/pods/p:19001/proxy/stats/prometheus"),
-            Target::Proxy { .. }
+            t("/apis/gateway.networking.k8s.io/v1beta1/namespaces/x/gateways/g"),
+            Target::Object { version, .. } if version == "v1beta1"
         ));
         assert!(matches!(
-            parse_target("/api/v1/secrets"),
+            t("/api/v1/namespaces/x/pods/p:19001/proxy/stats/prometheus"),
+            Target::Proxy { segment, .. } if segment == "p:19001"
+        ));
+        assert!(matches!(t("/api/v1/secrets"), Target::Unknown { .. }));
+        assert!(matches!(
+            t("/api/v1/namespaces/x/secrets/s"),
+            Target::Unknown {
+                ns: Some(_),
+                name: Some(_),
+                ..
+            }
+        ));
+        // Authorized first, then 404, like any resource request.
+        assert!(matches!(t("/apis/nope/v1/things"), Target::Unknown { .. }));
+        assert!(matches!(t("/apis/nope/v1"), Target::NotFound));
+        assert!(matches!(t("/apis/nope"), Target::NotFound));
+        assert!(matches!(
+            t("/apis/gateway.networking.k8s.io"),
+            Target::Group { .. }
+        ));
+        // TCPRoute is only at v1alpha2 with v1.4, also at v1 with v1.6.
+        assert!(matches!(
+            t("/apis/gateway.networking.k8s.io/v1/tcproutes"),
             Target::Unknown { .. }
         ));
         assert!(matches!(
-            parse_target("/apis/nope/v1/things"),
-            Target::NotFound
+            t("/apis/gateway.networking.k8s.io/v1alpha2/tcproutes"),
+            Target::Collection { .. }
         ));
+        assert!(matches!(
+            parse_target(V1_6, "/apis/gateway.networking.k8s.io/v1/tcproutes"),
+            Target::Collection { .. }
+        ));
+        assert!(matches!(
+            parse_target(
+                V1_6,
+                "/apis/gateway.networking.x-k8s.io/v1alpha1/xlistenersets"
+            ),
+            Target::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn request_log_keeps_the_newest() {
+        let mut log = RequestLog::new(3);
+        for i in 0..5u16 {
+            log.push(RequestRecord {
+                method: "GET".into(),
+                path: format!("/{i}"),
+                status: 200 + i,
+            });
+        }
+        let paths: Vec<String> = log.to_vec().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/2", "/3", "/4"]);
+        assert_eq!(DEFAULT_REQUEST_LOG_CAP, 100_000);
     }
 
     #[test]
