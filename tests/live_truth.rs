@@ -381,3 +381,313 @@ async fn incomplete_audits_and_snapshots_exit_3() {
     assert!(out.contains("Deployment.apps forbidden"), "{out}");
     sim.shutdown().await;
 }
+
+fn obj(
+    api_version: &str,
+    kind: &str,
+    ns: &str,
+    name: &str,
+    spec: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": api_version, "kind": kind,
+        "metadata": {"namespace": ns, "name": name, "creationTimestamp": "2026-11-01T00:00:00Z"},
+        "spec": spec,
+    })
+}
+
+/// Item 1: every kind is read at a version that serves it. With Gateway
+/// API v1.4's CRDs the group prefers v1, while TCPRoute and UDPRoute are
+/// only at v1alpha2, TLSRoute at v1alpha2/v1alpha3 and ReferenceGrant at
+/// v1beta1: they are read, and their findings do not vanish. With v1.6
+/// they are read at v1, and XListenerSet (gone in v1.6) is not installed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_is_read_at_a_version_that_serves_it() {
+    use egscope::sim::GatewayApiBundle;
+    let objects = vec![
+        obj(
+            "gateway.networking.k8s.io/v1alpha2",
+            "TCPRoute",
+            "apps",
+            "db",
+            serde_json::json!({
+            "parentRefs": [{"name": "edge"}],
+            "rules": [{"backendRefs": [{"name": "db", "port": 5432}]}]}),
+        ),
+        obj(
+            "gateway.networking.k8s.io/v1alpha3",
+            "TLSRoute",
+            "apps",
+            "tls",
+            serde_json::json!({
+            "parentRefs": [{"name": "edge"}], "hostnames": ["a.example.com"],
+            "rules": [{"backendRefs": [{"name": "a", "port": 443}]}]}),
+        ),
+        obj(
+            "gateway.networking.k8s.io/v1alpha2",
+            "UDPRoute",
+            "apps",
+            "dns",
+            serde_json::json!({
+            "parentRefs": [{"name": "edge"}],
+            "rules": [{"backendRefs": [{"name": "dns", "port": 53}]}]}),
+        ),
+        obj(
+            "gateway.networking.k8s.io/v1beta1",
+            "ReferenceGrant",
+            "apps",
+            "grant",
+            serde_json::json!({
+            "from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "web"}],
+            "to": [{"group": "", "kind": "Service"}]}),
+        ),
+    ];
+    for (bundle, want) in [
+        (
+            GatewayApiBundle::V1_4,
+            [
+                ("TCPRoute", "v1alpha2"),
+                ("TLSRoute", "v1alpha3"),
+                ("UDPRoute", "v1alpha2"),
+                ("ReferenceGrant", "v1beta1"),
+            ],
+        ),
+        (
+            GatewayApiBundle::V1_6,
+            [
+                ("TCPRoute", "v1"),
+                ("TLSRoute", "v1"),
+                ("UDPRoute", "v1"),
+                ("ReferenceGrant", "v1"),
+            ],
+        ),
+    ] {
+        let opts = SimOptions {
+            gateway_api: bundle,
+            ..SimOptions::default()
+        };
+        let (sim, _kc, target) = start(Scenario::Objects(objects.clone()), opts).await;
+        let conn = live::connect(&target).await.unwrap();
+        let l = Live::start(conn, None).await;
+        assert!(l.wait_synced(Duration::from_secs(20)).await.is_empty());
+        let store = l.store();
+        for (kind_name, version) in want {
+            let kind = Kind::ALL
+                .into_iter()
+                .find(|k| k.name() == kind_name)
+                .unwrap();
+            assert_eq!(l.feeds()[&kind], FeedState::Live, "{bundle:?} {kind_name}");
+            let o = &store.of(kind)[0];
+            assert_eq!(
+                o.api_version.as_str(),
+                format!("gateway.networking.k8s.io/{version}"),
+                "{bundle:?}"
+            );
+        }
+        if bundle == GatewayApiBundle::V1_6 {
+            assert_eq!(l.feeds()[&Kind::XListenerSet], FeedState::NotInstalled);
+        }
+        let r = audit::run(&store, &at_demo_now()).unwrap();
+        assert!(
+            r.findings.iter().any(|f| f.object.kind == "TCPRoute"),
+            "{bundle:?}: findings on the TCPRoute do not vanish"
+        );
+        drop(l);
+        sim.shutdown().await;
+    }
+}
+
+/// Item 2: a single 500 on a group's discovery is retried; it never hides
+/// the group for the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_discovery_error_is_retried() {
+    let opts = SimOptions {
+        faults: vec![
+            "discovery:gateway.networking.k8s.io/v1=500,times=1"
+                .parse()
+                .unwrap(),
+            "discovery=503,times=1".parse().unwrap(),
+        ],
+        ..SimOptions::default()
+    };
+    let (sim, _kc, target) = start(Scenario::Showcase, opts).await;
+    let conn = live::connect(&target).await.unwrap();
+    let l = Live::start(conn, None).await;
+    assert!(l.wait_synced(Duration::from_secs(20)).await.is_empty());
+    assert_eq!(l.feeds()[&Kind::Gateway], FeedState::Live);
+    let r = audit::run(&l.store(), &at_demo_now()).unwrap();
+    assert!(r.findings.iter().any(|f| f.rule == "EG112"));
+    assert!(!r.incomplete(), "{:?}", r.skipped);
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|q| q.path == "/apis/gateway.networking.k8s.io/v1" && q.status == 500),
+        "the fault fired"
+    );
+    drop(l);
+    sim.shutdown().await;
+}
+
+/// Item 3: metrics-server down (its aggregated API answering 503) costs
+/// one short try in the background: the sync finishes within seconds and
+/// the audit, which needs no PodMetrics, is complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_aggregated_api_blocks_nothing() {
+    let opts = SimOptions {
+        faults: vec!["apiservice:metrics.k8s.io=503".parse().unwrap()],
+        ..SimOptions::default()
+    };
+    let (sim, _kc, target) = start(Scenario::Showcase, opts).await;
+    let t = Instant::now();
+    let conn = live::connect(&target).await.unwrap();
+    let l = Live::start(conn, None).await;
+    assert!(l.wait_synced(Duration::from_secs(30)).await.is_empty());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+    let r = audit::run(&l.store(), &at_demo_now()).unwrap();
+    assert!(!r.incomplete(), "{:?}", r.skipped);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !matches!(l.feeds()[&Kind::PodMetrics], FeedState::Unavailable(_)) {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            l.feeds()[&Kind::PodMetrics]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // One try, no kube retries.
+    let tries = sim
+        .requests()
+        .iter()
+        .filter(|q| q.path.starts_with("/apis/metrics.k8s.io/v1beta1") && q.status == 503)
+        .count();
+    assert!(tries <= 2, "{tries} requests to the down API");
+    drop(l);
+    sim.shutdown().await;
+}
+
+/// Item 4: the shipped role bound by a RoleBinding in one namespace. With
+/// `-n` the namespace's findings come out, none that full access would not
+/// find, and the audit is incomplete (never clean); without `-n` nothing
+/// can be read and the audit says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namespace_scoped_user_never_gets_a_clean_audit() {
+    let rbac_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/rbac.yaml")).unwrap();
+    let role = egscope::sim::faults::Rbac::from_yaml(&rbac_text).unwrap();
+    // Full access first: what the namespace really has.
+    let (sim, _kc, target) = start(Scenario::Showcase, SimOptions::default()).await;
+    let conn = live::connect(&target).await.unwrap();
+    let full = Live::start(conn, Some("shop".into())).await;
+    assert!(full.wait_synced(Duration::from_secs(20)).await.is_empty());
+    let truth = audit::run(&full.store(), &at_demo_now()).unwrap();
+    drop(full);
+
+    sim.set_rbac(Some(role.in_namespaces(["shop"])));
+    let conn = live::connect(&target).await.unwrap();
+    let scoped = Live::start(conn, Some("shop".into())).await;
+    assert!(scoped.wait_synced(Duration::from_secs(20)).await.is_empty());
+    let store = scoped.store();
+    assert!(matches!(
+        store.state(Kind::Gateway),
+        KindState::Partial { ref namespaces, .. } if namespaces == &["shop".to_string()]
+    ));
+    assert!(matches!(
+        store.state(Kind::GatewayClass),
+        KindState::Forbidden(_)
+    ));
+    let r = audit::run(&store, &at_demo_now()).unwrap();
+    assert!(r.incomplete());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "EG201" && f.object.name == "catalog"),
+        "the namespace's own findings: {:?}",
+        r.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
+    );
+    for f in &r.findings {
+        assert!(
+            truth.findings.contains(f),
+            "false finding under RBAC: {f:?}"
+        );
+    }
+    assert!(
+        !r.findings.iter().any(|f| f.rule == "EG115"),
+        "an unreadable EnvoyProxy is not a missing one"
+    );
+    drop(scoped);
+
+    // Without -n: the context's namespace (default) is not bound either.
+    let conn = live::connect(&target).await.unwrap();
+    let nothing = Live::start(conn, None).await;
+    assert!(
+        nothing
+            .wait_synced(Duration::from_secs(20))
+            .await
+            .is_empty()
+    );
+    let r = audit::run(&nothing.store(), &at_demo_now()).unwrap();
+    assert!(r.incomplete());
+    assert!(r.summary().not_judged > 10, "{:?}", r.summary());
+    let reason = &skipped(&r, "EG201").unwrap().1;
+    assert!(
+        reason.contains("cannot list resource") && reason.contains("in the namespace \"default\""),
+        "{reason}"
+    );
+    drop(nothing);
+    sim.shutdown().await;
+}
+
+/// Paged lists whose continue token expires fall back to one full list
+/// (client-go's pager), and the kind is complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_continue_token_falls_back_to_a_full_list() {
+    use egscope::sim::LargeParams;
+    let params = LargeParams {
+        gateways: 4,
+        routes: 1_200,
+        policies: 10,
+        pods: 8,
+        seed: 7,
+    };
+    let opts = SimOptions {
+        faults: vec!["httproutes=continue-expired".parse().unwrap()],
+        ..SimOptions::default()
+    };
+    let (sim, _kc, target) = start(Scenario::Large(params), opts).await;
+    let conn = live::connect(&target).await.unwrap();
+    let l = Live::start(conn, None).await;
+    assert!(l.wait_synced(Duration::from_secs(30)).await.is_empty());
+    assert_eq!(l.feeds()[&Kind::HttpRoute], FeedState::Live);
+    assert_eq!(l.store().of(Kind::HttpRoute).len(), 1_200);
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|q| q.path.contains("/httproutes?")
+                && q.path.contains("continue=")
+                && q.status == 410)
+    );
+    drop(l);
+    sim.shutdown().await;
+}
+
+/// Item 11: every request says it is egscope, as kubectl says it is kubectl.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_carry_an_egscope_user_agent() {
+    let (sim, _kc, target) = start(Scenario::Showcase, SimOptions::default()).await;
+    let conn = live::connect(&target).await.unwrap();
+    let l = Live::start(conn, None).await;
+    assert!(l.wait_synced(Duration::from_secs(20)).await.is_empty());
+    let reqs = sim.requests();
+    let want = format!("egscope/{} (", env!("CARGO_PKG_VERSION"));
+    assert!(
+        reqs.iter().all(|r| r.user_agent.starts_with(&want)),
+        "{:?}",
+        reqs.iter().find(|r| !r.user_agent.starts_with(&want))
+    );
+    drop(l);
+    sim.shutdown().await;
+}

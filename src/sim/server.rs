@@ -93,6 +93,9 @@ pub struct RequestRecord {
     pub method: String,
     pub path: String,
     pub status: u16,
+    /// The client's User-Agent, as an API server's audit log keeps it.
+    #[serde(skip_serializing_if = "String::is_empty", rename = "userAgent")]
+    pub user_agent: String,
 }
 
 struct World {
@@ -673,6 +676,12 @@ fn selected_name(q: &[(String, String)]) -> Option<String> {
 
 async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let method = req.method().clone();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let path_q = req
         .uri()
         .path_and_query()
@@ -698,6 +707,7 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
         method: method.to_string(),
         path: path_q,
         status: resp.status().as_u16(),
+        user_agent,
     };
     if let Some(file) = &s.log_file
         && let Ok(line) = serde_json::to_string(&record)
@@ -1720,6 +1730,7 @@ mod tests {
                 method: "GET".into(),
                 path: format!("/{i}"),
                 status: 200 + i,
+                user_agent: String::new(),
             });
         }
         let paths: Vec<String> = log.to_vec().into_iter().map(|r| r.path).collect();
