@@ -646,6 +646,7 @@ async fn faults() {
     let evs = w.drain(Duration::from_secs(2)).await;
     assert!(evs.is_empty());
     assert!(w.done && t.elapsed() < Duration::from_secs(2));
+    assert!(!w.broken, "the watch body was cut");
 
     sim.set_faults(vec!["pods/proxy=500".parse().unwrap()]);
     let (ns, pod) = sim.proxy_pods()[0].clone();
