@@ -1617,7 +1617,7 @@ fn watch_response(
                         // Let hyper flush what was written first: bytes sent before a
                         // cut reach the client.
                         tokio::time::sleep(Duration::from_millis(10)).await;
-                    yield Err(cut());
+                        yield Err(cut());
                     }
                     return;
                 }
