@@ -133,8 +133,8 @@ pub struct SimArgs {
     #[arg(long, value_name = "NAME", requires = "rbac", default_value = crate::sim::faults::DEFAULT_USER)]
     pub rbac_user: String,
     /// Inject a fault: TARGET=ACTION[,times=N]. ACTION: a status (403, 404,
-    /// 500, 503), delay:500ms, drop-events:N, drop-after:2s, gone-on-resume,
-    /// continue-expired. TARGET: a plural (pods), group/plural, pods/proxy, *,
+    /// 500, 503), delay:500ms, drop-events:N, drop-after:2s, cut-events:N,
+    /// cut-after:2s, gone-on-resume, continue-expired. TARGET: a plural (pods), group/plural, pods/proxy, *,
     /// discovery, discovery:GROUP, discovery:GROUP/VERSION, discovery:v1, or
     /// apiservice:GROUP (an aggregated API that is down). Repeatable.
     #[arg(long, value_name = "TARGET=ACTION", value_parser = crate::sim::faults::parse_fault)]

@@ -646,6 +646,7 @@ async fn faults() {
     let evs = w.drain(Duration::from_secs(2)).await;
     assert!(evs.is_empty());
     assert!(w.done && t.elapsed() < Duration::from_secs(2));
+    assert!(!w.broken, "the watch body was cut");
 
     sim.set_faults(vec!["pods/proxy=500".parse().unwrap()]);
     let (ns, pod) = sim.proxy_pods()[0].clone();
@@ -1654,5 +1655,34 @@ async fn the_request_log_keeps_the_newest_in_memory_and_all_in_the_file() {
         ]
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 7);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn cut_watches_end_without_the_last_chunk() {
+    let sim = showcase().await;
+    let gw = format!("/apis/{GW}/v1/gateways");
+    sim.set_faults(vec!["gateways=cut-events:2".parse().unwrap()]);
+    let mut w = Watch::open(&sim, &format!("{gw}?watch=1")).await;
+    let evs = w.drain(Duration::from_secs(1)).await;
+    assert_eq!(evs.len(), 2);
+    assert!(w.done && w.broken, "the connection was not cut");
+
+    sim.set_faults(vec!["gateways=cut-after:200ms".parse().unwrap()]);
+    let rv = sim.resource_version();
+    let t = Instant::now();
+    let mut w = Watch::open(&sim, &format!("{gw}?watch=1&resourceVersion={rv}")).await;
+    assert!(w.drain(Duration::from_secs(2)).await.is_empty());
+    assert!(w.done && w.broken && t.elapsed() < Duration::from_secs(2));
+
+    // A watch's own timeoutSeconds still ends it cleanly.
+    sim.clear_faults();
+    let mut w = Watch::open(
+        &sim,
+        &format!("{gw}?watch=1&timeoutSeconds=1&resourceVersion={rv}"),
+    )
+    .await;
+    assert!(w.drain(Duration::from_secs(3)).await.is_empty());
+    assert!(w.done && !w.broken);
     sim.shutdown().await;
 }

@@ -16,6 +16,12 @@ pub enum FaultKind {
     DropAfterEvents(usize),
     /// End watch streams after this long (real time).
     DropAfter(Duration),
+    /// Cut watch streams after this many events: the connection closes
+    /// without the chunked body's last chunk, as when a load balancer or a
+    /// crashing API server drops it.
+    CutAfterEvents(usize),
+    /// Cut watch streams after this long (real time).
+    CutAfter(Duration),
     /// Answer every watch that resumes from a resourceVersion with 410 Gone.
     GoneOnResume,
     /// Answer every list that carries a `continue` token with 410 Expired,
@@ -81,7 +87,10 @@ impl FaultKind {
     fn acts_on(&self, shape: RequestShape) -> bool {
         match self.inner() {
             FaultKind::Status(_) | FaultKind::Delay(_) => true,
-            FaultKind::DropAfterEvents(_) | FaultKind::DropAfter(_) => shape.watch,
+            FaultKind::DropAfterEvents(_)
+            | FaultKind::DropAfter(_)
+            | FaultKind::CutAfterEvents(_)
+            | FaultKind::CutAfter(_) => shape.watch,
             FaultKind::GoneOnResume => shape.watch && shape.resume,
             FaultKind::ContinueExpired => !shape.watch && shape.continued,
             FaultKind::Times(..) => unreachable!("inner() unwraps Times"),
@@ -108,8 +117,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 const SYNTAX: &str = "use a status (403, 404, 500, 503), delay:500ms, drop-events:N, \
-                      drop-after:2s, gone-on-resume or continue-expired, optionally followed \
-                      by ,times=N";
+                      drop-after:2s, cut-events:N, cut-after:2s, gone-on-resume or \
+                      continue-expired, optionally followed by ,times=N";
 
 impl FromStr for Fault {
     type Err = String;
@@ -141,6 +150,10 @@ impl FromStr for Fault {
             FaultKind::DropAfterEvents(n.parse().map_err(|e| format!("bad count {n:?}: {e}"))?)
         } else if let Some(d) = action.strip_prefix("drop-after:") {
             FaultKind::DropAfter(parse_duration(d)?)
+        } else if let Some(n) = action.strip_prefix("cut-events:") {
+            FaultKind::CutAfterEvents(n.parse().map_err(|e| format!("bad count {n:?}: {e}"))?)
+        } else if let Some(d) = action.strip_prefix("cut-after:") {
+            FaultKind::CutAfter(parse_duration(d)?)
         } else if action == "gone-on-resume" {
             FaultKind::GoneOnResume
         } else if action == "continue-expired" {
@@ -671,6 +684,14 @@ mod tests {
         }));
 
         assert_eq!(
+            "gateways=cut-after:250ms".parse::<Fault>().unwrap().kind,
+            FaultKind::CutAfter(Duration::from_millis(250))
+        );
+        assert_eq!(
+            "gateways=cut-events:3".parse::<Fault>().unwrap().kind,
+            FaultKind::CutAfterEvents(3)
+        );
+        assert_eq!(
             "httproutes=continue-expired".parse::<Fault>().unwrap().kind,
             FaultKind::ContinueExpired
         );
@@ -719,7 +740,7 @@ mod tests {
             faults.take(&pods, list),
             [FaultKind::Status(500), delay.clone()]
         );
-        assert_eq!(faults.take(&pods, list), [delay.clone()]);
+        assert_eq!(faults.take(&pods, list), std::slice::from_ref(&delay));
         assert_eq!(faults.peek(&pods, list), [delay]);
 
         // A fault counts only the requests it acts on.

@@ -3,7 +3,6 @@
 //! fault injection, RBAC enforcement and a request log.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -1440,11 +1439,23 @@ fn table_json(
 
 // -------------------------------------------------------------------- watch
 
-fn drop_after_of(faults: &[FaultKind]) -> Option<Duration> {
+/// When a drop fault ends a watch, and whether it cuts the connection
+/// (true) or ends the body as kube-apiserver ends a watch (false).
+fn drop_after_of(faults: &[FaultKind]) -> Option<(Duration, bool)> {
     faults.iter().find_map(|f| match f {
-        FaultKind::DropAfter(d) => Some(*d),
+        FaultKind::DropAfter(d) => Some((*d, false)),
+        FaultKind::CutAfter(d) => Some((*d, true)),
         _ => None,
     })
+}
+
+/// The error that makes hyper abort the response: the connection closes
+/// without the chunked encoding's terminating chunk.
+fn cut() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "injected fault: watch connection cut",
+    )
 }
 
 /// Where an open watch re-reads the faults when they change.
@@ -1472,10 +1483,14 @@ fn watch_response(
         .and_then(|t| t.parse::<u64>().ok())
         .map(Duration::from_secs);
     let include = include_object(q).to_string();
-    let drop_events = faults.iter().find_map(|f| match f {
-        FaultKind::DropAfterEvents(n) => Some(*n),
-        _ => None,
-    });
+    let (drop_events, cut_events) = faults
+        .iter()
+        .find_map(|f| match f {
+            FaultKind::DropAfterEvents(n) => Some((Some(*n), false)),
+            FaultKind::CutAfterEvents(n) => Some((Some(*n), true)),
+            _ => None,
+        })
+        .unwrap_or((None, false));
     let drop_after = drop_after_of(faults);
     let gone_on_resume = faults.contains(&FaultKind::GoneOnResume);
     let resume_from: Option<u64> = match rv_param.as_deref() {
@@ -1523,7 +1538,9 @@ fn watch_response(
 
     let stream = async_stream::stream! {
         let started = tokio::time::Instant::now();
-        let mut deadline = [timeout, drop_after].into_iter().flatten().min().map(|d| started + d);
+        // The watch's own timeout ends it cleanly; a drop fault may cut it.
+        let deadline = timeout.map(|d| started + d);
+        let mut drop_at = drop_after.map(|(d, cut)| (started + d, cut));
         let mut first = true;
         let mut sent = 0usize;
         let mut next_bookmark = started + bookmark_interval;
@@ -1556,13 +1573,19 @@ fn watch_response(
         if let Some(oldest) = gone {
             let msg = format!("too old resource version: {last} ({oldest})");
             let st = status_value(410, "Expired", &msg, None);
-            yield Ok::<String, Infallible>(format!("{}\n", json!({"type": "ERROR", "object": st})));
+            yield Ok::<String, std::io::Error>(format!("{}\n", json!({"type": "ERROR", "object": st})));
             return;
         }
         for line in initial {
             sent += 1;
             yield Ok(line);
             if drop_events.is_some_and(|n| sent >= n) {
+                if cut_events {
+                    // Let hyper flush what was written first: bytes sent before a
+                    // cut reach the client.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    yield Err(cut());
+                }
                 return;
             }
         }
@@ -1600,6 +1623,12 @@ fn watch_response(
                 sent += 1;
                 yield Ok(line);
                 if drop_events.is_some_and(|n| sent >= n) {
+                    if cut_events {
+                        // Let hyper flush what was written first: bytes sent before a
+                        // cut reach the client.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        yield Err(cut());
+                    }
                     return;
                 }
             }
@@ -1614,7 +1643,7 @@ fn watch_response(
                 yield Ok(format!("{}\n", json!({"type": "BOOKMARK", "object": bm})));
             }
             let wake = if bookmarks { Some(next_bookmark) } else { None };
-            let until = [wake, deadline].into_iter().flatten().min();
+            let until = [wake, deadline, drop_at.map(|(t, _)| t)].into_iter().flatten().min();
             // Ok(true): the faults changed; Ok(false): the store did.
             let woke = async {
                 tokio::select! {
@@ -1637,12 +1666,24 @@ fn watch_response(
                     },
                     shape,
                 );
-                if let Some(d) = drop_after_of(&now_faults) {
+                if let Some((d, cut)) = drop_after_of(&now_faults) {
                     let end = tokio::time::Instant::now() + d;
-                    deadline = Some(deadline.map_or(end, |old| old.min(end)));
+                    if drop_at.is_none_or(|(old, _)| end < old) {
+                        drop_at = Some((end, cut));
+                    }
                 }
             }
-            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            let now = tokio::time::Instant::now();
+            if let Some((at, cut_it)) = drop_at && now >= at {
+                if cut_it {
+                    // Let hyper flush what was written first: bytes sent before a
+                    // cut reach the client.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    yield Err(cut());
+                }
+                return;
+            }
+            if deadline.is_some_and(|d| now >= d) {
                 return;
             }
         }
