@@ -254,10 +254,10 @@ pub fn rules(args: &RulesArgs) -> Result<u8, UserError> {
 /// clock; with `--format`, or when standard output is not a terminal, the
 /// showcase's audit printed headless.
 pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
-    let store = crate::demo::showcase_store()?;
     let headless = args.format.is_some()
         || !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal());
     if headless {
+        let store = crate::demo::scenario_store(args.scenario)?;
         let opts = AuditOptions {
             profile: args.profile,
             now: Some(crate::demo::demo_now()),
@@ -505,8 +505,7 @@ fn run_tui_with(
         on_context,
         focus,
     };
-    crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))?;
-    Ok(EXIT_OK)
+    crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))
 }
 
 /// The simulator's options and scenario from the command line.

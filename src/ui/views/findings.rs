@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -10,6 +11,7 @@ use crate::audit::{Finding, RULES, RuleMeta};
 use crate::ui::app::{App, FindingsOpts};
 use crate::ui::data::{Data, Mark};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use crate::ui::widgets::table::{Row, RowKey};
 
 pub const BY_RULE: [&str; 5] = ["RULE", "SEV", "OBJECT", "LISTENER", "MESSAGE"];
@@ -30,26 +32,43 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
         })
         .collect();
     let fs = &data.audit.findings;
+    // Worst first: live findings before suppressed ones, then severity,
+    // rule, namespace, name, listener (the report order). Grouped by
+    // object, the objects come worst first and keep their findings
+    // together.
+    let live_first = |i: usize| fs[i].suppressed.is_some();
     if fo.by_object {
+        let mut worst: std::collections::HashMap<&crate::store::ObjectRef, (bool, _)> =
+            std::collections::HashMap::new();
+        for &i in &idx {
+            let k = (live_first(i), fs[i].severity);
+            let e = worst.entry(&fs[i].object).or_insert(k);
+            *e = (*e).min(k);
+        }
         idx.sort_by(|&a, &b| {
             let (fa, fb) = (&fs[a], &fs[b]);
             (
-                &fa.object.kind,
+                worst[&fa.object],
                 &fa.object.namespace,
                 &fa.object.name,
+                &fa.object.kind,
+                live_first(a),
                 fa.sort_key(),
             )
                 .cmp(&(
-                    &fb.object.kind,
+                    worst[&fb.object],
                     &fb.object.namespace,
                     &fb.object.name,
+                    &fb.object.kind,
+                    live_first(b),
                     fb.sort_key(),
                 ))
         });
     } else {
-        idx.sort_by(|&a, &b| (fs[a].rule, fs[a].sort_key()).cmp(&(fs[b].rule, fs[b].sort_key())));
+        idx.sort_by(|&a, &b| {
+            (live_first(a), fs[a].sort_key()).cmp(&(live_first(b), fs[b].sort_key()))
+        });
     }
-    let mut prev_group = String::new();
     let rows = idx
         .into_iter()
         .map(|i| {
@@ -59,32 +78,21 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
                 Some(_) => format!("{} (suppressed)", f.severity),
                 None => f.severity.to_string(),
             };
-            let group = if fo.by_object {
-                obj.clone()
-            } else {
-                f.rule.to_string()
-            };
-            // The group value is printed on the first row of its group only.
-            let shown = if group == prev_group {
-                String::new()
-            } else {
-                group.clone()
-            };
-            prev_group = group;
+            // Every row carries its group value (so `/EG204` finds all of
+            // a rule's findings); the table prints it once per group.
             let cells = if fo.by_object {
-                vec![
-                    shown,
-                    sev,
-                    f.rule.to_string(),
-                    listener(f),
-                    f.message.clone(),
-                ]
+                vec![obj, sev, f.rule.to_string(), listener(f), f.message.clone()]
             } else {
-                vec![shown, sev, obj, listener(f), f.message.clone()]
+                vec![f.rule.to_string(), sev, obj, listener(f), f.message.clone()]
             };
             let mut mark = Mark::default();
             mark.add(f);
             Row::new(cells, RowKey::Finding(i), f.object.namespace.clone(), mark)
+                .grouped_by(0)
+                .sort_by(
+                    1,
+                    crate::ui::widgets::table::severity_key(f.severity, f.suppressed.is_some()),
+                )
         })
         .collect();
     let cols = if fo.by_object { BY_OBJECT } else { BY_RULE };
@@ -128,26 +136,26 @@ pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
     ])];
     lines.push(Line::from(vec![
         label("object"),
-        Span::raw(f.object.display_path()),
+        safe::span(&f.object.display_path(), Style::new()),
     ]));
     if let Some(p) = &f.path {
-        lines.push(Line::from(vec![label("field"), Span::raw(p.clone())]));
+        lines.push(Line::from(vec![
+            label("field"),
+            safe::span(p, Style::new()),
+        ]));
     }
     lines.push(Line::from(vec![
         label("finding"),
-        Span::raw(f.message.clone()),
+        safe::span(&f.message, Style::new()),
     ]));
     if let Some(s) = &f.suppressed {
         lines.push(Line::from(vec![
             label("suppressed"),
-            Span::styled(
-                if s.reason.is_empty() {
-                    "(no reason given)".to_string()
-                } else {
-                    s.reason.clone()
-                },
-                theme.suppressed,
-            ),
+            if s.reason.is_empty() {
+                Span::styled("(no reason given)", theme.suppressed)
+            } else {
+                safe::span(&s.reason, theme.suppressed)
+            },
         ]));
     }
     if let Some(m) = meta {
