@@ -370,9 +370,18 @@ fn global_flags_before_the_subcommand_take_effect_or_are_rejected() {
         &snap,
     ]);
     assert_eq!(v["profile"], "staging");
-    let v = json_of(&["--snapshot", &snap, "audit", "--format", "json"]);
+    let eq = format!("--snapshot={snap}");
+    let v = json_of(&[&eq, "audit", "--format", "json"]);
     assert_eq!(v["source"]["kind"], "snapshot");
     assert!(v["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    // Without `=`, `--snapshot` takes the words after it as paths: the
+    // subcommand becomes a missing file, exit 2, never a silent default.
+    egscope()
+        .args(["--snapshot", &snap, "audit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("audit"))
+        .stderr(no_crash());
     for args in [
         vec![
             "--profile",
@@ -384,8 +393,8 @@ fn global_flags_before_the_subcommand_take_effect_or_are_rejected() {
             &snap,
         ],
         vec!["--profile", "staging", "rules"],
-        vec!["--snapshot", &snap, "rules"],
-        vec!["--snapshot", &snap, "audit", "--snapshot", &snap],
+        vec![&eq, "rules"],
+        vec![&eq, "audit", "--snapshot", &snap],
         vec!["--theme", "light", "audit", "--snapshot", &snap],
         vec!["--context", "prod", "rules"],
         vec!["demo", "--kubeconfig", "/tmp/x", "--format", "json"],

@@ -175,3 +175,70 @@ pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
             .title(Span::styled(" guide ", theme.title)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::AuditOptions;
+
+    fn data() -> Data {
+        let store = crate::demo::showcase_store().unwrap();
+        let opts = AuditOptions {
+            now: Some(crate::demo::demo_now()),
+            ..AuditOptions::default()
+        };
+        Data::build(Arc::new(store), &opts, None)
+    }
+
+    /// `/EG204` keeps every EG204 finding, grouped by rule or by object.
+    #[test]
+    fn filter_by_rule_keeps_every_finding_of_the_rule() {
+        let d = data();
+        let want = d
+            .audit
+            .findings
+            .iter()
+            .filter(|f| f.rule == "EG204")
+            .count();
+        assert!(want > 1, "the showcase has {want} EG204 findings");
+        for by_object in [false, true] {
+            let fo = FindingsOpts {
+                by_object,
+                ..FindingsOpts::default()
+            };
+            let (cols, rows) = rows(&d, &fo);
+            let mut t = crate::ui::widgets::table::TableState::new(cols, rows);
+            t.filter = "EG204".into();
+            t.refresh(None);
+            assert_eq!(t.visible.len(), want, "by_object {by_object}");
+            // Sorting by the first column never starts with a blank row.
+            t.filter.clear();
+            t.sort_next(None);
+            let first = t.selected_row().unwrap();
+            assert!(!first.cells[0].is_empty());
+        }
+    }
+
+    /// Worst first: errors, then warnings, then info; suppressed last.
+    #[test]
+    fn findings_are_listed_worst_first() {
+        let d = data();
+        let (_, rows) = rows(&d, &FindingsOpts::default());
+        let ranks: Vec<(bool, crate::audit::Severity)> = rows
+            .iter()
+            .map(|r| match r.key {
+                RowKey::Finding(i) => {
+                    let f = &d.audit.findings[i];
+                    (f.suppressed.is_some(), f.severity)
+                }
+                _ => unreachable!(),
+            })
+            .collect();
+        let mut sorted = ranks.clone();
+        sorted.sort();
+        assert_eq!(ranks, sorted);
+        assert_eq!(ranks[0], (false, crate::audit::Severity::Error));
+    }
+}

@@ -479,6 +479,115 @@ mod tests {
         assert!(t.visible.is_empty());
     }
 
+    fn order(t: &TableState, col: usize) -> Vec<&str> {
+        t.visible
+            .iter()
+            .map(|&i| t.rows[i].cells[col].as_str())
+            .collect()
+    }
+
+    /// AGE sorts by age, severity by rank, blanks last both ways.
+    #[test]
+    fn sorts_by_typed_keys_not_text() {
+        use crate::audit::Severity;
+        let row = |age: &str, secs: Option<f64>, sev: Severity| {
+            let r = Row::new(
+                vec![age.to_string(), sev.to_string()],
+                RowKey::None,
+                None,
+                Mark::default(),
+            )
+            .sort_by(1, severity_key(sev, false));
+            match secs {
+                Some(s) => r.sort_by(0, s),
+                None => r,
+            }
+        };
+        let rows = vec![
+            row("12h", Some(43_200.0), Severity::Info),
+            row("57m", Some(3_420.0), Severity::Warning),
+            row("-", None, Severity::Error),
+            row("3d", Some(259_200.0), Severity::Warning),
+            row("40s", Some(40.0), Severity::Info),
+        ];
+        let mut t = TableState::new(vec!["AGE", "SEV"], rows);
+        t.sort_next(None);
+        assert_eq!(order(&t, 0), ["40s", "57m", "12h", "3d", "-"]);
+        t.sort_reverse(None);
+        assert_eq!(order(&t, 0), ["3d", "12h", "57m", "40s", "-"]);
+        t.sort = Some((1, false));
+        t.refresh(None);
+        assert_eq!(
+            order(&t, 1),
+            ["error", "warning", "warning", "info", "info"]
+        );
+    }
+
+    #[test]
+    fn blank_cells_sort_last() {
+        let mut t = TableState::new(vec!["N"], rows(&["b", "", "a", "-"]));
+        t.sort_next(None);
+        assert_eq!(order(&t, 0), ["a", "b", "", "-"]);
+        t.sort_reverse(None);
+        assert_eq!(order(&t, 0)[..2], ["b", "a"]);
+    }
+
+    /// A grouping column prints its value once per group on screen, but
+    /// every row keeps it for filters.
+    #[test]
+    fn grouped_rows_keep_their_group_for_filters() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let g = |rule: &str, obj: &str| {
+            Row::new(
+                vec![rule.into(), obj.into()],
+                RowKey::None,
+                None,
+                Mark::default(),
+            )
+            .grouped_by(0)
+        };
+        let mut t = TableState::new(
+            vec!["RULE", "OBJECT"],
+            vec![
+                g("EG203", "a"),
+                g("EG204", "b"),
+                g("EG204", "c"),
+                g("EG204", "d"),
+            ],
+        );
+        t.filter = "EG204".into();
+        t.refresh(None);
+        assert_eq!(t.visible, vec![1, 2, 3]);
+        let theme = Theme::default();
+        let mut term = Terminal::new(TestBackend::new(20, 4)).unwrap();
+        let frame = term
+            .draw(|f| render(f, f.area(), &t, &theme, true))
+            .unwrap();
+        let line = |y: u16| -> String {
+            (0..20)
+                .map(|x| frame.buffer[(x, y)].symbol().to_string())
+                .collect()
+        };
+        assert!(line(1).contains("EG204  b"), "{:?}", line(1));
+        assert!(
+            !line(2).contains("EG204") && line(2).contains('c'),
+            "{:?}",
+            line(2)
+        );
+    }
+
+    #[test]
+    fn cells_are_neutralised_once() {
+        let r = Row::new(
+            vec!["w\u{200b}eb\x1b[2J".into()],
+            RowKey::None,
+            None,
+            Mark::default(),
+        );
+        assert_eq!(r.cells[0], "w\\u200beb\\x1b[2J");
+    }
+
     #[test]
     fn natural_sort() {
         let mut t = TableState::new(vec!["N"], rows(&["10", "9", "100", "a"]));
