@@ -151,23 +151,6 @@ fn audit_store(
     Ok(code)
 }
 
-/// Server text for stderr with control and bidi characters shown as escapes.
-// TODO(merge): use the shared neutraliser (issue 12) once it lands.
-fn visible(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let hidden = c.is_control()
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-            let out: Vec<char> = if hidden {
-                c.escape_unicode().collect()
-            } else {
-                vec![c]
-            };
-            out
-        })
-        .collect()
-}
-
 /// One paragraph on stderr for an incomplete audit whose report went to a
 /// file or a pipe.
 fn incomplete_note(result: &AuditResult) -> String {
@@ -185,7 +168,7 @@ fn incomplete_note(result: &AuditResult) -> String {
         if gaps.is_empty() {
             String::new()
         } else {
-            format!(": {}", visible(&gaps.join(", ")))
+            format!(": {}", crate::sanitize::escape(&gaps.join(", ")))
         }
     )
 }
@@ -319,7 +302,7 @@ pub fn snapshot(args: &SnapshotArgs, cluster: &ClusterArgs) -> Result<u8, UserEr
     eprintln!(
         "egscope: the snapshot is incomplete (recorded in it): {}. \
          Grant the role in assets/rbac.yaml, or pass --allow-incomplete (exit 3).",
-        visible(&unread.join("; "))
+        crate::sanitize::escape(&unread.join("; "))
     );
     Ok(EXIT_INCOMPLETE)
 }
@@ -333,10 +316,10 @@ pub fn rules(args: &RulesArgs) -> Result<u8, UserError> {
 /// clock; with `--format`, or when standard output is not a terminal, the
 /// showcase's audit printed headless.
 pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
-    let store = crate::demo::showcase_store()?;
     let headless = args.format.is_some()
         || !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal());
     if headless {
+        let store = crate::demo::scenario_store(args.scenario)?;
         let opts = AuditOptions {
             profile: args.profile,
             now: Some(crate::demo::demo_now()),
@@ -589,8 +572,7 @@ fn run_tui_with(
         on_context,
         focus,
     };
-    crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))?;
-    Ok(EXIT_OK)
+    crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))
 }
 
 /// The simulator's options and scenario from the command line.

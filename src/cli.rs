@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// `--version`: the crate version and the git revision it was built from
@@ -35,10 +36,120 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME|PATH")]
     pub theme: Option<String>,
     /// Log level of the log file in the state dir (error, warn, info, debug, trace).
-    #[arg(long, global = true, value_name = "LEVEL", default_value = "info")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "LEVEL",
+        default_value = "info",
+        value_parser = clap::builder::PossibleValuesParser::new(LOG_LEVELS)
+            .map(|s| s.to_ascii_lowercase()),
+        ignore_case = true
+    )]
     pub log_level: String,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+/// The levels `--log-level` accepts (tracing's).
+pub const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+
+/// The longest `--sync-timeout`: a day.
+pub const MAX_WAIT_SECS: u64 = 86_400;
+
+impl Cli {
+    /// Applies the flags given before the subcommand (`matches` are the
+    /// ones `self` was parsed from). `--profile` and `--snapshot` belong to the top level
+    /// (the TUI) and to some subcommands: given before `audit` or `demo`
+    /// they take effect there (`egscope --profile staging audit`); given
+    /// before a subcommand that has no use for them, or together with a
+    /// different value after it, they are a usage error (exit 2), never
+    /// silently ignored. So are `--theme` outside the TUI and the cluster
+    /// flags on subcommands that read no cluster.
+    pub fn resolve(mut self, matches: &clap::ArgMatches) -> Result<Cli, clap::Error> {
+        use clap::CommandFactory;
+        use clap::parser::ValueSource;
+        let given =
+            |m: &clap::ArgMatches, id: &str| m.value_source(id) == Some(ValueSource::CommandLine);
+        let Some((sub, sub_m)) = matches.subcommand() else {
+            return Ok(self);
+        };
+        let error =
+            |msg: String| Cli::command().error(clap::error::ErrorKind::ArgumentConflict, msg);
+        let top_profile = given(matches, "profile");
+        let top_snapshot = !self.snapshot.is_empty();
+        let profile = self.profile;
+        match &mut self.command {
+            Some(Command::Audit(args)) => {
+                if top_profile {
+                    if given(sub_m, "profile") && args.profile != profile {
+                        return Err(error(format!(
+                            "--profile {} before `audit` and --profile {} after it disagree; give it once",
+                            profile.as_str(),
+                            args.profile.as_str()
+                        )));
+                    }
+                    args.profile = profile;
+                }
+                if top_snapshot {
+                    if !args.snapshot.is_empty() {
+                        return Err(error(
+                            "--snapshot given before and after `audit`; give the paths once, after `audit`"
+                                .into(),
+                        ));
+                    }
+                    args.snapshot = std::mem::take(&mut self.snapshot);
+                }
+            }
+            Some(Command::Demo(args)) => {
+                if top_profile {
+                    if given(sub_m, "profile") && args.profile != profile {
+                        return Err(error(format!(
+                            "--profile {} before `demo` and --profile {} after it disagree; give it once",
+                            profile.as_str(),
+                            args.profile.as_str()
+                        )));
+                    }
+                    args.profile = profile;
+                }
+                if top_snapshot {
+                    return Err(error(
+                        "--snapshot does not apply to `egscope demo` (it shows the simulated cluster); \
+                         open files with `egscope --snapshot PATH`"
+                            .into(),
+                    ));
+                }
+            }
+            Some(_) => {
+                for (flag, set) in [("--profile", top_profile), ("--snapshot", top_snapshot)] {
+                    if set {
+                        return Err(error(format!("{flag} does not apply to `egscope {sub}`")));
+                    }
+                }
+            }
+            None => {}
+        }
+        if given(matches, "theme") && !matches!(self.command, Some(Command::Demo(_))) {
+            return Err(error(format!(
+                "--theme only applies to the TUI (`egscope`, `egscope --snapshot`, `egscope demo`), not to `egscope {sub}`"
+            )));
+        }
+        if !matches!(self.command, Some(Command::Audit(_) | Command::Snapshot(_))) {
+            for (id, flag) in [
+                ("kubeconfig", "--kubeconfig"),
+                ("context", "--context"),
+                ("namespace", "--namespace"),
+                ("all_namespaces", "--all-namespaces"),
+                ("sync_timeout", "--sync-timeout"),
+            ] {
+                if given(matches, id) {
+                    return Err(error(format!(
+                        "{flag} does not apply to `egscope {sub}`: it reads no cluster"
+                    )));
+                }
+            }
+        }
+        Ok(self)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,8 +323,13 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
     /// Live clusters: scrape every proxy twice, SECS apart, so that EG507
-    /// (5xx share) can be judged. 0 skips EG507.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    /// (5xx share) can be judged. 0 skips EG507; at most 3600.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
     pub metrics_window: u64,
     /// Exit 0 (or 1 on findings) even when some rules could not be judged
     /// because egscope could not read what they need; without it such an
@@ -246,8 +362,15 @@ pub struct ClusterArgs {
     /// All namespaces (the default).
     #[arg(long, short = 'A', global = true)]
     pub all_namespaces: bool,
-    /// Seconds to wait for every kind's first list.
-    #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
+    /// Seconds to wait for every kind's first list (at most a day: the wait
+    /// is a deadline, and a larger one would overflow the clock).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30,
+        global = true,
+        value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECS)
+    )]
     pub sync_timeout: u64,
 }
 

@@ -12,6 +12,24 @@ pub fn showcase_store() -> Result<Store, UserError> {
     Ok(store)
 }
 
+/// A demo scenario's objects as a store, as the simulator serves them
+/// (`egscope demo --scenario X --format F` audits these).
+pub fn scenario_store(scenario: crate::cli::SimScenario) -> Result<Store, UserError> {
+    use crate::cli::SimScenario;
+    let mut store = match scenario {
+        SimScenario::Showcase => return showcase_store(),
+        SimScenario::Compliant => {
+            snapshot::load_text("assets/demo/compliant.yaml", sim::COMPLIANT_YAML)?
+        }
+        SimScenario::Large => {
+            let objects = sim::generate(&sim::LargeParams::default());
+            snapshot::load_text("large.json", &sim::to_list_json(&objects))?
+        }
+    };
+    store.source.kind = SourceKind::Demo;
+    Ok(store)
+}
+
 /// The demo's fixed "now", so that restart windows read the same every run.
 pub fn demo_now() -> jiff::Timestamp {
     sim::DEMO_NOW.parse().expect("DEMO_NOW is RFC 3339")

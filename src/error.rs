@@ -16,10 +16,31 @@ impl UserError {
     }
 }
 
+/// The message is neutralised where it is shown: it often quotes a file
+/// path, a name or an API server's answer, and goes to a terminal (or a CI
+/// log). Its own line breaks stay; any other control or invisible character
+/// shows as an escape ([`crate::sanitize`]).
 impl fmt::Display for UserError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&crate::sanitize::escape_keep_layout(&self.message))
     }
 }
 
 impl std::error::Error for UserError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_error_shows_controls_escaped() {
+        let e = UserError::new("cannot read \x1b]52;c;Y3VybA==\x07x\u{202e}.yaml:\nline two");
+        let shown = e.to_string();
+        assert_eq!(
+            shown,
+            "cannot read \\x1b]52;c;Y3VybA==\\x07x\\u202e.yaml:\nline two"
+        );
+        // The value itself stays exact (JSON and tests compare it).
+        assert!(e.message.contains('\x1b'));
+    }
+}

@@ -12,6 +12,7 @@ pub mod fuzzing;
 pub mod metrics;
 pub mod model;
 pub mod report;
+pub mod sanitize;
 pub mod sim;
 pub mod source;
 pub mod store;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
+use clap::CommandFactory;
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches};
 use egscope::app;
 use egscope::cli::{Cli, Command};
 
@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     // location and a request to report them.
     let _ = color_eyre::install();
     let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+        .and_then(|cli| cli.resolve(&matches))
+        .unwrap_or_else(|e| e.exit());
     // The headless commands that talk to a cluster log to the TUI's log file
     // in the state dir only when asked (`--log-level` or EGSCOPE_LOG).
     let asked = matches.value_source("log_level") == Some(ValueSource::CommandLine)

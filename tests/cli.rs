@@ -343,3 +343,115 @@ fn demo_prints_the_showcase_audit() {
         .stdout(predicate::str::contains("EG112"))
         .stdout(predicate::str::contains("shop/catalog"));
 }
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = egscope().args(args).output().unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{args:?}: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A flag before the subcommand takes effect there, or is exit 2: never
+/// silently ignored.
+#[test]
+fn global_flags_before_the_subcommand_take_effect_or_are_rejected() {
+    let snap = fixture("errors.yaml");
+    let v = json_of(&[
+        "--profile",
+        "staging",
+        "audit",
+        "--format",
+        "json",
+        "--snapshot",
+        &snap,
+    ]);
+    assert_eq!(v["profile"], "staging");
+    let eq = format!("--snapshot={snap}");
+    let v = json_of(&[&eq, "audit", "--format", "json"]);
+    assert_eq!(v["source"]["kind"], "snapshot");
+    assert!(v["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    // Without `=`, `--snapshot` takes the words after it as paths: the
+    // subcommand becomes a missing file, exit 2, never a silent default.
+    egscope()
+        .args(["--snapshot", &snap, "audit"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("audit"))
+        .stderr(no_crash());
+    for args in [
+        vec![
+            "--profile",
+            "staging",
+            "audit",
+            "--profile",
+            "production",
+            "--snapshot",
+            &snap,
+        ],
+        vec!["--profile", "staging", "rules"],
+        vec![&eq, "rules"],
+        vec![&eq, "audit", "--snapshot", &snap],
+        vec!["--theme", "light", "audit", "--snapshot", &snap],
+        vec!["--context", "prod", "rules"],
+        vec!["demo", "--kubeconfig", "/tmp/x", "--format", "json"],
+    ] {
+        egscope()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("error:"))
+            .stderr(no_crash());
+    }
+}
+
+/// Every bad flag value is exit 2 with a message, never a silent default
+/// or a panic.
+#[test]
+fn bad_flag_values_are_exit_2_with_a_message() {
+    let snap = fixture("errors.yaml");
+    egscope()
+        .args(["--log-level", "debgu", "audit", "--snapshot", &snap])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("debgu"))
+        .stderr(predicate::str::contains("trace"))
+        .stderr(no_crash());
+    egscope()
+        .args(["audit", "--log-level", "DEBUG", "--snapshot", &snap])
+        .assert()
+        .code(1);
+    for args in [
+        vec!["audit", "--sync-timeout", "18446744073709551615"],
+        vec!["--sync-timeout", "18446744073709551615", "audit"],
+        vec!["snapshot", "--sync-timeout", "86401"],
+        vec!["audit", "--metrics-window", "99999999999"],
+        vec!["audit", "--profile", "prod", "--snapshot", &snap],
+        vec!["demo", "--scenario", "nope"],
+    ] {
+        egscope()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("error: invalid value"))
+            .stderr(no_crash());
+    }
+}
+
+/// `demo --scenario X --format json` audits scenario X.
+#[test]
+fn demo_format_audits_the_chosen_scenario() {
+    let showcase = json_of(&["demo", "--format", "json"]);
+    let compliant = json_of(&["demo", "--scenario", "compliant", "--format", "json"]);
+    assert_eq!(showcase["source"]["kind"], "demo");
+    assert!(!showcase["findings"].as_array().unwrap().is_empty());
+    assert_eq!(
+        compliant["summary"]["error"], 0,
+        "{:#}",
+        compliant["findings"]
+    );
+    assert_ne!(showcase["summary"], compliant["summary"]);
+}

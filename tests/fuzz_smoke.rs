@@ -1,4 +1,4 @@
-//! A stable-toolchain smoke fuzzer for the four cargo-fuzz targets in
+//! A stable-toolchain smoke fuzzer for the six cargo-fuzz targets in
 //! `fuzz/` (which need nightly): each target's function gets ~20,000
 //! deterministic pseudo-random inputs, most of them mutations of the seed
 //! corpus in `fuzz/seeds/<target>/`, and must neither panic (not even a
@@ -13,7 +13,9 @@ use std::path::Path;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use egscope::fuzzing::{eg_config, prom_parse, quantity_duration, snapshot_load};
+use egscope::fuzzing::{
+    eg_config, prom_parse, quantity_duration, snapshot_load, text_report, tui_cells,
+};
 
 /// Inputs per target unless `EGSCOPE_FUZZ_ITERS` says otherwise.
 const DEFAULT_ITERS: usize = 20_000;
@@ -412,4 +414,14 @@ fn smoke_eg_config() {
 #[test]
 fn smoke_prom_parse() {
     smoke("prom_parse", 4, prom_parse);
+}
+
+#[test]
+fn smoke_text_report() {
+    smoke("text_report", 5, text_report);
+}
+
+#[test]
+fn smoke_tui_cells() {
+    smoke("tui_cells", 6, tui_cells);
 }

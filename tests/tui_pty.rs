@@ -12,6 +12,8 @@ struct Term {
     parser: vt100::Parser,
     rx: mpsc::Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
+    /// Every byte the program wrote, for assertions on escape sequences.
+    raw: Vec<u8>,
 }
 
 impl Term {
@@ -19,6 +21,7 @@ impl Term {
         match self.rx.recv_timeout(wait) {
             Ok(bytes) => {
                 self.parser.process(&bytes);
+                self.raw.extend_from_slice(&bytes);
                 true
             }
             Err(_) => false,
@@ -48,9 +51,15 @@ impl Term {
     }
 }
 
-#[test]
-fn demo_in_a_pty() {
-    let home = tempfile::tempdir().unwrap();
+/// `egscope demo` in a 120x40 pseudo-terminal: the terminal, the child,
+/// and the master side (for its termios).
+fn start_demo(
+    home: &tempfile::TempDir,
+) -> (
+    Term,
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn portable_pty::MasterPty + Send>,
+) {
     let pty = native_pty_system();
     let pair = pty
         .openpty(PtySize {
@@ -67,7 +76,7 @@ fn demo_in_a_pty() {
     cmd.env("XDG_STATE_HOME", home.path().join("state"));
     cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
     cmd.env_remove("NO_COLOR");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
     let writer = pair.master.take_writer().unwrap();
@@ -85,7 +94,7 @@ fn demo_in_a_pty() {
             }
         }
     });
-    let mut t = Term {
+    let t = Term {
         parser: vt100::Parser::new(
             std::num::NonZeroU16::new(40).unwrap(),
             std::num::NonZeroU16::new(120).unwrap(),
@@ -93,7 +102,15 @@ fn demo_in_a_pty() {
         ),
         rx,
         writer,
+        raw: Vec::new(),
     };
+    (t, child, pair.master)
+}
+
+#[test]
+fn demo_in_a_pty() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut t, mut child, _master) = start_demo(&home);
 
     t.wait_for("WORST OFFENDERS");
     assert!(t.parser.screen().alternate_screen());
@@ -121,7 +138,7 @@ fn demo_in_a_pty() {
 
     t.send("?");
     t.wait_for("help (j/k scroll, Esc close)");
-    t.wait_for("copy the selected object's name");
+    t.wait_for("copy namespace/name of the selected object");
     t.send("q");
     t.wait_for("Listeners ‹shop/catalog› [2]");
     assert!(!t.screen().contains("help (j/k scroll"));
@@ -142,4 +159,74 @@ fn demo_in_a_pty() {
         !t.parser.screen().alternate_screen(),
         "the terminal is still on the alternate screen"
     );
+}
+
+/// Whether the terminal behind `master` is in raw mode (no canonical
+/// input, no echo), read with tcgetattr on the master side, which reports
+/// the line discipline the child set.
+fn raw_mode(master: &dyn portable_pty::MasterPty) -> bool {
+    let fd = master.as_raw_fd().expect("a unix pty has a fd");
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0, "tcgetattr");
+    t.c_lflag & (libc::ICANON | libc::ECHO) == 0
+}
+
+/// SIGTERM, SIGHUP and an external SIGINT restore the terminal exactly as
+/// `q` does (raw mode off, alternate screen left, cursor shown, mouse
+/// capture off) and exit with 128 + the signal, without a backtrace.
+#[test]
+fn signals_restore_the_terminal() {
+    for (sig, name) in [
+        (libc::SIGTERM, "SIGTERM"),
+        (libc::SIGHUP, "SIGHUP"),
+        (libc::SIGINT, "SIGINT"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let (mut t, mut child, master) = start_demo(&home);
+        t.wait_for("WORST OFFENDERS");
+        assert!(t.parser.screen().alternate_screen(), "{name}");
+        assert!(
+            t.parser.screen().hide_cursor(),
+            "{name}: cursor hidden in the TUI"
+        );
+        assert!(raw_mode(&*master), "{name}: raw mode in the TUI");
+        let before = t.raw.len();
+        let pid = child.process_id().expect("child pid") as libc::pid_t;
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill {name}");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "{name}: egscope did not exit");
+            t.pump(Duration::from_millis(50));
+        };
+        while t.pump(Duration::from_millis(200)) {}
+        let after = String::from_utf8_lossy(&t.raw[before..]).into_owned();
+        assert!(status.signal().is_none(), "{name}: killed by {status:?}");
+        assert_eq!(
+            status.exit_code(),
+            128 + sig as u32,
+            "{name}: exit status {status:?}; output after the signal: {after:?}"
+        );
+        for (seq, what) in [
+            ("\x1b[?1049l", "leave the alternate screen"),
+            ("\x1b[?25h", "show the cursor"),
+            ("\x1b[?1000l", "mouse capture off"),
+        ] {
+            assert!(
+                after.contains(seq),
+                "{name}: no {what} ({seq:?}) in {after:?}"
+            );
+        }
+        assert!(!t.parser.screen().alternate_screen(), "{name}");
+        assert!(
+            !t.parser.screen().hide_cursor(),
+            "{name}: cursor still hidden"
+        );
+        assert!(!raw_mode(&*master), "{name}: raw mode left on");
+        for bad in ["panicked", "backtrace", "RUST_BACKTRACE"] {
+            assert!(!after.contains(bad), "{name}: {bad} in {after:?}");
+        }
+    }
 }

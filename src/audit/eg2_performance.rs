@@ -30,6 +30,15 @@ pub fn fleet_owner<'m>(m: &'m Model, fleet: &Fleet) -> &'m Arc<Object> {
     }
 }
 
+/// The Gateway's fleet names an EnvoyProxy the source does not hold
+/// (EG115): Envoy Gateway rejects the GatewayClass or Gateway
+/// (InvalidParameters) and programs none of its listeners, so the listener
+/// and route rules do not judge it. The fleet gets EG115 and nothing else.
+fn proxy_missing(m: &Model, gateway: usize) -> bool {
+    m.fleet_of(gateway)
+        .is_some_and(|f| matches!(f.proxy, ProxySource::Missing))
+}
+
 fn policy_name(m: &Model, i: usize) -> String {
     let o = &m.policies[i].obj;
     format!("{}/{}", o.namespace_or_empty(), o.name)
@@ -45,6 +54,9 @@ fn listener_rules(ctx: &mut Ctx) {
     }
     let m = ctx.model;
     for (gi, gw) in m.eg_gateways() {
+        if proxy_missing(m, gi) {
+            continue;
+        }
         let fleet_caps_listener = buffer_capped_elsewhere(ctx, gi, "Listener");
         for l in &gw.listeners {
             let ctp = effective_ctp(&m.attachments, gi, &l.name);
@@ -295,7 +307,7 @@ fn route_rules(ctx: &mut Ctx) {
         let mut chains: Vec<(usize, Vec<usize>)> = Vec::new();
         for parent in &route.parents {
             let Some(g) = parent.gateway else { continue };
-            if !m.class_of(&m.gateways[g]).is_some_and(|c| c.eg_served) {
+            if !m.class_of(&m.gateways[g]).is_some_and(|c| c.eg_served) || proxy_missing(m, g) {
                 continue;
             }
             let listeners: Vec<Option<&str>> = if parent.listeners.is_empty() {

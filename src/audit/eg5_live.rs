@@ -195,10 +195,27 @@ fn eg504_policy_status(ctx: &mut Ctx) {
 fn pod_problem(pod: &Object, now: Option<jiff::Timestamp>) -> Option<String> {
     let status = pod.status()?;
     let mut problems = Vec::new();
-    if let Some(ready) = condition(array_at(status, &["conditions"]), "Ready")
-        && !ready.is_true()
-    {
-        problems.push(format!("not Ready ({})", ready.describe()));
+    let conditions = array_at(status, &["conditions"]);
+    match condition(conditions, "Ready") {
+        Some(ready) if !ready.is_true() => {
+            problems.push(format!("not Ready ({})", ready.describe()));
+        }
+        Some(_) => {}
+        // A pod the scheduler cannot place has only `PodScheduled=False`
+        // (reason Unschedulable): the kubelet never saw it, so it has no
+        // Ready condition at all, and it is not ready.
+        None => match condition(conditions, "PodScheduled").filter(|c| c.is_false()) {
+            Some(sched) => problems.push(format!("not scheduled ({})", sched.describe())),
+            // Without conditions, a Pending or Failed phase still says it
+            // serves nothing; a Running pod without conditions (a hand-made
+            // manifest) is not judged.
+            None => match str_at(status, &["phase"]) {
+                Some(phase @ ("Pending" | "Failed" | "Unknown")) => {
+                    problems.push(format!("not Ready (phase {phase}, no Ready condition)"))
+                }
+                _ => {}
+            },
+        },
     }
     for cs in array_at(status, &["containerStatuses"]) {
         let name = str_at(cs, &["name"]).unwrap_or("?");

@@ -68,15 +68,49 @@ impl Listener {
         })
     }
 
-    /// Route kinds this listener accepts by default (its protocol).
-    pub fn accepts_route_kind(&self, route_kind: &str) -> bool {
-        match self.protocol.as_str() {
-            "HTTP" | "HTTPS" => matches!(route_kind, "HTTPRoute" | "GRPCRoute"),
-            "TLS" => route_kind == "TLSRoute",
-            "TCP" => route_kind == "TCPRoute",
-            "UDP" => route_kind == "UDPRoute",
-            _ => false,
+    /// Whether a route of `route_kind` may attach through this listener of
+    /// `gateway`, as Envoy Gateway decides it (v1.7.5 and v1.9.0,
+    /// `internal/gatewayapi/listener.go` `allowedRouteKindsForProtocol` and
+    /// `validate.go` `validateAllowedRoutes`; a route attaches only through
+    /// a listener whose supported kinds hold its kind, `contexts.go`
+    /// `AllowsKind`): the protocol's kinds when `allowedRoutes.kinds` is
+    /// unset or empty; otherwise the listed kinds (group
+    /// `gateway.networking.k8s.io`, the default) that the protocol
+    /// supports. A listed kind the protocol cannot carry is dropped
+    /// (Envoy Gateway sets `ResolvedRefs=False InvalidRouteKinds`).
+    pub fn admits_route_kind(&self, gateway: &Object, route_kind: &str) -> bool {
+        let spec = array_at(gateway.spec(), &["listeners"]).get(self.index);
+        let tls_mode = spec.and_then(|s| str_at(s, &["tls", "mode"]));
+        if !protocol_route_kinds(&self.protocol, tls_mode).contains(&route_kind) {
+            return false;
         }
+        let listed = spec
+            .map(|s| array_at(s, &["allowedRoutes", "kinds"]))
+            .unwrap_or(&[]);
+        listed.is_empty()
+            || listed.iter().any(|k| {
+                str_at(k, &["group"]).unwrap_or(crate::store::GATEWAY_API_GROUP)
+                    == crate::store::GATEWAY_API_GROUP
+                    && str_at(k, &["kind"]) == Some(route_kind)
+            })
+    }
+}
+
+/// The route kinds a listener protocol carries in Envoy Gateway
+/// (`allowedRouteKindsForProtocol`, `internal/gatewayapi/listener.go`,
+/// identical in v1.7.5 and v1.9.0): HTTP and HTTPS carry HTTPRoute and
+/// GRPCRoute; TLS in Passthrough mode TLSRoute only, in Terminate mode (the
+/// default) TCPRoute and TLSRoute (Gateway API's own default for TLS is
+/// TLSRoute; Envoy Gateway also terminates TLS for TCPRoutes); TCP carries
+/// TCPRoute; UDP carries UDPRoute; any other protocol nothing.
+pub fn protocol_route_kinds(protocol: &str, tls_mode: Option<&str>) -> &'static [&'static str] {
+    match protocol {
+        "HTTP" | "HTTPS" => &["HTTPRoute", "GRPCRoute"],
+        "TLS" if tls_mode == Some("Passthrough") => &["TLSRoute"],
+        "TLS" => &["TCPRoute", "TLSRoute"],
+        "TCP" => &["TCPRoute"],
+        "UDP" => &["UDPRoute"],
+        _ => &[],
     }
 }
 

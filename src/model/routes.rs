@@ -95,7 +95,9 @@ pub fn routes(store: &Store, gateways: &[Gateway], index: &GatewayIndex) -> Vec<
 }
 
 /// The listeners a route can attach through: the named section (and port),
-/// a compatible protocol, and `allowedRoutes.namespaces` (default `Same`).
+/// a listener that admits the route's kind (its protocol's kinds, narrowed
+/// by `allowedRoutes.kinds`), and `allowedRoutes.namespaces` (default
+/// `Same`).
 fn attached_listeners(
     store: &Store,
     gw: &Gateway,
@@ -108,7 +110,7 @@ fn attached_listeners(
         .iter()
         .filter(|l| section.is_none_or(|s| s == l.name))
         .filter(|l| port.is_none_or(|p| p == l.port))
-        .filter(|l| l.accepts_route_kind(kind) || listener_lists_kind(&gw.obj, l.index, kind))
+        .filter(|l| l.admits_route_kind(&gw.obj, kind))
         .filter(|l| namespace_allowed(store, &gw.obj, l.index, route.namespace_or_empty()))
         .map(|l| l.name.clone())
         .collect()
@@ -118,12 +120,6 @@ fn listener_spec(gw: &Object, index: usize) -> &Value {
     array_at(gw.spec(), &["listeners"])
         .get(index)
         .unwrap_or(&Value::Null)
-}
-
-fn listener_lists_kind(gw: &Object, index: usize, kind: &str) -> bool {
-    array_at(listener_spec(gw, index), &["allowedRoutes", "kinds"])
-        .iter()
-        .any(|k| str_at(k, &["kind"]) == Some(kind))
 }
 
 fn namespace_allowed(store: &Store, gw: &Object, index: usize, route_ns: &str) -> bool {

@@ -9,16 +9,24 @@ use serde::Serialize;
 
 use crate::audit::catalog::{Area, RULES, RuleMeta};
 use crate::cli::RulesFormat;
+use crate::sanitize::escape_keep_layout;
 
 use super::wrap;
 
 const WIDTH: usize = 80;
 
+/// Text and Markdown are neutralised as a whole ([`escape_keep_layout`]:
+/// their own line breaks stay, any other control or invisible character in
+/// the catalogue would show as an escape); JSON is escaped by its encoder.
 pub fn render_rules(format: RulesFormat) -> String {
+    render_of(format, RULES)
+}
+
+fn render_of(format: RulesFormat, rules: &[RuleMeta]) -> String {
     match format {
-        RulesFormat::Text => text(),
+        RulesFormat::Text => escape_keep_layout(&text(rules)).into_owned(),
         RulesFormat::Json => json(),
-        RulesFormat::Markdown => markdown(),
+        RulesFormat::Markdown => escape_keep_layout(&markdown_of(rules)).into_owned(),
     }
 }
 
@@ -29,9 +37,9 @@ pub fn readme_rules_section() -> String {
     markdown()
 }
 
-fn text() -> String {
+fn text(rules: &[RuleMeta]) -> String {
     let mut out = String::new();
-    for (i, r) in RULES.iter().enumerate() {
+    for (i, r) in rules.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
@@ -116,9 +124,13 @@ fn md(text: &str, in_table: bool) -> String {
 }
 
 fn markdown() -> String {
+    render_of(RulesFormat::Markdown, RULES)
+}
+
+fn markdown_of(all: &[RuleMeta]) -> String {
     // Areas in catalogue order of first appearance.
     let mut areas: Vec<Area> = Vec::new();
-    for r in RULES {
+    for r in all {
         if !areas.contains(&r.area) {
             areas.push(r.area);
         }
@@ -128,7 +140,7 @@ fn markdown() -> String {
         if i > 0 {
             out.push('\n');
         }
-        let rules: Vec<&RuleMeta> = RULES.iter().filter(|r| r.area == *area).collect();
+        let rules: Vec<&RuleMeta> = all.iter().filter(|r| r.area == *area).collect();
         let _ = writeln!(out, "### {}\n", area_heading(*area));
         let _ = writeln!(out, "| ID | Severity | Title | Guide section |");
         let _ = writeln!(out, "|----|----------|-------|---------------|");
@@ -178,6 +190,33 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+
+    #[test]
+    fn rules_text_and_markdown_neutralise_controls() {
+        let hostile = [RuleMeta {
+            id: "EG999",
+            severity: crate::audit::Severity::Info,
+            area: Area::Input,
+            title: "title \x1b]0;owned\x07 with \u{202e}bidi",
+            guide: "Input",
+            rationale: "clear \x1b[2J screen",
+            fix: "zero\u{200b}width",
+            live_metrics: false,
+        }];
+        for format in [RulesFormat::Text, RulesFormat::Markdown] {
+            let out = render_of(format, &hostile);
+            assert!(!out.contains('\x1b'), "{format:?}: {out:?}");
+            assert!(crate::sanitize::is_clean(&out.replace('\n', "")), "{out:?}");
+            for shown in [
+                "\\x1b]0;owned\\x07",
+                "\\u202e",
+                "\\x1b[2J",
+                "zero\\u200bwidth",
+            ] {
+                assert!(out.contains(shown), "{format:?} lacks {shown}: {out}");
+            }
+        }
+    }
 
     #[test]
     fn rules_every_id_in_every_format() {

@@ -1,5 +1,12 @@
 //! `--format text`: the human report, grouped by severity then rule, kept
 //! within 80 columns where the words allow it. Colour only when asked.
+//!
+//! Every string that comes from the input (names, listener names, messages
+//! that quote conditions, suppression reasons, file paths, skip reasons)
+//! is neutralised with [`crate::sanitize::escape`] before it is wrapped, and
+//! every line goes through [`Painter::paint`], which neutralises once more
+//! (idempotent): the only control bytes the report writes are its own line
+//! breaks and, with colour on, its own SGR sequences.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,9 +15,15 @@ use anstyle::{AnsiColor, Style};
 
 use crate::audit::catalog;
 use crate::audit::{AuditResult, Finding, Severity, SkipCategory, Summary};
-use crate::store::SourceKind;
+use crate::sanitize::escape;
+use crate::store::{ObjectRef, SourceKind};
 
 use super::{ReportMeta, object_label, wrap};
+
+/// `Gateway apps/edge`, neutralised.
+fn label(o: &ObjectRef) -> String {
+    escape(&object_label(o)).into_owned()
+}
 
 const WIDTH: usize = 80;
 /// `EG201 warning  ` : where a wrapped rule title continues.
@@ -22,11 +35,13 @@ struct Painter {
 }
 
 impl Painter {
+    /// The one way text reaches the report: neutralised, then coloured.
     fn paint(&self, style: Style, text: &str) -> String {
-        if self.color && !text.is_empty() {
+        let text = escape(text);
+        if self.color && !text.is_empty() && style != Style::new() {
             format!("{}{}{}", style.render(), text, style.render_reset())
         } else {
-            text.to_string()
+            text.into_owned()
         }
     }
 }
@@ -86,13 +101,14 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         let _ = writeln!(out, "{}", p.paint(BOLD, heading));
         for s in skipped {
             let title = catalog::rule(s.rule).map_or("", |m| m.title);
+            let reason = escape(&s.reason);
             let text = if title.is_empty() {
-                format!("{}: {}", s.rule, s.reason)
+                format!("{}: {reason}", s.rule)
             } else {
-                format!("{} {}: {}", s.rule, title, s.reason)
+                format!("{} {}: {reason}", s.rule, title)
             };
             for line in wrap(&text, "  ", WIDTH) {
-                let _ = writeln!(out, "{line}");
+                let _ = writeln!(out, "{}", p.paint(Style::new(), &line));
             }
         }
     }
@@ -119,14 +135,15 @@ fn incomplete_block(out: &mut String, p: &Painter, result: &AuditResult) {
         )
     );
     for g in &result.coverage {
+        // Reasons are the server's words: neutralised like every cluster string.
         let text = match g.state {
             "partial" => format!(
                 "{} read only in {}: {}",
                 g.kind,
-                g.namespaces.join(", "),
-                g.reason
+                escape(&g.namespaces.join(", ")),
+                escape(&g.reason)
             ),
-            state => format!("{} {state}: {}", g.kind, g.reason),
+            state => format!("{} {state}: {}", g.kind, escape(&g.reason)),
         };
         for line in wrap(&text, "  ", WIDTH) {
             let _ = writeln!(out, "{line}");
@@ -138,7 +155,7 @@ fn incomplete_block(out: &mut String, p: &Painter, result: &AuditResult) {
 fn heading(meta: &ReportMeta) -> String {
     let what = match meta.source.kind {
         SourceKind::Cluster => match &meta.source.context {
-            Some(ctx) => format!("cluster {ctx}"),
+            Some(ctx) => format!("cluster {}", escape(ctx)),
             None => "cluster".to_string(),
         },
         SourceKind::Demo => "the demo cluster".to_string(),
@@ -151,7 +168,11 @@ fn heading(meta: &ReportMeta) -> String {
             }
         }
     };
-    format!("Audit of {what} (profile {})", meta.profile.as_str())
+    format!(
+        "Audit of {} (profile {})",
+        escape(&what),
+        meta.profile.as_str()
+    )
 }
 
 fn rule_header(out: &mut String, p: &Painter, severity: Severity, rule: &str) {
@@ -170,45 +191,46 @@ fn rule_header(out: &mut String, p: &Painter, severity: Severity, rule: &str) {
                 "{} {}{pad}  {}",
                 p.paint(BOLD, rule),
                 p.paint(severity_style(severity), sev),
-                &line[TITLE_INDENT.len()..]
+                p.paint(Style::new(), &line[TITLE_INDENT.len()..])
             );
         } else {
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{}", p.paint(Style::new(), &line));
         }
     }
 }
 
 fn finding_lines(out: &mut String, p: &Painter, f: &Finding) {
-    let mut head = format!("  {}", object_label(&f.object));
+    let mut head = format!("  {}", label(&f.object));
     if let Some(l) = &f.listener {
-        let _ = write!(head, " [listener {l}]");
+        let _ = write!(head, " [listener {}]", escape(l));
     }
     let loc = f
         .location
         .as_ref()
-        .map(|l| format!("  ({l})"))
+        .map(|l| format!("  ({})", escape(&l.to_string())))
         .unwrap_or_default();
     let suppressed = f
         .suppressed
         .as_ref()
-        .map(|s| format!("(suppressed: {})", s.reason));
+        .map(|s| format!("(suppressed: {})", escape(&s.reason)));
+    let message = escape(&f.message);
 
     let mut lines = Vec::new();
     let one = match &suppressed {
-        Some(s) => format!("{head}  {}{loc}  {s}", f.message),
-        None => format!("{head}  {}{loc}", f.message),
+        Some(s) => format!("{head}  {message}{loc}  {s}"),
+        None => format!("{head}  {message}{loc}"),
     };
     if one.chars().count() <= WIDTH {
         lines.push(one);
     } else {
         lines.push(format!("{head}{loc}"));
-        lines.extend(wrap(&f.message, DETAIL_INDENT, WIDTH));
+        lines.extend(wrap(&message, DETAIL_INDENT, WIDTH));
         if let Some(s) = &suppressed {
             lines.extend(wrap(s, DETAIL_INDENT, WIDTH));
         }
     }
     if !f.related.is_empty() {
-        let related: Vec<String> = f.related.iter().map(object_label).collect();
+        let related: Vec<String> = f.related.iter().map(label).collect();
         lines.extend(wrap(
             &format!("related: {}", related.join(", ")),
             DETAIL_INDENT,

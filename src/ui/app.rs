@@ -631,13 +631,18 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
                 return Effect::None;
             }
         }
-        Cmd::Copy => {
+        Cmd::Copy | Cmd::CopyKubectl => {
             let Some(obj) = app.selected_object() else {
                 return Effect::None;
             };
-            app.set_flash(format!("copied {}", obj.name));
+            let text = if cmd == Cmd::Copy {
+                commands::copy_name(&obj)
+            } else {
+                commands::copy_kubectl(&obj)
+            };
+            app.set_flash(format!("copied {text}"));
             app.scroll();
-            return Effect::Copy(obj.name);
+            return Effect::Copy(text);
         }
         Cmd::RowNamespace => {
             let ns = app

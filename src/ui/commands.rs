@@ -280,3 +280,107 @@ fn longest_common_prefix(words: &[String]) -> String {
     }
     first[..end].to_string()
 }
+
+/// What `c` copies: `namespace/name` (or `name` when cluster-scoped), in
+/// its visible form: a name with a control or invisible character copies
+/// as shown on screen (`\u200b`), never as the raw character.
+pub fn copy_name(obj: &crate::store::ObjectRef) -> String {
+    let text = match &obj.namespace {
+        Some(ns) if !ns.is_empty() => format!("{ns}/{}", obj.name),
+        _ => obj.name.clone(),
+    };
+    crate::sanitize::escape(&text).into_owned()
+}
+
+/// What `C` copies: a `kubectl get` command for the object, with the
+/// resource fully qualified (`gateways.gateway.networking.k8s.io`: other
+/// CRDs, Istio's for one, also define a `Gateway`) and each word
+/// shell-quoted when it is not a plain Kubernetes name.
+pub fn copy_kubectl(obj: &crate::store::ObjectRef) -> String {
+    let resource = match Kind::ALL.into_iter().find(|k| k.name() == obj.kind) {
+        Some(k) => {
+            let (group, _) = k.group_kind();
+            let plural = super::views::plural(k);
+            if group.is_empty() {
+                plural
+            } else {
+                format!("{plural}.{group}")
+            }
+        }
+        None => obj.kind.to_ascii_lowercase(),
+    };
+    let mut cmd = format!("kubectl get {}", shell_word(&resource));
+    if let Some(ns) = obj.namespace.as_deref().filter(|n| !n.is_empty()) {
+        cmd.push_str(" -n ");
+        cmd.push_str(&shell_word(ns));
+    }
+    cmd.push(' ');
+    cmd.push_str(&shell_word(&obj.name));
+    cmd
+}
+
+/// A word as a POSIX shell reads it back: left alone when it only holds
+/// the characters of Kubernetes names, else neutralised and single-quoted
+/// (a quote inside becomes `'\''`). Hand-written: the rule is three lines,
+/// and the shell-quoting crates quote differently per shell.
+fn shell_word(w: &str) -> String {
+    let visible = crate::sanitize::escape(w);
+    if !visible.is_empty()
+        && visible
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/' | ':'))
+    {
+        return visible.into_owned();
+    }
+    format!("'{}'", visible.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+    use crate::store::ObjectRef;
+
+    #[test]
+    fn copy_forms_are_visible_and_ready() {
+        let r = ObjectRef::new("", "HTTPRoute", Some("shop"), "web");
+        assert_eq!(copy_name(&r), "shop/web");
+        assert_eq!(
+            copy_kubectl(&r),
+            "kubectl get httproutes.gateway.networking.k8s.io -n shop web"
+        );
+        let c = ObjectRef::new("", "GatewayClass", None, "eg");
+        assert_eq!(copy_name(&c), "eg");
+        assert_eq!(
+            copy_kubectl(&c),
+            "kubectl get gatewayclasses.gateway.networking.k8s.io eg"
+        );
+        let p = ObjectRef::new("", "Pod", Some("envoy-gateway-system"), "envoy-1");
+        assert_eq!(
+            copy_kubectl(&p),
+            "kubectl get pods -n envoy-gateway-system envoy-1"
+        );
+    }
+
+    #[test]
+    fn copy_never_carries_raw_controls() {
+        let r = ObjectRef::new(
+            "",
+            "HTTPRoute",
+            Some("shop"),
+            "w\u{200b}eb\x1b]52;c;eA==\x07",
+        );
+        let name = copy_name(&r);
+        assert_eq!(name, "shop/w\\u200beb\\x1b]52;c;eA==\\x07");
+        let cmd = copy_kubectl(&r);
+        assert_eq!(
+            cmd,
+            "kubectl get httproutes.gateway.networking.k8s.io -n shop 'w\\u200beb\\x1b]52;c;eA==\\x07'"
+        );
+        assert!(crate::sanitize::is_clean(&cmd));
+        let q = ObjectRef::new("", "HTTPRoute", Some("a'b"), "x");
+        assert_eq!(
+            copy_kubectl(&q),
+            "kubectl get httproutes.gateway.networking.k8s.io -n 'a'\\''b' x"
+        );
+    }
+}

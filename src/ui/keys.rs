@@ -26,6 +26,7 @@ pub enum Cmd {
     SortReverse,
     ToggleYaml,
     Copy,
+    CopyKubectl,
     RowNamespace,
     AllNamespaces,
     GroupToggle,
@@ -265,7 +266,14 @@ pub static KEYS: &[Binding] = &[
         "c",
         [ch('c')],
         Cmd::Copy,
-        "copy the selected object's name (OSC 52)"
+        "copy namespace/name of the selected object (OSC 52, as shown)"
+    ),
+    b!(
+        Global,
+        "C",
+        [ch('C')],
+        Cmd::CopyKubectl,
+        "copy a `kubectl get KIND -n NS NAME` command for it (OSC 52)"
     ),
     b!(Global, "?", [ch('?')], Cmd::Help, "this help"),
     b!(Global, "q / C-c", [ch('q'), ctrl('c')], Cmd::Quit, "quit"),

@@ -2,6 +2,11 @@
 //! [`Action`]s on one channel; `update` applies them and the loop redraws
 //! only when one of them changed what is on screen. No busy loop: the task
 //! sleeps in `recv` until something happens.
+//!
+//! SIGTERM, SIGHUP and SIGINT (sent from outside: in raw mode Ctrl-C is a
+//! key, not a signal) end the loop the way `q` does, so the terminal
+//! guard restores the terminal, and the process exits with 128 + the
+//! signal number, the shell's convention for "killed by a signal".
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -62,15 +67,52 @@ pub fn initial_app(opts: &TuiOptions) -> App {
     app
 }
 
-pub fn run(opts: TuiOptions) -> io::Result<()> {
+/// Runs the TUI until the user quits (exit code 0) or a signal ends it
+/// (128 + the signal number).
+pub fn run(opts: TuiOptions) -> io::Result<u8> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(run_async(opts))
 }
 
-async fn run_async(mut opts: TuiOptions) -> io::Result<()> {
+/// The signals that end the TUI. Registered before the terminal changes
+/// mode, so that no signal finds it half set up with the default action.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The number of the next signal.
+    async fn next(&mut self) -> i32 {
+        use tokio::signal::unix::SignalKind;
+        tokio::select! {
+            _ = self.term.recv() => SignalKind::terminate().as_raw_value(),
+            _ = self.hup.recv() => SignalKind::hangup().as_raw_value(),
+            _ = self.int.recv() => SignalKind::interrupt().as_raw_value(),
+        }
+    }
+}
+
+/// The exit code of a process ended by `signal` (as a shell reports it).
+pub fn signal_exit_code(signal: i32) -> u8 {
+    (128 + signal).clamp(0, 255) as u8
+}
+
+async fn run_async(mut opts: TuiOptions) -> io::Result<u8> {
     terminal::install_panic_hook();
+    let mut signals = Signals::new()?;
     let mut stdout = io::stdout();
     terminal::enter(&mut stdout)?;
     let _guard = terminal::Guard;
@@ -126,7 +168,19 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<()> {
     drop(tx);
 
     term.draw(|f| views::render(&app, f))?;
-    while let Some(action) = rx.recv().await {
+    let mut code = 0;
+    loop {
+        let action = tokio::select! {
+            a = rx.recv() => match a {
+                Some(a) => a,
+                None => break,
+            },
+            n = signals.next() => {
+                tracing::info!(signal = n, "signal: restoring the terminal and exiting");
+                code = signal_exit_code(n);
+                break;
+            }
+        };
         let mut effect = update(&mut app, action);
         // Apply everything already queued before drawing once.
         while let Ok(a) = rx.try_recv() {
@@ -159,43 +213,54 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<()> {
         term.draw(|f| views::render(&app, f))?;
         tracing::trace!(elapsed_us = t.elapsed().as_micros() as u64, "frame");
     }
-    tracing::info!("quit");
-    Ok(())
+    tracing::info!(code, "quit");
+    Ok(code)
 }
 
-/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard. The
+/// payload is the base64 of the neutralised text: what was on screen,
+/// never a raw control character (a name carrying `\x1b]52;...` must not
+/// land on the clipboard as a command).
 pub fn osc52(text: &str) -> String {
-    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    let clean = crate::sanitize::escape(text);
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(clean.as_bytes())
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
     #[test]
     fn osc52_base64() {
-        assert_eq!(super::base64(b"catalog"), "Y2F0YWxvZw==");
-        assert_eq!(super::base64(b"ab"), "YWI=");
-        assert_eq!(super::base64(b"abc"), "YWJj");
+        assert_eq!(super::osc52("catalog"), "\x1b]52;c;Y2F0YWxvZw==\x07");
         assert_eq!(super::osc52("x"), "\x1b]52;c;eA==\x07");
+    }
+
+    #[test]
+    fn osc52_payload_is_the_clean_text() {
+        let seq = super::osc52("shop/w\u{200b}eb\x1b]52;c;Y3VybA==\x07");
+        let payload = seq
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|s| s.strip_suffix('\x07'))
+            .unwrap();
+        assert!(!payload.contains(['\x1b', '\x07']));
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            "shop/w\\u200beb\\x1b]52;c;Y3VybA==\\x07"
+        );
+    }
+
+    #[test]
+    fn signal_codes_follow_the_shell() {
+        assert_eq!(super::signal_exit_code(15), 143);
+        assert_eq!(super::signal_exit_code(1), 129);
+        assert_eq!(super::signal_exit_code(2), 130);
     }
 }

@@ -139,6 +139,40 @@ fn eg505_proxy_pod_not_ready_or_restarting() {
     none(&audit(&objs), "EG505");
 }
 
+/// A real unschedulable pod: Pending, only `PodScheduled=False`, no Ready
+/// condition (what the API server shows before a kubelet sees the pod).
+#[test]
+fn eg505_unschedulable_pending_pod_is_not_ready() {
+    let mut objs = baseline();
+    set_pod_status(
+        &mut objs,
+        json!({"phase": "Pending", "qosClass": "Burstable", "conditions": [
+            {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+             "lastTransitionTime": "2026-06-01T11:58:00Z",
+             "message": "0/3 nodes are available: 3 Insufficient cpu."}]}),
+    );
+    let r = audit(&objs);
+    let f = one(&r, "EG505", "Pod", &pod_name());
+    has_words(
+        f,
+        &[
+            "not scheduled",
+            "Unschedulable",
+            "0/3 nodes are available: 3 Insufficient cpu.",
+        ],
+    );
+    // Pending without any condition is not ready either.
+    set_pod_status(&mut objs, json!({"phase": "Pending"}));
+    has_words(
+        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        &["Pending", "no Ready condition"],
+    );
+    // A Running pod status without conditions (a hand-made manifest) is
+    // not judged.
+    set_pod_status(&mut objs, json!({"phase": "Running"}));
+    none(&audit(&objs), "EG505");
+}
+
 #[test]
 fn eg506_hpa_saturated_or_blind() {
     let name = edge_proxy_name();

@@ -3,6 +3,7 @@
 
 mod fixtures;
 
+mod attachment;
 mod eg0;
 mod eg1;
 mod eg2;

@@ -287,10 +287,17 @@ fn finding_opens_detail_with_highlight_and_copy() {
     let d = a.top().detail.as_ref().unwrap();
     let (first, _) = d.highlight.expect("highlighted");
     assert_eq!(d.lines[first].text().trim(), "- allowedRoutes:");
-    // y toggles YAML only; c copies the name.
+    // y toggles YAML only; c copies namespace/name, C a kubectl command.
     typed(&mut a, "y");
     assert!(a.top().detail.as_ref().unwrap().yaml_only);
-    assert_eq!(typed_effect(&mut a, 'c'), Effect::Copy("catalog".into()));
+    assert_eq!(
+        typed_effect(&mut a, 'c'),
+        Effect::Copy("shop/catalog".into())
+    );
+    assert_eq!(
+        typed_effect(&mut a, 'C'),
+        Effect::Copy("kubectl get gateways.gateway.networking.k8s.io -n shop catalog".into())
+    );
     // Tab focuses the side list; Enter on a related object opens it.
     key(&mut a, KeyCode::Tab);
     let n = a.top().detail.as_ref().unwrap().side.rows.len();

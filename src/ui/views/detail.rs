@@ -13,6 +13,7 @@ use crate::model::TargetObj;
 use crate::store::{Kind, Object, ObjectRef};
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use crate::ui::widgets::table::{self, Row, RowKey, TableState};
 use crate::ui::yaml::{self, YamlLine};
 
@@ -274,9 +275,9 @@ pub fn render(d: &DetailState, frame: &mut Frame, body: Rect, theme: &Theme) {
         )
     };
     let title_style = table::mark_style(theme, &d.mark).unwrap_or(theme.title);
-    let mut title = vec![Span::styled(format!(" {} ", d.title), title_style)];
+    let mut title = vec![safe::span(&format!(" {} ", d.title), title_style)];
     if let Some(n) = &d.note {
-        title.push(Span::styled(format!(" {n} "), theme.highlight));
+        title.push(safe::span(&format!(" {n} "), theme.highlight));
     }
     let border = if d.focus_side {
         theme.border
@@ -317,12 +318,12 @@ pub fn render(d: &DetailState, frame: &mut Frame, body: Rect, theme: &Theme) {
                     " ".repeat(l.indent),
                     if hl { theme.highlight } else { theme.fg },
                 ),
-                Span::styled(l.key.clone(), ks),
-                Span::styled(l.value.clone(), vs),
+                safe::span(&l.key, ks),
+                safe::span(&l.value, vs),
             ];
             if hl && d.note.is_some() && Some(i) == d.highlight.map(|h| h.0) {
-                spans.push(Span::styled(
-                    format!("  ◀ {}", d.note.as_deref().unwrap_or("")),
+                spans.push(safe::span(
+                    &format!("  ◀ {}", d.note.as_deref().unwrap_or("")),
                     theme.warning,
                 ));
             }

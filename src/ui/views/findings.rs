@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -10,6 +11,7 @@ use crate::audit::{Finding, RULES, RuleMeta};
 use crate::ui::app::{App, FindingsOpts};
 use crate::ui::data::{Data, Mark};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use crate::ui::widgets::table::{Row, RowKey};
 
 pub const BY_RULE: [&str; 5] = ["RULE", "SEV", "OBJECT", "LISTENER", "MESSAGE"];
@@ -30,26 +32,43 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
         })
         .collect();
     let fs = &data.audit.findings;
+    // Worst first: live findings before suppressed ones, then severity,
+    // rule, namespace, name, listener (the report order). Grouped by
+    // object, the objects come worst first and keep their findings
+    // together.
+    let live_first = |i: usize| fs[i].suppressed.is_some();
     if fo.by_object {
+        let mut worst: std::collections::HashMap<&crate::store::ObjectRef, (bool, _)> =
+            std::collections::HashMap::new();
+        for &i in &idx {
+            let k = (live_first(i), fs[i].severity);
+            let e = worst.entry(&fs[i].object).or_insert(k);
+            *e = (*e).min(k);
+        }
         idx.sort_by(|&a, &b| {
             let (fa, fb) = (&fs[a], &fs[b]);
             (
-                &fa.object.kind,
+                worst[&fa.object],
                 &fa.object.namespace,
                 &fa.object.name,
+                &fa.object.kind,
+                live_first(a),
                 fa.sort_key(),
             )
                 .cmp(&(
-                    &fb.object.kind,
+                    worst[&fb.object],
                     &fb.object.namespace,
                     &fb.object.name,
+                    &fb.object.kind,
+                    live_first(b),
                     fb.sort_key(),
                 ))
         });
     } else {
-        idx.sort_by(|&a, &b| (fs[a].rule, fs[a].sort_key()).cmp(&(fs[b].rule, fs[b].sort_key())));
+        idx.sort_by(|&a, &b| {
+            (live_first(a), fs[a].sort_key()).cmp(&(live_first(b), fs[b].sort_key()))
+        });
     }
-    let mut prev_group = String::new();
     let rows = idx
         .into_iter()
         .map(|i| {
@@ -59,32 +78,21 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
                 Some(_) => format!("{} (suppressed)", f.severity),
                 None => f.severity.to_string(),
             };
-            let group = if fo.by_object {
-                obj.clone()
-            } else {
-                f.rule.to_string()
-            };
-            // The group value is printed on the first row of its group only.
-            let shown = if group == prev_group {
-                String::new()
-            } else {
-                group.clone()
-            };
-            prev_group = group;
+            // Every row carries its group value (so `/EG204` finds all of
+            // a rule's findings); the table prints it once per group.
             let cells = if fo.by_object {
-                vec![
-                    shown,
-                    sev,
-                    f.rule.to_string(),
-                    listener(f),
-                    f.message.clone(),
-                ]
+                vec![obj, sev, f.rule.to_string(), listener(f), f.message.clone()]
             } else {
-                vec![shown, sev, obj, listener(f), f.message.clone()]
+                vec![f.rule.to_string(), sev, obj, listener(f), f.message.clone()]
             };
             let mut mark = Mark::default();
             mark.add(f);
             Row::new(cells, RowKey::Finding(i), f.object.namespace.clone(), mark)
+                .grouped_by(0)
+                .sort_by(
+                    1,
+                    crate::ui::widgets::table::severity_key(f.severity, f.suppressed.is_some()),
+                )
         })
         .collect();
     let cols = if fo.by_object { BY_OBJECT } else { BY_RULE };
@@ -128,26 +136,26 @@ pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
     ])];
     lines.push(Line::from(vec![
         label("object"),
-        Span::raw(f.object.display_path()),
+        safe::span(&f.object.display_path(), Style::new()),
     ]));
     if let Some(p) = &f.path {
-        lines.push(Line::from(vec![label("field"), Span::raw(p.clone())]));
+        lines.push(Line::from(vec![
+            label("field"),
+            safe::span(p, Style::new()),
+        ]));
     }
     lines.push(Line::from(vec![
         label("finding"),
-        Span::raw(f.message.clone()),
+        safe::span(&f.message, Style::new()),
     ]));
     if let Some(s) = &f.suppressed {
         lines.push(Line::from(vec![
             label("suppressed"),
-            Span::styled(
-                if s.reason.is_empty() {
-                    "(no reason given)".to_string()
-                } else {
-                    s.reason.clone()
-                },
-                theme.suppressed,
-            ),
+            if s.reason.is_empty() {
+                Span::styled("(no reason given)", theme.suppressed)
+            } else {
+                safe::span(&s.reason, theme.suppressed)
+            },
         ]));
     }
     if let Some(m) = meta {
@@ -166,4 +174,71 @@ pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
             .border_style(theme.border)
             .title(Span::styled(" guide ", theme.title)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::AuditOptions;
+
+    fn data() -> Data {
+        let store = crate::demo::showcase_store().unwrap();
+        let opts = AuditOptions {
+            now: Some(crate::demo::demo_now()),
+            ..AuditOptions::default()
+        };
+        Data::build(Arc::new(store), &opts, None)
+    }
+
+    /// `/EG204` keeps every EG204 finding, grouped by rule or by object.
+    #[test]
+    fn filter_by_rule_keeps_every_finding_of_the_rule() {
+        let d = data();
+        let want = d
+            .audit
+            .findings
+            .iter()
+            .filter(|f| f.rule == "EG204")
+            .count();
+        assert!(want > 1, "the showcase has {want} EG204 findings");
+        for by_object in [false, true] {
+            let fo = FindingsOpts {
+                by_object,
+                ..FindingsOpts::default()
+            };
+            let (cols, rows) = rows(&d, &fo);
+            let mut t = crate::ui::widgets::table::TableState::new(cols, rows);
+            t.filter = "EG204".into();
+            t.refresh(None);
+            assert_eq!(t.visible.len(), want, "by_object {by_object}");
+            // Sorting by the first column never starts with a blank row.
+            t.filter.clear();
+            t.sort_next(None);
+            let first = t.selected_row().unwrap();
+            assert!(!first.cells[0].is_empty());
+        }
+    }
+
+    /// Worst first: errors, then warnings, then info; suppressed last.
+    #[test]
+    fn findings_are_listed_worst_first() {
+        let d = data();
+        let (_, rows) = rows(&d, &FindingsOpts::default());
+        let ranks: Vec<(bool, crate::audit::Severity)> = rows
+            .iter()
+            .map(|r| match r.key {
+                RowKey::Finding(i) => {
+                    let f = &d.audit.findings[i];
+                    (f.suppressed.is_some(), f.severity)
+                }
+                _ => unreachable!(),
+            })
+            .collect();
+        let mut sorted = ranks.clone();
+        sorted.sort();
+        assert_eq!(ranks, sorted);
+        assert_eq!(ranks[0], (false, crate::audit::Severity::Error));
+    }
 }

@@ -4,6 +4,7 @@
 use crate::value::Value;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -14,6 +15,7 @@ use crate::store::Object;
 use crate::ui::app::App;
 use crate::ui::data::Data;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use crate::ui::widgets::sparkline::sparkline;
 use crate::ui::widgets::table::{Row, RowKey};
 
@@ -43,6 +45,9 @@ pub const POD_COLUMNS: [&str; 11] = [
     "P99",
     "RPS TREND",
 ];
+
+/// The AGE column of the Pods view (sorted by seconds, not by its text).
+const AGE_COL: usize = 4;
 
 /// HPA numbers as the HPA object states them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -258,7 +263,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                     "no metrics".into(),
                 ),
             };
-            Row::new(
+            let row = Row::new(
                 vec![
                     p.name.clone(),
                     format!("{ready}/{}", cs.len()),
@@ -275,7 +280,11 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                 RowKey::Pod(fi, pi),
                 p.namespace.clone(),
                 data.mark(&p.obj_ref()),
-            )
+            );
+            match super::age_secs(p.creation_timestamp.as_deref(), now) {
+                Some(s) => row.sort_by(AGE_COL, s as f64),
+                None => row,
+            }
         })
         .collect();
     (POD_COLUMNS.to_vec(), rows)
@@ -307,7 +316,7 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
             .block(
                 Block::bordered()
                     .border_style(theme.border)
-                    .title(Span::styled(format!(" fleet {} ", f.key), theme.title)),
+                    .title(safe::span(&format!(" fleet {} ", f.key), theme.title)),
             ),
         pane,
     );
@@ -345,9 +354,15 @@ fn fleet_lines<'a>(data: &'a Data, f: &'a Fleet, theme: &Theme) -> Vec<Line<'a>>
         })
         .collect();
     let mut lines = vec![
-        Line::from(vec![label("owner"), Span::raw(f.owner.display_path())]),
-        Line::from(vec![label("gateways"), Span::raw(gateways.join(", "))]),
-        Line::from(vec![label("envoyproxy"), Span::raw(proxy)]),
+        Line::from(vec![
+            label("owner"),
+            safe::span(&f.owner.display_path(), Style::new()),
+        ]),
+        Line::from(vec![
+            label("gateways"),
+            safe::span(&gateways.join(", "), Style::new()),
+        ]),
+        Line::from(vec![label("envoyproxy"), safe::span(&proxy, Style::new())]),
     ];
     if let Some(h) = &f.hpa {
         let h = Hpa::read(h);

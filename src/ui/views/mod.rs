@@ -25,7 +25,7 @@ use super::app::{App, FindingsOpts, Mode, TABS, View, body_rect};
 use super::data::Data;
 use super::theme::Theme;
 use super::widgets::table::{self, Row, RowKey, TableState};
-use super::widgets::{breadcrumb, caption, status_line};
+use super::widgets::{breadcrumb, caption, safe, status_line};
 
 /// The state a view reads.
 pub type ViewState = App;
@@ -250,7 +250,7 @@ pub fn placeholder(data: &Data, view: &View) -> Option<String> {
                 let why = if why.is_empty() {
                     String::new()
                 } else {
-                    format!(": {why}")
+                    format!(": {}", safe::text(&why))
                 };
                 msgs.push(format!(
                     "{}s: forbidden by RBAC (list {resource}){why}",
@@ -271,15 +271,18 @@ pub fn placeholder(data: &Data, view: &View) -> Option<String> {
     (!msgs.is_empty()).then(|| msgs.join("\n"))
 }
 
+/// Seconds since an RFC 3339 timestamp (0 for one in the future): the
+/// sort key of an AGE column.
+pub fn age_secs(ts: Option<&str>, now: jiff::Timestamp) -> Option<i64> {
+    let t = ts?.parse::<jiff::Timestamp>().ok()?;
+    Some((now.as_second() - t.as_second()).max(0))
+}
+
 /// `3d`, `5h`, `12m`, `40s` since an RFC 3339 timestamp.
 pub fn age(ts: Option<&str>, now: jiff::Timestamp) -> String {
-    let Some(t) = ts.and_then(|t| t.parse::<jiff::Timestamp>().ok()) else {
+    let Some(s) = age_secs(ts, now) else {
         return "-".into();
     };
-    let s = now.as_second() - t.as_second();
-    if s < 0 {
-        return "0s".into();
-    }
     match s {
         0..120 => format!("{s}s"),
         120..7200 => format!("{}m", s / 60),
@@ -381,6 +384,7 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     if let Mode::Help { scroll } = app.mode {
         help::render(frame, body, scroll, theme);
     }
+    safe::scrub(frame.buffer_mut());
 }
 
 fn render_body(app: &App, frame: &mut Frame, body: Rect, theme: &Theme) {
@@ -440,11 +444,14 @@ pub fn table_block(
     );
     let block = Block::bordered()
         .border_style(theme.border)
-        .title(Span::styled(title, theme.title));
+        .title(safe::span(&title, theme.title));
     frame.render_widget(block, body);
     let area = table_rect(app, body);
     if let Some(msg) = placeholder(data, &crumb.view) {
-        frame.render_widget(Paragraph::new(msg).style(theme.warning), area);
+        frame.render_widget(
+            Paragraph::new(safe::layout_text(&msg).into_owned()).style(theme.warning),
+            area,
+        );
         return;
     }
     if t.rows.is_empty() {
@@ -459,12 +466,12 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         Mode::Command { input, completions } => {
             let mut spans = vec![
                 Span::styled(":", theme.prompt),
-                Span::styled(input.clone(), theme.fg),
+                safe::span(input, theme.fg),
                 Span::styled("█", theme.prompt),
             ];
             if !completions.is_empty() {
-                spans.push(Span::styled(
-                    format!("   {}", completions.join("  ")),
+                spans.push(safe::span(
+                    &format!("   {}", completions.join("  ")),
                     theme.dim,
                 ));
             }
@@ -474,7 +481,7 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             let t = &app.top().table;
             let mut spans = vec![
                 Span::styled("/", theme.prompt),
-                Span::styled(t.filter.clone(), theme.fg),
+                safe::span(&t.filter, theme.fg),
                 Span::styled("█", theme.prompt),
                 Span::styled(
                     format!("   {} of {} rows", t.visible.len(), t.rows.len()),
@@ -482,7 +489,7 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 ),
             ];
             if let Some(e) = &t.filter_error {
-                spans.push(Span::styled(format!("  {e}"), theme.warning));
+                spans.push(safe::span(&format!("  {e}"), theme.warning));
             }
             Line::from(spans)
         }
@@ -493,7 +500,7 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                     ("Tab", "pane"),
                     ("y", "yaml/detail"),
                     ("j/k", "scroll"),
-                    ("c", "copy name"),
+                    ("c/C", "copy name/kubectl"),
                     ("?", "help"),
                 ],
                 View::Findings => &[

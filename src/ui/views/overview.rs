@@ -13,6 +13,7 @@ use crate::store::{Kind, KindState};
 use crate::ui::app::App;
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 use crate::ui::widgets::table::{self, Row, RowKey};
 
 use super::findings::rule;
@@ -65,6 +66,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
     let rows = items
         .into_iter()
         .map(|(obj, mark, rules)| {
+            let worst_key = mark.worst.map_or(0.0, |s| table::severity_key(s, false));
             Row::new(
                 vec![
                     obj.display_path(),
@@ -78,6 +80,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                 obj.namespace.clone(),
                 mark,
             )
+            .sort_by(1, worst_key)
         })
         .collect();
     (COLUMNS.to_vec(), rows)
@@ -209,7 +212,7 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
         src.push(Line::from(Span::styled("every kind readable", theme.ok)));
     } else {
         for u in unreadable.iter().take(3) {
-            src.push(Line::from(Span::styled(u.clone(), theme.warning)));
+            src.push(Line::from(safe::span(u, theme.warning)));
         }
     }
     if !data.store.undecodable.is_empty() {
@@ -235,7 +238,10 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
     for f in data.model.fleets.iter().take(visible) {
         let (ready, total) = pods_ready(&f.pods);
         let mut spans = vec![
-            Span::styled(format!("{:<28}", table::truncate(&f.key, 27)), theme.accent),
+            Span::styled(
+                format!("{:<28}", table::truncate(&safe::text(&f.key), 27)),
+                theme.accent,
+            ),
             Span::raw(format!("pods {ready}/{total}  ")),
         ];
         match f.hpa.as_deref().map(Hpa::read) {

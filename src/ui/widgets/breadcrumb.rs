@@ -10,6 +10,8 @@ use crate::ui::theme::Theme;
 /// `Gateways ‹class eg› › Listeners ‹shop/catalog›`, newest last; the left
 /// end is cut when it does not fit.
 pub fn render(frame: &mut Frame, area: Rect, crumbs: &[String], right: &str, theme: &Theme) {
+    let right = super::safe::text(right);
+    let right = right.as_ref();
     let mut spans = Vec::new();
     for (i, c) in crumbs.iter().enumerate() {
         if i > 0 {
@@ -20,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, crumbs: &[String], right: &str, the
         } else {
             theme.dim
         };
-        spans.push(Span::styled(c.clone(), style));
+        spans.push(super::safe::span(c, style));
     }
     let width: usize = spans.iter().map(|s| s.width()).sum();
     let avail = (area.width as usize).saturating_sub(right.chars().count() + 1);

@@ -10,6 +10,10 @@ use crate::ui::theme::Theme;
 /// Draws `text` in a box at the bottom of `area`, `title` on its border and
 /// `hint` (e.g. "Space: next · Esc: leave") on the bottom border.
 pub fn render(frame: &mut Frame, area: Rect, title: &str, text: &str, hint: &str, theme: &Theme) {
+    let title = super::safe::text(title);
+    // The caption's own line breaks stay; anything else is shown escaped.
+    let text = super::safe::layout_text(text);
+    let text = text.as_ref();
     let width = area.width.saturating_sub(4).min(100);
     if width < 20 || area.height < 6 {
         return;

@@ -2,6 +2,7 @@
 
 pub mod breadcrumb;
 pub mod caption;
+pub mod safe;
 pub mod sparkline;
 pub mod status_line;
 pub mod table;

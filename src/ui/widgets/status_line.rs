@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::audit::Summary;
 use crate::ui::status::SourceStatus;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::safe;
 
 pub fn render(
     frame: &mut Frame,
@@ -21,7 +22,7 @@ pub fn render(
 ) {
     let sep = || Span::styled(" │ ", theme.status);
     let mut spans = vec![
-        Span::styled(format!(" {} ", status.source), theme.status),
+        safe::span(&format!(" {} ", status.source), theme.status),
         sep(),
         Span::styled(format!("profile {profile}"), theme.status),
         sep(),
@@ -50,13 +51,10 @@ pub fn render(
         .iter()
         .map(|f| format!("{} {}", f.name, f.freshness.label()))
         .collect();
-    spans.push(Span::styled(feeds.join(" · "), theme.status));
+    spans.push(safe::span(&feeds.join(" · "), theme.status));
     if let Some(msg) = flash {
         spans.push(sep());
-        spans.push(Span::styled(
-            msg.to_string(),
-            theme.status.patch(theme.accent),
-        ));
+        spans.push(safe::span(msg, theme.status.patch(theme.accent)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status), area);
 }

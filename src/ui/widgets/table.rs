@@ -33,17 +33,87 @@ pub struct Row {
     /// Namespace of the row's object (`:ns` filters on it).
     pub ns: Option<String>,
     pub mark: Mark,
+    /// Typed sort keys by column (`s` sorts by these where set, not by
+    /// the rendered text): an age in seconds, a severity rank.
+    pub sort_keys: Vec<Option<f64>>,
+    /// A grouping column: every row holds its group's value (filters and
+    /// sorts see it); the table prints it only where the group starts on
+    /// screen.
+    pub group_col: Option<usize>,
 }
 
 impl Row {
+    /// The cells are neutralised here, once, for every table
+    /// ([`super::safe`]): filters match and the screen shows the visible
+    /// form.
     pub fn new(cells: Vec<String>, key: RowKey, ns: Option<String>, mark: Mark) -> Row {
+        let cells = cells
+            .into_iter()
+            .map(|c| match super::safe::text(&c) {
+                std::borrow::Cow::Borrowed(_) => c,
+                std::borrow::Cow::Owned(o) => o,
+            })
+            .collect();
         Row {
             cells,
             key,
             ns,
             mark,
+            sort_keys: Vec::new(),
+            group_col: None,
         }
     }
+
+    /// Sorts column `col` by `key` instead of its text.
+    pub fn sort_by(mut self, col: usize, key: f64) -> Row {
+        if self.sort_keys.len() <= col {
+            self.sort_keys.resize(col + 1, None);
+        }
+        self.sort_keys[col] = Some(key);
+        self
+    }
+
+    /// Marks column `col` as the grouping column.
+    pub fn grouped_by(mut self, col: usize) -> Row {
+        self.group_col = Some(col);
+        self
+    }
+
+    fn sort_key(&self, col: usize) -> Option<f64> {
+        self.sort_keys.get(col).copied().flatten()
+    }
+}
+
+/// The sort key of a severity column: error, warning, info, in that order
+/// when ascending; a suppressed finding after the live ones of its
+/// severity.
+pub fn severity_key(severity: crate::audit::Severity, suppressed: bool) -> f64 {
+    -f64::from(severity.rank()) + if suppressed { 0.5 } else { 0.0 }
+}
+
+/// Orders two rows by column `col`: typed keys where both have one, else
+/// the text (numbers by value); a blank cell (or `-`) sorts last in either
+/// direction, so a sort never starts with empty rows.
+fn row_cmp(a: &Row, b: &Row, col: usize, rev: bool) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let ta = a.cells.get(col).map(String::as_str).unwrap_or("");
+    let tb = b.cells.get(col).map(String::as_str).unwrap_or("");
+    let blank = |t: &str, k: Option<f64>| k.is_none() && (t.is_empty() || t == "-");
+    let (ka, kb) = (a.sort_key(col), b.sort_key(col));
+    match (blank(ta, ka), blank(tb, kb)) {
+        (true, false) => return Ordering::Greater,
+        (false, true) => return Ordering::Less,
+        (true, true) => return Ordering::Equal,
+        _ => {}
+    }
+    let o = match (ka, kb) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| natural_cmp(ta, tb)),
+        // A keyed row before an unkeyed one (e.g. an age before none).
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => natural_cmp(ta, tb),
+    };
+    if rev { o.reverse() } else { o }
 }
 
 /// How `/` matches: substring (case-insensitive) unless the input starts
@@ -183,12 +253,7 @@ impl TableState {
             .collect();
         if let Some((col, rev)) = self.sort {
             let rows = &self.rows;
-            visible.sort_by(|&a, &b| {
-                let ca = rows[a].cells.get(col).map(String::as_str).unwrap_or("");
-                let cb = rows[b].cells.get(col).map(String::as_str).unwrap_or("");
-                let o = natural_cmp(ca, cb);
-                if rev { o.reverse() } else { o }
-            });
+            visible.sort_by(|&a, &b| row_cmp(&rows[a], &rows[b], col, rev));
         }
         self.visible = visible;
         self.clamp();
@@ -319,9 +384,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &TableState, theme: &Theme, 
     let offset = state
         .offset
         .min(state.visible.len().saturating_sub(height.max(1)));
+    let mut previous: Option<&Row> = None;
     for (line, &ri) in state.visible.iter().skip(offset).take(height).enumerate() {
         let y = area.y + 1 + line as u16;
         let row = &state.rows[ri];
+        let above = previous.replace(row);
         let selected = offset + line == state.selected;
         let mark = mark_style(theme, &row.mark);
         let base = if row.mark.worst.is_none() && row.mark.suppressed {
@@ -351,6 +418,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &TableState, theme: &Theme, 
         }
         for (i, (x, w)) in xs.iter().enumerate() {
             let text = row.cells.get(i).map(String::as_str).unwrap_or("");
+            // A group's value shows on its first row on screen only.
+            let text = match (row.group_col, above) {
+                (Some(g), Some(prev)) if g == i && prev.cells.get(g) == row.cells.get(g) => "",
+                _ => text,
+            };
             // The object column (first) carries the severity colour.
             let cell_style = match (i, mark, selected) {
                 (0, Some(m), false) => m,
@@ -405,6 +477,115 @@ mod tests {
         t.refresh(None);
         assert!(t.filter_error.is_some());
         assert!(t.visible.is_empty());
+    }
+
+    fn order(t: &TableState, col: usize) -> Vec<&str> {
+        t.visible
+            .iter()
+            .map(|&i| t.rows[i].cells[col].as_str())
+            .collect()
+    }
+
+    /// AGE sorts by age, severity by rank, blanks last both ways.
+    #[test]
+    fn sorts_by_typed_keys_not_text() {
+        use crate::audit::Severity;
+        let row = |age: &str, secs: Option<f64>, sev: Severity| {
+            let r = Row::new(
+                vec![age.to_string(), sev.to_string()],
+                RowKey::None,
+                None,
+                Mark::default(),
+            )
+            .sort_by(1, severity_key(sev, false));
+            match secs {
+                Some(s) => r.sort_by(0, s),
+                None => r,
+            }
+        };
+        let rows = vec![
+            row("12h", Some(43_200.0), Severity::Info),
+            row("57m", Some(3_420.0), Severity::Warning),
+            row("-", None, Severity::Error),
+            row("3d", Some(259_200.0), Severity::Warning),
+            row("40s", Some(40.0), Severity::Info),
+        ];
+        let mut t = TableState::new(vec!["AGE", "SEV"], rows);
+        t.sort_next(None);
+        assert_eq!(order(&t, 0), ["40s", "57m", "12h", "3d", "-"]);
+        t.sort_reverse(None);
+        assert_eq!(order(&t, 0), ["3d", "12h", "57m", "40s", "-"]);
+        t.sort = Some((1, false));
+        t.refresh(None);
+        assert_eq!(
+            order(&t, 1),
+            ["error", "warning", "warning", "info", "info"]
+        );
+    }
+
+    #[test]
+    fn blank_cells_sort_last() {
+        let mut t = TableState::new(vec!["N"], rows(&["b", "", "a", "-"]));
+        t.sort_next(None);
+        assert_eq!(order(&t, 0), ["a", "b", "", "-"]);
+        t.sort_reverse(None);
+        assert_eq!(order(&t, 0)[..2], ["b", "a"]);
+    }
+
+    /// A grouping column prints its value once per group on screen, but
+    /// every row keeps it for filters.
+    #[test]
+    fn grouped_rows_keep_their_group_for_filters() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let g = |rule: &str, obj: &str| {
+            Row::new(
+                vec![rule.into(), obj.into()],
+                RowKey::None,
+                None,
+                Mark::default(),
+            )
+            .grouped_by(0)
+        };
+        let mut t = TableState::new(
+            vec!["RULE", "OBJECT"],
+            vec![
+                g("EG203", "a"),
+                g("EG204", "b"),
+                g("EG204", "c"),
+                g("EG204", "d"),
+            ],
+        );
+        t.filter = "EG204".into();
+        t.refresh(None);
+        assert_eq!(t.visible, vec![1, 2, 3]);
+        let theme = Theme::default();
+        let mut term = Terminal::new(TestBackend::new(20, 4)).unwrap();
+        let frame = term
+            .draw(|f| render(f, f.area(), &t, &theme, true))
+            .unwrap();
+        let line = |y: u16| -> String {
+            (0..20)
+                .map(|x| frame.buffer[(x, y)].symbol().to_string())
+                .collect()
+        };
+        assert!(line(1).contains("EG204  b"), "{:?}", line(1));
+        assert!(
+            !line(2).contains("EG204") && line(2).contains('c'),
+            "{:?}",
+            line(2)
+        );
+    }
+
+    #[test]
+    fn cells_are_neutralised_once() {
+        let r = Row::new(
+            vec!["w\u{200b}eb\x1b[2J".into()],
+            RowKey::None,
+            None,
+            Mark::default(),
+        );
+        assert_eq!(r.cells[0], "w\\u200beb\\x1b[2J");
     }
 
     #[test]

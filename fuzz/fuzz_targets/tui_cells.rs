@@ -1,0 +1,10 @@
+//! `cargo +nightly fuzz run tui_cells`: hostile strings (controls, escape
+//! sequences, OSC 52, bidi, zero-width, YAML escapes) must never reach the
+//! terminal raw.
+//! The body lives in `egscope::fuzzing`, shared with the stable smoke
+//! fuzzer (`tests/fuzz_smoke.rs`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| egscope::fuzzing::tui_cells(data));
