@@ -840,7 +840,8 @@ mod tests {
             vec![None, HOST, HOST]
         );
         // Without a Gateway listener the first ListenerSet listener wins,
-        // unless one ListenerSet repeats the hostname itself.
+        // unless one ListenerSet repeats the hostname itself: then no
+        // ListenerSet listener wins, only a Gateway listener can.
         let ls2 = [set(0, "a", 80, "HTTP", None), set(1, "b", 80, "HTTP", None)];
         assert_eq!(alone(&ls2, ConflictSemantics::V1_9), vec![None, HOST]);
         let ls3 = [
@@ -848,7 +849,13 @@ mod tests {
             set(0, "b", 80, "HTTP", None),
             set(1, "c", 80, "HTTP", None),
         ];
-        assert_eq!(alone(&ls3, ConflictSemantics::V1_9), vec![HOST, HOST, None]);
+        assert_eq!(alone(&ls3, ConflictSemantics::V1_9), vec![HOST, HOST, HOST]);
+        let ls4 = [
+            set(0, "a", 80, "HTTP", None),
+            set(0, "b", 80, "HTTP", None),
+            l("gw", 80, "HTTP", None),
+        ];
+        assert_eq!(alone(&ls4, ConflictSemantics::V1_9), vec![HOST, HOST, None]);
     }
 
     #[test]
