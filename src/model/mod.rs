@@ -267,13 +267,13 @@ fn mark_conflicts(gateways: &mut [Gateway], classes: &[Class], semantics: &[Conf
     }
     // Gateways of no class in the source, and those rejected by a merging
     // class, are still judged on their own.
-    for g in 0..gateways.len() {
-        let merged_member = gateways[g]
+    for (g, gw) in gateways.iter().enumerate() {
+        let merged_member = gw
             .class
-            .is_some_and(|c| classes[c].merges && !gateways[g].rejected_by_merge);
-        let own_group = gateways[g].class.is_none() || gateways[g].rejected_by_merge;
+            .is_some_and(|c| classes[c].merges && !gw.rejected_by_merge);
+        let own_group = gw.class.is_none() || gw.rejected_by_merge;
         if own_group && !merged_member {
-            let sem = gateways[g].class.map_or(newest, |c| semantics[c]);
+            let sem = gw.class.map_or(newest, |c| semantics[c]);
             groups.push((vec![g], false, sem));
         }
     }

@@ -1,11 +1,12 @@
-//! Listeners: every listener with its owning Gateway, grouped by class so
-//! that a merging class shows the merged listener set; conflicts marked.
+//! Listeners: every listener with its owning Gateway and where it comes
+//! from (the Gateway or a ListenerSet), grouped by class so that a merging
+//! class shows the merged listener set; conflicts marked.
 
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
-pub const COLUMNS: [&str; 8] = [
-    "CLASS", "GATEWAY", "LISTENER", "PORT", "PROTOCOL", "HOSTNAME", "ROUTES", "CONFLICT",
+pub const COLUMNS: [&str; 9] = [
+    "CLASS", "GATEWAY", "FROM", "LISTENER", "PORT", "PROTOCOL", "HOSTNAME", "ROUTES", "CONFLICT",
 ];
 
 pub fn rows(
@@ -40,9 +41,15 @@ pub fn rows(
                     let with: Vec<String> = c
                         .with
                         .iter()
-                        .map(|(o, name)| {
-                            let og = &m.gateways[*o];
-                            format!("{}/{}:{name}", og.obj.namespace_or_empty(), og.obj.name)
+                        .filter_map(|&(o, ol)| {
+                            let other = m.gateways.get(o)?.listeners.get(ol)?;
+                            let owner = &other.declared_by;
+                            Some(format!(
+                                "{}/{}:{}",
+                                owner.namespace_or_empty(),
+                                owner.name,
+                                other.name
+                            ))
                         })
                         .collect();
                     format!(
@@ -63,12 +70,12 @@ pub fn rows(
                 .filter(|r| {
                     r.parents
                         .iter()
-                        .any(|p| p.gateway == Some(gi) && p.listeners.contains(&l.name))
+                        .any(|p| p.gateway == Some(gi) && p.listener_indices.contains(&li))
                 })
                 .count();
             let mut mark = data
                 .listener_marks
-                .get(&(key_of(&g.obj.obj_ref()), l.name.clone()))
+                .get(&(key_of(&l.declared_by.obj_ref()), l.name.clone()))
                 .copied()
                 .unwrap_or_default();
             if l.conflict.is_some() && mark.worst.is_none() {
@@ -86,6 +93,7 @@ pub fn rows(
                         class
                     },
                     super::ns_name(g.obj.namespace.as_deref(), &g.obj.name),
+                    l.origin(),
                     l.name.clone(),
                     l.port.to_string(),
                     l.protocol.clone(),
