@@ -102,6 +102,7 @@ pub enum Kind {
     ReferenceGrant,
     BackendTlsPolicy,
     XListenerSet,
+    ListenerSet,
     EnvoyProxy,
     ClientTrafficPolicy,
     BackendTrafficPolicy,
@@ -118,7 +119,7 @@ pub const GATEWAY_API_X_GROUP: &str = "gateway.networking.x-k8s.io";
 pub const ENVOY_GATEWAY_GROUP: &str = "gateway.envoyproxy.io";
 
 impl Kind {
-    pub const ALL: [Kind; 27] = [
+    pub const ALL: [Kind; 28] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
@@ -137,6 +138,7 @@ impl Kind {
         Kind::ReferenceGrant,
         Kind::BackendTlsPolicy,
         Kind::XListenerSet,
+        Kind::ListenerSet,
         Kind::EnvoyProxy,
         Kind::ClientTrafficPolicy,
         Kind::BackendTrafficPolicy,
@@ -170,6 +172,8 @@ impl Kind {
             ReferenceGrant => (GATEWAY_API_GROUP, "ReferenceGrant"),
             BackendTlsPolicy => (GATEWAY_API_GROUP, "BackendTLSPolicy"),
             XListenerSet => (GATEWAY_API_X_GROUP, "XListenerSet"),
+            // Gateway API v1.5+ (standard channel), read by Envoy Gateway v1.8+.
+            ListenerSet => (GATEWAY_API_GROUP, "ListenerSet"),
             EnvoyProxy => (ENVOY_GATEWAY_GROUP, "EnvoyProxy"),
             ClientTrafficPolicy => (ENVOY_GATEWAY_GROUP, "ClientTrafficPolicy"),
             BackendTrafficPolicy => (ENVOY_GATEWAY_GROUP, "BackendTrafficPolicy"),

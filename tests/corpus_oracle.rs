@@ -13,9 +13,13 @@ use egscope::source::snapshot;
 use egscope::store::{Kind, Object, ObjectOrOther, Store};
 use serde_json::json;
 
-fn testdata() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/envoy-gateway-v1.7.5/internal/gatewayapi/testdata");
+/// The Envoy Gateway releases whose translator test data the corpus holds.
+const RELEASES: [&str; 2] = ["v1.7.5", "v1.9.0"];
+
+fn testdata_of(release: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../shared/corpus/envoy-gateway-{release}/internal/gatewayapi/testdata"
+    ));
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -57,6 +61,37 @@ fn with_implied_class(mut store: Store) -> Store {
     store
 }
 
+/// The translator's tests run one controller release; the harness shows it
+/// as a controller Deployment, as a cluster would, so that the model
+/// applies that release's semantics (listener conflict precedence, which
+/// ListenerSet kind it reads).
+fn with_controller(mut store: Store, release: &str) -> Store {
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "envoy-gateway", "namespace": "envoy-gateway-system",
+                     "labels": {"control-plane": "envoy-gateway"}},
+        "spec": {"template": {"spec": {"containers": [
+            {"name": "envoy-gateway", "image": format!("docker.io/envoyproxy/gateway:{release}")}
+        ]}}},
+    });
+    if let Ok(ObjectOrOther::Object(o)) = Object::from_value(deployment, None) {
+        store.insert(*o);
+    }
+    store
+}
+
+/// The translator's tests take ListenerSets in file order (they skip the
+/// provider's sort), so stamp them in file order too.
+fn with_file_order_listener_sets(store: Store) -> Store {
+    map_objects(&store, |i, o| {
+        if o.creation_timestamp.is_none()
+            && matches!(o.kind, Kind::ListenerSet | Kind::XListenerSet)
+        {
+            o.creation_timestamp = Some(format!("2020-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60));
+        }
+    })
+}
+
 /// Envoy Gateway's provider sorts policies oldest first; its translator
 /// tests skip the provider and take the file order as the age order. Stamp
 /// policies without a creationTimestamp in file order so that "oldest wins"
@@ -92,11 +127,13 @@ fn map_objects(store: &Store, mut edit: impl FnMut(usize, &mut Object)) -> Store
 /// Accepted/ResolvedRefs conditions, as `kubectl get` would show them.
 fn with_listener_status(store: Store, expected: &Store) -> Store {
     map_objects(&store, |_, o| {
-        if o.kind == Kind::Gateway
-            && let Some(done) = expected
-                .of(Kind::Gateway)
-                .iter()
-                .find(|g| g.name == o.name && g.namespace == o.namespace)
+        if matches!(
+            o.kind,
+            Kind::Gateway | Kind::ListenerSet | Kind::XListenerSet
+        ) && let Some(done) = expected
+            .of(o.kind)
+            .iter()
+            .find(|g| g.name == o.name && g.namespace == o.namespace)
             && let Some(listeners) = done.status().and_then(|s| s.get("listeners"))
         {
             let kept: Vec<serde_json::Value> = listeners
@@ -125,7 +162,11 @@ fn with_listener_status(store: Store, expected: &Store) -> Store {
 }
 
 fn pairs() -> Vec<(PathBuf, PathBuf)> {
-    let Some(dir) = testdata() else {
+    pairs_of("v1.7.5")
+}
+
+fn pairs_of(release: &str) -> Vec<(PathBuf, PathBuf)> {
+    let Some(dir) = testdata_of(release) else {
         return Vec::new();
     };
     let mut out: Vec<(PathBuf, PathBuf)> = std::fs::read_dir(&dir)
@@ -139,12 +180,6 @@ fn pairs() -> Vec<(PathBuf, PathBuf)> {
         .collect();
     out.sort();
     out
-}
-
-/// XListenerSets add listeners to Gateways; egscope does not merge them in
-/// yet, so their files are left out of the listener comparison.
-fn uses_listener_sets(store_text: &str) -> bool {
-    store_text.contains("xListenerSets:")
 }
 
 #[derive(Default)]
@@ -177,21 +212,48 @@ impl Tally {
     }
 }
 
-#[test]
-fn listener_conflicts_agree_with_envoy_gateway() {
-    let mut tally = Tally::default();
-    let mut files = 0;
-    for (input, output) in pairs() {
-        let text = std::fs::read_to_string(&input).unwrap();
-        if uses_listener_sets(&text) {
-            continue;
-        }
+/// Each listener's `Conflicted` reason, from a status `listeners` list.
+fn expected_conflicts(obj: &Object) -> Vec<(String, Option<String>)> {
+    let Some(status) = obj.status() else {
+        return Vec::new();
+    };
+    array_at(status, &["listeners"])
+        .iter()
+        .map(|ls| {
+            let name = str_at(ls, &["name"]).unwrap_or("").to_string();
+            let want = condition(array_at(ls, &["conditions"]), "Conflicted")
+                .filter(|c| c.is_true())
+                .map(|c| c.reason.to_string());
+            (name, want)
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct ListenerTally {
+    gateways: Tally,
+    listener_sets: Tally,
+    /// ListenerSet conflicts Envoy Gateway reports, and how many agree.
+    ls_conflicts: (usize, usize),
+    /// ListenerSets Envoy Gateway refuses (Accepted=False NotAllowed /
+    /// ParentNotAccepted) and ListenerSets it writes no status for.
+    attachments: Tally,
+    files: usize,
+    ls_files: usize,
+}
+
+fn compare_listeners(release: &str, t: &mut ListenerTally) {
+    for (input, output) in pairs_of(release) {
         let (Some(store), Some(expected)) = (load(&input), load(&output)) else {
             continue;
         };
-        let store = with_listener_status(with_implied_class(store), &expected);
+        let store = with_listener_status(
+            with_file_order_listener_sets(with_controller(with_implied_class(store), release)),
+            &expected,
+        );
         let model = Model::build(&store);
-        files += 1;
+        let file = input.file_name().unwrap().to_string_lossy().to_string();
+        t.files += 1;
         for gw_out in expected.of(Kind::Gateway) {
             let Some(gw) = model
                 .gateways
@@ -200,38 +262,127 @@ fn listener_conflicts_agree_with_envoy_gateway() {
             else {
                 continue;
             };
-            let Some(status) = gw_out.status() else {
-                continue;
-            };
-            for ls in array_at(status, &["listeners"]) {
-                let name = str_at(ls, &["name"]).unwrap_or("");
-                let conds = array_at(ls, &["conditions"]);
-                let want = condition(conds, "Conflicted")
-                    .filter(|c| c.is_true())
-                    .map(|c| c.reason.to_string());
+            for (name, want) in expected_conflicts(gw_out) {
                 let got = gw
-                    .listener(name)
+                    .listener(&name)
                     .and_then(|l| l.conflict.as_ref())
                     .map(|c| c.reason.as_str().to_string());
-                tally.record(want == got, || {
+                t.gateways.record(want == got, || {
                     format!(
-                        "{}: {}/{} listener {name}: Envoy Gateway {want:?}, egscope {got:?}",
-                        input.file_name().unwrap().to_string_lossy(),
+                        "{release} {file}: Gateway {}/{} listener {name}: Envoy Gateway {want:?}, egscope {got:?}",
                         gw_out.namespace_or_empty(),
                         gw_out.name
                     )
                 });
             }
         }
+        let mut has_ls = false;
+        for kind in [Kind::ListenerSet, Kind::XListenerSet] {
+            for ls_out in expected.of(kind) {
+                has_ls = true;
+                let Some((li, ls)) = model.listener_sets.iter().enumerate().find(|(_, l)| {
+                    l.obj.kind == kind
+                        && l.obj.name == ls_out.name
+                        && l.obj.namespace == ls_out.namespace
+                }) else {
+                    t.attachments.record(false, || {
+                        format!("{release} {file}: {} {} missing", kind.name(), ls_out.name)
+                    });
+                    continue;
+                };
+                // Attachment: the reason Envoy Gateway gives when it refuses.
+                let refused = ls_out.status().and_then(|s| {
+                    condition(array_at(s, &["conditions"]), "Accepted")
+                        .filter(|c| {
+                            c.is_false() && matches!(c.reason, "NotAllowed" | "ParentNotAccepted")
+                        })
+                        .map(|c| c.reason.to_string())
+                });
+                let got_refused = match ls.attachment {
+                    egscope::model::Attachment::NotAllowed
+                    | egscope::model::Attachment::ParentNotAccepted => {
+                        Some(ls.attachment.reason().to_string())
+                    }
+                    _ => None,
+                };
+                let no_status = ls_out.status().is_none();
+                let attach_ok = if no_status {
+                    !ls.attached()
+                } else {
+                    refused == got_refused
+                };
+                t.attachments.record(attach_ok, || {
+                    format!(
+                        "{release} {file}: {} {}/{}: Envoy Gateway {}, egscope {}",
+                        kind.name(),
+                        ls_out.namespace_or_empty(),
+                        ls_out.name,
+                        if no_status {
+                            "no status".to_string()
+                        } else {
+                            format!("{refused:?}")
+                        },
+                        ls.attachment.reason()
+                    )
+                });
+                let gw = ls.gateway.map(|g| &model.gateways[g]);
+                for (name, want) in expected_conflicts(ls_out) {
+                    let got = gw
+                        .and_then(|g| g.listener_of(Some(li), &name))
+                        .and_then(|l| l.conflict.as_ref())
+                        .map(|c| c.reason.as_str().to_string());
+                    if want.is_some() {
+                        t.ls_conflicts.1 += 1;
+                        if want == got {
+                            t.ls_conflicts.0 += 1;
+                        }
+                    }
+                    t.listener_sets.record(want == got, || {
+                        format!(
+                            "{release} {file}: {} {}/{} listener {name}: Envoy Gateway {want:?}, egscope {got:?}",
+                            kind.name(),
+                            ls_out.namespace_or_empty(),
+                            ls_out.name
+                        )
+                    });
+                }
+            }
+        }
+        t.ls_files += usize::from(has_ls);
     }
-    if files == 0 {
-        return;
+}
+
+#[test]
+fn listener_conflicts_agree_with_envoy_gateway() {
+    for release in RELEASES {
+        let mut t = ListenerTally::default();
+        compare_listeners(release, &mut t);
+        if t.files == 0 {
+            continue;
+        }
+        eprintln!(
+            "{release} listener conflicts: Gateway listeners {} of {} agree across {} input files; \
+             ListenerSet listeners {} of {} agree ({} of {} conflicts) across {} files; \
+             ListenerSet attachment {} of {}",
+            t.gateways.agree,
+            t.gateways.total,
+            t.files,
+            t.listener_sets.agree,
+            t.listener_sets.total,
+            t.ls_conflicts.0,
+            t.ls_conflicts.1,
+            t.ls_files,
+            t.attachments.agree,
+            t.attachments.total,
+        );
+        t.gateways.assert_all_agree();
+        t.listener_sets.assert_all_agree();
+        t.attachments.assert_all_agree();
+        assert!(
+            t.ls_files > 0,
+            "{release}: the corpus has ListenerSet inputs"
+        );
     }
-    eprintln!(
-        "listener conflicts: {} of {} listeners agree across {files} input files",
-        tally.agree, tally.total
-    );
-    tally.assert_all_agree();
 }
 
 #[test]

@@ -429,6 +429,15 @@ pub static RULES: &[RuleMeta] = &[
         "Upgrade to the fixed version named in the finding."
     ),
     rule!(
+        "EG406",
+        Warning,
+        Operations,
+        OPS,
+        "Controller runs an Envoy Gateway release past its end of life",
+        "Beyond the guide, like EG405: a release past its end of life in Envoy Gateway's compatibility matrix gets no more security fixes.",
+        "Upgrade the controller (and then the CRDs and proxies) to a supported release; the finding names the oldest one."
+    ),
+    rule!(
         "EG501",
         Error,
         Live,

@@ -310,11 +310,14 @@ fn eg112_eg113_listener_conflicts(ctx: &mut Ctx) {
     for (_, gw) in m.eg_gateways() {
         let merges = m.class_of(gw).is_some_and(|c| c.merges) && !gw.rejected_by_merge;
         for l in &gw.listeners {
+            // A ListenerSet's listener is judged, and found, on the
+            // ListenerSet that declares it.
+            let owner = &l.declared_by;
             if run113 {
-                ctx.check("EG113", &gw.obj, Some(&l.name));
+                ctx.check("EG113", owner, Some(&l.name));
             }
             if run112 && merges {
-                ctx.check("EG112", &gw.obj, Some(&l.name));
+                ctx.check("EG112", owner, Some(&l.name));
             }
             let Some(conflict) = &l.conflict else {
                 continue;
@@ -326,12 +329,19 @@ fn eg112_eg113_listener_conflicts(ctx: &mut Ctx) {
             let with: Vec<String> = conflict
                 .with
                 .iter()
-                .map(|(g, name)| {
-                    format!(
-                        "{}/{} listener {name}",
-                        m.gateways[*g].obj.namespace_or_empty(),
-                        m.gateways[*g].obj.name
-                    )
+                .filter_map(|&(g, li)| {
+                    let other = m.gateways.get(g)?.listeners.get(li)?;
+                    Some(format!(
+                        "{}{}/{} listener {}",
+                        if other.from_listener_set() {
+                            format!("{} ", other.declared_by.kind.name())
+                        } else {
+                            String::new()
+                        },
+                        other.declared_by.namespace_or_empty(),
+                        other.declared_by.name,
+                        other.name
+                    ))
                 })
                 .collect();
             let what = match conflict.reason {
@@ -358,19 +368,32 @@ fn eg112_eg113_listener_conflicts(ctx: &mut Ctx) {
             } else {
                 "listener conflict"
             };
-            ctx.finding(rule, &gw.obj)
+            let on_gateway = if l.from_listener_set() {
+                format!(
+                    " on Gateway {}/{}",
+                    gw.obj.namespace_or_empty(),
+                    gw.obj.name
+                )
+            } else {
+                String::new()
+            };
+            let mut related: Vec<_> = conflict
+                .with
+                .iter()
+                .filter_map(|&(g, li)| m.gateways.get(g)?.listeners.get(li))
+                .map(|o| o.declared_by.obj_ref())
+                .filter(|r| *r != owner.obj_ref())
+                .collect();
+            related.sort();
+            related.dedup();
+            ctx.finding(rule, owner)
                 .listener(&l.name)
                 .path(format!("spec.listeners[{}]", l.index))
                 .message(format!(
-                    "{scope} {}: {what}{with_text}",
+                    "{scope} {}{on_gateway}: {what}{with_text}",
                     conflict.reason.as_str()
                 ))
-                .related(
-                    conflict
-                        .with
-                        .iter()
-                        .map(|(g, _)| m.gateways[*g].obj.obj_ref()),
-                )
+                .related(related)
                 .emit(ctx);
         }
     }

@@ -59,7 +59,20 @@ fn listener_rules(ctx: &mut Ctx) {
         }
         let fleet_caps_listener = buffer_capped_elsewhere(ctx, gi, "Listener");
         for l in &gw.listeners {
-            let ctp = effective_ctp(&m.attachments, gi, &l.name);
+            // A ListenerSet's listener is judged and found on the
+            // ListenerSet; a Gateway sectionName never names it, so only a
+            // Gateway-wide policy reaches it here (ListenerSet targets,
+            // v1.9, are policy resolution's business).
+            let owner = &l.declared_by;
+            let ctp = if l.from_listener_set() {
+                m.attachments.winner(
+                    Kind::ClientTrafficPolicy,
+                    crate::model::TargetObj::Gateway(gi),
+                    None,
+                )
+            } else {
+                effective_ctp(&m.attachments, gi, &l.name)
+            };
             let chain: Vec<usize> = ctp.into_iter().collect();
             let source = match ctp {
                 Some(p) => format!("the effective ClientTrafficPolicy {}", policy_name(m, p)),
@@ -70,9 +83,9 @@ fn listener_rules(ctx: &mut Ctx) {
             let lacks = |path: &[&str]| !any_sets(&m.policies, &chain, path);
             if l.is_http() {
                 if r201 {
-                    ctx.check("EG201", &gw.obj, Some(&l.name));
+                    ctx.check("EG201", owner, Some(&l.name));
                     if lacks(&["timeout", "http", "requestReceivedTimeout"]) {
-                        ctx.finding("EG201", &gw.obj)
+                        ctx.finding("EG201", owner)
                             .listener(&l.name)
                             .path("spec.timeout.http.requestReceivedTimeout")
                             .message(format!(
@@ -83,9 +96,9 @@ fn listener_rules(ctx: &mut Ctx) {
                     }
                 }
                 if r202 {
-                    ctx.check("EG202", &gw.obj, Some(&l.name));
+                    ctx.check("EG202", owner, Some(&l.name));
                     if lacks(&["timeout", "http", "idleTimeout"]) {
-                        ctx.finding("EG202", &gw.obj)
+                        ctx.finding("EG202", owner)
                             .listener(&l.name)
                             .path("spec.timeout.http.idleTimeout")
                             .message(format!(
@@ -96,7 +109,7 @@ fn listener_rules(ctx: &mut Ctx) {
                     }
                 }
                 if r205 {
-                    ctx.check("EG205", &gw.obj, Some(&l.name));
+                    ctx.check("EG205", owner, Some(&l.name));
                     let v = first_value(&m.policies, &chain, &["http2", "maxConcurrentStreams"]);
                     let problem = match v.map(|(v, _)| v) {
                         None => Some("sets no http2.maxConcurrentStreams".to_string()),
@@ -114,7 +127,7 @@ fn listener_rules(ctx: &mut Ctx) {
                         },
                     };
                     if let Some(p) = problem {
-                        ctx.finding("EG205", &gw.obj)
+                        ctx.finding("EG205", owner)
                             .listener(&l.name)
                             .path("spec.http2.maxConcurrentStreams")
                             .message(format!("{source} {p}"))
@@ -124,13 +137,13 @@ fn listener_rules(ctx: &mut Ctx) {
                 }
             }
             if r206 && !l.is_udp() {
-                ctx.check("EG206", &gw.obj, Some(&l.name));
+                ctx.check("EG206", owner, Some(&l.name));
                 if fleet_caps_listener {
                     continue;
                 }
                 let v = first_value(&m.policies, &chain, &["connection", "bufferLimit"]);
                 if let Some(p) = buffer_problem(v.map(|(v, _)| v)) {
-                    ctx.finding("EG206", &gw.obj)
+                    ctx.finding("EG206", owner)
                         .listener(&l.name)
                         .path("spec.connection.bufferLimit")
                         .message(format!("{source} {p}"))

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use super::Ctx;
 use super::eg2_performance::fleet_owner;
-use super::versions::{ADVISORIES, Component, Exposure, Version, compat_for};
+use super::versions::{
+    ADVISORIES, COMPAT, Component, Exposure, Version, compat_for, newest_known, oldest_supported,
+};
 use crate::model::policy::POLICY_KINDS;
 use crate::model::routes::ROUTE_KINDS;
 use crate::model::tenancy::{image_has_digest, image_repository, image_tag};
@@ -18,6 +20,7 @@ pub fn run(ctx: &mut Ctx) {
     eg403_version_skew(ctx);
     eg404_gitops(ctx);
     eg405_advisories(ctx);
+    eg406_end_of_life(ctx);
 }
 
 fn eg401_unpinned_controller(ctx: &mut Ctx) {
@@ -151,6 +154,10 @@ fn eg403_version_skew(ctx: &mut Ctx) {
             continue;
         };
         let Some(compat) = compat_for(&version) else {
+            ctx.skip(
+                "EG403",
+                format!("controller {version} is not in the compatibility table"),
+            );
             continue;
         };
         ctx.check("EG403", &c.deployment, None);
@@ -175,7 +182,7 @@ fn eg403_version_skew(ctx: &mut Ctx) {
         }
         let mut crd_versions = BTreeSet::new();
         for (v, obj) in &bundles {
-            if (v.major, v.minor) != compat.gateway_api {
+            if !v.same_minor(&compat.gateway_api) {
                 crd_versions.insert(v.to_string());
                 related.push(obj.clone());
             }
@@ -184,8 +191,8 @@ fn eg403_version_skew(ctx: &mut Ctx) {
             skew.push(format!(
                 "Gateway API CRDs are bundle {} (expected v{}.{}.x)",
                 crd_versions.into_iter().collect::<Vec<_>>().join(", "),
-                compat.gateway_api.0,
-                compat.gateway_api.1
+                compat.gateway_api.major,
+                compat.gateway_api.minor
             ));
         }
         if !skew.is_empty() {
@@ -274,7 +281,78 @@ fn exposure(ctx: &Ctx, exposure: Exposure, controller: &Controller) -> Option<Ve
                 .collect();
             (!found.is_empty()).then_some(found)
         }
+        Exposure::ExtProcExtensionPolicy => {
+            extension_policies(store, |spec| !array_at(spec, &["extProc"]).is_empty())
+        }
+        Exposure::WasmHttpExtensionPolicy => extension_policies(store, |spec| {
+            array_at(spec, &["wasm"])
+                .iter()
+                .any(|w| str_at(w, &["code", "type"]) == Some("HTTP"))
+        }),
+        Exposure::WasmImageExtensionPolicy => extension_policies(store, |spec| {
+            array_at(spec, &["wasm"])
+                .iter()
+                .any(|w| str_at(w, &["code", "type"]) == Some("Image"))
+        }),
+        Exposure::CrossNamespaceCustomBackendRef => {
+            let found: Vec<ObjectRef> = ROUTE_KINDS
+                .iter()
+                .flat_map(|&k| store.of(k))
+                .filter(|r| {
+                    let ns = r.namespace_or_empty();
+                    array_at(r.spec(), &["rules"]).iter().any(|rule| {
+                        array_at(rule, &["backendRefs"]).iter().any(|b| {
+                            let group = str_at(b, &["group"]).unwrap_or("");
+                            let kind = str_at(b, &["kind"]).unwrap_or("Service");
+                            let custom = !(group.is_empty() && kind == "Service");
+                            custom && str_at(b, &["namespace"]).is_some_and(|n| n != ns)
+                        })
+                    })
+                })
+                .map(|r| r.obj_ref())
+                .collect();
+            (!found.is_empty()).then_some(found)
+        }
+        Exposure::DefaultAccessLog => {
+            let m = ctx.model;
+            let found: Vec<ObjectRef> = fleets_of_controller(m, controller)
+                .filter(|f| {
+                    f.proxy_spec(&m.controllers)
+                        .is_none_or(|spec| at(spec, &["telemetry", "accessLog"]).is_none())
+                })
+                .map(|f| fleet_owner(m, f).obj_ref())
+                .collect();
+            (!found.is_empty()).then_some(found)
+        }
+        Exposure::NotOnKubernetes => None,
     }
+}
+
+fn extension_policies(
+    store: &Store,
+    carries: impl Fn(&crate::value::Value) -> bool,
+) -> Option<Vec<ObjectRef>> {
+    let found: Vec<ObjectRef> = store
+        .of(Kind::EnvoyExtensionPolicy)
+        .iter()
+        .filter(|p| carries(p.spec()))
+        .map(|p| p.obj_ref())
+        .collect();
+    (!found.is_empty()).then_some(found)
+}
+
+/// The fleets of the classes a controller serves.
+fn fleets_of_controller<'a>(
+    m: &'a Model,
+    controller: &'a Controller,
+) -> impl Iterator<Item = &'a Fleet> {
+    let ci = m
+        .controllers
+        .iter()
+        .position(|c| std::ptr::eq(c, controller));
+    m.fleets
+        .iter()
+        .filter(move |f| ci.is_some_and(|ci| m.classes[f.class].controllers.contains(&ci)))
 }
 
 fn eg405_advisories(ctx: &mut Ctx) {
@@ -359,5 +437,86 @@ fn eg405_advisories(ctx: &mut Ctx) {
             "EG405",
             "no controller or proxy version is known in the source",
         );
+    }
+}
+
+/// EG406: the controller's release is past its end of life at the audit's
+/// "now" (Envoy Gateway's compatibility matrix; see `versions::COMPAT`).
+fn eg406_end_of_life(ctx: &mut Ctx) {
+    if !ctx.require("EG406", &[Kind::Deployment]) {
+        return;
+    }
+    let Some(now) = ctx.now else {
+        ctx.skip(
+            "EG406",
+            "no \"now\" to judge end of life at (no timestamp in the source)",
+        );
+        return;
+    };
+    let today = jiff::tz::Offset::UTC.to_datetime(now).date();
+    let m = ctx.model;
+    let oldest_row = COMPAT.iter().map(|c| c.eg).min().unwrap_or((0, 0));
+    let mut judged = false;
+    let mut unknown = Vec::new();
+    for c in &m.controllers {
+        let Some(version) = controller_version(c) else {
+            unknown.push(format!(
+                "{}/{}: version unknown",
+                c.namespace(),
+                c.deployment.name
+            ));
+            continue;
+        };
+        let newest = newest_known();
+        let (ended, date) = match compat_for(&version) {
+            Some(row) => (row.end_of_life_date() < today, Some(row.end_of_life_date())),
+            // Older than the matrix's oldest row: that row ended first.
+            None if (version.major, version.minor) < oldest_row => (true, None),
+            None => {
+                unknown.push(format!(
+                    "{}/{}: {version} is newer than the table (newest v{}.{})",
+                    c.namespace(),
+                    c.deployment.name,
+                    newest.eg.0,
+                    newest.eg.1
+                ));
+                continue;
+            }
+        };
+        judged = true;
+        ctx.check("EG406", &c.deployment, None);
+        if !ended {
+            continue;
+        }
+        let when = match date {
+            Some(d) => format!("reached end of life on {d}"),
+            None => "is older than every release in the compatibility matrix".to_string(),
+        };
+        let move_to = match oldest_supported(today) {
+            Some(s) => format!(
+                "the oldest supported release on {today} is v{}.{} (end of life {})",
+                s.eg.0,
+                s.eg.1,
+                s.end_of_life_date()
+            ),
+            None => format!(
+                "no release in the table is supported on {today}; the newest known is v{}.{}",
+                newest.eg.0, newest.eg.1
+            ),
+        };
+        ctx.finding("EG406", &c.deployment)
+            .message(format!(
+                "controller {version}: v{}.{} {when}, and gets no security fixes; {move_to}",
+                version.major, version.minor
+            ))
+            .emit(ctx);
+    }
+    if !judged {
+        let reason = if unknown.is_empty() {
+            "no Envoy Gateway controller in the source".to_string()
+        } else {
+            unknown.join("; ")
+        };
+        ctx.skip("EG406", reason);
     }
 }

@@ -61,14 +61,16 @@ fn eg502_listener_health(ctx: &mut Ctx) {
     }
     for (_, gw) in ctx.model.eg_gateways() {
         for l in &gw.listeners {
-            let Some(st) = l.status(&gw.obj) else {
+            let Some(st) = l.status() else {
                 continue;
             };
             let conds = array_at(st, &["conditions"]);
             if conds.is_empty() {
                 continue;
             }
-            ctx.check("EG502", &gw.obj, Some(&l.name));
+            // Found on the object that declares the listener (a
+            // ListenerSet's listener status lives in the ListenerSet).
+            ctx.check("EG502", &l.declared_by, Some(&l.name));
             let mut problems = Vec::new();
             if let Some(c) = condition(conds, "Conflicted").filter(|c| c.is_true()) {
                 problems.push(format!("Conflicted ({})", c.describe()));
@@ -80,7 +82,7 @@ fn eg502_listener_health(ctx: &mut Ctx) {
                 problems.push(format!("not Programmed ({})", c.describe()));
             }
             if !problems.is_empty() {
-                ctx.finding("EG502", &gw.obj)
+                ctx.finding("EG502", &l.declared_by)
                     .listener(&l.name)
                     .path(format!("status.listeners[{}].conditions", l.name))
                     .message(format!("listener is {}", problems.join("; ")))

@@ -8,14 +8,18 @@ pub mod policy;
 pub mod routes;
 pub mod tenancy;
 pub mod value;
+pub mod version;
 
 use std::collections::HashMap;
 
 pub use fleet::{Fleet, ProxySource};
-pub use listeners::{Conflict, ConflictReason, Gateway, Listener};
+pub use listeners::{
+    Attachment, Conflict, ConflictReason, ConflictSemantics, Gateway, Listener, ListenerSet,
+};
 pub use policy::{Attachments, Outcome, Policy, Target, TargetObj};
 pub use routes::{Route, RouteParent};
 pub use tenancy::{Class, Controller, EgConfig, Watch};
+pub use version::Version;
 
 use crate::store::{Kind, Store};
 
@@ -24,6 +28,8 @@ pub struct Model {
     pub controllers: Vec<Controller>,
     pub classes: Vec<Class>,
     pub gateways: Vec<Gateway>,
+    /// ListenerSets and XListenerSets, oldest first, attached or not.
+    pub listener_sets: Vec<ListenerSet>,
     pub routes: Vec<Route>,
     pub policies: Vec<Policy>,
     pub attachments: Attachments,
@@ -40,7 +46,6 @@ impl Model {
         let controllers = tenancy::controllers(store);
         let classes = tenancy::classes(store, &controllers);
         let mut gateways = gateways(store, &classes);
-        mark_conflicts(&mut gateways, &classes);
         let gw_index: routes::GatewayIndex = gateways
             .iter()
             .enumerate()
@@ -51,13 +56,21 @@ impl Model {
                 )
             })
             .collect();
-        let routes = routes::routes(store, &gateways, &gw_index);
+        let semantics: Vec<ConflictSemantics> = classes
+            .iter()
+            .map(|c| ConflictSemantics::for_version(class_version(c, &controllers)))
+            .collect();
+        let listener_sets =
+            attach_listener_sets(store, &controllers, &classes, &mut gateways, &gw_index);
+        mark_conflicts(&mut gateways, &classes, &semantics);
+        let routes = routes::routes(store, &gateways, &gw_index, &listener_sets);
         let (policies, attachments) = policy::policies(store, &gateways, &gw_index, &routes);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
         Model {
             controllers,
             classes,
             gateways,
+            listener_sets,
             routes,
             policies,
             attachments,
@@ -112,7 +125,7 @@ fn gateways(store: &Store, classes: &[Class]) -> Vec<Gateway> {
                 obj: obj.clone(),
                 class_name,
                 class,
-                listeners: listeners::read_listeners(obj),
+                listeners: listeners::read_listeners(obj, None),
                 params_ref,
                 envoy_proxy,
                 rejected_by_merge,
@@ -121,41 +134,168 @@ fn gateways(store: &Store, classes: &[Class]) -> Vec<Gateway> {
         .collect()
 }
 
-/// Decides EG113 conflicts per Gateway and EG112 conflicts per merging class.
-fn mark_conflicts(gateways: &mut [Gateway], classes: &[Class]) {
-    for g in gateways.iter_mut() {
-        let reasons = listeners::gateway_conflicts(&g.listeners);
-        for (l, reason) in g.listeners.iter_mut().zip(reasons) {
-            l.conflict = reason.map(|reason| Conflict {
-                reason,
-                merged: false,
-                with: Vec::new(),
-            });
+/// The controller version that decides a class's semantics: the first of
+/// its controllers whose version the source shows; `None` (newest
+/// semantics) when none does.
+pub fn class_version(class: &Class, controllers: &[Controller]) -> Option<Version> {
+    class
+        .controllers
+        .iter()
+        .find_map(|&i| controllers[i].version.as_deref().and_then(Version::parse))
+}
+
+/// Reads every ListenerSet and XListenerSet, oldest first (Envoy Gateway's
+/// provider order, `Resources.Sort` in its `resource/resource.go`), and
+/// appends the listeners of each attached one to its parent Gateway.
+fn attach_listener_sets(
+    store: &Store,
+    controllers: &[Controller],
+    classes: &[Class],
+    gateways: &mut [Gateway],
+    gw_index: &routes::GatewayIndex,
+) -> Vec<ListenerSet> {
+    let mut objs: Vec<&std::sync::Arc<crate::store::Object>> = store
+        .of(Kind::ListenerSet)
+        .iter()
+        .chain(store.of(Kind::XListenerSet))
+        .collect();
+    objs.sort_by(|a, b| policy::age_key(a).cmp(&policy::age_key(b)));
+    let mut out = Vec::with_capacity(objs.len());
+    for obj in objs {
+        let idx = out.len();
+        let parent = value::at(obj.spec(), &["parentRef"]);
+        let parent_kind = parent
+            .and_then(|p| value::str_at(p, &["kind"]))
+            .unwrap_or("Gateway");
+        let parent_namespace = parent
+            .and_then(|p| value::str_at(p, &["namespace"]))
+            .unwrap_or(obj.namespace_or_empty())
+            .to_string();
+        let parent_name = parent
+            .and_then(|p| value::str_at(p, &["name"]))
+            .unwrap_or("")
+            .to_string();
+        let gateway = (parent_kind == "Gateway")
+            .then(|| gw_index.get(&(parent_namespace.clone(), parent_name.clone())))
+            .flatten()
+            .copied();
+        let listener_names = value::array_at(obj.spec(), &["listeners"])
+            .iter()
+            .map(|l| value::str_at(l, &["name"]).unwrap_or("").to_string())
+            .collect();
+        let attachment = match gateway {
+            None => Attachment::ParentNotFound,
+            Some(g) => judge_attachment(store, controllers, classes, &gateways[g], obj),
+        };
+        let mut listeners = Vec::new();
+        if let (Some(g), Attachment::Attached) = (gateway, &attachment) {
+            let gw = &mut gateways[g];
+            for l in listeners::read_listeners(obj, Some(idx)) {
+                listeners.push(gw.listeners.len());
+                gw.listeners.push(l);
+            }
+        }
+        out.push(ListenerSet {
+            obj: obj.clone(),
+            parent_namespace,
+            parent_name,
+            gateway,
+            attachment,
+            listeners,
+            listener_names,
+        });
+    }
+    out
+}
+
+fn judge_attachment(
+    store: &Store,
+    controllers: &[Controller],
+    classes: &[Class],
+    gw: &Gateway,
+    ls: &crate::store::Object,
+) -> Attachment {
+    // Envoy Gateway v1.8 moved to Gateway API v1.5's ListenerSet (its
+    // v1.8.0 release note: "unconditionally starts an informer for
+    // ListenerSet"); v1.7 reads only XListenerSet. An unknown version reads
+    // both here, so that neither kind's listeners go unjudged.
+    if let Some(v) = gw
+        .class
+        .and_then(|c| class_version(&classes[c], controllers))
+    {
+        let reads_v1 = v >= Version::new(1, 8, 0);
+        let is_v1 = ls.kind == Kind::ListenerSet;
+        if reads_v1 != is_v1 {
+            return Attachment::KindNotRead(format!(
+                "Envoy Gateway {v} reads {}, not {}",
+                if reads_v1 {
+                    "ListenerSet"
+                } else {
+                    "XListenerSet"
+                },
+                ls.kind.name()
+            ));
         }
     }
+    let accepted_false =
+        value::condition(gw.conditions(), "Accepted").is_some_and(|c| c.is_false());
+    if accepted_false || gw.rejected_by_merge {
+        return Attachment::ParentNotAccepted;
+    }
+    let ns = ls.namespace_or_empty();
+    let labels = store
+        .of(Kind::Namespace)
+        .iter()
+        .find(|n| n.name == ns)
+        .map(|n| &n.labels);
+    if listeners::listener_set_allowed(&gw.obj, ns, labels) {
+        Attachment::Attached
+    } else {
+        Attachment::NotAllowed
+    }
+}
+
+/// Decides EG113 conflicts per Gateway and EG112 conflicts per merging
+/// class, over each Gateway's own and ListenerSet listeners, with the
+/// semantics of the release serving the class.
+fn mark_conflicts(gateways: &mut [Gateway], classes: &[Class], semantics: &[ConflictSemantics]) {
+    let newest = ConflictSemantics::for_version(None);
+    let mut groups: Vec<(Vec<usize>, bool, ConflictSemantics)> = Vec::new();
     for (ci, class) in classes.iter().enumerate() {
-        if !class.merges {
-            continue;
-        }
         let mut members: Vec<usize> = (0..gateways.len())
             .filter(|&i| gateways[i].class == Some(ci) && !gateways[i].rejected_by_merge)
             .collect();
-        members.sort_by(|&a, &b| {
-            policy::age_key(&gateways[a].obj).cmp(&policy::age_key(&gateways[b].obj))
-        });
+        if class.merges {
+            members.sort_by(|&a, &b| {
+                policy::age_key(&gateways[a].obj).cmp(&policy::age_key(&gateways[b].obj))
+            });
+            groups.push((members, true, semantics[ci]));
+        } else {
+            groups.extend(members.into_iter().map(|g| (vec![g], false, semantics[ci])));
+        }
+    }
+    // Gateways of no class in the source, and those rejected by a merging
+    // class, are still judged on their own.
+    for (g, gw) in gateways.iter().enumerate() {
+        let merged_member = gw
+            .class
+            .is_some_and(|c| classes[c].merges && !gw.rejected_by_merge);
+        let own_group = gw.class.is_none() || gw.rejected_by_merge;
+        if own_group && !merged_member {
+            let sem = gw.class.map_or(newest, |c| semantics[c]);
+            groups.push((vec![g], false, sem));
+        }
+    }
+    for (members, merging, sem) in groups {
         let found = {
             let input: Vec<(usize, &[Listener])> = members
                 .iter()
                 .map(|&i| (i, gateways[i].listeners.as_slice()))
                 .collect();
-            listeners::merged_conflicts(&input)
+            listeners::conflicts(&input, merging, sem)
         };
         for ((g, li), conflict) in found {
-            let l = &mut gateways[g].listeners[li];
-            // A conflict inside the Gateway itself is EG113's finding.
-            if l.conflict.is_none() {
-                l.conflict = Some(conflict);
-            }
+            gateways[g].listeners[li].conflict = Some(conflict);
         }
     }
 }

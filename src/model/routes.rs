@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::value::Value;
 
-use super::listeners::Gateway;
+use super::listeners::{Gateway, Listener, ListenerSet};
 use super::value::{array_at, i64_at, selector_matches, str_at};
 use crate::store::{Kind, Object, Store};
 
@@ -28,6 +28,12 @@ pub struct RouteParent {
     pub gateway: Option<usize>,
     /// Listeners of that Gateway the route attaches through.
     pub listeners: Vec<String>,
+    /// The same listeners as indices into the Gateway's `listeners` (names
+    /// repeat across a Gateway and its ListenerSets).
+    pub listener_indices: Vec<usize>,
+    /// Index into `Model::listener_sets` when the parentRef names a
+    /// ListenerSet or XListenerSet; `gateway` is then its parent.
+    pub listener_set: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,29 +53,74 @@ impl Route {
 /// Gateways by (namespace, name) for lookups.
 pub type GatewayIndex = HashMap<(String, String), usize>;
 
-pub fn routes(store: &Store, gateways: &[Gateway], index: &GatewayIndex) -> Vec<Route> {
+pub fn routes(
+    store: &Store,
+    gateways: &[Gateway],
+    index: &GatewayIndex,
+    listener_sets: &[ListenerSet],
+) -> Vec<Route> {
     let mut out = Vec::new();
     for kind in ROUTE_KINDS {
         for obj in store.of(kind) {
             let route_ns = obj.namespace_or_empty();
             let parents = array_at(obj.spec(), &["parentRefs"])
                 .iter()
-                .filter(|p| {
-                    str_at(p, &["kind"]).unwrap_or("Gateway") == "Gateway"
-                        && str_at(p, &["group"]).unwrap_or(crate::store::GATEWAY_API_GROUP)
-                            == crate::store::GATEWAY_API_GROUP
+                .filter_map(|p| {
+                    let kind = str_at(p, &["kind"]).unwrap_or("Gateway");
+                    let group = str_at(p, &["group"]).unwrap_or(crate::store::GATEWAY_API_GROUP);
+                    let target = match (group, kind) {
+                        (crate::store::GATEWAY_API_GROUP, "Gateway") => None,
+                        (crate::store::GATEWAY_API_GROUP, "ListenerSet") => Some(Kind::ListenerSet),
+                        (crate::store::GATEWAY_API_X_GROUP, "XListenerSet") => {
+                            Some(Kind::XListenerSet)
+                        }
+                        _ => return None,
+                    };
+                    Some((p, target))
                 })
-                .map(|p| {
+                .map(|(p, target)| {
                     let namespace = str_at(p, &["namespace"]).unwrap_or(route_ns).to_string();
                     let name = str_at(p, &["name"]).unwrap_or("").to_string();
                     let section = str_at(p, &["sectionName"]).map(str::to_string);
                     let port = i64_at(p, &["port"]);
-                    let gateway = index.get(&(namespace.clone(), name.clone())).copied();
-                    let listeners = gateway
+                    // A parentRef to a ListenerSet reaches only that
+                    // ListenerSet's listeners, one to a Gateway only the
+                    // Gateway's own (`GetReferencedListeners` in Envoy
+                    // Gateway's `internal/gatewayapi/helpers.go`, v1.9.0).
+                    let (gateway, listener_set) = match target {
+                        None => (index.get(&(namespace.clone(), name.clone())).copied(), None),
+                        Some(kind) => {
+                            let ls = listener_sets.iter().position(|ls| {
+                                ls.obj.kind == kind
+                                    && ls.obj.namespace_or_empty() == namespace
+                                    && ls.obj.name == name
+                            });
+                            let gw = ls
+                                .filter(|&i| listener_sets[i].attached())
+                                .and_then(|i| listener_sets[i].gateway);
+                            (gw, ls)
+                        }
+                    };
+                    let listener_indices = gateway
                         .map(|g| {
-                            attached_listeners(store, &gateways[g], obj, section.as_deref(), port)
+                            attached_listeners(
+                                store,
+                                &gateways[g],
+                                listener_set,
+                                obj,
+                                section.as_deref(),
+                                port,
+                            )
                         })
                         .unwrap_or_default();
+                    let listeners = listener_indices
+                        .iter()
+                        .map(|&i| {
+                            gateways[gateway.unwrap_or_default()].listeners[i]
+                                .name
+                                .clone()
+                        })
+                        .collect();
                     RouteParent {
                         namespace,
                         name,
@@ -77,6 +128,8 @@ pub fn routes(store: &Store, gateways: &[Gateway], index: &GatewayIndex) -> Vec<
                         port,
                         gateway,
                         listeners,
+                        listener_indices,
+                        listener_set,
                     }
                 })
                 .collect();
@@ -94,39 +147,38 @@ pub fn routes(store: &Store, gateways: &[Gateway], index: &GatewayIndex) -> Vec<
     out
 }
 
-/// The listeners a route can attach through: the named section (and port),
-/// a listener that admits the route's kind (its protocol's kinds, narrowed
-/// by `allowedRoutes.kinds`), and `allowedRoutes.namespaces` (default
-/// `Same`).
+/// The listeners (indices into the Gateway's) a route can attach through:
+/// those `listener_set` declares (None: the Gateway's own), the named
+/// section (and port), a listener that admits the route's kind (its
+/// protocol's kinds, narrowed by `allowedRoutes.kinds`), and
+/// `allowedRoutes.namespaces` (default `Same`: the declaring object's
+/// namespace).
 fn attached_listeners(
     store: &Store,
     gw: &Gateway,
+    listener_set: Option<usize>,
     route: &Object,
     section: Option<&str>,
     port: Option<i64>,
-) -> Vec<String> {
+) -> Vec<usize> {
     let kind = route.kind.name();
     gw.listeners
         .iter()
-        .filter(|l| section.is_none_or(|s| s == l.name))
-        .filter(|l| port.is_none_or(|p| p == l.port))
-        .filter(|l| l.admits_route_kind(&gw.obj, kind))
-        .filter(|l| namespace_allowed(store, &gw.obj, l.index, route.namespace_or_empty()))
-        .map(|l| l.name.clone())
+        .enumerate()
+        .filter(|(_, l)| l.listener_set == listener_set)
+        .filter(|(_, l)| section.is_none_or(|s| s == l.name))
+        .filter(|(_, l)| port.is_none_or(|p| p == l.port))
+        .filter(|(_, l)| l.admits_route_kind(kind))
+        .filter(|(_, l)| namespace_allowed(store, l, route.namespace_or_empty()))
+        .map(|(i, _)| i)
         .collect()
 }
 
-fn listener_spec(gw: &Object, index: usize) -> &Value {
-    array_at(gw.spec(), &["listeners"])
-        .get(index)
-        .unwrap_or(&Value::Null)
-}
-
-fn namespace_allowed(store: &Store, gw: &Object, index: usize, route_ns: &str) -> bool {
-    let ns = super::value::at(listener_spec(gw, index), &["allowedRoutes", "namespaces"]);
+fn namespace_allowed(store: &Store, l: &Listener, route_ns: &str) -> bool {
+    let ns = super::value::at(l.spec(), &["allowedRoutes", "namespaces"]);
     match ns.and_then(|n| str_at(n, &["from"])).unwrap_or("Same") {
         "All" => true,
-        "Same" => route_ns == gw.namespace_or_empty(),
+        "Same" => route_ns == l.declared_by.namespace_or_empty(),
         "Selector" => {
             let sel = ns.and_then(|n| n.get("selector")).unwrap_or(&Value::Null);
             match store

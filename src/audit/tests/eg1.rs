@@ -623,3 +623,228 @@ fn eg115_skipped_without_any_envoy_proxy() {
     let why = skipped(&r, "EG115");
     assert!(why.contains("EnvoyProxy"), "{why}");
 }
+
+// ---- ListenerSets (EG112/EG113 and the listener rules) ----
+
+const V19: &str = "docker.io/envoyproxy/gateway:v1.9.0";
+
+fn listener_set(
+    kind: &str,
+    ns: &str,
+    name: &str,
+    parent: &str,
+    listeners: serde_json::Value,
+) -> serde_json::Value {
+    let api = if kind == "ListenerSet" {
+        GW
+    } else {
+        "gateway.networking.x-k8s.io/v1alpha1"
+    };
+    json!({"apiVersion": api, "kind": kind,
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": T1},
+        "spec": {"parentRef": {"name": parent}, "listeners": listeners}})
+}
+
+/// The baseline on `image`, its Gateway admitting ListenerSets `from`, and
+/// a ListenerSet `extra` adding an HTTP listener on port 80 that the
+/// Gateway's own `http` listener already holds.
+fn with_listener_set(
+    image: &str,
+    kind: &str,
+    from: Option<serde_json::Value>,
+) -> Vec<serde_json::Value> {
+    let mut objs = baseline();
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!(image);
+    if let Some(from) = from {
+        edit(&mut objs, "Gateway", "edge")["spec"]["allowedListeners"] =
+            json!({"namespaces": from});
+    }
+    objs.push(listener_set(
+        kind,
+        APPS,
+        "extra",
+        "edge",
+        json!([
+            listener("dup", "HTTP", 80, None),
+            listener("api", "HTTP", 8080, None)
+        ]),
+    ));
+    objs
+}
+
+fn on_listener_set<'a>(
+    r: &'a crate::audit::AuditResult,
+    rule: &str,
+    kind: &str,
+    listener: &str,
+) -> Vec<&'a crate::audit::Finding> {
+    findings_of(r, rule)
+        .into_iter()
+        .filter(|f| {
+            f.object.kind == kind
+                && f.object.name == "extra"
+                && f.listener.as_deref() == Some(listener)
+        })
+        .collect()
+}
+
+#[test]
+fn eg113_listener_set_loses_to_the_gateway_and_is_found_on_itself() {
+    let objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
+    let r = audit(&objs);
+    let f = on_listener_set(&r, "EG113", "ListenerSet", "dup");
+    assert_eq!(f.len(), 1, "{:#?}", findings_of(&r, "EG113"));
+    has_words(
+        f[0],
+        &[
+            "HostnameConflict",
+            "Gateway apps/edge",
+            "apps/edge listener http",
+        ],
+    );
+    assert_eq!(f[0].path.as_deref(), Some("spec.listeners[0]"));
+    assert_eq!(f[0].related[0].kind, "Gateway");
+    // v1.9: the Gateway's own listener wins and stays clean.
+    assert_eq!(findings_of(&r, "EG113").len(), 1);
+    assert!(on_listener_set(&r, "EG113", "ListenerSet", "api").is_empty());
+}
+
+#[test]
+fn eg113_before_v1_8_2_every_listener_sharing_the_hostname_conflicts() {
+    let objs = with_listener_set(
+        "docker.io/envoyproxy/gateway:v1.7.5",
+        "XListenerSet",
+        Some(json!({"from": "All"})),
+    );
+    let r = audit(&objs);
+    assert_eq!(on_listener_set(&r, "EG113", "XListenerSet", "dup").len(), 1);
+    has_words(
+        on_listener(&r, "EG113", "edge", "http"),
+        &["HostnameConflict"],
+    );
+}
+
+#[test]
+fn listener_set_not_admitted_is_kept_with_the_reason_and_not_judged() {
+    // No allowedListeners: Envoy Gateway's default is None.
+    let objs = with_listener_set(V19, "ListenerSet", None);
+    let store = store(&objs);
+    let m = crate::model::Model::build(&store);
+    assert_eq!(m.listener_sets.len(), 1);
+    let ls = &m.listener_sets[0];
+    assert_eq!(ls.attachment, crate::model::Attachment::NotAllowed);
+    assert!(
+        ls.attachment
+            .message(ls)
+            .contains("not allowed by Gateway apps/edge")
+    );
+    assert_eq!(ls.listener_names, vec!["dup", "api"]);
+    let r = audit(&objs);
+    none(&r, "EG113");
+    // A selector on the namespace's labels admits it (apps: team=apps).
+    let objs = with_listener_set(
+        V19,
+        "ListenerSet",
+        Some(json!({"from": "Selector", "selector": {"matchLabels": {"team": "apps"}}})),
+    );
+    let m = crate::model::Model::build(&super::fixtures::store(&objs));
+    assert!(m.listener_sets[0].attached());
+    let objs = with_listener_set(
+        V19,
+        "ListenerSet",
+        Some(json!({"from": "Selector", "selector": {"matchLabels": {"team": "other"}}})),
+    );
+    let m = crate::model::Model::build(&super::fixtures::store(&objs));
+    assert_eq!(
+        m.listener_sets[0].attachment,
+        crate::model::Attachment::NotAllowed
+    );
+}
+
+#[test]
+fn listener_set_of_a_missing_parent_or_the_other_kind_stays_visible() {
+    let mut objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "All"})));
+    edit(&mut objs, "ListenerSet", "extra")["spec"]["parentRef"]["name"] = json!("gone");
+    let m = crate::model::Model::build(&store(&objs));
+    assert_eq!(
+        m.listener_sets[0].attachment,
+        crate::model::Attachment::ParentNotFound
+    );
+    assert!(
+        m.listener_sets[0]
+            .attachment
+            .message(&m.listener_sets[0])
+            .contains("apps/gone")
+    );
+    // Envoy Gateway v1.9 reads ListenerSet, not XListenerSet.
+    let objs = with_listener_set(V19, "XListenerSet", Some(json!({"from": "All"})));
+    let m = crate::model::Model::build(&store(&objs));
+    assert!(matches!(
+        &m.listener_sets[0].attachment,
+        crate::model::Attachment::KindNotRead(why) if why.contains("reads ListenerSet")
+    ));
+    none(&audit(&objs), "EG113");
+}
+
+#[test]
+fn listener_rules_judge_listener_set_listeners_on_the_listener_set() {
+    let mut objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
+    // A Gateway sectionName never names a ListenerSet's listener, even one
+    // of the same name.
+    edit(&mut objs, "ClientTrafficPolicy", "client")["spec"]["targetRefs"] =
+        json!([target("Gateway", "edge", Some("api"))]);
+    let r = audit(&objs);
+    assert_eq!(on_listener_set(&r, "EG201", "ListenerSet", "api").len(), 1);
+    // With the Gateway-wide policy back, the ListenerSet's listeners get it.
+    let objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
+    let r = audit(&objs);
+    assert!(on_listener_set(&r, "EG201", "ListenerSet", "api").is_empty());
+}
+
+#[test]
+fn routes_attach_through_the_listener_set_they_name() {
+    let mut objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
+    objs.push(route(
+        "HTTPRoute",
+        APPS,
+        "via-ls",
+        json!([{"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": "extra"}]),
+    ));
+    objs.push(route(
+        "HTTPRoute",
+        APPS,
+        "via-ls-section",
+        json!([{"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": "extra",
+                "sectionName": "api"}]),
+    ));
+    let m = crate::model::Model::build(&store(&objs));
+    let edge = m
+        .gateways
+        .iter()
+        .position(|g| g.obj.name == "edge")
+        .unwrap();
+    let parent = |name: &str| {
+        m.routes
+            .iter()
+            .find(|r| r.obj.name == name)
+            .map(|r| r.parents[0].clone())
+            .unwrap()
+    };
+    let p = parent("via-ls");
+    assert_eq!((p.gateway, p.listener_set), (Some(edge), Some(0)));
+    assert_eq!(p.listeners, vec!["dup", "api"]);
+    assert!(
+        p.listener_indices
+            .iter()
+            .all(|&i| m.gateways[edge].listeners[i].listener_set == Some(0))
+    );
+    assert_eq!(parent("via-ls-section").listeners, vec!["api"]);
+    // A parentRef to the Gateway reaches only the Gateway's own listeners.
+    let shop = parent("shop");
+    assert!(
+        shop.listener_indices
+            .iter()
+            .all(|&i| m.gateways[edge].listeners[i].listener_set.is_none())
+    );
+}

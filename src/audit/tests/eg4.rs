@@ -197,7 +197,12 @@ fn lua_policy() -> Value {
 fn eg405_lua_advisories() {
     let mut objs = baseline();
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.6.1");
-    none(&audit(&objs), "EG405");
+    // v1.6.1 is exposed to the gRPC-Go advisory whatever the cluster holds,
+    // but not to the Lua ones without Lua.
+    let r = audit(&objs);
+    let f = one(&r, "EG405", "Deployment", "envoy-gateway");
+    has_words(f, &["CVE-2026-33186"]);
+    assert!(!f.message.contains("CVE-2026-22771") && !f.message.contains("GHSA-wcrf"));
     objs.push(lua_policy());
     let r = audit(&objs);
     let f = one(&r, "EG405", "Deployment", "envoy-gateway");
@@ -262,4 +267,53 @@ fn eg405_skipped_when_no_version_is_known() {
     let r = audit(&objs);
     let why = skipped(&r, "EG405");
     assert!(why.contains("version"), "{why}");
+}
+
+// ---- EG406 ----
+
+fn audit_at(objs: &[Value], now: &str) -> crate::audit::AuditResult {
+    let o = crate::audit::AuditOptions {
+        now: Some(now.parse().unwrap()),
+        ..opts()
+    };
+    crate::audit::run(&store(objs), &o).expect("audit runs")
+}
+
+#[test]
+fn eg406_release_past_end_of_life() {
+    let objs = baseline();
+    // v1.7 ended on 2026-08-05; in December v1.9 is the oldest supported.
+    let r = audit_at(&objs, "2026-12-01T00:00:00Z");
+    let f = one(&r, "EG406", "Deployment", "envoy-gateway");
+    has_words(f, &["v1.7.5", "2026-08-05", "v1.9", "2027-02-14"]);
+    // In September v1.8 still is.
+    let r = audit_at(&objs, "2026-09-01T00:00:00Z");
+    has_words(one(&r, "EG406", "Deployment", "envoy-gateway"), &["v1.8"]);
+}
+
+#[test]
+fn eg406_supported_release_is_quiet() {
+    let mut objs = baseline();
+    none(&audit_at(&objs, "2026-08-05T12:00:00Z"), "EG406");
+    set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.9.0");
+    none(&audit_at(&objs, "2026-12-01T00:00:00Z"), "EG406");
+}
+
+#[test]
+fn eg406_unknown_or_newer_versions_are_skipped() {
+    let mut objs = baseline();
+    set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.10.0");
+    let r = audit_at(&objs, "2026-12-01T00:00:00Z");
+    assert!(skipped(&r, "EG406").contains("newer than the table"));
+    set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:latest");
+    let r = audit_at(&objs, "2026-12-01T00:00:00Z");
+    assert!(findings_of(&r, "EG406").is_empty());
+    assert!(is_skipped(&r, "EG406"));
+    // Older than every matrix row: past its end of life.
+    set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v0.1.0");
+    let r = audit_at(&objs, "2026-12-01T00:00:00Z");
+    has_words(
+        one(&r, "EG406", "Deployment", "envoy-gateway"),
+        &["older than every release"],
+    );
 }

@@ -376,7 +376,7 @@ fn tour_moves_through_the_stops_and_esc_leaves() {
     typed(&mut a, " ");
     assert!(matches!(a.view(), View::Listeners { .. }));
     assert!(selected_cell(&a, 1).contains("catalog"));
-    assert!(selected_cell(&a, 7).contains("HostnameConflict"));
+    assert!(selected_cell(&a, 8).contains("HostnameConflict"));
     typed(&mut a, " ");
     assert_eq!(a.view(), &View::Fleets);
     assert!(selected_cell(&a, 4).contains("SATURATED"));

@@ -69,7 +69,7 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         let path = f.path.clone().or_else(|| {
             // A listener finding without a field: the listener itself.
             let l = f.listener.as_ref()?;
-            let idx = crate::model::listeners::read_listeners(o)
+            let idx = crate::model::listeners::read_listeners(o, None)
                 .iter()
                 .position(|x| &x.name == l)?;
             Some(format!("spec.listeners[{idx}]"))

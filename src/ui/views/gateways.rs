@@ -38,11 +38,26 @@ pub fn rows(data: &Data, class: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
                 .filter(|r| r.parents.iter().any(|p| p.gateway == Some(i)))
                 .count();
             let conflicts = g.listeners.iter().filter(|l| l.conflict.is_some()).count();
-            let listeners = if conflicts > 0 {
-                format!("{} ({conflicts} ✗)", g.listeners.len())
-            } else {
-                g.listeners.len().to_string()
-            };
+            // ListenerSets' listeners count in, and say where they come from.
+            let own = g
+                .listeners
+                .iter()
+                .filter(|l| !l.from_listener_set())
+                .count();
+            let sets: std::collections::BTreeSet<usize> =
+                g.listeners.iter().filter_map(|l| l.listener_set).collect();
+            let mut listeners = g.listeners.len().to_string();
+            if !sets.is_empty() {
+                listeners = format!(
+                    "{listeners} ({own} own, {} from {} ListenerSet{})",
+                    g.listeners.len() - own,
+                    sets.len(),
+                    if sets.len() == 1 { "" } else { "s" }
+                );
+            }
+            if conflicts > 0 {
+                listeners = format!("{listeners} ({conflicts} ✗)");
+            }
             let fleet = m
                 .fleet_of(i)
                 .map(|f| {

@@ -134,7 +134,9 @@ pub fn row_object(data: &Data, key: &RowKey) -> Option<ObjectRef> {
         match key {
             RowKey::Controller(i) => m.controllers.get(*i)?.deployment.obj_ref(),
             RowKey::Class(i) => m.classes.get(*i)?.obj.obj_ref(),
-            RowKey::Gateway(i) | RowKey::Listener(i, _) => m.gateways.get(*i)?.obj.obj_ref(),
+            RowKey::Gateway(i) => m.gateways.get(*i)?.obj.obj_ref(),
+            // A ListenerSet's listener opens the ListenerSet that declares it.
+            RowKey::Listener(i, l) => m.gateways.get(*i)?.listeners.get(*l)?.declared_by.obj_ref(),
             RowKey::Route(i) => m.routes.get(*i)?.obj.obj_ref(),
             RowKey::Policy(i) => m.policies.get(*i)?.obj.obj_ref(),
             RowKey::Fleet(i) => {
