@@ -43,9 +43,15 @@ pub fn of(rule: &str) -> Inputs {
         "EG105" => i(&[Gateway, Deployment], &[TENANCY, &[Namespace]]),
         "EG106" => i(&[Deployment, GatewayClass], &[&[ConfigMap]]),
         "EG110" => i(&[EnvoyProxy], &[TENANCY]),
-        "EG111" | "EG114" => i(&[Gateway, GatewayClass], &[&[EnvoyProxy, XListenerSet]]),
-        "EG112" => i(&[Gateway], &[TENANCY, &[EnvoyProxy, XListenerSet]]),
-        "EG113" => i(&[Gateway], &[&[XListenerSet]]),
+        "EG111" | "EG114" => i(
+            &[Gateway, GatewayClass],
+            &[&[EnvoyProxy, XListenerSet, ListenerSet]],
+        ),
+        "EG112" => i(
+            &[Gateway],
+            &[TENANCY, &[EnvoyProxy, XListenerSet, ListenerSet]],
+        ),
+        "EG113" => i(&[Gateway], &[&[XListenerSet, ListenerSet]]),
         "EG115" => i(&[], &[&[EnvoyProxy, GatewayClass, Gateway]]),
         "EG201" | "EG202" | "EG205" => i(&[Gateway, ClientTrafficPolicy], &[TENANCY]),
         "EG206" => i(
