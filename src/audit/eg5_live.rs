@@ -397,7 +397,10 @@ fn worst_routes(metrics: &crate::metrics::MetricsSnapshot, fleet: &str) -> Strin
     let Some(routes) = metrics.routes.get(fleet) else {
         return String::new();
     };
-    let mut worst: Vec<(crate::metrics::RouteRuleRef<'_>, &crate::metrics::ClusterPoint)> = routes
+    let mut worst: Vec<(
+        crate::metrics::RouteRuleRef<'_>,
+        &crate::metrics::ClusterPoint,
+    )> = routes
         .iter()
         .filter(|(_, p)| p.responses_5xx >= 1.0)
         .filter_map(|(n, p)| Some((crate::metrics::parse_cluster(n)?, p)))

@@ -266,9 +266,7 @@ impl MetricsSnapshot {
     /// The fleet's sum for one cluster name.
     pub fn route_cluster(&self, fleet: &str, cluster: &str) -> Option<&ClusterPoint> {
         let routes = self.routes.get(fleet)?;
-        let i = routes
-            .binary_search_by(|(n, _)| (**n).cmp(cluster))
-            .ok()?;
+        let i = routes.binary_search_by(|(n, _)| (**n).cmp(cluster)).ok()?;
         Some(&routes[i].1)
     }
 

@@ -209,7 +209,11 @@ impl Scraper {
                 Vec<&super::ClusterSample>,
             > = Default::default();
             for t in fleets.get(fleet.as_str()).into_iter().flatten() {
-                let Some(s) = self.snapshot.pods.get(&(t.namespace.clone(), t.name.clone())) else {
+                let Some(s) = self
+                    .snapshot
+                    .pods
+                    .get(&(t.namespace.clone(), t.name.clone()))
+                else {
                     continue;
                 };
                 for c in &s.clusters {

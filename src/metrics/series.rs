@@ -119,7 +119,8 @@ impl PodCounters {
     /// has many lines: look it up before allocating its name).
     fn cluster(&mut self, name: &str) -> &mut ClusterCounters {
         if !self.clusters.contains_key(name) {
-            self.clusters.insert(Arc::from(name), ClusterCounters::default());
+            self.clusters
+                .insert(Arc::from(name), ClusterCounters::default());
         }
         self.clusters.get_mut(name).expect("inserted above")
     }
@@ -967,5 +968,165 @@ mod tests {
         rec.retain(&mut snap, |k| *k != other);
         assert_eq!(snap.pods.len(), 1);
         assert!(!rec.last.contains_key(&other));
+    }
+
+    #[test]
+    fn cluster_names_of_the_real_scrapes() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/envoy-real");
+        if !dir.is_dir() {
+            eprintln!("skipped: {} is absent", dir.display());
+            return;
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for f in ["stats-t0.prom", "stats-t1.prom"] {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            for s in parse(&text).unwrap().samples {
+                if let Some(n) = s.label(CLUSTER_LABEL) {
+                    names.insert(n.to_owned());
+                }
+            }
+        }
+        // The README of the scrapes: two route rules, and the stats
+        // listener's own cluster.
+        assert_eq!(names.len(), 3, "{names:?}");
+        for n in &names {
+            match crate::metrics::parse_cluster(n) {
+                Some(r) => {
+                    assert_eq!(
+                        (r.kind, r.namespace, r.name),
+                        ("httproute", "default", "backend")
+                    );
+                    assert_eq!(n, &format!("httproute/default/backend/rule/{}", r.rule));
+                    assert!(r.rule == 0 || r.rule == 1, "{n}");
+                }
+                None => assert_eq!(n, "prometheus_stats"),
+            }
+        }
+    }
+
+    #[test]
+    fn cluster_names_literal() {
+        use crate::metrics::{RouteRuleRef, parse_cluster};
+        assert_eq!(
+            parse_cluster("grpcroute/ns/g/rule/12"),
+            Some(RouteRuleRef {
+                kind: "grpcroute",
+                namespace: "ns",
+                name: "g",
+                rule: 12
+            })
+        );
+        for l4 in ["tcproute", "tlsroute", "udproute"] {
+            let n = format!("{l4}/default/r-1/rule/-1");
+            assert_eq!(parse_cluster(&n).map(|r| (r.kind, r.rule)), Some((l4, -1)));
+        }
+        for bad in [
+            "prometheus_stats",
+            "xds_cluster",
+            "httproute/default/backend",
+            "httproute/default/backend/rule",
+            "httproute/default/backend/rule/x",
+            "httproute/default/backend/rule/+1",
+            "httproute/default/backend/rule/-2",
+            "httproute//backend/rule/0",
+            "httproute/default/backend/rules/0",
+            // Route and backend names share the cluster's prefix.
+            "httproute/default/backend/rule/0/match/0/www_example_com",
+            "httproute/default/backend/rule/0/backend/0",
+            "serviceroute/default/backend/rule/0",
+        ] {
+            assert_eq!(parse_cluster(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn real_clusters_t0_to_t1() {
+        let (t0, t1) = real();
+        let (c0, c1) = (PodCounters::from_scrape(&t0), PodCounters::from_scrape(&t1));
+        let samples = derive_clusters(&c0, &c1, 5.0, true);
+        let names: Vec<&str> = samples.iter().map(|s| &*s.cluster).collect();
+        assert_eq!(
+            names,
+            [
+                "httproute/default/backend/rule/0",
+                "httproute/default/backend/rule/1"
+            ],
+            "prometheus_stats is not a route cluster"
+        );
+        // rule/0 (`/ok`): 2xx 60 → 90, 4xx 12 → 12 over 5 s.
+        let ok = samples[0].point;
+        assert_eq!(
+            (
+                ok.responses,
+                ok.responses_2xx,
+                ok.responses_4xx,
+                ok.responses_5xx
+            ),
+            (30.0, 30.0, 0.0, 0.0)
+        );
+        assert_eq!(ok.rps, 6.0);
+        assert_eq!(ok.share_5xx(), Some(0.0));
+        assert_eq!(ok.share_2xx(), Some(1.0));
+        // The same lagging histogram as `real_t0_to_t1`: 72 samples.
+        assert!(close(ok.p50_ms.unwrap(), 18.0 / 71.0));
+        assert!(close(ok.p99_ms.unwrap(), 0.64));
+        assert_eq!(samples[0].latency.as_ref().unwrap().count(), 72.0);
+        // rule/1 (`/down`): 5xx 9 → 29, every one a failed connect, and
+        // never an upstream request (`upstream_rq_total` stays 0).
+        let down = samples[1].point;
+        assert_eq!(
+            (down.responses, down.responses_5xx, down.connect_fail),
+            (20.0, 20.0, 20.0)
+        );
+        assert_eq!(down.rps, 4.0);
+        assert_eq!(down.share_5xx(), Some(1.0));
+        assert_eq!((down.p50_ms, down.p99_ms), (None, None));
+        assert_eq!(
+            (down.timeouts, down.pending_overflow, down.active),
+            (0.0, 0.0, 0.0)
+        );
+        assert!(samples[1].latency.is_none());
+        // Without buckets kept, only the quantiles.
+        let lean = derive_clusters(&c0, &c1, 5.0, false);
+        assert!(lean[0].latency.is_none());
+        assert_eq!(lean[0].point, ok);
+    }
+
+    #[test]
+    fn cluster_rollup_sums_pods() {
+        let (t0, t1) = real();
+        let (c0, c1) = (PodCounters::from_scrape(&t0), PodCounters::from_scrape(&t1));
+        let full = derive_clusters(&c0, &c1, 5.0, true);
+        let lean = derive_clusters(&c0, &c1, 5.0, false);
+        // Two pods with the real rule/0: counts add, merged buckets keep
+        // the quantiles.
+        let two = cluster_rollup([&full[0], &full[0]]);
+        assert_eq!((two.responses, two.rps), (60.0, 12.0));
+        assert!(close(two.p99_ms.unwrap(), 0.64));
+        // A pod without buckets: the worst pod's quantile stands in.
+        let mut slow = lean[0].clone();
+        slow.point.p99_ms = Some(900.0);
+        assert_eq!(cluster_rollup([&full[0], &slow]).p99_ms, Some(900.0));
+        // rule/1 on two pods: 40 5xx of 40, 40 failed connects.
+        let down = cluster_rollup([&full[1], &lean[1]]);
+        assert_eq!((down.responses_5xx, down.connect_fail), (40.0, 40.0));
+        assert_eq!(down.share_5xx(), Some(1.0));
+        assert_eq!(cluster_rollup([]), ClusterPoint::default());
+        assert_eq!(ClusterPoint::default().share_5xx(), None);
+    }
+
+    #[test]
+    fn recorder_keeps_the_latest_clusters() {
+        let (t0, t1) = real();
+        let pod = ("ns".to_owned(), "p".to_owned());
+        let mut rec = Recorder::new();
+        let mut snap = MetricsSnapshot::default();
+        rec.record_with(&mut snap, pod.clone(), Ok(t0), 10.0, true);
+        assert!(snap.pods[&pod].clusters.is_empty());
+        rec.record_with(&mut snap, pod.clone(), Ok(t1), 15.0, true);
+        let c = &snap.pods[&pod].clusters;
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[1].point.at, c[1].point.responses_5xx), (15.0, 20.0));
     }
 }

@@ -54,9 +54,7 @@ pub fn find_object(data: &Data, r: &ObjectRef) -> Option<Arc<Object>> {
 /// Routes view sums, split so that the failing rule stands out.
 fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     let Some(route) = data.model.routes.iter().find(|r| {
-        r.obj.kind.name() == obj.kind
-            && r.obj.name == obj.name
-            && r.obj.namespace == obj.namespace
+        r.obj.kind.name() == obj.kind && r.obj.name == obj.name && r.obj.namespace == obj.namespace
     }) else {
         return Vec::new();
     };

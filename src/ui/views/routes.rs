@@ -60,7 +60,11 @@ pub fn route_traffic<'a>(
     let mut keys: Vec<&str> = route
         .parents
         .iter()
-        .filter_map(|p| fleets.get(&(p.namespace.as_str(), p.name.as_str())).copied())
+        .filter_map(|p| {
+            fleets
+                .get(&(p.namespace.as_str(), p.name.as_str()))
+                .copied()
+        })
         .collect();
     keys.sort_unstable();
     keys.dedup();
@@ -169,7 +173,8 @@ pub fn rows(
             }
             accepted.dedup();
             let traffic = route_traffic(data, &fleets, r);
-            let [rps, fivexx, p99] = traffic_cells(route_sum(traffic.iter().map(|t| &t.2)).as_ref());
+            let [rps, fivexx, p99] =
+                traffic_cells(route_sum(traffic.iter().map(|t| &t.2)).as_ref());
             Row::new(
                 vec![
                     super::ns_name(r.obj.namespace.as_deref(), &r.obj.name),
