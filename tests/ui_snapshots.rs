@@ -256,6 +256,7 @@ fn routes_with_traffic_per_route_and_rule() {
     insta::assert_snapshot!("routes_traffic_120x40", screen(&app));
     typed(&mut app, "/pay-api");
     key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
     assert!(matches!(app.view(), View::Detail { .. }));
     insta::assert_snapshot!("detail_route_traffic_120x40", screen(&app));
 }

@@ -75,37 +75,59 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
         )];
     }
     let several = traffic.windows(2).any(|w| w[0].0 != w[1].0);
-    traffic
-        .iter()
-        .map(|(fleet, rule, p)| {
-            let mut label = if *rule < 0 {
-                "traffic".to_string()
-            } else {
-                format!("traffic rule {rule}")
-            };
-            if several {
-                label.push_str(&format!(" [{fleet}]"));
-            }
-            let share = |v: Option<f64>| {
-                v.map(super::fleets::fmt_share)
-                    .unwrap_or_else(|| "-".into())
-            };
-            let value = format!(
-                "{} rps, 5xx {} ({:.0}), 4xx {}, p50 {} p99 {}, active {:.0}, connect fails {:.0}, timeouts {:.0}, pending overflow {:.0}",
-                super::fleets::fmt_rps(p.rps),
-                share(p.share_5xx()),
-                p.responses_5xx,
-                share(p.share_4xx()),
-                super::fleets::fmt_ms(p.p50_ms),
-                super::fleets::fmt_ms(p.p99_ms),
-                p.active,
-                p.connect_fail,
-                p.timeouts,
-                p.pending_overflow
-            );
-            Row::new(vec![label, value], RowKey::None, None, Mark::default())
-        })
-        .collect()
+    let share = |v: Option<f64>| {
+        v.map(super::fleets::fmt_share)
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut rows = Vec::new();
+    // Several short rows per rule: the side list is a third of the screen.
+    for (fleet, rule, p) in &traffic {
+        let mut head = if *rule < 0 {
+            "route".to_string()
+        } else {
+            format!("rule {rule}")
+        };
+        if several {
+            head.push_str(&format!(" [{fleet}]"));
+        }
+        for (what, value) in [
+            (
+                "rps, 5xx",
+                format!(
+                    "{}, {} ({:.0} of {:.0})",
+                    super::fleets::fmt_rps(p.rps),
+                    share(p.share_5xx()),
+                    p.responses_5xx,
+                    p.responses
+                ),
+            ),
+            (
+                "p50, p99",
+                format!(
+                    "{}, {}",
+                    super::fleets::fmt_ms(p.p50_ms),
+                    super::fleets::fmt_ms(p.p99_ms)
+                ),
+            ),
+            (
+                "active, 4xx",
+                format!("{:.0}, {}", p.active, share(p.share_4xx())),
+            ),
+            ("connect fails", format!("{:.0}", p.connect_fail)),
+            (
+                "timeouts, overflow",
+                format!("{:.0}, {:.0}", p.timeouts, p.pending_overflow),
+            ),
+        ] {
+            rows.push(Row::new(
+                vec![format!("{head} {what}"), value],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    }
+    rows
 }
 
 pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailState {
