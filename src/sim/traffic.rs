@@ -212,18 +212,18 @@ impl Fleet {
             self.acc.down_cx[p] += n / 8.0;
             self.acc.down_time[p].add(n, (avg_lat + 1.0) * lat_mult);
         }
-        for c in 0..self.clusters.len() {
+        for (c, &s5) in up5.iter().enumerate() {
             let (_, w, lat) = self.clusters[c];
             let n = per_pod * w;
-            for (k, s) in shares(up5[c]).iter().enumerate() {
+            for (k, s) in shares(s5).iter().enumerate() {
                 self.acc.up_xx[c][k] += n * s;
             }
             // Of the 5xx: a third failed to connect, a tenth timed out,
             // and a failing rule also overflows its pending queue.
-            let fivexx = n * up5[c];
+            let fivexx = n * s5;
             self.acc.up_fail[c][0] += fivexx / 3.0;
             self.acc.up_fail[c][1] += fivexx / 10.0;
-            if up5[c] > 0.01 {
+            if s5 > 0.01 {
                 self.acc.up_fail[c][2] += fivexx / 20.0;
             }
             self.acc.up_time[c].add(n, lat * lat_mult);
