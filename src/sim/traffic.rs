@@ -329,10 +329,18 @@ impl Traffic {
         let mut routes_by_gw: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for (prefix, rr) in route_res {
             for ((ns, name), r) in cluster.list(rr) {
-                let rules = r
-                    .pointer("/spec/rules")
-                    .and_then(Value::as_array)
-                    .map_or(1, |a| a.len().max(1));
+                // A rule without backendRefs (a redirect) gets no cluster:
+                // Envoy Gateway answers it in the route itself.
+                let rules: Vec<usize> = match r.pointer("/spec/rules").and_then(Value::as_array) {
+                    Some(a) if !a.is_empty() => (0..a.len())
+                        .filter(|&i| {
+                            a[i].get("backendRefs")
+                                .and_then(Value::as_array)
+                                .is_some_and(|b| !b.is_empty())
+                        })
+                        .collect(),
+                    _ => vec![0],
+                };
                 for parent in r
                     .pointer("/spec/parentRefs")
                     .and_then(Value::as_array)
@@ -353,7 +361,7 @@ impl Traffic {
                     let entry = routes_by_gw
                         .entry((pns.to_string(), text(parent, "/name").to_string()))
                         .or_default();
-                    for i in 0..rules {
+                    for &i in &rules {
                         let c = format!("{prefix}/{ns}/{name}/rule/{i}");
                         if !entry.contains(&c) {
                             entry.push(c);
@@ -589,12 +597,14 @@ impl Traffic {
                 f.phase = 0.0;
             }
             if let Some(f) = fleets.iter_mut().find(|f| f.hpa.is_none()) {
-                // The first rule by name fails (on `payments/pay`:
+                // The first HTTPRoute rule by name fails (on `payments/pay`:
                 // `httproute/payments/pay-api/rule/0`), so the drill-down
                 // from the fleet ends at one rule.
-                let cluster = (0..f.clusters.len())
-                    .min_by(|&a, &b| f.clusters[a].0.cmp(&f.clusters[b].0))
-                    .unwrap_or(0);
+                let order = |i: usize| {
+                    let n = &f.clusters[i].0;
+                    (!n.starts_with("httproute/"), n.clone())
+                };
+                let cluster = (0..f.clusters.len()).min_by_key(|&i| order(i)).unwrap_or(0);
                 f.burst = Some(Burst {
                     start: 20,
                     end: 320,
