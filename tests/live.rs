@@ -370,6 +370,19 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
             .filter(|f| f.rule == "EG507")
             .collect::<Vec<_>>()
     );
+    // It names the rule the burst is on, first (the simulator puts the
+    // whole burst on `httproute/payments/pay-api/rule/0`).
+    let pay = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "EG507" && f.object.name == "pay")
+        .unwrap();
+    let named = pay.message.split("; most 5xx: ").nth(1).unwrap_or("");
+    assert!(
+        named.starts_with("HTTPRoute payments/pay-api rule 0 ("),
+        "{}",
+        pay.message
+    );
 
     // Forbidden pods/proxy and a slow proxy: each pod says why, none blocks.
     sim.add_fault(Fault {

@@ -214,3 +214,49 @@ fn tour_stops() {
         });
     }
 }
+
+/// Per-route traffic as the scraper sums it for `payments/pay` during its
+/// burst: the whole burst on one rule of `pay-api`.
+fn pay_burst() -> egscope::metrics::MetricsSnapshot {
+    use egscope::metrics::{ClusterPoint, MetricsSnapshot};
+    let point = |rps: f64, fivexx: f64, p99: f64, fails: f64| ClusterPoint {
+        at: 60.0,
+        rps,
+        responses: rps * 2.0,
+        responses_2xx: rps * 2.0 - fivexx,
+        responses_5xx: fivexx,
+        p50_ms: Some(p99 / 4.0),
+        p99_ms: Some(p99),
+        active: 3.0,
+        connect_fail: fails,
+        ..ClusterPoint::default()
+    };
+    let mut m = MetricsSnapshot::default();
+    m.routes.insert(
+        "payments/pay".into(),
+        Arc::new(vec![
+            (
+                "httproute/payments/pay-api/rule/0".into(),
+                point(120.0, 60.0, 240.0, 20.0),
+            ),
+            (
+                "httproute/payments/pay-webhooks/rule/0".into(),
+                point(80.0, 0.0, 30.0, 0.0),
+            ),
+        ]),
+    );
+    m
+}
+
+#[test]
+fn routes_with_traffic_per_route_and_rule() {
+    let mut app = app_at((120, 40), false);
+    update(&mut app, Action::MetricsUpdated(Arc::new(pay_burst())));
+    update(&mut app, Action::Command("routes".into()));
+    insta::assert_snapshot!("routes_traffic_120x40", screen(&app));
+    typed(&mut app, "/pay-api");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view(), View::Detail { .. }));
+    insta::assert_snapshot!("detail_route_traffic_120x40", screen(&app));
+}

@@ -30,7 +30,8 @@ use std::sync::Arc;
 
 use super::prom::Scrape;
 use super::{
-    Derived, ENVOY_BUCKET_BOUNDS, LatencyBuckets, MetricsSnapshot, PodSeries, ScrapeState,
+    ClusterPoint, ClusterSample, Derived, ENVOY_BUCKET_BOUNDS, LatencyBuckets, MetricsSnapshot,
+    PodSeries, ScrapeState,
 };
 
 const RQ_TOTAL: &str = "envoy_http_downstream_rq_total";
@@ -39,13 +40,30 @@ const CX_ACTIVE: &str = "envoy_http_downstream_cx_active";
 const RQ_TIME_BUCKET: &str = "envoy_cluster_upstream_rq_time_bucket";
 const MEMORY: &str = "envoy_server_memory_allocated";
 const UPTIME: &str = "envoy_server_uptime";
+// Per route cluster; names and labels as in the real scrapes
+// (`reference/envoy-real/stats-t1.prom`).
+const UP_RQ_XX: &str = "envoy_cluster_upstream_rq_xx";
+const UP_RQ_ACTIVE: &str = "envoy_cluster_upstream_rq_active";
+const UP_CX_CONNECT_FAIL: &str = "envoy_cluster_upstream_cx_connect_fail";
+const UP_RQ_TIMEOUT: &str = "envoy_cluster_upstream_rq_timeout";
+const UP_RQ_PENDING_OVERFLOW: &str = "envoy_cluster_upstream_rq_pending_overflow";
 
 /// Whether [`PodCounters::from_scrape`] reads samples called `name`: the
 /// scraper parses only these.
 pub fn wanted(name: &str) -> bool {
     matches!(
         name,
-        RQ_TOTAL | RQ_XX | CX_ACTIVE | RQ_TIME_BUCKET | MEMORY | UPTIME
+        RQ_TOTAL
+            | RQ_XX
+            | CX_ACTIVE
+            | RQ_TIME_BUCKET
+            | MEMORY
+            | UPTIME
+            | UP_RQ_XX
+            | UP_RQ_ACTIVE
+            | UP_CX_CONNECT_FAIL
+            | UP_RQ_TIMEOUT
+            | UP_RQ_PENDING_OVERFLOW
     )
 }
 const PREFIX_LABEL: &str = "envoy_http_conn_manager_prefix";
@@ -60,17 +78,23 @@ pub fn is_gateway_prefix(prefix: &str) -> bool {
 }
 
 /// Whether an `envoy_cluster_name` is a cluster Envoy Gateway made for a
-/// route (`<kind>/<namespace>/<name>/rule/<n>`).
+/// route rule ([`super::parse_cluster`]).
 pub fn is_route_cluster(name: &str) -> bool {
-    [
-        "httproute/",
-        "grpcroute/",
-        "tcproute/",
-        "tlsroute/",
-        "udproute/",
-    ]
-    .iter()
-    .any(|p| name.starts_with(p))
+    super::parse_cluster(name).is_some()
+}
+
+/// One route cluster's counters in one scrape.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterCounters {
+    /// `envoy_cluster_upstream_rq_xx` by class 1..=5 (index 0 is 1xx).
+    pub xx: [f64; 5],
+    pub active: f64,
+    pub connect_fail: f64,
+    pub timeout: f64,
+    pub pending_overflow: f64,
+    /// `envoy_cluster_upstream_rq_time` as (`le`, cumulative count), sorted
+    /// by `le`.
+    pub rq_time: Vec<(f64, f64)>,
 }
 
 /// The numbers of one scrape the derivation reads, small enough to keep per
@@ -85,11 +109,22 @@ pub struct PodCounters {
     pub rq_total: BTreeMap<String, f64>,
     /// (prefix, class 1..=5) → `envoy_http_downstream_rq_xx`.
     pub rq_xx: BTreeMap<(String, u8), f64>,
-    /// Route cluster → (`le`, cumulative count), sorted by `le`.
-    pub rq_time: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Route cluster → its counters. The name is shared with the
+    /// [`ClusterSample`]s derived from it.
+    pub clusters: BTreeMap<Arc<str>, ClusterCounters>,
 }
 
 impl PodCounters {
+    /// The counters of a route cluster, created on first sight (a cluster
+    /// has many lines: look it up before allocating its name).
+    fn cluster(&mut self, name: &str) -> &mut ClusterCounters {
+        if !self.clusters.contains_key(name) {
+            self.clusters
+                .insert(Arc::from(name), ClusterCounters::default());
+        }
+        self.clusters.get_mut(name).expect("inserted above")
+    }
+
     pub fn from_scrape(scrape: &Scrape) -> PodCounters {
         let mut c = PodCounters::default();
         for s in &scrape.samples {
@@ -97,6 +132,7 @@ impl PodCounters {
             if !s.value.is_finite() {
                 continue;
             }
+            let route_cluster = || s.label(CLUSTER_LABEL).filter(|n| is_route_cluster(n));
             match s.name.as_str() {
                 RQ_TOTAL => {
                     if let Some(p) = s.label(PREFIX_LABEL).filter(|p| is_gateway_prefix(p)) {
@@ -117,18 +153,28 @@ impl PodCounters {
                 }
                 RQ_TIME_BUCKET => {
                     let le = s.label("le").and_then(|v| v.parse::<f64>().ok());
-                    if let (Some(cl), Some(le)) =
-                        (s.label(CLUSTER_LABEL).filter(|n| is_route_cluster(n)), le)
+                    if let (Some(cl), Some(le)) = (route_cluster(), le)
                         && !le.is_nan()
                     {
-                        // A cluster has a line per bucket: look it up before
-                        // allocating its name.
-                        match c.rq_time.get_mut(cl) {
-                            Some(buckets) => buckets.push((le, s.value)),
-                            None => {
-                                c.rq_time.insert(cl.to_owned(), vec![(le, s.value)]);
-                            }
-                        }
+                        c.cluster(cl).rq_time.push((le, s.value));
+                    }
+                }
+                UP_RQ_XX => {
+                    let class = s.label(CLASS_LABEL).and_then(|k| k.parse::<u8>().ok());
+                    if let (Some(cl), Some(k @ 1..=5)) = (route_cluster(), class) {
+                        c.cluster(cl).xx[usize::from(k - 1)] += s.value;
+                    }
+                }
+                UP_RQ_ACTIVE | UP_CX_CONNECT_FAIL | UP_RQ_TIMEOUT | UP_RQ_PENDING_OVERFLOW => {
+                    if let Some(cl) = route_cluster() {
+                        let cc = c.cluster(cl);
+                        let slot = match s.name.as_str() {
+                            UP_RQ_ACTIVE => &mut cc.active,
+                            UP_CX_CONNECT_FAIL => &mut cc.connect_fail,
+                            UP_RQ_TIMEOUT => &mut cc.timeout,
+                            _ => &mut cc.pending_overflow,
+                        };
+                        *slot += s.value;
                     }
                 }
                 MEMORY => {
@@ -140,9 +186,9 @@ impl PodCounters {
                 _ => {}
             }
         }
-        for buckets in c.rq_time.values_mut() {
-            buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-            buckets.dedup_by(|later, first| later.0 == first.0);
+        for cc in c.clusters.values_mut() {
+            cc.rq_time.sort_by(|a, b| a.0.total_cmp(&b.0));
+            cc.rq_time.dedup_by(|later, first| later.0 == first.0);
         }
         c
     }
@@ -190,16 +236,9 @@ pub fn derive_counters(prev: &PodCounters, cur: &PodCounters, seconds: f64) -> D
 
     // Σ over route clusters of per-(cluster, le) deltas, by le.
     let mut by_le: Vec<(f64, f64)> = Vec::new();
-    for (cluster, buckets) in &cur.rq_time {
-        let before = prev.rq_time.get(cluster);
-        for &(le, v) in buckets {
-            let p = before.and_then(|b| {
-                b.binary_search_by(|x| x.0.total_cmp(&le))
-                    .ok()
-                    .map(|i| b[i].1)
-            });
-            by_le.push((le, delta(p, v, restarted)));
-        }
+    for (cluster, cc) in &cur.clusters {
+        let before = prev.clusters.get(cluster).map(|p| p.rq_time.as_slice());
+        by_le.extend(bucket_deltas(before, &cc.rq_time, restarted));
     }
     by_le.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut merged: Vec<(f64, f64)> = Vec::with_capacity(by_le.len());
@@ -231,6 +270,121 @@ pub fn derive_counters(prev: &PodCounters, cur: &PodCounters, seconds: f64) -> D
         active_connections: cur.active_connections,
         memory_bytes: cur.memory,
     }
+}
+
+/// Per-`le` increases of one cluster's buckets.
+fn bucket_deltas<'a>(
+    before: Option<&'a [(f64, f64)]>,
+    buckets: &'a [(f64, f64)],
+    restarted: bool,
+) -> impl Iterator<Item = (f64, f64)> + 'a {
+    buckets.iter().map(move |&(le, v)| {
+        let p = before.and_then(|b| {
+            b.binary_search_by(|x| x.0.total_cmp(&le))
+                .ok()
+                .map(|i| b[i].1)
+        });
+        (le, delta(p, v, restarted))
+    })
+}
+
+/// Each route cluster's interval between two scrapes of a pod, `seconds`
+/// apart, sorted by name; `keep_buckets` keeps the latency buckets (pods
+/// of fleets on screen). `at` is left at 0 as in [`derive_counters`].
+/// Gauges (`upstream_rq_active`) are the current value; the rest are
+/// increases with the same reset rules as the listener counters.
+pub fn derive_clusters(
+    prev: &PodCounters,
+    cur: &PodCounters,
+    seconds: f64,
+    keep_buckets: bool,
+) -> Vec<ClusterSample> {
+    let restarted = matches!((prev.uptime, cur.uptime), (Some(p), Some(c)) if c < p);
+    let per_sec = |n: f64| {
+        if seconds > 0.0 && seconds.is_finite() {
+            n / seconds
+        } else {
+            0.0
+        }
+    };
+    cur.clusters
+        .iter()
+        .map(|(name, cc)| {
+            let before = prev.clusters.get(name);
+            let d = |f: fn(&ClusterCounters) -> f64| delta(before.map(f), f(cc), restarted);
+            let mut xx = [0.0; 5];
+            for (k, slot) in xx.iter_mut().enumerate() {
+                *slot = delta(before.map(|b| b.xx[k]), cc.xx[k], restarted);
+            }
+            let responses: f64 = xx.iter().sum();
+            let buckets: Vec<(f64, f64)> =
+                bucket_deltas(before.map(|b| b.rq_time.as_slice()), &cc.rq_time, restarted)
+                    .collect();
+            let point = ClusterPoint {
+                at: 0.0,
+                rps: per_sec(responses),
+                responses,
+                responses_2xx: xx[1],
+                responses_4xx: xx[3],
+                responses_5xx: xx[4],
+                p50_ms: histogram_quantile(0.5, &buckets),
+                p99_ms: histogram_quantile(0.99, &buckets),
+                active: cc.active,
+                connect_fail: d(|c| c.connect_fail),
+                timeouts: d(|c| c.timeout),
+                pending_overflow: d(|c| c.pending_overflow),
+            };
+            ClusterSample {
+                cluster: name.clone(),
+                point,
+                latency: keep_buckets
+                    .then(|| default_buckets(&buckets))
+                    .flatten()
+                    .map(Box::new),
+            }
+        })
+        .collect()
+}
+
+/// Sums one cluster's samples from a fleet's pods into the fleet's point.
+///
+/// Counts, rates and gauges add up; `at` is the newest. The quantiles come
+/// from the merged buckets when every sample with observations carries
+/// them (exact, as for [`fleet_rollup`]), else the worst pod's stand in.
+pub fn cluster_rollup<'a>(samples: impl IntoIterator<Item = &'a ClusterSample>) -> ClusterPoint {
+    let mut out = ClusterPoint::default();
+    let mut merged = LatencyBuckets::default();
+    let mut all_buckets = true;
+    let (mut worst50, mut worst99) = (None, None);
+    for s in samples {
+        let p = &s.point;
+        out.at = out.at.max(p.at);
+        out.rps += p.rps;
+        out.responses += p.responses;
+        out.responses_2xx += p.responses_2xx;
+        out.responses_4xx += p.responses_4xx;
+        out.responses_5xx += p.responses_5xx;
+        out.active += p.active;
+        out.connect_fail += p.connect_fail;
+        out.timeouts += p.timeouts;
+        out.pending_overflow += p.pending_overflow;
+        if p.p50_ms.is_some() || p.p99_ms.is_some() {
+            match &s.latency {
+                Some(b) => merged.merge(b),
+                None => all_buckets = false,
+            }
+        }
+        worst50 = max_opt(worst50, p.p50_ms);
+        worst99 = max_opt(worst99, p.p99_ms);
+    }
+    if all_buckets && merged.count() > 0.0 {
+        out.p50_ms = merged.quantile(0.5);
+        out.p99_ms = merged.quantile(0.99);
+    } else {
+        out.p50_ms = worst50;
+        out.p99_ms = worst99;
+    }
+    out
 }
 
 /// The buckets as [`LatencyBuckets`] when they are exactly Envoy's default
@@ -421,6 +575,19 @@ impl Recorder {
         outcome: Result<Scrape, ScrapeState>,
         now: f64,
     ) -> Option<Derived> {
+        self.record_with(snapshot, pod, outcome, now, false)
+    }
+
+    /// [`Recorder::record`], also keeping each route cluster's latency
+    /// buckets when `keep_buckets` (a pod of a fleet on screen).
+    pub fn record_with(
+        &mut self,
+        snapshot: &mut MetricsSnapshot,
+        pod: (String, String),
+        outcome: Result<Scrape, ScrapeState>,
+        now: f64,
+        keep_buckets: bool,
+    ) -> Option<Derived> {
         match outcome {
             Ok(scrape) => {
                 let cur = PodCounters::from_scrape(&scrape);
@@ -431,6 +598,10 @@ impl Recorder {
                         let mut d = derive_counters(prev, &cur, now - then);
                         d.at = now;
                         series.push(d);
+                        series.clusters = derive_clusters(prev, &cur, now - then, keep_buckets);
+                        for c in &mut series.clusters {
+                            c.point.at = now;
+                        }
                         Some(d)
                     }
                     _ => None,
@@ -797,5 +968,165 @@ mod tests {
         rec.retain(&mut snap, |k| *k != other);
         assert_eq!(snap.pods.len(), 1);
         assert!(!rec.last.contains_key(&other));
+    }
+
+    #[test]
+    fn cluster_names_of_the_real_scrapes() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/envoy-real");
+        if !dir.is_dir() {
+            eprintln!("skipped: {} is absent", dir.display());
+            return;
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for f in ["stats-t0.prom", "stats-t1.prom"] {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            for s in parse(&text).unwrap().samples {
+                if let Some(n) = s.label(CLUSTER_LABEL) {
+                    names.insert(n.to_owned());
+                }
+            }
+        }
+        // The README of the scrapes: two route rules, and the stats
+        // listener's own cluster.
+        assert_eq!(names.len(), 3, "{names:?}");
+        for n in &names {
+            match crate::metrics::parse_cluster(n) {
+                Some(r) => {
+                    assert_eq!(
+                        (r.kind, r.namespace, r.name),
+                        ("httproute", "default", "backend")
+                    );
+                    assert_eq!(n, &format!("httproute/default/backend/rule/{}", r.rule));
+                    assert!(r.rule == 0 || r.rule == 1, "{n}");
+                }
+                None => assert_eq!(n, "prometheus_stats"),
+            }
+        }
+    }
+
+    #[test]
+    fn cluster_names_literal() {
+        use crate::metrics::{RouteRuleRef, parse_cluster};
+        assert_eq!(
+            parse_cluster("grpcroute/ns/g/rule/12"),
+            Some(RouteRuleRef {
+                kind: "grpcroute",
+                namespace: "ns",
+                name: "g",
+                rule: 12
+            })
+        );
+        for l4 in ["tcproute", "tlsroute", "udproute"] {
+            let n = format!("{l4}/default/r-1/rule/-1");
+            assert_eq!(parse_cluster(&n).map(|r| (r.kind, r.rule)), Some((l4, -1)));
+        }
+        for bad in [
+            "prometheus_stats",
+            "xds_cluster",
+            "httproute/default/backend",
+            "httproute/default/backend/rule",
+            "httproute/default/backend/rule/x",
+            "httproute/default/backend/rule/+1",
+            "httproute/default/backend/rule/-2",
+            "httproute//backend/rule/0",
+            "httproute/default/backend/rules/0",
+            // Route and backend names share the cluster's prefix.
+            "httproute/default/backend/rule/0/match/0/www_example_com",
+            "httproute/default/backend/rule/0/backend/0",
+            "serviceroute/default/backend/rule/0",
+        ] {
+            assert_eq!(parse_cluster(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn real_clusters_t0_to_t1() {
+        let (t0, t1) = real();
+        let (c0, c1) = (PodCounters::from_scrape(&t0), PodCounters::from_scrape(&t1));
+        let samples = derive_clusters(&c0, &c1, 5.0, true);
+        let names: Vec<&str> = samples.iter().map(|s| &*s.cluster).collect();
+        assert_eq!(
+            names,
+            [
+                "httproute/default/backend/rule/0",
+                "httproute/default/backend/rule/1"
+            ],
+            "prometheus_stats is not a route cluster"
+        );
+        // rule/0 (`/ok`): 2xx 60 → 90, 4xx 12 → 12 over 5 s.
+        let ok = samples[0].point;
+        assert_eq!(
+            (
+                ok.responses,
+                ok.responses_2xx,
+                ok.responses_4xx,
+                ok.responses_5xx
+            ),
+            (30.0, 30.0, 0.0, 0.0)
+        );
+        assert_eq!(ok.rps, 6.0);
+        assert_eq!(ok.share_5xx(), Some(0.0));
+        assert_eq!(ok.share_2xx(), Some(1.0));
+        // The same lagging histogram as `real_t0_to_t1`: 72 samples.
+        assert!(close(ok.p50_ms.unwrap(), 18.0 / 71.0));
+        assert!(close(ok.p99_ms.unwrap(), 0.64));
+        assert_eq!(samples[0].latency.as_ref().unwrap().count(), 72.0);
+        // rule/1 (`/down`): 5xx 9 → 29, every one a failed connect, and
+        // never an upstream request (`upstream_rq_total` stays 0).
+        let down = samples[1].point;
+        assert_eq!(
+            (down.responses, down.responses_5xx, down.connect_fail),
+            (20.0, 20.0, 20.0)
+        );
+        assert_eq!(down.rps, 4.0);
+        assert_eq!(down.share_5xx(), Some(1.0));
+        assert_eq!((down.p50_ms, down.p99_ms), (None, None));
+        assert_eq!(
+            (down.timeouts, down.pending_overflow, down.active),
+            (0.0, 0.0, 0.0)
+        );
+        assert!(samples[1].latency.is_none());
+        // Without buckets kept, only the quantiles.
+        let lean = derive_clusters(&c0, &c1, 5.0, false);
+        assert!(lean[0].latency.is_none());
+        assert_eq!(lean[0].point, ok);
+    }
+
+    #[test]
+    fn cluster_rollup_sums_pods() {
+        let (t0, t1) = real();
+        let (c0, c1) = (PodCounters::from_scrape(&t0), PodCounters::from_scrape(&t1));
+        let full = derive_clusters(&c0, &c1, 5.0, true);
+        let lean = derive_clusters(&c0, &c1, 5.0, false);
+        // Two pods with the real rule/0: counts add, merged buckets keep
+        // the quantiles.
+        let two = cluster_rollup([&full[0], &full[0]]);
+        assert_eq!((two.responses, two.rps), (60.0, 12.0));
+        assert!(close(two.p99_ms.unwrap(), 0.64));
+        // A pod without buckets: the worst pod's quantile stands in.
+        let mut slow = lean[0].clone();
+        slow.point.p99_ms = Some(900.0);
+        assert_eq!(cluster_rollup([&full[0], &slow]).p99_ms, Some(900.0));
+        // rule/1 on two pods: 40 5xx of 40, 40 failed connects.
+        let down = cluster_rollup([&full[1], &lean[1]]);
+        assert_eq!((down.responses_5xx, down.connect_fail), (40.0, 40.0));
+        assert_eq!(down.share_5xx(), Some(1.0));
+        assert_eq!(cluster_rollup([]), ClusterPoint::default());
+        assert_eq!(ClusterPoint::default().share_5xx(), None);
+    }
+
+    #[test]
+    fn recorder_keeps_the_latest_clusters() {
+        let (t0, t1) = real();
+        let pod = ("ns".to_owned(), "p".to_owned());
+        let mut rec = Recorder::new();
+        let mut snap = MetricsSnapshot::default();
+        rec.record_with(&mut snap, pod.clone(), Ok(t0), 10.0, true);
+        assert!(snap.pods[&pod].clusters.is_empty());
+        rec.record_with(&mut snap, pod.clone(), Ok(t1), 15.0, true);
+        let c = &snap.pods[&pod].clusters;
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[1].point.at, c[1].point.responses_5xx), (15.0, 20.0));
     }
 }

@@ -87,6 +87,8 @@ struct Counters {
     /// Per upstream cluster.
     up_xx: Vec<[f64; 5]>,
     up_time: Vec<Hist>,
+    /// Per upstream cluster: connect failures, timeouts, pending overflows.
+    up_fail: Vec<[f64; 3]>,
 }
 
 impl Counters {
@@ -97,6 +99,7 @@ impl Counters {
             down_time: vec![Hist::default(); prefixes],
             up_xx: vec![[0.0; 5]; clusters],
             up_time: vec![Hist::default(); clusters],
+            up_fail: vec![[0.0; 3]; clusters],
         }
     }
 }
@@ -114,7 +117,10 @@ struct Burst {
     start: u64,
     end: u64,
     period: u64,
+    /// The fleet's 5xx share while the burst lasts, all of it on one rule.
     share: f64,
+    /// Index into the fleet's clusters of the rule that fails.
+    cluster: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -166,15 +172,30 @@ impl Fleet {
         1.0 + self.amplitude * (std::f64::consts::TAU * t / self.period + self.phase).cos()
     }
 
+    /// The 5xx share of each cluster now: a small background everywhere,
+    /// and during a burst its rule fails enough to make the fleet's share
+    /// the burst's (capped at 95 %).
+    fn cluster_5xx(&self, burst: bool) -> Vec<f64> {
+        let mut out = vec![0.002; self.clusters.len()];
+        if let (true, Some(b)) = (burst, &self.burst)
+            && let Some(w) = self.clusters.get(b.cluster).map(|c| c.1)
+        {
+            out[b.cluster] = (b.share / w.max(1e-9)).min(0.95);
+        }
+        out
+    }
+
     fn accumulate(&mut self, total_rps: f64, dt: f64, t: u64) {
         let per_pod = total_rps / self.replicas() as f64 * dt;
         let burst = self.burst_active(t);
-        let share5 = if burst {
-            self.burst.as_ref().map_or(0.0, |b| b.share)
-        } else {
+        let up5 = self.cluster_5xx(burst);
+        // Downstream sees what its upstreams answered.
+        let share5 = if self.clusters.is_empty() {
             0.002
+        } else {
+            self.clusters.iter().zip(&up5).map(|(c, s)| c.1 * s).sum()
         };
-        let shares = [0.0, 1.0 - 0.035 - share5, 0.01, 0.025, share5];
+        let shares = |s5: f64| [0.0, 1.0 - 0.035 - s5, 0.01, 0.025, s5];
         let util = self.cpu_per_pod_m() / self.cpu_request_m;
         let lat_mult = (1.0 + (util - 0.7).max(0.0) * 3.0) * if burst { 2.5 } else { 1.0 };
         let np = self.prefixes.len().max(1) as f64;
@@ -185,20 +206,35 @@ impl Fleet {
         };
         for p in 0..self.prefixes.len() {
             let n = per_pod / np;
-            for (k, s) in shares.iter().enumerate() {
+            for (k, s) in shares(share5).iter().enumerate() {
                 self.acc.down_xx[p][k] += n * s;
             }
             self.acc.down_cx[p] += n / 8.0;
             self.acc.down_time[p].add(n, (avg_lat + 1.0) * lat_mult);
         }
-        for c in 0..self.clusters.len() {
+        for (c, &s5) in up5.iter().enumerate() {
             let (_, w, lat) = self.clusters[c];
             let n = per_pod * w;
-            for (k, s) in shares.iter().enumerate() {
+            for (k, s) in shares(s5).iter().enumerate() {
                 self.acc.up_xx[c][k] += n * s;
+            }
+            // Of the 5xx: a third failed to connect, a tenth timed out,
+            // and a failing rule also overflows its pending queue.
+            let fivexx = n * s5;
+            self.acc.up_fail[c][0] += fivexx / 3.0;
+            self.acc.up_fail[c][1] += fivexx / 10.0;
+            if s5 > 0.01 {
+                self.acc.up_fail[c][2] += fivexx / 20.0;
             }
             self.acc.up_time[c].add(n, lat * lat_mult);
         }
+    }
+
+    /// Requests in flight on a cluster (Little's law: rate × latency).
+    fn cluster_active(&self, c: usize, rps_pod: f64, t: u64) -> f64 {
+        let (_, w, lat) = self.clusters[c];
+        let mult = if self.burst_active(t) { 2.5 } else { 1.0 };
+        rps_pod * w * lat * mult / 1000.0
     }
 }
 
@@ -293,10 +329,18 @@ impl Traffic {
         let mut routes_by_gw: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for (prefix, rr) in route_res {
             for ((ns, name), r) in cluster.list(rr) {
-                let rules = r
-                    .pointer("/spec/rules")
-                    .and_then(Value::as_array)
-                    .map_or(1, |a| a.len().max(1));
+                // A rule without backendRefs (a redirect) gets no cluster:
+                // Envoy Gateway answers it in the route itself.
+                let rules: Vec<usize> = match r.pointer("/spec/rules").and_then(Value::as_array) {
+                    Some(a) if !a.is_empty() => (0..a.len())
+                        .filter(|&i| {
+                            a[i].get("backendRefs")
+                                .and_then(Value::as_array)
+                                .is_some_and(|b| !b.is_empty())
+                        })
+                        .collect(),
+                    _ => vec![0],
+                };
                 for parent in r
                     .pointer("/spec/parentRefs")
                     .and_then(Value::as_array)
@@ -317,7 +361,7 @@ impl Traffic {
                     let entry = routes_by_gw
                         .entry((pns.to_string(), text(parent, "/name").to_string()))
                         .or_default();
-                    for i in 0..rules {
+                    for &i in &rules {
                         let c = format!("{prefix}/{ns}/{name}/rule/{i}");
                         if !entry.contains(&c) {
                             entry.push(c);
@@ -553,11 +597,20 @@ impl Traffic {
                 f.phase = 0.0;
             }
             if let Some(f) = fleets.iter_mut().find(|f| f.hpa.is_none()) {
+                // The first HTTPRoute rule by name fails (on `payments/pay`:
+                // `httproute/payments/pay-api/rule/0`), so the drill-down
+                // from the fleet ends at one rule.
+                let order = |i: usize| {
+                    let n = &f.clusters[i].0;
+                    (!n.starts_with("httproute/"), n.clone())
+                };
+                let cluster = (0..f.clusters.len()).min_by_key(|&i| order(i)).unwrap_or(0);
                 f.burst = Some(Burst {
                     start: 20,
                     end: 320,
                     period: 900,
                     share: 0.12,
+                    cluster,
                 });
             }
         }
@@ -890,6 +943,29 @@ impl Traffic {
                     int(f.acc.up_xx[c][k] - base.up_xx[c][k])
                 );
             }
+        }
+        for (metric, i) in [
+            ("envoy_cluster_upstream_cx_connect_fail", 0),
+            ("envoy_cluster_upstream_rq_timeout", 1),
+            ("envoy_cluster_upstream_rq_pending_overflow", 2),
+        ] {
+            let _ = writeln!(out, "# TYPE {metric} counter");
+            for (c, name) in clusters.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{metric}{{envoy_cluster_name=\"{name}\"}} {}",
+                    int(f.acc.up_fail[c][i] - base.up_fail[c][i])
+                );
+            }
+        }
+        let t = self.clock.elapsed.as_secs();
+        let _ = writeln!(out, "# TYPE envoy_cluster_upstream_rq_active gauge");
+        for (c, name) in clusters.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "envoy_cluster_upstream_rq_active{{envoy_cluster_name=\"{name}\"}} {}",
+                (f.cluster_active(c, f.rps_per_pod() * m, t)).round() as u64
+            );
         }
         let _ = writeln!(out, "# TYPE envoy_http_downstream_cx_total counter");
         for (p, prefix) in f.prefixes.iter().enumerate() {

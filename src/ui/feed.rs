@@ -218,6 +218,7 @@ pub async fn run(
                     metrics_state = Freshness::None;
                 } else {
                     let watched = focus.borrow().clone();
+                    scraper.set_focus(&watched);
                     let batch = this_round(&pods, &watched, round, SCRAPE_BUDGET, BACKGROUND_BUDGET);
                     round += 1;
                     let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;

@@ -51,6 +51,86 @@ pub fn find_object(data: &Data, r: &ObjectRef) -> Option<Arc<Object>> {
         .cloned()
 }
 
+/// A route's live traffic per rule and fleet, in the side list: what the
+/// Routes view sums, split so that the failing rule stands out.
+fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
+    let Some(route) = data.model.routes.iter().find(|r| {
+        r.obj.kind.name() == obj.kind && r.obj.name == obj.name && r.obj.namespace == obj.namespace
+    }) else {
+        return Vec::new();
+    };
+    if data.metrics.is_none() {
+        return Vec::new();
+    }
+    let fleets = super::routes::fleet_of_gateway(data);
+    let traffic = super::routes::route_traffic(data, &fleets, route);
+    if traffic.is_empty() {
+        return vec![Row::new(
+            vec![
+                "traffic".into(),
+                "no scraped fleet has a cluster named after this route".into(),
+            ],
+            RowKey::None,
+            None,
+            Mark::default(),
+        )];
+    }
+    let several = traffic.windows(2).any(|w| w[0].0 != w[1].0);
+    let share = |v: Option<f64>| {
+        v.map(super::fleets::fmt_share)
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut rows = Vec::new();
+    // Several short rows per rule: the side list is a third of the screen.
+    for (fleet, rule, p) in &traffic {
+        let mut head = if *rule < 0 {
+            "route".to_string()
+        } else {
+            format!("rule {rule}")
+        };
+        if several {
+            head.push_str(&format!(" [{fleet}]"));
+        }
+        for (what, value) in [
+            (
+                "rps, 5xx",
+                format!(
+                    "{}, {} ({:.0} of {:.0})",
+                    super::fleets::fmt_rps(p.rps),
+                    share(p.share_5xx()),
+                    p.responses_5xx,
+                    p.responses
+                ),
+            ),
+            (
+                "p50, p99",
+                format!(
+                    "{}, {}",
+                    super::fleets::fmt_ms(p.p50_ms),
+                    super::fleets::fmt_ms(p.p99_ms)
+                ),
+            ),
+            (
+                "active, 4xx",
+                format!("{:.0}, {}", p.active, share(p.share_4xx())),
+            ),
+            ("connect fails", format!("{:.0}", p.connect_fail)),
+            (
+                "timeouts, overflow",
+                format!("{:.0}, {:.0}", p.timeouts, p.pending_overflow),
+            ),
+        ] {
+            rows.push(Row::new(
+                vec![format!("{head} {what}"), value],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    }
+    rows
+}
+
 pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailState {
     let object = find_object(data, obj);
     let lines = match &object {
@@ -107,6 +187,7 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
             mark,
         ));
     }
+    rows.extend(traffic_rows(data, obj));
     for (why, r) in related(data, obj) {
         let mark = data.mark(&r);
         rows.push(Row::new(

@@ -115,7 +115,7 @@ fn pod_ready(p: &Object) -> bool {
         .is_some_and(|c| c.is_true())
 }
 
-fn fmt_rps(v: f64) -> String {
+pub(crate) fn fmt_rps(v: f64) -> String {
     if v >= 1000.0 {
         format!("{:.1}k", v / 1000.0)
     } else {
@@ -123,11 +123,11 @@ fn fmt_rps(v: f64) -> String {
     }
 }
 
-fn fmt_share(v: f64) -> String {
+pub(crate) fn fmt_share(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
-fn fmt_ms(v: Option<f64>) -> String {
+pub(crate) fn fmt_ms(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.0}ms")).unwrap_or_else(|| "-".into())
 }
 

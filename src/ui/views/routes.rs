@@ -1,5 +1,9 @@
 //! Routes of every kind with their parents and acceptance.
 
+use std::collections::HashMap;
+
+use crate::metrics::ClusterPoint;
+use crate::model::routes::Route;
 use crate::value::Value;
 
 use crate::model::value::{array_at, condition};
@@ -7,14 +11,112 @@ use crate::store::Kind;
 use crate::ui::data::Data;
 use crate::ui::widgets::table::{Row, RowKey};
 
-pub const COLUMNS: [&str; 6] = [
+pub const COLUMNS: [&str; 9] = [
     "NAMESPACE/NAME",
     "KIND",
     "HOSTNAMES",
     "PARENTS",
     "ACCEPTED",
     "RULES",
+    "RPS",
+    "5XX",
+    "P99",
 ];
+
+/// Fleet key of each Gateway, by (namespace, name).
+pub fn fleet_of_gateway(data: &Data) -> HashMap<(&str, &str), &str> {
+    let m = &data.model;
+    let mut out = HashMap::new();
+    for f in &m.fleets {
+        for &g in &f.gateways {
+            if let Some(gw) = m.gateways.get(g) {
+                out.insert(
+                    (gw.obj.namespace_or_empty(), gw.obj.name.as_str()),
+                    f.key.as_str(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The route's clusters in each fleet serving it: (fleet key, rule, the
+/// fleet's sum), by fleet then rule. Envoy Gateway names a cluster after the
+/// route rule only, so in a merged fleet a route attached to several of its
+/// Gateways has one cluster for all of them: its traffic is split by fleet
+/// (per Gateway where each fleet has one Gateway), not by Gateway inside a
+/// merged fleet. The listener prefix would tell the port, but the per-route
+/// series carry no listener label.
+pub fn route_traffic<'a>(
+    data: &'a Data,
+    fleets: &HashMap<(&str, &str), &'a str>,
+    route: &Route,
+) -> Vec<(&'a str, i32, ClusterPoint)> {
+    let Some(metrics) = data.metrics.as_deref() else {
+        return Vec::new();
+    };
+    let kind = route.obj.kind.name().to_ascii_lowercase();
+    let ns = route.obj.namespace_or_empty();
+    let mut keys: Vec<&str> = route
+        .parents
+        .iter()
+        .filter_map(|p| {
+            fleets
+                .get(&(p.namespace.as_str(), p.name.as_str()))
+                .copied()
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = Vec::new();
+    for key in keys {
+        let mut rules: Vec<(&str, i32, ClusterPoint)> = metrics
+            .route_clusters(key, &kind, ns, &route.obj.name)
+            .map(|(r, p)| (key, r.rule, *p))
+            .collect();
+        rules.sort_by_key(|r| r.1);
+        out.extend(rules);
+    }
+    out
+}
+
+/// One route's rules summed: counts and rates add, p99 is the worst rule's.
+pub fn route_sum<'a>(points: impl IntoIterator<Item = &'a ClusterPoint>) -> Option<ClusterPoint> {
+    let mut out: Option<ClusterPoint> = None;
+    for p in points {
+        let o = out.get_or_insert_with(ClusterPoint::default);
+        o.at = o.at.max(p.at);
+        o.rps += p.rps;
+        o.responses += p.responses;
+        o.responses_2xx += p.responses_2xx;
+        o.responses_4xx += p.responses_4xx;
+        o.responses_5xx += p.responses_5xx;
+        o.active += p.active;
+        o.connect_fail += p.connect_fail;
+        o.timeouts += p.timeouts;
+        o.pending_overflow += p.pending_overflow;
+        o.p99_ms = match (o.p99_ms, p.p99_ms) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    out
+}
+
+/// RPS, 5XX share and P99 cells; `-` where nothing was measured (no
+/// metrics, no cluster, no response), never a zero that was not seen.
+pub fn traffic_cells(p: Option<&ClusterPoint>) -> [String; 3] {
+    match p {
+        None => ["-".into(), "-".into(), "-".into()],
+        Some(p) => [
+            super::fleets::fmt_rps(p.rps),
+            p.share_5xx()
+                .map(super::fleets::fmt_share)
+                .unwrap_or_else(|| "-".into()),
+            super::fleets::fmt_ms(p.p99_ms),
+        ],
+    }
+}
 
 pub fn rows(
     data: &Data,
@@ -23,6 +125,7 @@ pub fn rows(
     listener: Option<&str>,
 ) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
+    let fleets = fleet_of_gateway(data);
     let rows = m
         .routes
         .iter()
@@ -69,6 +172,9 @@ pub fn rows(
                 }
             }
             accepted.dedup();
+            let traffic = route_traffic(data, &fleets, r);
+            let [rps, fivexx, p99] =
+                traffic_cells(route_sum(traffic.iter().map(|t| &t.2)).as_ref());
             Row::new(
                 vec![
                     super::ns_name(r.obj.namespace.as_deref(), &r.obj.name),
@@ -85,6 +191,9 @@ pub fn rows(
                         accepted.join(", ")
                     },
                     r.rule_names.len().to_string(),
+                    rps,
+                    fivexx,
+                    p99,
                 ],
                 RowKey::Route(i),
                 r.obj.namespace.clone(),
