@@ -7,6 +7,7 @@ use crate::audit::{self, AuditOptions};
 use crate::metrics::{prom, series};
 use crate::model::tenancy::EgConfig;
 use crate::source::snapshot;
+use crate::store::ObjectRef;
 use crate::units;
 
 /// The snapshot loader (YAML and JSON, every layout), then the model and
@@ -75,7 +76,7 @@ pub fn assert_terminal_safe(out: &str, color: bool) {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'\n' || (0x20..0x7f).contains(&b) {
+        if matches!(b, b'\n' | 0x20..=0x7e) {
             i += 1;
             continue;
         }
@@ -187,11 +188,12 @@ fn assert_text_report_safe(source: &crate::store::SourceInfo, result: &audit::Au
 }
 
 /// The text report fed hostile strings. Every input puts the string into
-/// each field the report prints of an audit of a small snapshot (object
-/// names and namespaces, listener, message, related objects, suppression
-/// reason, file, skip reasons), then renders without and with colour: no
+/// one field (its first byte chooses which) of every finding of a small
+/// audit: object names, namespaces, kinds, listener, message, related
+/// objects, suppression reason and file, or the skip reasons and the
+/// source's paths; then renders without and with colour: no
 /// control byte but the report's own newlines (and SGR colours) may reach
-/// the output. One input in 32 also goes the whole way, as a YAML
+/// the output. One input in 64 also goes the whole way, as a YAML
 /// scalar in the snapshot (its YAML escapes decoded by the loader), through
 /// the audit: slower, so not every time.
 pub fn text_report(data: &[u8]) {
@@ -200,43 +202,62 @@ pub fn text_report(data: &[u8]) {
     // Half the prefix of the TUI target: each string is printed about forty
     // times in a report.
     let data = &hostile_prefix(data)[..hostile_prefix(data).len().min(128)];
-    if data.len().is_multiple_of(32) {
+    if data.len().is_multiple_of(64) {
         let text = HOSTILE_SNAPSHOT.replace("{q}", &yaml_quoted(data));
         if let Some((store, result)) = hostile_audit(&text) {
             assert_text_report_safe(&store.source, &result);
         }
     }
     let Some((store, template)) = TEMPLATE
-        .get_or_init(|| hostile_audit(&HOSTILE_SNAPSHOT.replace("{q}", "x")))
+        .get_or_init(|| {
+            // A few findings and skips of each shape are enough: every one
+            // goes through the same lines of the renderer. A suppressed one
+            // is kept for its reason.
+            hostile_audit(&HOSTILE_SNAPSHOT.replace("{q}", "x")).map(|(store, mut r)| {
+                r.checks.clear();
+                let mut keep: Vec<_> = r.findings.iter().take(2).cloned().collect();
+                keep.extend(r.findings.iter().find(|f| f.suppressed.is_some()).cloned());
+                r.findings = keep;
+                r.skipped.truncate(1);
+                (store, r)
+            })
+        })
         .as_ref()
     else {
         return;
     };
     let s = String::from_utf8_lossy(data).into_owned();
     let mut result = template.clone();
-    // A few findings and skips of each shape are enough: every one goes
-    // through the same lines of the renderer.
-    result.findings.truncate(4);
-    result.skipped.truncate(2);
-    for f in &mut result.findings {
-        f.object.name = s.clone();
-        f.object.namespace = Some(s.clone());
-        f.listener = Some(s.clone());
-        f.message = format!("{s} {s}");
-        f.related = vec![f.object.clone()];
-        if let Some(sup) = &mut f.suppressed {
-            sup.reason = s.clone();
-        }
-        if let Some(loc) = &mut f.location {
-            loc.file = s.as_str().into();
-        }
-    }
-    for sk in &mut result.skipped {
-        sk.reason = s.clone();
-    }
     let mut source = store.source.clone();
-    source.context = Some(s.clone());
-    source.paths = vec![s.clone()];
+    // One field per input, chosen by the first byte, keeps each execution
+    // cheap; across inputs every field the report prints gets them.
+    let field = data.first().map_or(0, |b| b % 7);
+    for f in &mut result.findings {
+        match field {
+            0 => f.object.name = s.clone(),
+            1 => f.object.namespace = Some(s.clone()),
+            2 => f.listener = Some(s.clone()),
+            3 => f.message = format!("{s} {s}"),
+            4 => f.related = vec![ObjectRef::new("", &s, Some(&s), &s)],
+            5 => {
+                if let Some(sup) = &mut f.suppressed {
+                    sup.reason = s.clone();
+                }
+                if let Some(loc) = &mut f.location {
+                    loc.file = s.as_str().into();
+                }
+            }
+            _ => f.object.kind = s.clone(),
+        }
+    }
+    if field == 6 {
+        for sk in &mut result.skipped {
+            sk.reason = s.clone();
+        }
+        source.context = Some(s.clone());
+        source.paths = vec![s.clone()];
+        source.kind = crate::store::SourceKind::Snapshot;
+    }
     assert_text_report_safe(&source, &result);
 }
 

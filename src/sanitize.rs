@@ -65,7 +65,7 @@ pub fn needs_escape(c: char) -> bool {
 pub fn is_clean(s: &str) -> bool {
     // Printable ASCII is the common case (every cell of a frame is
     // checked): bytes, no decoding.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if s.bytes().all(|b| matches!(b, 0x20..=0x7e)) {
         return true;
     }
     !s.chars().any(needs_escape)
