@@ -7,6 +7,7 @@ use crate::audit::{self, AuditOptions};
 use crate::metrics::{prom, series};
 use crate::model::tenancy::EgConfig;
 use crate::source::snapshot;
+use crate::store::ObjectRef;
 use crate::units;
 
 /// The snapshot loader (YAML and JSON, every layout), then the model and
@@ -71,34 +72,44 @@ pub fn prom_parse(data: &[u8]) {
 /// character but the renderer's own line breaks, and with `color` its own
 /// SGR sequences (`ESC [ digits ; ... m`).
 pub fn assert_terminal_safe(out: &str, color: bool) {
-    let mut chars = out.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\n' {
+    let bytes = out.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if matches!(b, b'\n' | 0x20..=0x7e) {
+            i += 1;
             continue;
         }
-        if c == '\x1b' && color && chars.peek().map(|(_, c)| *c) == Some('[') {
-            chars.next();
-            let mut closed = false;
-            for (_, c) in chars.by_ref() {
-                if c == 'm' {
-                    closed = true;
-                    break;
-                }
-                assert!(
-                    c.is_ascii_digit() || c == ';',
-                    "not an SGR sequence at byte {i}: {:?}",
-                    &out[i..out.len().min(i + 16)]
-                );
-            }
-            assert!(closed, "unterminated SGR sequence at byte {i}");
+        if b == 0x1b && color && bytes.get(i + 1) == Some(&b'[') {
+            let end = bytes[i + 2..]
+                .iter()
+                .position(|c| !(c.is_ascii_digit() || *c == b';'))
+                .map(|p| i + 2 + p);
+            assert!(
+                end.is_some_and(|e| bytes[e] == b'm'),
+                "not an SGR sequence at byte {i}: {:?}",
+                &out[i..out.len().min(i + 16)]
+            );
+            i = end.unwrap_or(bytes.len()) + 1;
             continue;
         }
+        // A control byte, or the start of a multi-byte character.
+        let c = out[i..].chars().next().expect("a char boundary");
         assert!(
             !crate::sanitize::needs_escape(c),
             "{c:?} reached the output at byte {i}: {:?}",
-            &out[i.saturating_sub(16)..out.len().min(i + 16)]
+            String::from_utf8_lossy(&bytes[i.saturating_sub(16)..bytes.len().min(i + 16)])
         );
+        i += c.len_utf8();
     }
+}
+
+/// The part of a fuzz input the hostile-string targets use. A string is
+/// hostile through what it holds, not through its length (the snapshot
+/// target covers large inputs): the first 256 bytes keep each execution
+/// cheap, since the input is repeated in a dozen fields.
+fn hostile_prefix(data: &[u8]) -> &[u8] {
+    &data[..data.len().min(256)]
 }
 
 /// A YAML double-quoted scalar from fuzz bytes. Odd first byte: the text
@@ -126,50 +137,128 @@ fn yaml_quoted(data: &[u8]) -> String {
     out
 }
 
-/// The text report fed hostile strings: the fuzz input becomes the names,
-/// listener name, condition message and `ignore-EG209` reason of a small
-/// snapshot, which is audited and rendered without and with colour. No
-/// control byte but the report's own newlines (and SGR colours) may reach
-/// the output, and JSON keeps the exact strings.
-pub fn text_report(data: &[u8]) {
-    let q = yaml_quoted(data);
-    let text = format!(
-        "apiVersion: gateway.networking.k8s.io/v1\n\
-         kind: GatewayClass\n\
-         metadata: {{name: eg}}\n\
-         spec: {{controllerName: gateway.envoyproxy.io/gatewayclass-controller}}\n\
-         ---\n\
-         apiVersion: gateway.networking.k8s.io/v1\n\
-         kind: Gateway\n\
-         metadata:\n  name: {q}\n  namespace: {q}\n\
-         \x20 annotations: {{audit.egscope.io/ignore-EG209: {q}}}\n\
-         spec:\n  gatewayClassName: eg\n  listeners:\n  - {{name: {q}, protocol: HTTP, port: 80}}\n\
-         status:\n  conditions:\n  - {{type: Accepted, status: \"False\", reason: {q}, message: {q}}}\n\
-         ---\n\
-         apiVersion: gateway.networking.k8s.io/v1\n\
-         kind: HTTPRoute\n\
-         metadata: {{name: {q}, namespace: {q}}}\n\
-         spec: {{parentRefs: [{{name: {q}}}]}}\n"
-    );
-    let Ok(store) = snapshot::load_text("fuzz.yaml", &text) else {
-        return;
-    };
+/// The small snapshot the text-report target fills with hostile strings:
+/// `{q}` is replaced by the YAML scalar, in the names, listener name,
+/// condition reason and message and the `ignore-EG209` reason.
+const HOSTILE_SNAPSHOT: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: {q}
+  namespace: {q}
+  annotations: {audit.egscope.io/ignore-EG209: {q}}
+spec:
+  gatewayClassName: eg
+  listeners:
+  - {name: {q}, protocol: HTTP, port: 80}
+status:
+  conditions:
+  - {type: Accepted, status: \"False\", reason: {q}, message: {q}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: {q}, namespace: {q}}
+spec: {parentRefs: [{name: {q}}]}
+";
+
+fn hostile_audit(text: &str) -> Option<(crate::store::Store, audit::AuditResult)> {
+    let store = snapshot::load_text("fuzz.yaml", text).ok()?;
     let opts = AuditOptions {
         now: Some(crate::demo::demo_now()),
         ..AuditOptions::default()
     };
-    let Ok(result) = audit::run(&store, &opts) else {
-        return;
-    };
+    let result = audit::run(&store, &opts).ok()?;
+    Some((store, result))
+}
+
+fn assert_text_report_safe(source: &crate::store::SourceInfo, result: &audit::AuditResult) {
     for color in [false, true] {
         let meta = crate::report::ReportMeta {
-            source: store.source.clone(),
+            source: source.clone(),
             profile: crate::cli::Profile::Production,
             color,
         };
-        let out = crate::report::text::render(&result, &meta);
+        let out = crate::report::text::render(result, &meta);
         assert_terminal_safe(&out, color);
     }
+}
+
+/// The text report fed hostile strings. Every input puts the string into
+/// one field (its first byte chooses which) of every finding of a small
+/// audit: object names, namespaces, kinds, listener, message, related
+/// objects, suppression reason and file, or the skip reasons and the
+/// source's paths; then renders without and with colour: no
+/// control byte but the report's own newlines (and SGR colours) may reach
+/// the output. One input in 64 also goes the whole way, as a YAML
+/// scalar in the snapshot (its YAML escapes decoded by the loader), through
+/// the audit: slower, so not every time.
+pub fn text_report(data: &[u8]) {
+    static TEMPLATE: std::sync::OnceLock<Option<(crate::store::Store, audit::AuditResult)>> =
+        std::sync::OnceLock::new();
+    // Half the prefix of the TUI target: each string is printed about forty
+    // times in a report.
+    let data = &hostile_prefix(data)[..hostile_prefix(data).len().min(128)];
+    if data.len().is_multiple_of(64) {
+        let text = HOSTILE_SNAPSHOT.replace("{q}", &yaml_quoted(data));
+        if let Some((store, result)) = hostile_audit(&text) {
+            assert_text_report_safe(&store.source, &result);
+        }
+    }
+    let Some((store, template)) = TEMPLATE
+        .get_or_init(|| {
+            // A few findings and skips of each shape are enough: every one
+            // goes through the same lines of the renderer. A suppressed one
+            // is kept for its reason.
+            hostile_audit(&HOSTILE_SNAPSHOT.replace("{q}", "x")).map(|(store, mut r)| {
+                r.checks.clear();
+                let mut keep: Vec<_> = r.findings.iter().take(2).cloned().collect();
+                keep.extend(r.findings.iter().find(|f| f.suppressed.is_some()).cloned());
+                r.findings = keep;
+                r.skipped.truncate(1);
+                (store, r)
+            })
+        })
+        .as_ref()
+    else {
+        return;
+    };
+    let s = String::from_utf8_lossy(data).into_owned();
+    let mut result = template.clone();
+    let mut source = store.source.clone();
+    // One field per input, chosen by the first byte, keeps each execution
+    // cheap; across inputs every field the report prints gets them.
+    let field = data.first().map_or(0, |b| b % 7);
+    for f in &mut result.findings {
+        match field {
+            0 => f.object.name = s.clone(),
+            1 => f.object.namespace = Some(s.clone()),
+            2 => f.listener = Some(s.clone()),
+            3 => f.message = format!("{s} {s}"),
+            4 => f.related = vec![ObjectRef::new("", &s, Some(&s), &s)],
+            5 => {
+                if let Some(sup) = &mut f.suppressed {
+                    sup.reason = s.clone();
+                }
+                if let Some(loc) = &mut f.location {
+                    loc.file = s.as_str().into();
+                }
+            }
+            _ => f.object.kind = s.clone(),
+        }
+    }
+    if field == 6 {
+        for sk in &mut result.skipped {
+            sk.reason = s.clone();
+        }
+        source.context = Some(s.clone());
+        source.paths = vec![s.clone()];
+        source.kind = crate::store::SourceKind::Snapshot;
+    }
+    assert_text_report_safe(&source, &result);
 }
 
 /// The TUI's cell writer fed hostile strings: a table row, the status
@@ -185,8 +274,9 @@ pub fn tui_cells(data: &[u8]) {
 
     use crate::ui::widgets::{breadcrumb, caption, safe, status_line, table};
 
-    let s = String::from_utf8_lossy(data).into_owned();
-    let theme = crate::ui::theme::Theme::builtin("default").expect("the default theme");
+    let s = String::from_utf8_lossy(hostile_prefix(data)).into_owned();
+    static THEME: std::sync::OnceLock<crate::ui::theme::Theme> = std::sync::OnceLock::new();
+    let theme = THEME.get_or_init(crate::ui::theme::Theme::default);
     let rows = vec![
         table::Row::new(
             vec![s.clone(), format!("ns/{s}"), s.clone()],
@@ -212,14 +302,8 @@ pub fn tui_cells(data: &[u8]) {
     let mut term = Terminal::new(TestBackend::new(60, 16)).expect("a test terminal");
     let drawn = term.draw(|f| {
         let w = f.area().width;
-        table::render(f, Rect::new(0, 0, w, 4), &state, &theme, true);
-        breadcrumb::render(
-            f,
-            Rect::new(0, 4, w, 1),
-            &[s.clone(), s.clone()],
-            &s,
-            &theme,
-        );
+        table::render(f, Rect::new(0, 0, w, 4), &state, theme, true);
+        breadcrumb::render(f, Rect::new(0, 4, w, 1), &[s.clone(), s.clone()], &s, theme);
         status_line::render(
             f,
             Rect::new(0, 5, w, 1),
@@ -227,7 +311,7 @@ pub fn tui_cells(data: &[u8]) {
             "production",
             &Default::default(),
             Some(&s),
-            &theme,
+            theme,
         );
         f.render_widget(
             Paragraph::new(Line::from(vec![
@@ -236,7 +320,7 @@ pub fn tui_cells(data: &[u8]) {
             ])),
             Rect::new(0, 6, w, 1),
         );
-        caption::render(f, Rect::new(0, 7, w, 9), &s, &s, "hint", &theme);
+        caption::render(f, Rect::new(0, 7, w, 9), &s, &s, "hint", theme);
     });
     let buf = drawn.expect("drawing to a test terminal").buffer.clone();
     for (i, cell) in buf.content.iter().enumerate() {
@@ -246,5 +330,28 @@ pub fn tui_cells(data: &[u8]) {
             "cell {i} holds {:?} (input {s:?})",
             cell.symbol()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assert_terminal_safe;
+
+    #[test]
+    fn terminal_safety_check_allows_layout_and_sgr_only() {
+        assert_terminal_safe("plain\n\x1b[1;31mred\x1b[0m \\x1b shown", true);
+        for bad in [
+            "a\x1bb",
+            "\x1b]0;t\x07",
+            "x\u{202e}",
+            "z\u{200b}",
+            "\x1b[2J",
+        ] {
+            // `CSI 2J` is no SGR sequence: refused even with colour on.
+            let r = std::panic::catch_unwind(|| assert_terminal_safe(bad, true));
+            assert!(r.is_err(), "{bad:?} passed with colour");
+            let r = std::panic::catch_unwind(|| assert_terminal_safe(bad, false));
+            assert!(r.is_err(), "{bad:?} passed");
+        }
     }
 }

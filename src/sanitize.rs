@@ -31,7 +31,6 @@
 //! which is harmless: it is visible either way.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// Whether `c` must not reach a terminal as itself.
 pub fn needs_escape(c: char) -> bool {
@@ -64,6 +63,11 @@ pub fn needs_escape(c: char) -> bool {
 
 /// Whether `s` holds anything [`escape`] would change.
 pub fn is_clean(s: &str) -> bool {
+    // Printable ASCII is the common case (every cell of a frame is
+    // checked): bytes, no decoding.
+    if s.bytes().all(|b| matches!(b, 0x20..=0x7e)) {
+        return true;
+    }
     !s.chars().any(needs_escape)
 }
 
@@ -107,14 +111,26 @@ fn push_char(out: &mut String, c: char) {
         out.push(c);
         return;
     }
+    // Hex digits by hand: `write!` costs more than the rest of the
+    // neutraliser together on text full of controls.
+    fn hex(out: &mut String, n: u32, digits: u32) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for i in (0..digits).rev() {
+            out.push(HEX[((n >> (4 * i)) & 0xf) as usize] as char);
+        }
+    }
     let n = c as u32;
-    let _ = if n < 0x100 {
-        write!(out, "\\x{n:02x}")
+    if n < 0x100 {
+        out.push_str("\\x");
+        hex(out, n, 2);
     } else if n <= 0xffff {
-        write!(out, "\\u{n:04x}")
+        out.push_str("\\u");
+        hex(out, n, 4);
     } else {
-        write!(out, "\\u{{{n:x}}}")
-    };
+        out.push_str("\\u{");
+        hex(out, n, if n > 0xfffff { 6 } else { 5 });
+        out.push('}');
+    }
 }
 
 /// Lossy UTF-8 decoding followed by [`escape`]: bytes that are not UTF-8

@@ -211,12 +211,12 @@ fn pod_problem(pod: &Object, now: Option<jiff::Timestamp>) -> Option<String> {
             // Without conditions, a Pending or Failed phase still says it
             // serves nothing; a Running pod without conditions (a hand-made
             // manifest) is not judged.
-            None => match str_at(status, &["phase"]) {
-                Some(phase @ ("Pending" | "Failed" | "Unknown")) => {
+            None => {
+                if let Some(phase @ ("Pending" | "Failed" | "Unknown")) = str_at(status, &["phase"])
+                {
                     problems.push(format!("not Ready (phase {phase}, no Ready condition)"))
                 }
-                _ => {}
-            },
+            }
         },
     }
     for cs in array_at(status, &["containerStatuses"]) {
