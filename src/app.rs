@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::audit::{self, AuditOptions, AuditResult, Severity};
 use crate::cli::{
-    AuditArgs, ClusterArgs, DemoArgs, FailOn, ReportFormat, RulesArgs, SimArgs, SimScenario,
-    SnapshotArgs,
+    AuditArgs, ClusterArgs, DemoArgs, FailOn, ModelArgs, ReportFormat, RulesArgs, SimArgs,
+    SimScenario, SnapshotArgs,
 };
 use crate::error::UserError;
 use crate::report::{self, ReportMeta};
@@ -232,6 +232,28 @@ pub fn audit(
     // audit's time, and the process exits next: let the OS reclaim them.
     std::mem::forget(store);
     code
+}
+
+/// `egscope model`: the derived topology and the predicted policy statuses
+/// (`egscope.model/v1`), from a snapshot or the live cluster as `audit`
+/// reads them.
+pub fn model(
+    args: &ModelArgs,
+    cluster: &ClusterArgs,
+    stdin: &mut dyn Read,
+) -> Result<u8, UserError> {
+    let store = if args.snapshot.is_empty() {
+        tracing::info!(kubeconfig = ?cluster.kubeconfig, context = ?cluster.context, "model: reading the cluster");
+        live_store(cluster)?
+    } else {
+        source::snapshot::load(&args.snapshot, stdin)?
+    };
+    match args.format {
+        crate::cli::ModelFormat::Json => write_with(args.output.as_deref(), &mut |out| {
+            report::model_json::write(&store, out)
+        })?,
+    }
+    Ok(EXIT_OK)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, UserError> {

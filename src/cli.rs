@@ -50,6 +50,9 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Print the rule catalogue.
     Rules(RulesArgs),
+    /// Print the derived topology and the policy statuses Envoy Gateway
+    /// would write, as JSON (schema `egscope.model/v1`).
+    Model(ModelArgs),
     /// Open the TUI on the embedded demo cluster (the showcase scenario); with
     /// `--format`, or when standard output is not a terminal, print its audit.
     Demo(DemoArgs),
@@ -249,6 +252,26 @@ pub struct ClusterArgs {
     /// Seconds to wait for every kind's first list.
     #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
     pub sync_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ModelFormat {
+    #[default]
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Snapshot files or directories (`*.yaml`, `*.yml`, `*.json`,
+    /// recursive); `-` reads standard input. Without it, the current cluster.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub snapshot: Vec<String>,
+    /// Output format (the model is JSON only).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ModelFormat,
+    /// Write the model to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

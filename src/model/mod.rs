@@ -15,7 +15,7 @@ pub use fleet::{Fleet, ProxySource};
 pub use listeners::{Conflict, ConflictReason, Gateway, Listener};
 pub use policy::{Attachments, Outcome, Policy, Target, TargetObj};
 pub use routes::{Route, RouteParent};
-pub use tenancy::{Class, Controller, EgConfig, Watch};
+pub use tenancy::{Class, Controller, EgConfig, Semantics, Watch};
 
 use crate::store::{Kind, Store};
 
@@ -52,7 +52,8 @@ impl Model {
             })
             .collect();
         let routes = routes::routes(store, &gateways, &gw_index);
-        let (policies, attachments) = policy::policies(store, &gateways, &gw_index, &routes);
+        let (policies, attachments) =
+            policy::policies(store, &classes, &gateways, &gw_index, &routes);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
         Model {
             controllers,
