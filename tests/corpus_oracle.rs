@@ -463,12 +463,16 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
     let mut messages = (0usize, 0usize);
     let mut files = 0;
     let mut disagreements = Vec::new();
+    let mut listener_set_inputs: Vec<String> = Vec::new();
     for input in inputs {
         let output = PathBuf::from(input.to_string_lossy().replace(".in.yaml", ".out.yaml"));
         let text = std::fs::read_to_string(&input).unwrap();
         let (Some(store), Some(expected)) = (load(&input), load(&output)) else {
             continue;
         };
+        if text.contains("listenerSets:") || text.contains("xListenerSets:") {
+            listener_set_inputs.push(input.file_name().unwrap().to_string_lossy().to_string());
+        }
         let store = with_file_order_ages_all(with_implied_class_of(store, &text));
         let model = Model::build(&store);
         let mut counted = false;
@@ -511,6 +515,14 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
                 messages.1 += 1;
                 if want_msgs == got_msgs {
                     messages.0 += 1;
+                } else if want == got {
+                    disagreements.push(format!(
+                        "{}: {} {}/{} (messages only):\n    Envoy Gateway {want_msgs:?}\n    egscope       {got_msgs:?}",
+                        input.file_name().unwrap().to_string_lossy(),
+                        kind.name(),
+                        p_out.namespace_or_empty(),
+                        p_out.name,
+                    ));
                 }
                 // Per condition: every (ancestor, type) either side has.
                 let mut keys: Vec<(String, String)> = want
@@ -567,10 +579,10 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
     // The ratchet (see the README's `egscope model` section for what the
     // remaining disagreements are).
     let floor: BTreeMap<&str, usize> = [
-        ("ClientTrafficPolicy", 0),
-        ("BackendTrafficPolicy", 0),
-        ("SecurityPolicy", 0),
-        ("EnvoyExtensionPolicy", 0),
+        ("ClientTrafficPolicy", 107),
+        ("BackendTrafficPolicy", 234),
+        ("SecurityPolicy", 120),
+        ("EnvoyExtensionPolicy", 55),
     ]
     .into_iter()
     .collect();
@@ -578,4 +590,16 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
         let got = by_kind.get(k).map(|v| v.0).unwrap_or(0);
         assert!(got >= min, "{k}: {got} policies agree, the floor is {min}");
     }
+    // Every disagreement left is in an input with ListenerSets, which the
+    // model does not read yet; everywhere else the statuses, messages
+    // included, must agree.
+    let elsewhere: Vec<&String> = disagreements
+        .iter()
+        .filter(|d| !listener_set_inputs.iter().any(|f| d.starts_with(&format!("{f}:"))))
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "{} disagreements outside ListenerSet inputs:\n{elsewhere:#?}",
+        elsewhere.len()
+    );
 }

@@ -180,12 +180,32 @@ impl Policy {
                 Some(c) => *c = cond,
                 None => a.conditions.push(cond),
             },
-            None => self.ancestors.push(PolicyAncestor {
-                ancestor_ref: ancestor.clone(),
-                controller_name: controller.to_string(),
-                conditions: vec![cond],
-            }),
+            None => {
+                self.ancestors.push(PolicyAncestor {
+                    ancestor_ref: ancestor.clone(),
+                    controller_name: controller.to_string(),
+                    conditions: vec![cond],
+                });
+                self.bound_ancestors();
+            }
         }
+    }
+
+    /// `boundPolicyAncestors` (status/policy.go): past 17 ancestors the
+    /// lowest-ranked one is dropped as each new one comes in, so one that
+    /// gains a condition later comes back carrying that condition only.
+    fn bound_ancestors(&mut self) {
+        const SOFT_CAP: usize = 17;
+        if self.ancestors.len() <= SOFT_CAP {
+            return;
+        }
+        let mut worst = 0;
+        for i in 1..self.ancestors.len() {
+            if ancestor_less(&self.ancestors[worst], &self.ancestors[i]) {
+                worst = i;
+            }
+        }
+        self.ancestors.remove(worst);
     }
 
     /// `SetAcceptedForPolicyAncestor`: Accepted=True unless the ancestor
@@ -847,6 +867,14 @@ impl<'a> Run<'a> {
         }
         att.winners.insert((k, target.clone()), pi);
         policies[pi].record(target, Outcome::Attached);
+        let tcp_security = k == Kind::SecurityPolicy && route.obj.kind == Kind::TcpRoute;
+        if tcp_security && let Some(why) = tcp_security_error(&[policies[pi].obj.spec()]) {
+            let message = format!("Invalid SecurityPolicy for TCP route: {why}");
+            for a in &arefs {
+                policies[pi].set(a, ctl, "Accepted", false, "Invalid", message.clone());
+            }
+            return;
+        }
         if st.merge_enabled && policies[pi].merge_type().is_some() {
             for p in self.managed_parents(ri) {
                 let g = p.gateway.unwrap_or_default();
@@ -861,8 +889,19 @@ impl<'a> Run<'a> {
                                 .map(|&pp| (pp, Scope::Gateway(g)))
                         });
                     let Some((pp, scope)) = found else { continue };
-                    st.merged.add(scope, Scope::Route(ri));
                     let aref = self.gw_ref(g, Some(l));
+                    // The merged policy is validated again; on a TCPRoute
+                    // the parent's HTTP-only features make it invalid, and
+                    // nothing is merged.
+                    if tcp_security
+                        && let Some(why) =
+                            tcp_security_error(&[policies[pi].obj.spec(), policies[pp].obj.spec()])
+                    {
+                        let message = capitalize(&why);
+                        policies[pi].set(&aref, ctl, "Accepted", false, "Invalid", message);
+                        continue;
+                    }
+                    st.merged.add(scope, Scope::Route(ri));
                     let parent = &policies[pp].obj;
                     let message = format!(
                         "Merged with policy {}/{}",
@@ -1036,6 +1075,47 @@ struct RouteLevelState {
     merged: ScopeGraph,
 }
 
+/// The structural part of `validateSecurityPolicyForTCP`
+/// (securitypolicy.go): a TCPRoute takes authorization only, without CEL,
+/// JWT, header or GeoIP principals. `specs` are merged (any sets it).
+fn tcp_security_error(specs: &[&Value]) -> Option<String> {
+    let set = |path: &[&str]| specs.iter().any(|s| at(s, path).is_some());
+    let http_only = ["cors", "csrf", "jwt", "oidc", "apiKeyAuth", "basicAuth", "extAuth"];
+    if http_only.iter().any(|f| set(&[f])) {
+        return Some("only authorization is supported for TCP (routes/listeners)".into());
+    }
+    // The rules in force: the route policy's, else the parent's.
+    let rules = specs
+        .iter()
+        .map(|s| array_at(s, &["authorization", "rules"]))
+        .find(|r| !r.is_empty())
+        .unwrap_or(&[]);
+    for (i, rule) in rules.iter().enumerate() {
+        if at(rule, &["cel"]).is_some() {
+            return Some(format!("rule {i}: CEL not supported for TCP"));
+        }
+        if at(rule, &["principal", "jwt"]).is_some() {
+            return Some(format!("rule {i}: JWT not supported for TCP"));
+        }
+        if !array_at(rule, &["principal", "headers"]).is_empty() {
+            return Some(format!("rule {i}: headers not supported for TCP"));
+        }
+        if !array_at(rule, &["principal", "clientIPGeoLocations"]).is_empty() {
+            return Some(format!("rule {i}: clientIPGeoLocations not supported for TCP"));
+        }
+    }
+    None
+}
+
+/// `status.Error2ConditionMsg` starts the message with a capital.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// Where ListenerSet targets will be resolved once the model reads
 /// ListenerSets: until then their outcome is said to be unknown.
 fn listener_set_note(r: &Ref) -> String {
@@ -1189,14 +1269,9 @@ fn missing_targets(obj: &Object, gateways: &[Gateway], routes: &[Route]) -> Vec<
         .collect()
 }
 
-/// `TruncatePolicyAncestors` (status/policy.go): past 16 ancestors, the
-/// not-accepted first, then the overridden, then by namespace and name; the
-/// 16th carries `Aggregated`.
-fn truncate_ancestors(p: &mut Policy) {
-    const MAX: usize = 16;
-    if p.ancestors.len() <= MAX {
-        return;
-    }
+/// `lessPolicyAncestor` (status/policy.go): the not-accepted first, then
+/// the overridden, then by namespace and name.
+fn ancestor_less(a: &PolicyAncestor, b: &PolicyAncestor) -> bool {
     let rank = |a: &PolicyAncestor| {
         if a.condition("Accepted").is_some_and(|c| c.status == "False") {
             0
@@ -1206,12 +1281,25 @@ fn truncate_ancestors(p: &mut Policy) {
             2
         }
     };
+    (rank(a), &a.ancestor_ref.namespace, &a.ancestor_ref.name)
+        < (rank(b), &b.ancestor_ref.namespace, &b.ancestor_ref.name)
+}
+
+/// `TruncatePolicyAncestors` (status/policy.go): past 16 ancestors, the 16
+/// first in `ancestor_less` order stay; the 16th carries `Aggregated`.
+fn truncate_ancestors(p: &mut Policy) {
+    const MAX: usize = 16;
+    if p.ancestors.len() <= MAX {
+        return;
+    }
     p.ancestors.sort_by(|a, b| {
-        (rank(a), &a.ancestor_ref.namespace, &a.ancestor_ref.name).cmp(&(
-            rank(b),
-            &b.ancestor_ref.namespace,
-            &b.ancestor_ref.name,
-        ))
+        if ancestor_less(a, b) {
+            std::cmp::Ordering::Less
+        } else if ancestor_less(b, a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
     });
     p.ancestors.truncate(MAX);
     let last = p.ancestors[MAX - 1].ancestor_ref.clone();
