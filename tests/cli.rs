@@ -446,7 +446,10 @@ fn model_predicts_policy_ancestors_as_envoy_gateway_writes_them() {
         Some(MODEL_CLUSTER),
     );
     assert_eq!(doc["schema"], "egscope.model/v1");
-    assert_eq!(doc["tenants"][0]["controllerName"], "gateway.envoyproxy.io/gatewayclass-controller");
+    assert_eq!(
+        doc["tenants"][0]["controllerName"],
+        "gateway.envoyproxy.io/gatewayclass-controller"
+    );
     assert_eq!(doc["tenants"][0]["semantics"], "v1.8");
     assert_eq!(doc["tenants"][0]["version"], "v1.8.2");
     // The younger Gateway-wide CTP is conflicted, in PolicyAncestorStatus' shape.
@@ -456,7 +459,10 @@ fn model_predicts_policy_ancestors_as_envoy_gateway_writes_them() {
         serde_json::json!({"group": "gateway.networking.k8s.io", "kind": "Gateway",
                            "namespace": "apps", "name": "edge"})
     );
-    assert_eq!(young["controllerName"], "gateway.envoyproxy.io/gatewayclass-controller");
+    assert_eq!(
+        young["controllerName"],
+        "gateway.envoyproxy.io/gatewayclass-controller"
+    );
     let accepted = condition(young, "Accepted").unwrap();
     assert_eq!(accepted["status"], "False");
     assert_eq!(accepted["reason"], "Conflicted");
@@ -465,17 +471,25 @@ fn model_predicts_policy_ancestors_as_envoy_gateway_writes_them() {
     assert_eq!(condition(old, "Accepted").unwrap()["status"], "True");
     let over = condition(old, "Overridden").unwrap();
     assert_eq!(over["status"], "True");
-    assert!(over["message"].as_str().unwrap().contains("[admin]"), "{over}");
+    assert!(
+        over["message"].as_str().unwrap().contains("[admin]"),
+        "{over}"
+    );
     let admin = &policy(&doc, "ClientTrafficPolicy", "admin-only")["ancestors"][0];
     assert_eq!(admin["ancestorRef"]["sectionName"], "admin");
     // The route BTP merges over the Gateway one: Merged on both sides.
     let shop = &policy(&doc, "BackendTrafficPolicy", "shop")["ancestors"][0];
-    assert_eq!(condition(shop, "Merged").unwrap()["message"], "Merged with policy apps/gw");
+    assert_eq!(
+        condition(shop, "Merged").unwrap()["message"],
+        "Merged with policy apps/gw"
+    );
     let gw = &policy(&doc, "BackendTrafficPolicy", "gw")["ancestors"][0];
-    assert!(condition(gw, "Merged").unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .contains("apps/shop"));
+    assert!(
+        condition(gw, "Merged").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("apps/shop")
+    );
     // Listener conflicts and the effective policy per listener and route.
     let edge = &doc["gateways"][0];
     let listeners = edge["listeners"].as_array().unwrap();
@@ -509,7 +523,13 @@ fn model_output_is_deterministic_and_can_go_to_a_file() {
         .clone();
     let out = dir.path().join("model.json");
     egscope()
-        .args(["model", "--snapshot", &input, "-o", &out.display().to_string()])
+        .args([
+            "model",
+            "--snapshot",
+            &input,
+            "-o",
+            &out.display().to_string(),
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::is_empty());
@@ -530,7 +550,13 @@ fn model_bad_input_is_exit_2() {
         .stderr(predicate::str::contains("syntax-error.yaml"))
         .stderr(no_crash());
     egscope()
-        .args(["model", "--snapshot", &fixture("errors.yaml"), "--format", "yaml"])
+        .args([
+            "model",
+            "--snapshot",
+            &fixture("errors.yaml"),
+            "--format",
+            "yaml",
+        ])
         .assert()
         .code(2)
         .stderr(no_crash());

@@ -348,8 +348,7 @@ fn with_implied_class_of(mut store: Store, input_text: &str) -> Store {
 /// Every policy kind in file order, as the translator tests hand them over.
 fn with_file_order_ages_all(store: Store) -> Store {
     map_objects(&store, |i, o| {
-        if o.creation_timestamp.is_none()
-            && egscope::model::policy::STATUS_KINDS.contains(&o.kind)
+        if o.creation_timestamp.is_none() && egscope::model::policy::STATUS_KINDS.contains(&o.kind)
         {
             o.creation_timestamp = Some(format!(
                 "2020-01-01T{:02}:{:02}:{:02}Z",
@@ -563,9 +562,7 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
     let (agree, total): (usize, usize) = by_kind
         .values()
         .fold((0, 0), |(a, t), v| (a + v.0, t + v.1));
-    eprintln!(
-        "policy ancestors (v1.9.0): {agree} of {total} policies agree across {files} files"
-    );
+    eprintln!("policy ancestors (v1.9.0): {agree} of {total} policies agree across {files} files");
     for (k, (a, t, invalid)) in &by_kind {
         eprintln!("  {k}: {a} of {t} agree ({invalid} Invalid left out)");
     }
@@ -595,7 +592,11 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
     // included, must agree.
     let elsewhere: Vec<&String> = disagreements
         .iter()
-        .filter(|d| !listener_set_inputs.iter().any(|f| d.starts_with(&format!("{f}:"))))
+        .filter(|d| {
+            !listener_set_inputs
+                .iter()
+                .any(|f| d.starts_with(&format!("{f}:")))
+        })
         .collect();
     assert!(
         elsewhere.is_empty(),

@@ -329,19 +329,60 @@ mod tests {
 
     #[test]
     fn sampling_rates() {
-        assert_eq!(sampling_percent(&json!({})), Some(100.0));
-        assert_eq!(sampling_percent(&json!({"samplingRate": 5})), Some(5.0));
+        let v19 = Semantics::of(Some("v1.9.0"));
+        let rate = |t: crate::value::Value| sampling_percent(&t, &v19);
+        assert_eq!(rate(json!({})), Some(100.0));
+        assert_eq!(rate(json!({"samplingRate": 5})), Some(5.0));
         assert_eq!(
-            sampling_percent(&json!({"samplingFraction": {"numerator": 1, "denominator": 1000}})),
+            rate(json!({"samplingFraction": {"numerator": 1, "denominator": 1000}})),
             Some(0.1)
         );
         assert_eq!(
-            sampling_percent(&json!({"samplingFraction": {"numerator": 5}})),
+            rate(json!({"samplingFraction": {"numerator": 5}})),
             Some(5.0)
         );
         assert_eq!(
-            sampling_percent(&json!({"samplingFraction": {"numerator": 1, "denominator": 0}})),
+            rate(json!({"samplingFraction": {"numerator": 1, "denominator": 0}})),
             None
+        );
+        // samplingRate wins over samplingFraction, as in Envoy Gateway.
+        assert_eq!(
+            rate(json!({"samplingRate": 2, "samplingFraction": {"numerator": 50}})),
+            Some(2.0)
+        );
+        // Clamped to 100 %.
+        assert_eq!(
+            rate(json!({"samplingFraction": {"numerator": 3, "denominator": 1}})),
+            Some(100.0)
+        );
+    }
+
+    #[test]
+    fn sampling_fraction_before_v1_8_is_a_percentage() {
+        let v17 = Semantics::of(Some("v1.7.5"));
+        let t = json!({"samplingFraction": {"numerator": 1, "denominator": 100}});
+        assert_eq!(sampling_percent(&t, &v17), Some(0.01));
+        assert_eq!(
+            sampling_percent(&t, &Semantics::of(Some("v1.8.0"))),
+            Some(1.0)
+        );
+    }
+
+    #[test]
+    fn client_sampling_defaults_to_zero_from_v1_9() {
+        let t = json!({"samplingRate": 1});
+        assert_eq!(
+            client_sampling_percent(&t, &Semantics::of(Some("v1.9.0"))),
+            Some(0.0)
+        );
+        assert_eq!(
+            client_sampling_percent(&t, &Semantics::of(Some("v1.8.3"))),
+            Some(100.0)
+        );
+        let t = json!({"clientSamplingFraction": {"numerator": 5, "denominator": 1000}});
+        assert_eq!(
+            client_sampling_percent(&t, &Semantics::of(Some("v1.9.0"))),
+            Some(0.5)
         );
     }
 }

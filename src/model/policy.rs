@@ -480,7 +480,8 @@ impl<'a> Run<'a> {
     /// `targetNamespaceMatches`: without `namespaces`, the policy's own
     /// namespace; with it (v1.8+), Same, All or a namespace label selector.
     fn selector_namespace_matches(&self, sel: &Value, policy_ns: &str, target_ns: &str) -> bool {
-        let namespaces = at(sel, &["namespaces"]).filter(|_| self.semantics.cross_namespace_policies());
+        let namespaces =
+            at(sel, &["namespaces"]).filter(|_| self.semantics.cross_namespace_policies());
         let Some(namespaces) = namespaces else {
             return target_ns == policy_ns;
         };
@@ -725,8 +726,7 @@ impl<'a> Run<'a> {
                 let Some(g) = self.gateway(&r.namespace, &r.name) else {
                     continue;
                 };
-                if r
-                    .section
+                if r.section
                     .as_deref()
                     .is_some_and(|s| self.gateways[g].listener(s).is_none())
                 {
@@ -790,9 +790,9 @@ impl<'a> Run<'a> {
             policies[pi].unjudged(listener_set_note(r));
             return;
         }
-        let Some(&ri) = self
-            .route_by_key
-            .get(&(r.kind.as_str(), r.namespace.as_str(), r.name.as_str()))
+        let Some(&ri) =
+            self.route_by_key
+                .get(&(r.kind.as_str(), r.namespace.as_str(), r.name.as_str()))
         else {
             return;
         };
@@ -1080,7 +1080,15 @@ struct RouteLevelState {
 /// JWT, header or GeoIP principals. `specs` are merged (any sets it).
 fn tcp_security_error(specs: &[&Value]) -> Option<String> {
     let set = |path: &[&str]| specs.iter().any(|s| at(s, path).is_some());
-    let http_only = ["cors", "csrf", "jwt", "oidc", "apiKeyAuth", "basicAuth", "extAuth"];
+    let http_only = [
+        "cors",
+        "csrf",
+        "jwt",
+        "oidc",
+        "apiKeyAuth",
+        "basicAuth",
+        "extAuth",
+    ];
     if http_only.iter().any(|f| set(&[f])) {
         return Some("only authorization is supported for TCP (routes/listeners)".into());
     }
@@ -1101,7 +1109,9 @@ fn tcp_security_error(specs: &[&Value]) -> Option<String> {
             return Some(format!("rule {i}: headers not supported for TCP"));
         }
         if !array_at(rule, &["principal", "clientIPGeoLocations"]).is_empty() {
-            return Some(format!("rule {i}: clientIPGeoLocations not supported for TCP"));
+            return Some(format!(
+                "rule {i}: clientIPGeoLocations not supported for TCP"
+            ));
         }
     }
     None
@@ -1275,7 +1285,10 @@ fn ancestor_less(a: &PolicyAncestor, b: &PolicyAncestor) -> bool {
     let rank = |a: &PolicyAncestor| {
         if a.condition("Accepted").is_some_and(|c| c.status == "False") {
             0
-        } else if a.condition("Overridden").is_some_and(|c| c.status == "True") {
+        } else if a
+            .condition("Overridden")
+            .is_some_and(|c| c.status == "True")
+        {
             1
         } else {
             2
@@ -1310,8 +1323,7 @@ fn truncate_ancestors(p: &mut Policy) {
         "Aggregated",
         true,
         "Aggregated",
-        "Ancestors have been truncated because the number of policy ancestors exceeds 16."
-            .into(),
+        "Ancestors have been truncated because the number of policy ancestors exceeds 16.".into(),
     );
 }
 

@@ -147,7 +147,10 @@ impl Semantics {
         match (&self.shown, self.assumed) {
             (_, false) => self.minor.to_string(),
             (None, true) => format!("{} (assumed: controller version unknown)", self.minor),
-            (Some(v), true) => format!("{} (assumed: {v} is not a release egscope knows)", self.minor),
+            (Some(v), true) => format!(
+                "{} (assumed: {v} is not a release egscope knows)",
+                self.minor
+            ),
         }
     }
 

@@ -235,7 +235,10 @@ pub fn spec_fields(spec: &Value) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(map) = spec.as_object() {
         for (k, child) in map.iter() {
-            if matches!(k, "targetRef" | "targetRefs" | "targetSelectors" | "mergeType") {
+            if matches!(
+                k,
+                "targetRef" | "targetRefs" | "targetSelectors" | "mergeType"
+            ) {
                 continue;
             }
             walk(child, k, &mut out);
@@ -333,9 +336,7 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
                     Watch::Namespaces(_) => "Namespaces",
                     Watch::Selector(_) => "NamespaceSelector",
                 },
-                watched_namespaces: c
-                    .watched_set(store)
-                    .map(|s| s.into_iter().collect()),
+                watched_namespaces: c.watched_set(store).map(|s| s.into_iter().collect()),
                 version: c.version.clone(),
                 semantics: sem.describe(),
                 semantics_assumed: sem.assumed,
@@ -484,7 +485,11 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
         .fleets
         .iter()
         .map(|f| {
-            let mut gws: Vec<String> = f.gateways.iter().map(|&g| label(&m.gateways[g].obj)).collect();
+            let mut gws: Vec<String> = f
+                .gateways
+                .iter()
+                .map(|&g| label(&m.gateways[g].obj))
+                .collect();
             gws.sort();
             FleetOut {
                 key: f.key.clone(),

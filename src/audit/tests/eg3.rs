@@ -20,8 +20,8 @@ fn tracing_cluster(tracing: Value) -> Vec<Value> {
 
 /// The objects with the controller running Envoy Gateway `version`.
 fn on_version(mut objs: Vec<Value>, version: &str) -> Vec<Value> {
-    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]
-        ["image"] = json!(format!("docker.io/envoyproxy/gateway:{version}"));
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!(format!("docker.io/envoyproxy/gateway:{version}"));
     objs
 }
 
@@ -273,7 +273,8 @@ fn eg3_one_finding_per_envoy_proxy_serving_two_fleets() {
 #[test]
 fn eg309_sampling_fraction_is_a_ratio_from_v1_8_and_a_percentage_before() {
     let otel = json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
-    let tracing = json!({"samplingFraction": {"numerator": 5, "denominator": 100}, "provider": otel});
+    let tracing =
+        json!({"samplingFraction": {"numerator": 5, "denominator": 100}, "provider": otel});
     // v1.9 and v1.8: 5/100 is 5 %, inside production's 1-10 %.
     none(&audit(&tracing_cluster(tracing.clone())), "EG309");
     let mut objs = tracing_cluster(tracing.clone());
@@ -303,9 +304,10 @@ fn eg309_says_client_forced_sampling_per_release() {
     );
     // Without a controller version the newest semantics apply, and it says so.
     let mut objs = tracing_cluster(tracing);
-    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]
-        ["image"] = json!("docker.io/envoyproxy/gateway:latest");
-    edit(&mut objs, "Deployment", "envoy-gateway")["metadata"]["labels"] = json!({"control-plane": "envoy-gateway"});
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!("docker.io/envoyproxy/gateway:latest");
+    edit(&mut objs, "Deployment", "envoy-gateway")["metadata"]["labels"] =
+        json!({"control-plane": "envoy-gateway"});
     let r = audit(&objs);
     has_words(
         one(&r, "EG309", "EnvoyProxy", "proxy-config"),
@@ -319,7 +321,8 @@ fn default_envoy_proxy_merges_under_the_class_one_from_v1_8() {
     // EnvoyProxy merges over it (StrategicMerge) without tracing of its own.
     let setup = |version: &str| {
         let mut objs = on_version(baseline(), version);
-        let otel = json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
+        let otel =
+            json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
         remove(&mut objs, "ConfigMap", "envoy-gateway-config");
         objs.push(eg_config(
             CTRL_NS,
