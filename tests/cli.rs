@@ -561,3 +561,60 @@ fn model_bad_input_is_exit_2() {
         .code(2)
         .stderr(no_crash());
 }
+
+#[test]
+fn model_reads_a_live_cluster_like_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut sim = std::process::Command::new(assert_cmd::cargo::cargo_bin("egscope"))
+        .args(["sim", "--listen", "127.0.0.1:0", "--kubeconfig-out"])
+        .arg(&kubeconfig)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !kubeconfig.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = egscope()
+        .args(["model", "--kubeconfig", &kubeconfig.display().to_string()])
+        .output()
+        .unwrap();
+    sim.kill().unwrap();
+    let _ = sim.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(live["schema"], "egscope.model/v1");
+    assert_eq!(live["source"]["kind"], "cluster");
+    let names = |doc: &serde_json::Value| -> Vec<String> {
+        doc["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}/{}/{}", p["kind"], p["namespace"], p["name"]))
+            .collect()
+    };
+    let snapshot = model_json(
+        &[
+            "model",
+            "--snapshot",
+            &format!("{}/assets/demo/showcase.yaml", env!("CARGO_MANIFEST_DIR")),
+        ],
+        None,
+    );
+    assert_eq!(names(&live), names(&snapshot));
+    assert!(
+        live["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["ancestors"].as_array().is_some_and(|a| !a.is_empty())),
+        "{live:#}"
+    );
+}

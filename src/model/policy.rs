@@ -253,10 +253,8 @@ impl Policy {
                     ));
                 }
             }
-            Kind::BackendTrafficPolicy => {
-                if !array_at(spec, &["compression"]).is_empty() {
-                    fields.push(("spec.compression", "spec.compressor"));
-                }
+            Kind::BackendTrafficPolicy if !array_at(spec, &["compression"]).is_empty() => {
+                fields.push(("spec.compression", "spec.compressor"));
             }
             Kind::SecurityPolicy => {
                 for proto in ["grpc", "http"] {
