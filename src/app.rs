@@ -253,7 +253,17 @@ pub fn model(
             report::model_json::write(&store, out)
         })?,
     }
-    Ok(EXIT_OK)
+    // Predictions over kinds egscope could not read are not a clean result.
+    let unread = report::model_json::unread(&store);
+    if unread.is_empty() || args.allow_incomplete {
+        return Ok(EXIT_OK);
+    }
+    eprintln!(
+        "egscope: the model is incomplete (its `unread` says so): {}. \
+         Grant the role in assets/rbac.yaml, or pass --allow-incomplete (exit 3).",
+        visible(&unread.join("; "))
+    );
+    Ok(EXIT_INCOMPLETE)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, UserError> {

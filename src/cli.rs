@@ -272,6 +272,10 @@ pub struct ModelArgs {
     /// Write the model to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Exit 0 even when some kinds could not be read (the model's `unread`
+    /// lists them either way); without it such a model exits 3.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, Args)]

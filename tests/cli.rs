@@ -562,27 +562,55 @@ fn model_bad_input_is_exit_2() {
         .stderr(no_crash());
 }
 
+/// `egscope sim` on loopback with `extra` arguments; killed when dropped.
+struct SimProcess {
+    child: std::process::Child,
+    kubeconfig: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SimProcess {
+    fn start(extra: &[&str]) -> SimProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("egscope"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--kubeconfig-out"])
+            .arg(&kubeconfig)
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !kubeconfig.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        SimProcess {
+            child,
+            kubeconfig,
+            _dir: dir,
+        }
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.kubeconfig.display().to_string()
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn model_reads_a_live_cluster_like_audit() {
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    let mut sim = std::process::Command::new(assert_cmd::cargo::cargo_bin("egscope"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--kubeconfig-out"])
-        .arg(&kubeconfig)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !kubeconfig.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let sim = SimProcess::start(&[]);
     let out = egscope()
-        .args(["model", "--kubeconfig", &kubeconfig.display().to_string()])
+        .args(["model", "--kubeconfig", &sim.kubeconfig()])
         .output()
         .unwrap();
-    sim.kill().unwrap();
-    let _ = sim.wait();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -592,6 +620,7 @@ fn model_reads_a_live_cluster_like_audit() {
     let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(live["schema"], "egscope.model/v1");
     assert_eq!(live["source"]["kind"], "cluster");
+    assert_eq!(live["unread"], serde_json::json!([]));
     let names = |doc: &serde_json::Value| -> Vec<String> {
         doc["policies"]
             .as_array()
@@ -617,4 +646,37 @@ fn model_reads_a_live_cluster_like_audit() {
             .any(|p| p["ancestors"].as_array().is_some_and(|a| !a.is_empty())),
         "{live:#}"
     );
+}
+
+#[test]
+fn model_of_a_cluster_it_could_not_read_whole_is_exit_3() {
+    let sim = SimProcess::start(&["--fault", "clienttrafficpolicies=403"]);
+    let out = egscope()
+        .args(["model", "--kubeconfig", &sim.kubeconfig()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unread = doc["unread"].as_array().unwrap();
+    assert!(
+        unread
+            .iter()
+            .any(|u| u.as_str().unwrap().contains("ClientTrafficPolicy")),
+        "{unread:?}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete"));
+    egscope()
+        .args([
+            "model",
+            "--kubeconfig",
+            &sim.kubeconfig(),
+            "--allow-incomplete",
+        ])
+        .assert()
+        .code(0);
 }

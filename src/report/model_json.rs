@@ -20,6 +20,9 @@ pub const SCHEMA: &str = "egscope.model/v1";
 struct Doc<'a> {
     schema: &'static str,
     source: &'a SourceInfo,
+    /// Kinds the source could not read (forbidden, unavailable, or read in
+    /// some namespaces only): whatever depends on them is not known.
+    unread: Vec<String>,
     tenants: Vec<Tenant>,
     #[serde(rename = "gatewayClasses")]
     gateway_classes: Vec<GatewayClass>,
@@ -553,6 +556,7 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
     Doc {
         schema: SCHEMA,
         source: &store.source,
+        unread: unread(store),
         tenants,
         gateway_classes,
         gateways: gateways.into_iter().map(|(_, g)| g).collect(),
@@ -560,6 +564,16 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
         fleets,
         policies,
     }
+}
+
+/// What the source could not read, one line per kind (PodMetrics, which
+/// the model does not use, left out).
+pub fn unread(store: &Store) -> Vec<String> {
+    store
+        .states()
+        .filter(|(k, st)| *k != Kind::PodMetrics && st.unreadable())
+        .map(|(k, st)| st.describe(k))
+        .collect()
 }
 
 /// Writes the model of `store` as pretty JSON with a trailing newline.
