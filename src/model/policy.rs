@@ -1190,15 +1190,32 @@ pub fn policies(
             .collect()
     };
     let idx: Vec<(Kind, Vec<usize>)> = STATUS_KINDS.iter().map(|&k| (k, by_kind(k))).collect();
-    let mut class_order: Vec<usize> = (0..classes.len()).collect();
-    class_order.sort_by(|&a, &b| classes[a].obj.name.cmp(&classes[b].obj.name));
+    let mut class_order: Vec<Option<usize>> = (0..classes.len()).map(Some).collect();
+    class_order.sort_by(|a, b| {
+        let name = |c: &Option<usize>| c.map(|c| classes[c].obj.name.as_str());
+        name(a).cmp(&name(b))
+    });
+    // GatewayClasses the source could not read: Gateways without a class
+    // are resolved as Envoy Gateway's (so that the rules read their
+    // policies, as they audit them), but no status is predicted for them.
+    let classes_unreadable = store.state(Kind::GatewayClass).unreadable();
+    if classes_unreadable {
+        class_order.push(None);
+    }
+    let unknown_semantics = Semantics::default();
     for ci in class_order {
-        let class = &classes[ci];
-        if !class.eg_served {
-            continue;
-        }
+        let (controller, semantics) = match ci {
+            Some(c) if classes[c].eg_served => {
+                (classes[c].controller_name.as_str(), &classes[c].semantics)
+            }
+            Some(_) => continue,
+            None => (UNKNOWN_CONTROLLER, &unknown_semantics),
+        };
         let mut gws: Vec<usize> = (0..gateways.len())
-            .filter(|&g| gateways[g].class == Some(ci) && gateway_accepted(&gateways[g], classes))
+            .filter(|&g| match ci {
+                Some(_) => gateways[g].class == ci && gateway_accepted(&gateways[g], classes),
+                None => gateways[g].class.is_none(),
+            })
             .collect();
         if gws.is_empty() {
             continue;
@@ -1230,8 +1247,8 @@ pub fn policies(
             store,
             gateways,
             routes,
-            controller: &class.controller_name,
-            semantics: &class.semantics,
+            controller,
+            semantics,
             gws,
             gw_by_key,
             route_by_key,
@@ -1245,11 +1262,24 @@ pub fn policies(
         }
     }
     for p in &mut policies {
+        let before = p.ancestors.len();
+        p.ancestors
+            .retain(|a| a.controller_name != UNKNOWN_CONTROLLER);
+        if p.ancestors.len() < before {
+            p.unjudged(
+                "Gateways whose GatewayClass could not be read: their status is not predicted"
+                    .into(),
+            );
+        }
         truncate_ancestors(p);
         p.unresolved = missing_targets(&p.obj, gateways, routes);
     }
     (policies, att)
 }
+
+/// The stand-in controller of Gateways whose class the source could not
+/// read; their predicted statuses are dropped.
+const UNKNOWN_CONTROLLER: &str = "";
 
 /// The kinds whose ancestor statuses egscope predicts.
 pub const STATUS_KINDS: [Kind; 4] = [

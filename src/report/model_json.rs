@@ -93,8 +93,9 @@ struct GatewayOut {
     name: String,
     #[serde(rename = "gatewayClassName")]
     gateway_class_name: String,
-    /// Whether Envoy Gateway translates it (and so its policies).
-    accepted: bool,
+    /// Whether Envoy Gateway translates it (and so its policies); `null`
+    /// when its GatewayClass could not be read.
+    accepted: Option<bool>,
     listeners: Vec<ListenerOut>,
 }
 
@@ -398,7 +399,11 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
                     namespace: g.obj.namespace_or_empty().to_string(),
                     name: g.obj.name.clone(),
                     gateway_class_name: g.class_name.clone(),
-                    accepted: policy::gateway_accepted(g, &m.classes),
+                    accepted: if g.class.is_none() && m.classes_unreadable {
+                        None
+                    } else {
+                        Some(policy::gateway_accepted(g, &m.classes))
+                    },
                     listeners,
                 },
             )
