@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::audit::{self, AuditOptions, AuditResult, Severity};
 use crate::cli::{
-    AuditArgs, ClusterArgs, DemoArgs, FailOn, ReportFormat, RulesArgs, SimArgs, SimScenario,
-    SnapshotArgs,
+    AuditArgs, ClusterArgs, DemoArgs, FailOn, ModelArgs, ReportFormat, RulesArgs, SimArgs,
+    SimScenario, SnapshotArgs,
 };
 use crate::error::UserError;
 use crate::report::{self, ReportMeta};
@@ -215,6 +215,38 @@ pub fn audit(
     // audit's time, and the process exits next: let the OS reclaim them.
     std::mem::forget(store);
     code
+}
+
+/// `egscope model`: the derived topology and the predicted policy statuses
+/// (`egscope.model/v1`), from a snapshot or the live cluster as `audit`
+/// reads them.
+pub fn model(
+    args: &ModelArgs,
+    cluster: &ClusterArgs,
+    stdin: &mut dyn Read,
+) -> Result<u8, UserError> {
+    let store = if args.snapshot.is_empty() {
+        tracing::info!(kubeconfig = ?cluster.kubeconfig, context = ?cluster.context, "model: reading the cluster");
+        live_store(cluster)?
+    } else {
+        source::snapshot::load(&args.snapshot, stdin)?
+    };
+    match args.format {
+        crate::cli::ModelFormat::Json => write_with(args.output.as_deref(), &mut |out| {
+            report::model_json::write(&store, out)
+        })?,
+    }
+    // Predictions over kinds egscope could not read are not a clean result.
+    let unread = report::model_json::unread(&store);
+    if unread.is_empty() || args.allow_incomplete {
+        return Ok(EXIT_OK);
+    }
+    eprintln!(
+        "egscope: the model is incomplete (its `unread` says so): {}. \
+         Grant the role in assets/rbac.yaml, or pass --allow-incomplete (exit 3).",
+        crate::sanitize::escape(&unread.join("; "))
+    );
+    Ok(EXIT_INCOMPLETE)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, UserError> {

@@ -161,6 +161,9 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Print the rule catalogue.
     Rules(RulesArgs),
+    /// Print the derived topology and the policy statuses Envoy Gateway
+    /// would write, as JSON (schema `egscope.model/v1`).
+    Model(ModelArgs),
     /// Open the TUI on the embedded demo cluster (the showcase scenario); with
     /// `--format`, or when standard output is not a terminal, print its audit.
     Demo(DemoArgs),
@@ -372,6 +375,30 @@ pub struct ClusterArgs {
         value_parser = clap::value_parser!(u64).range(0..=MAX_WAIT_SECS)
     )]
     pub sync_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ModelFormat {
+    #[default]
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Snapshot files or directories (`*.yaml`, `*.yml`, `*.json`,
+    /// recursive); `-` reads standard input. Without it, the current cluster.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub snapshot: Vec<String>,
+    /// Output format (the model is JSON only).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ModelFormat,
+    /// Write the model to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 0 even when some kinds could not be read (the model's `unread`
+    /// lists them either way); without it such a model exits 3.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     let asked = matches.value_source("log_level") == Some(ValueSource::CommandLine)
         || std::env::var_os("EGSCOPE_LOG").is_some();
     let _log = match &cli.command {
-        Some(Command::Audit(_) | Command::Snapshot(_)) if asked => {
+        Some(Command::Audit(_) | Command::Snapshot(_) | Command::Model(_)) if asked => {
             egscope::ui::logging::init(&cli.log_level)
         }
         _ => None,
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Some(Command::Audit(args)) => app::audit(args, &cli.cluster, &mut stdin),
         Some(Command::Rules(args)) => app::rules(args),
+        Some(Command::Model(args)) => app::model(args, &cli.cluster, &mut stdin),
         Some(Command::Snapshot(args)) => app::snapshot(args, &cli.cluster),
         Some(Command::Demo(args)) => app::demo(args, &ui),
         Some(Command::Sim(args)) => app::sim(args),

@@ -455,3 +455,340 @@ fn demo_format_audits_the_chosen_scenario() {
     );
     assert_ne!(showcase["summary"], compliant["summary"]);
 }
+
+/// A small cluster for `egscope model`: one v1.8 controller, two
+/// ClientTrafficPolicies on one Gateway (the younger is conflicted), a
+/// listener policy under a Gateway one (Overridden), and a route
+/// BackendTrafficPolicy with mergeType over a Gateway one (Merged).
+const MODEL_CLUSTER: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: envoy-gateway, namespace: envoy-gateway-system, labels: {control-plane: envoy-gateway}}
+spec: {template: {spec: {containers: [{name: envoy-gateway, image: "docker.io/envoyproxy/gateway:v1.8.2"}]}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: apps}
+spec:
+  gatewayClassName: eg
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - {name: other, port: 80, protocol: HTTP}
+  - {name: admin, port: 8080, protocol: HTTP, hostname: admin.example}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: admin}]
+  rules: [{backendRefs: [{name: shop, port: 80}]}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: old, namespace: apps, creationTimestamp: "2025-01-01T00:00:00Z"}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+  timeout: {http: {idleTimeout: 30s}}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: young, namespace: apps, creationTimestamp: "2025-02-01T00:00:00Z"}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: admin-only, namespace: apps, creationTimestamp: "2025-03-01T00:00:00Z"}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge, sectionName: admin}]
+  connection: {bufferLimit: 32Ki}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: gw, namespace: apps, creationTimestamp: "2025-01-01T00:00:00Z"}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+  timeout: {http: {requestTimeout: 10s}}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: shop, namespace: apps, creationTimestamp: "2025-01-02T00:00:00Z"}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shop}]
+  mergeType: StrategicMerge
+  tcpKeepalive: {}
+"#;
+
+fn model_json(args: &[&str], stdin: Option<&str>) -> serde_json::Value {
+    let mut cmd = egscope();
+    cmd.args(args);
+    if let Some(s) = stdin {
+        cmd.write_stdin(s);
+    }
+    let out = cmd.assert().code(0).get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("egscope model prints JSON")
+}
+
+fn policy<'a>(doc: &'a serde_json::Value, kind: &str, name: &str) -> &'a serde_json::Value {
+    doc["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == kind && p["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in {doc:#}"))
+}
+
+fn condition<'a>(ancestor: &'a serde_json::Value, type_: &str) -> Option<&'a serde_json::Value> {
+    ancestor["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == type_)
+}
+
+#[test]
+fn model_predicts_policy_ancestors_as_envoy_gateway_writes_them() {
+    let doc = model_json(
+        &["model", "--snapshot", "-", "--format", "json"],
+        Some(MODEL_CLUSTER),
+    );
+    assert_eq!(doc["schema"], "egscope.model/v1");
+    assert_eq!(
+        doc["tenants"][0]["controllerName"],
+        "gateway.envoyproxy.io/gatewayclass-controller"
+    );
+    assert_eq!(doc["tenants"][0]["semantics"], "v1.8");
+    assert_eq!(doc["tenants"][0]["version"], "v1.8.2");
+    // The younger Gateway-wide CTP is conflicted, in PolicyAncestorStatus' shape.
+    let young = &policy(&doc, "ClientTrafficPolicy", "young")["ancestors"][0];
+    assert_eq!(
+        young["ancestorRef"],
+        serde_json::json!({"group": "gateway.networking.k8s.io", "kind": "Gateway",
+                           "namespace": "apps", "name": "edge"})
+    );
+    assert_eq!(
+        young["controllerName"],
+        "gateway.envoyproxy.io/gatewayclass-controller"
+    );
+    let accepted = condition(young, "Accepted").unwrap();
+    assert_eq!(accepted["status"], "False");
+    assert_eq!(accepted["reason"], "Conflicted");
+    // The older one is accepted and overridden on `admin` by the listener policy.
+    let old = &policy(&doc, "ClientTrafficPolicy", "old")["ancestors"][0];
+    assert_eq!(condition(old, "Accepted").unwrap()["status"], "True");
+    let over = condition(old, "Overridden").unwrap();
+    assert_eq!(over["status"], "True");
+    assert!(
+        over["message"].as_str().unwrap().contains("[admin]"),
+        "{over}"
+    );
+    let admin = &policy(&doc, "ClientTrafficPolicy", "admin-only")["ancestors"][0];
+    assert_eq!(admin["ancestorRef"]["sectionName"], "admin");
+    // The route BTP merges over the Gateway one: Merged on both sides.
+    let shop = &policy(&doc, "BackendTrafficPolicy", "shop")["ancestors"][0];
+    assert_eq!(
+        condition(shop, "Merged").unwrap()["message"],
+        "Merged with policy apps/gw"
+    );
+    let gw = &policy(&doc, "BackendTrafficPolicy", "gw")["ancestors"][0];
+    assert!(
+        condition(gw, "Merged").unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .contains("apps/shop")
+    );
+    // Listener conflicts and the effective policy per listener and route.
+    let edge = &doc["gateways"][0];
+    let listeners = edge["listeners"].as_array().unwrap();
+    let http = listeners.iter().find(|l| l["name"] == "http").unwrap();
+    assert_eq!(http["conflicted"]["status"], "True");
+    assert_eq!(http["conflicted"]["reason"], "HostnameConflict");
+    let admin_l = listeners.iter().find(|l| l["name"] == "admin").unwrap();
+    assert_eq!(admin_l["conflicted"]["reason"], "NoConflicts");
+    let ctp = &admin_l["effectivePolicies"]["ClientTrafficPolicy"];
+    assert_eq!(ctp["policies"], serde_json::json!(["apps/admin-only"]));
+    assert_eq!(ctp["fields"]["connection.bufferLimit"], "apps/admin-only");
+    let route = &doc["routes"][0];
+    let btp = &route["effectivePolicies"][0]["policies"]["BackendTrafficPolicy"];
+    assert_eq!(btp["policies"], serde_json::json!(["apps/shop", "apps/gw"]));
+    assert_eq!(btp["fields"]["tcpKeepalive"], "apps/shop");
+    assert_eq!(btp["fields"]["timeout.http.requestTimeout"], "apps/gw");
+}
+
+#[test]
+fn model_output_is_deterministic_and_can_go_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("cluster.yaml");
+    std::fs::write(&input, MODEL_CLUSTER).unwrap();
+    let input = input.display().to_string();
+    let first = egscope()
+        .args(["model", "--snapshot", &input])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let out = dir.path().join("model.json");
+    egscope()
+        .args([
+            "model",
+            "--snapshot",
+            &input,
+            "-o",
+            &out.display().to_string(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+}
+
+#[test]
+fn model_bad_input_is_exit_2() {
+    egscope()
+        .args(["model", "--snapshot", "/nonexistent/egscope-model.yaml"])
+        .assert()
+        .code(2)
+        .stderr(no_crash());
+    egscope()
+        .args(["model", "--snapshot", &fixture("syntax-error.yaml")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("syntax-error.yaml"))
+        .stderr(no_crash());
+    egscope()
+        .args([
+            "model",
+            "--snapshot",
+            &fixture("errors.yaml"),
+            "--format",
+            "yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(no_crash());
+}
+
+/// `egscope sim` on loopback with `extra` arguments; killed when dropped.
+struct SimProcess {
+    child: std::process::Child,
+    kubeconfig: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SimProcess {
+    fn start(extra: &[&str]) -> SimProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("egscope"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--kubeconfig-out"])
+            .arg(&kubeconfig)
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !kubeconfig.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        SimProcess {
+            child,
+            kubeconfig,
+            _dir: dir,
+        }
+    }
+
+    fn kubeconfig(&self) -> String {
+        self.kubeconfig.display().to_string()
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn model_reads_a_live_cluster_like_audit() {
+    let sim = SimProcess::start(&[]);
+    let out = egscope()
+        .args(["model", "--kubeconfig", &sim.kubeconfig()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(live["schema"], "egscope.model/v1");
+    assert_eq!(live["source"]["kind"], "cluster");
+    assert_eq!(live["unread"], serde_json::json!([]));
+    let names = |doc: &serde_json::Value| -> Vec<String> {
+        doc["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}/{}/{}", p["kind"], p["namespace"], p["name"]))
+            .collect()
+    };
+    let snapshot = model_json(
+        &[
+            "model",
+            "--snapshot",
+            &format!("{}/assets/demo/showcase.yaml", env!("CARGO_MANIFEST_DIR")),
+        ],
+        None,
+    );
+    assert_eq!(names(&live), names(&snapshot));
+    assert!(
+        live["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["ancestors"].as_array().is_some_and(|a| !a.is_empty())),
+        "{live:#}"
+    );
+}
+
+#[test]
+fn model_of_a_cluster_it_could_not_read_whole_is_exit_3() {
+    let sim = SimProcess::start(&["--fault", "clienttrafficpolicies=403"]);
+    let out = egscope()
+        .args(["model", "--kubeconfig", &sim.kubeconfig()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unread = doc["unread"].as_array().unwrap();
+    assert!(
+        unread
+            .iter()
+            .any(|u| u.as_str().unwrap().contains("ClientTrafficPolicy")),
+        "{unread:?}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete"));
+    egscope()
+        .args([
+            "model",
+            "--kubeconfig",
+            &sim.kubeconfig(),
+            "--allow-incomplete",
+        ])
+        .assert()
+        .code(0);
+}

@@ -427,7 +427,11 @@ pub fn proxy_target<'m>(
     fleet: &'m Fleet,
 ) -> Option<(&'m Arc<Object>, Option<&'m Value>)> {
     match &fleet.proxy {
-        ProxySource::Gateway(o) | ProxySource::Class(o) => Some((o, Some(o.spec()))),
+        // The spec the fleet really gets: from v1.8 the EnvoyGateway
+        // config's default merges under it (tenancy::effective_envoy_proxy).
+        ProxySource::Gateway(o) | ProxySource::Class(o) => {
+            Some((o, fleet.proxy_spec(&m.controllers)))
+        }
         ProxySource::ControllerDefault(_) | ProxySource::BuiltIn => {
             Some((fleet_owner(m, fleet), fleet.proxy_spec(&m.controllers)))
         }

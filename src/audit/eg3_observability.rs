@@ -8,6 +8,7 @@ use crate::value::Value;
 use super::Ctx;
 use super::eg2_performance::{fleet_owner, proxy_target};
 use crate::cli::Profile;
+use crate::model::Semantics;
 use crate::model::value::{array_at, at, bool_at, str_at};
 use crate::store::{Kind, Object, ObjectRef};
 
@@ -30,8 +31,9 @@ pub fn run(ctx: &mut Ctx) {
     eg307_controller_metrics(ctx);
 }
 
-/// Each EnvoyProxy (or default) that shapes a fleet, once.
-fn proxy_specs(ctx: &Ctx) -> Vec<(Arc<Object>, Value)> {
+/// Each EnvoyProxy (or default) that shapes a fleet, once, with the
+/// release semantics of the controller serving that fleet.
+fn proxy_specs(ctx: &Ctx) -> Vec<(Arc<Object>, Value, Semantics)> {
     let m = ctx.model;
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -39,14 +41,15 @@ fn proxy_specs(ctx: &Ctx) -> Vec<(Arc<Object>, Value)> {
         if let Some((obj, Some(spec))) = proxy_target(m, fleet)
             && seen.insert(obj.obj_ref())
         {
-            out.push((obj.clone(), spec.clone()));
+            let semantics = m.classes[fleet.class].semantics.clone();
+            out.push((obj.clone(), spec.clone(), semantics));
         }
     }
     out
 }
 
 fn proxy_content_rules(ctx: &mut Ctx) {
-    for (obj, spec) in proxy_specs(ctx) {
+    for (obj, spec, semantics) in proxy_specs(ctx) {
         let access_log = at(&spec, &["telemetry", "accessLog"]);
         if ctx.enabled("EG301") {
             ctx.check("EG301", &obj, None);
@@ -78,7 +81,7 @@ fn proxy_content_rules(ctx: &mut Ctx) {
             }
         }
         if let Some(tracing) = at(&spec, &["telemetry", "tracing"]) {
-            tracing_rules(ctx, &obj, tracing);
+            tracing_rules(ctx, &obj, tracing, &semantics);
         }
     }
 }
@@ -161,44 +164,85 @@ fn access_log_settings(ctx: &mut Ctx, obj: &Arc<Object>, settings: &[Value]) {
     }
 }
 
-/// Sampling rate in percent: `samplingRate` (default 100 when tracing is
-/// set) or `samplingFraction` numerator/denominator (denominator default 100).
-pub fn sampling_percent(tracing: &Value) -> Option<f64> {
+/// Sampling rate in percent that Envoy really applies: `samplingRate` wins
+/// (default 100 when tracing is set), else `samplingFraction`
+/// numerator/denominator (denominator default 100), clamped to 0..100 as
+/// Envoy Gateway does. From v1.8 the fraction is a ratio (1/100 is 1 %);
+/// before, Envoy Gateway wrote numerator/denominator straight into Envoy's
+/// percentage, so 1/100 sampled 0.01 % (`proxySamplingRate` in
+/// internal/gatewayapi/listener.go, v1.7.5 and v1.9.0; release-notes/v1.8.0.yaml).
+pub fn sampling_percent(tracing: &Value, semantics: &Semantics) -> Option<f64> {
+    if let Some(v) = at(tracing, &["samplingRate"]) {
+        return v.as_f64();
+    }
     if let Some(f) = at(tracing, &["samplingFraction"]) {
         let num = at(f, &["numerator"]).and_then(Value::as_f64)?;
         let den = at(f, &["denominator"])
             .and_then(Value::as_f64)
             .unwrap_or(100.0);
-        return (den > 0.0).then(|| num / den * 100.0);
+        let factor = if semantics.sampling_fraction_is_ratio() {
+            100.0
+        } else {
+            1.0
+        };
+        return (den > 0.0).then(|| (num * factor / den).clamp(0.0, 100.0));
     }
-    match at(tracing, &["samplingRate"]) {
+    Some(100.0)
+}
+
+/// Client-forced sampling (`x-client-trace-id`) in percent: Envoy's 100 %
+/// before v1.9, 0 % from v1.9 unless `clientSamplingFraction` says
+/// otherwise (release-notes/v1.9.0.yaml; `ClientSampling:
+/// FromFractionOrZero` in v1.9.0 internal/xds/translator/route.go).
+pub fn client_sampling_percent(tracing: &Value, semantics: &Semantics) -> Option<f64> {
+    match at(tracing, &["clientSamplingFraction"]) {
+        Some(f) => {
+            let num = at(f, &["numerator"]).and_then(Value::as_f64)?;
+            let den = at(f, &["denominator"])
+                .and_then(Value::as_f64)
+                .unwrap_or(100.0);
+            (den > 0.0).then(|| (num * 100.0 / den).clamp(0.0, 100.0))
+        }
+        None if semantics.client_sampling_defaults_to_zero() => Some(0.0),
         None => Some(100.0),
-        Some(v) => v.as_f64(),
     }
 }
 
-fn tracing_rules(ctx: &mut Ctx, obj: &Arc<Object>, tracing: &Value) {
+fn tracing_rules(ctx: &mut Ctx, obj: &Arc<Object>, tracing: &Value, semantics: &Semantics) {
     if ctx.enabled("EG309") {
         ctx.check("EG309", obj, None);
         let (lo, hi, name) = match ctx.opts.profile {
             Profile::Production => (1.0, 10.0, "production: 1-10%"),
             Profile::Staging => (100.0, 100.0, "staging: 100%"),
         };
-        let rate = sampling_percent(tracing);
+        let rate = sampling_percent(tracing, semantics);
         let bad = rate.is_none_or(|r| r < lo || r > hi);
         if bad {
             let shown = rate
                 .map(|r| format!("{r}%"))
                 .unwrap_or_else(|| "unreadable".into());
-            let path = if at(tracing, &["samplingFraction"]).is_some() {
+            let from_fraction = at(tracing, &["samplingRate"]).is_none()
+                && at(tracing, &["samplingFraction"]).is_some();
+            let path = if from_fraction {
                 "spec.telemetry.tracing.samplingFraction"
             } else {
                 "spec.telemetry.tracing.samplingRate"
             };
+            let how = if from_fraction && !semantics.sampling_fraction_is_ratio() {
+                format!(
+                    " (before v1.8 Envoy Gateway reads samplingFraction as a percentage, not a ratio; judged as {})",
+                    semantics.describe()
+                )
+            } else {
+                format!(" (judged as Envoy Gateway {})", semantics.describe())
+            };
+            let client = client_sampling_percent(tracing, semantics)
+                .map(|c| format!("; client-forced traces (x-client-trace-id) are sampled at {c}%"))
+                .unwrap_or_default();
             ctx.finding("EG309", obj)
                 .path(path)
                 .message(format!(
-                    "tracing samples {shown} of requests; the profile wants {name}"
+                    "tracing samples {shown} of requests; the profile wants {name}{how}{client}"
                 ))
                 .emit(ctx);
         }
@@ -285,19 +329,60 @@ mod tests {
 
     #[test]
     fn sampling_rates() {
-        assert_eq!(sampling_percent(&json!({})), Some(100.0));
-        assert_eq!(sampling_percent(&json!({"samplingRate": 5})), Some(5.0));
+        let v19 = Semantics::of(Some("v1.9.0"));
+        let rate = |t: crate::value::Value| sampling_percent(&t, &v19);
+        assert_eq!(rate(json!({})), Some(100.0));
+        assert_eq!(rate(json!({"samplingRate": 5})), Some(5.0));
         assert_eq!(
-            sampling_percent(&json!({"samplingFraction": {"numerator": 1, "denominator": 1000}})),
+            rate(json!({"samplingFraction": {"numerator": 1, "denominator": 1000}})),
             Some(0.1)
         );
         assert_eq!(
-            sampling_percent(&json!({"samplingFraction": {"numerator": 5}})),
+            rate(json!({"samplingFraction": {"numerator": 5}})),
             Some(5.0)
         );
         assert_eq!(
-            sampling_percent(&json!({"samplingFraction": {"numerator": 1, "denominator": 0}})),
+            rate(json!({"samplingFraction": {"numerator": 1, "denominator": 0}})),
             None
+        );
+        // samplingRate wins over samplingFraction, as in Envoy Gateway.
+        assert_eq!(
+            rate(json!({"samplingRate": 2, "samplingFraction": {"numerator": 50}})),
+            Some(2.0)
+        );
+        // Clamped to 100 %.
+        assert_eq!(
+            rate(json!({"samplingFraction": {"numerator": 3, "denominator": 1}})),
+            Some(100.0)
+        );
+    }
+
+    #[test]
+    fn sampling_fraction_before_v1_8_is_a_percentage() {
+        let v17 = Semantics::of(Some("v1.7.5"));
+        let t = json!({"samplingFraction": {"numerator": 1, "denominator": 100}});
+        assert_eq!(sampling_percent(&t, &v17), Some(0.01));
+        assert_eq!(
+            sampling_percent(&t, &Semantics::of(Some("v1.8.0"))),
+            Some(1.0)
+        );
+    }
+
+    #[test]
+    fn client_sampling_defaults_to_zero_from_v1_9() {
+        let t = json!({"samplingRate": 1});
+        assert_eq!(
+            client_sampling_percent(&t, &Semantics::of(Some("v1.9.0"))),
+            Some(0.0)
+        );
+        assert_eq!(
+            client_sampling_percent(&t, &Semantics::of(Some("v1.8.3"))),
+            Some(100.0)
+        );
+        let t = json!({"clientSamplingFraction": {"numerator": 5, "denominator": 1000}});
+        assert_eq!(
+            client_sampling_percent(&t, &Semantics::of(Some("v1.9.0"))),
+            Some(0.5)
         );
     }
 }

@@ -58,15 +58,18 @@ pub struct Fleet {
     pub service: Option<Arc<Object>>,
     pub hpa: Option<Arc<Object>>,
     pub pods: Vec<Arc<Object>>,
+    /// The EnvoyProxy spec the fleet really gets, merged per its controller's
+    /// release (`tenancy::effective_envoy_proxy`); `None` when none applies
+    /// or a referenced one is missing.
+    pub effective_proxy: Option<Value>,
 }
 
 impl Fleet {
     /// The effective EnvoyProxy spec, if one applies.
-    pub fn proxy_spec<'a>(&'a self, controllers: &'a [Controller]) -> Option<&'a Value> {
+    pub fn proxy_spec<'a>(&'a self, _controllers: &'a [Controller]) -> Option<&'a Value> {
         match &self.proxy {
-            ProxySource::Gateway(o) | ProxySource::Class(o) => Some(o.spec()),
-            ProxySource::ControllerDefault(c) => controllers[*c].config.envoy_proxy.as_ref(),
-            ProxySource::BuiltIn | ProxySource::Missing => None,
+            ProxySource::Missing => None,
+            _ => self.effective_proxy.as_ref(),
         }
     }
 
@@ -165,6 +168,7 @@ pub fn fleets(
             .iter()
             .copied()
             .find(|&c| controllers[c].config.envoy_proxy.is_some());
+        let default_spec = default_proxy.and_then(|c| controllers[c].config.envoy_proxy.as_ref());
         let class_proxy = || match (&class.envoy_proxy, default_proxy) {
             (Some(ep), _) => ProxySource::Class(ep.clone()),
             (None, _) if class.params_ref.is_some() => ProxySource::Missing,
@@ -185,7 +189,14 @@ pub fn fleets(
             }
             let key = class.obj.name.clone();
             let labelled = idx.by_class.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let effective_proxy = super::tenancy::effective_envoy_proxy(
+                &class.semantics,
+                default_spec,
+                class.envoy_proxy.as_ref().map(|o| o.spec()),
+                None,
+            );
             let mut fleet = Fleet {
+                effective_proxy,
                 key: key.clone(),
                 class: ci,
                 gateways: members,
@@ -231,7 +242,14 @@ pub fn fleets(
                         hashed_name(&key),
                     )
                 };
+                let effective_proxy = super::tenancy::effective_envoy_proxy(
+                    &class.semantics,
+                    default_spec,
+                    class.envoy_proxy.as_ref().map(|o| o.spec()),
+                    gw.envoy_proxy.as_ref().map(|o| o.spec()),
+                );
                 let mut fleet = Fleet {
+                    effective_proxy,
                     key,
                     class: ci,
                     gateways: vec![g],

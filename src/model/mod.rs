@@ -18,7 +18,7 @@ pub use listeners::{
 };
 pub use policy::{Attachments, Outcome, Policy, Target, TargetObj};
 pub use routes::{Route, RouteParent};
-pub use tenancy::{Class, Controller, EgConfig, Watch};
+pub use tenancy::{Class, Controller, EgConfig, Semantics, Watch};
 pub use version::Version;
 
 use crate::store::{Kind, Store};
@@ -64,7 +64,8 @@ impl Model {
             attach_listener_sets(store, &controllers, &classes, &mut gateways, &gw_index);
         mark_conflicts(&mut gateways, &classes, &semantics);
         let routes = routes::routes(store, &gateways, &gw_index, &listener_sets);
-        let (policies, attachments) = policy::policies(store, &gateways, &gw_index, &routes);
+        let (policies, attachments) =
+            policy::policies(store, &classes, &gateways, &gw_index, &routes);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
         Model {
             controllers,

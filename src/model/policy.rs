@@ -1,15 +1,21 @@
 //! Policies with their resolved targets, and the effective policy per
 //! listener (ClientTrafficPolicy) and per route (BackendTrafficPolicy), as
 //! Envoy Gateway resolves them from the specs: more specific beats broader,
-//! and among equals the oldest wins while the others are conflicted.
+//! and among equals the oldest wins while the others are conflicted. The
+//! same pass predicts the `status.ancestors` Envoy Gateway writes on each
+//! ClientTrafficPolicy, BackendTrafficPolicy, SecurityPolicy and
+//! EnvoyExtensionPolicy (`egscope model`), following Envoy Gateway v1.9's
+//! translator (internal/gatewayapi/*policy.go) with the older releases'
+//! differences keyed on the controller's version (`Semantics`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::value::Value;
 
 use super::listeners::Gateway;
 use super::routes::{GatewayIndex, Route};
+use super::tenancy::{Class, Semantics};
 use super::value::{array_at, at, selector_matches, str_at};
 use crate::store::{GATEWAY_API_GROUP, Kind, Object, Store};
 
@@ -43,6 +49,47 @@ pub enum Outcome {
     },
 }
 
+/// Gateway API's `PolicyAncestorStatus.ancestorRef` (a ParentReference).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct AncestorRef {
+    pub group: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(rename = "sectionName", skip_serializing_if = "Option::is_none")]
+    pub section_name: Option<String>,
+}
+
+/// One condition of a predicted ancestor status (a metav1.Condition without
+/// the times and generations, which depend on the cluster, not the specs).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True` or `False`.
+    pub status: &'static str,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A predicted `status.ancestors[]` entry, in exactly the shape of Gateway
+/// API's PolicyAncestorStatus.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyAncestor {
+    #[serde(rename = "ancestorRef")]
+    pub ancestor_ref: AncestorRef,
+    #[serde(rename = "controllerName")]
+    pub controller_name: String,
+    pub conditions: Vec<PolicyCondition>,
+}
+
+impl PolicyAncestor {
+    pub fn condition(&self, type_: &str) -> Option<&PolicyCondition> {
+        self.conditions.iter().find(|c| c.type_ == type_)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub obj: Arc<Object>,
@@ -56,6 +103,11 @@ pub struct Policy {
     /// A more specific policy with `mergeType` merges over this one.
     pub merged_into: bool,
     pub uses_deprecated_target_ref: bool,
+    /// The `status.ancestors` Envoy Gateway would write for this policy.
+    pub ancestors: Vec<PolicyAncestor>,
+    /// Targets whose outcome egscope cannot predict, with the reason: what
+    /// could not be judged is said, never passed.
+    pub unjudged: Vec<String>,
 }
 
 impl Policy {
@@ -72,6 +124,175 @@ impl Policy {
             .iter()
             .any(|o| matches!(o, Outcome::Conflicted { .. }))
     }
+
+    fn new(obj: &Arc<Object>) -> Policy {
+        Policy {
+            obj: obj.clone(),
+            targets: Vec::new(),
+            outcomes: Vec::new(),
+            unresolved: Vec::new(),
+            overridden: false,
+            merged_into: false,
+            uses_deprecated_target_ref: at(obj.spec(), &["targetRef"]).is_some(),
+            ancestors: Vec::new(),
+            unjudged: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, target: Target, outcome: Outcome) {
+        if !self.targets.contains(&target) {
+            self.targets.push(target);
+            self.outcomes.push(outcome);
+        }
+    }
+
+    fn unjudged(&mut self, why: String) {
+        if !self.unjudged.contains(&why) {
+            self.unjudged.push(why);
+        }
+    }
+
+    /// `SetConditionForPolicyAncestor` (Envoy Gateway
+    /// internal/gatewayapi/status/policy.go): a condition of a type the
+    /// ancestor already has replaces it in place, a new type is appended,
+    /// a new ancestor is appended.
+    fn set(
+        &mut self,
+        ancestor: &AncestorRef,
+        controller: &str,
+        type_: &str,
+        status: bool,
+        reason: &str,
+        message: String,
+    ) {
+        let cond = PolicyCondition {
+            type_: type_.to_string(),
+            status: if status { "True" } else { "False" },
+            reason: reason.to_string(),
+            message,
+        };
+        match self
+            .ancestors
+            .iter_mut()
+            .find(|a| a.controller_name == controller && &a.ancestor_ref == ancestor)
+        {
+            Some(a) => match a.conditions.iter_mut().find(|c| c.type_ == type_) {
+                Some(c) => *c = cond,
+                None => a.conditions.push(cond),
+            },
+            None => {
+                self.ancestors.push(PolicyAncestor {
+                    ancestor_ref: ancestor.clone(),
+                    controller_name: controller.to_string(),
+                    conditions: vec![cond],
+                });
+                self.bound_ancestors();
+            }
+        }
+    }
+
+    /// `boundPolicyAncestors` (status/policy.go): past 17 ancestors the
+    /// lowest-ranked one is dropped as each new one comes in, so one that
+    /// gains a condition later comes back carrying that condition only.
+    fn bound_ancestors(&mut self) {
+        const SOFT_CAP: usize = 17;
+        if self.ancestors.len() <= SOFT_CAP {
+            return;
+        }
+        let mut worst = 0;
+        for i in 1..self.ancestors.len() {
+            if ancestor_less(&self.ancestors[worst], &self.ancestors[i]) {
+                worst = i;
+            }
+        }
+        self.ancestors.remove(worst);
+    }
+
+    /// `SetAcceptedForPolicyAncestor`: Accepted=True unless the ancestor
+    /// already has an Accepted condition.
+    fn accept(&mut self, ancestor: &AncestorRef, controller: &str) {
+        let has = self.ancestors.iter().any(|a| {
+            a.controller_name == controller
+                && &a.ancestor_ref == ancestor
+                && a.condition("Accepted").is_some()
+        });
+        if !has {
+            self.set(
+                ancestor,
+                controller,
+                "Accepted",
+                true,
+                "Accepted",
+                "Policy has been accepted.".into(),
+            );
+        }
+    }
+
+    /// The `DeprecatedField` warning of each policy kind's
+    /// `deprecatedFieldsUsedIn*` (Envoy Gateway internal/gatewayapi/*policy.go).
+    fn warn_deprecated(&mut self, ancestor: &AncestorRef, controller: &str) {
+        let spec = self.obj.spec();
+        let mut fields: Vec<(&str, &str)> = Vec::new();
+        if at(spec, &["targetRef"]).is_some() {
+            fields.push(("spec.targetRef", "spec.targetRefs"));
+        }
+        match self.obj.kind {
+            Kind::ClientTrafficPolicy => {
+                if at(spec, &["enableProxyProtocol"]).is_some() {
+                    fields.push(("spec.enableProxyProtocol", "spec.proxyProtocol"));
+                }
+                if at(spec, &["headers", "preserveXRequestID"]).is_some() {
+                    fields.push(("spec.headers.preserveXRequestID", "spec.headers.requestID"));
+                }
+                if super::value::bool_at(spec, &["tls", "clientValidation", "optional"])
+                    == Some(true)
+                {
+                    fields.push((
+                        "spec.tls.clientValidation.optional",
+                        "spec.tls.clientValidation.mode",
+                    ));
+                }
+            }
+            Kind::BackendTrafficPolicy if !array_at(spec, &["compression"]).is_empty() => {
+                fields.push(("spec.compression", "spec.compressor"));
+            }
+            Kind::SecurityPolicy => {
+                for proto in ["grpc", "http"] {
+                    if at(spec, &["extAuth", proto, "backendRef"]).is_some() {
+                        let (old, new) = match proto {
+                            "grpc" => (
+                                "spec.extAuth.grpc.backendRef",
+                                "spec.extAuth.grpc.backendRefs",
+                            ),
+                            _ => (
+                                "spec.extAuth.http.backendRef",
+                                "spec.extAuth.http.backendRefs",
+                            ),
+                        };
+                        fields.push((old, new));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if fields.is_empty() {
+            return;
+        }
+        fields.sort();
+        let message = fields
+            .iter()
+            .map(|(old, new)| format!("{old} is deprecated, use {new} instead"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.set(
+            ancestor,
+            controller,
+            "Warning",
+            true,
+            "DeprecatedField",
+            message,
+        );
+    }
 }
 
 /// Sort key for "oldest wins": creationTimestamp, then namespace/name. A
@@ -84,85 +305,836 @@ pub fn age_key(obj: &Object) -> (&str, &str, &str) {
     )
 }
 
-fn raw_target_refs(spec: &Value) -> (Vec<&Value>, bool) {
-    let mut refs: Vec<&Value> = array_at(spec, &["targetRefs"]).iter().collect();
-    let deprecated = match at(spec, &["targetRef"]) {
-        Some(r) => {
-            refs.push(r);
-            true
-        }
-        None => false,
-    };
-    (refs, deprecated)
+/// A target reference as Envoy Gateway's `policyTargetReferenceWithSectionName`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ref {
+    group: String,
+    kind: String,
+    namespace: String,
+    name: String,
+    section: Option<String>,
 }
 
-/// Resolves a policy's targets: targetRefs, the deprecated targetRef, and
-/// targetSelectors (label match in the policy's namespace).
-fn resolve_targets(
-    obj: &Object,
-    gateways: &[Gateway],
-    gw_index: &GatewayIndex,
-    routes: &[Route],
-    route_index: &HashMap<(Kind, &str, &str), usize>,
-) -> (Vec<Target>, Vec<String>, bool) {
-    let ns = obj.namespace_or_empty();
+/// `GetTargetRefs` + `resolvePolicyTargetsFromReferences`: the deprecated
+/// `targetRef`, when set, stands alone; plain refs are always in the
+/// policy's namespace.
+fn plain_refs(obj: &Object) -> Vec<Ref> {
     let spec = obj.spec();
-    let (refs, deprecated) = raw_target_refs(spec);
-    let mut targets = Vec::new();
-    let mut unresolved = Vec::new();
-    for r in refs {
-        let group = str_at(r, &["group"]).unwrap_or(GATEWAY_API_GROUP);
-        let kind = str_at(r, &["kind"]).unwrap_or("");
-        let name = str_at(r, &["name"]).unwrap_or("");
-        let section = str_at(r, &["sectionName"]).map(str::to_string);
-        if group != GATEWAY_API_GROUP {
-            unresolved.push(format!("{kind}/{name}"));
-            continue;
-        }
-        let found = if kind == "Gateway" {
-            gw_index
-                .get(&(ns.to_string(), name.to_string()))
-                .map(|&g| TargetObj::Gateway(g))
-        } else {
-            Kind::from_api(&format!("{GATEWAY_API_GROUP}/v1"), kind)
-                .and_then(|k| route_index.get(&(k, ns, name)))
-                .map(|&r| TargetObj::Route(r))
+    let refs: Vec<&Value> = match at(spec, &["targetRef"]) {
+        Some(r) => vec![r],
+        None => array_at(spec, &["targetRefs"]).iter().collect(),
+    };
+    refs.into_iter()
+        .filter(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+        .map(|r| Ref {
+            group: str_at(r, &["group"]).unwrap_or("").to_string(),
+            kind: str_at(r, &["kind"]).unwrap_or("").to_string(),
+            namespace: obj.namespace_or_empty().to_string(),
+            name: str_at(r, &["name"]).unwrap_or("").to_string(),
+            section: str_at(r, &["sectionName"]).map(str::to_string),
+        })
+        .collect()
+}
+
+/// What a selector may match: an object's identity, labels and age.
+struct Candidate<'a> {
+    group: &'a str,
+    kind: &'a str,
+    obj: &'a Object,
+}
+
+/// Scopes of Envoy Gateway's `policyScopeGraph` (internal/gatewayapi/helpers.go);
+/// route rules never become a child scope there (a route policy learns of
+/// rule policies from the rule claims), so they have none here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Scope {
+    Gateway(usize),
+    GatewayListener(usize, String),
+    Route(usize),
+}
+
+/// Which child scopes displace (or merge over) policies of their parents.
+#[derive(Default)]
+struct ScopeGraph {
+    children: HashMap<Scope, BTreeSet<Scope>>,
+    containment: HashMap<Scope, BTreeSet<Scope>>,
+}
+
+impl ScopeGraph {
+    fn add(&mut self, parent: Scope, child: Scope) {
+        let contained = match &parent {
+            Scope::GatewayListener(g, _) => Some(Scope::Gateway(*g)),
+            _ => None,
         };
-        match found {
-            Some(t) => targets.push(Target { obj: t, section }),
-            None => unresolved.push(format!("{kind}/{name}")),
+        if let Some(whole) = contained {
+            self.containment
+                .entry(whole)
+                .or_default()
+                .insert(parent.clone());
         }
+        self.children.entry(parent).or_default().insert(child);
     }
-    for sel in array_at(spec, &["targetSelectors"]) {
-        let kind = str_at(sel, &["kind"]).unwrap_or("Gateway");
-        if kind == "Gateway" {
-            for (g, gw) in gateways.iter().enumerate() {
-                if gw.obj.namespace_or_empty() == ns && selector_matches(sel, &gw.obj.labels) {
-                    targets.push(Target {
-                        obj: TargetObj::Gateway(g),
-                        section: None,
-                    });
+
+    fn direct(&self, parent: &Scope) -> BTreeSet<Scope> {
+        self.children.get(parent).cloned().unwrap_or_default()
+    }
+
+    /// `GetWithDescendants`: a whole Gateway also sees what attaches to its
+    /// listeners; a listener also sees routes attached to the whole Gateway.
+    fn with_descendants(&self, parent: &Scope) -> BTreeSet<Scope> {
+        let mut out = self.direct(parent);
+        match parent {
+            Scope::Gateway(_) => {
+                for desc in self.containment.get(parent).into_iter().flatten() {
+                    out.extend(self.direct(desc));
                 }
             }
-        } else {
-            for (ri, r) in routes.iter().enumerate() {
-                if r.obj.kind.name() == kind
-                    && r.obj.namespace_or_empty() == ns
-                    && selector_matches(sel, &r.obj.labels)
+            Scope::GatewayListener(g, _) => {
+                out.extend(
+                    self.direct(&Scope::Gateway(*g))
+                        .into_iter()
+                        .filter(|s| matches!(s, Scope::Route(_))),
+                );
+            }
+            Scope::Route(_) => {}
+        }
+        out
+    }
+}
+
+/// Go's `%v` of a string slice: `[a b c]`.
+fn go_list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+/// One translator run: the accepted Gateways of one GatewayClass, the routes
+/// that attach to them, and the behaviour of the release that serves them.
+/// Envoy Gateway translates each GatewayClass on its own, so conflicts are
+/// judged per run.
+struct Run<'a> {
+    store: &'a Store,
+    gateways: &'a [Gateway],
+    routes: &'a [Route],
+    controller: &'a str,
+    semantics: &'a Semantics,
+    /// Accepted Gateways of the class, in age order.
+    gws: Vec<usize>,
+    gw_by_key: HashMap<(&'a str, &'a str), usize>,
+    /// Routes with a parent among `gws`, with those parents' indices.
+    route_by_key: HashMap<(&'a str, &'a str, &'a str), usize>,
+    relevant_routes: Vec<usize>,
+}
+
+const GATEWAY_POLICY_GROUP: &str = "gateway.envoyproxy.io";
+
+impl<'a> Run<'a> {
+    fn gateway(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.gw_by_key.get(&(namespace, name)).copied()
+    }
+
+    fn gw_ref(&self, g: usize, section: Option<&str>) -> AncestorRef {
+        let obj = &self.gateways[g].obj;
+        AncestorRef {
+            group: GATEWAY_API_GROUP.into(),
+            kind: "Gateway".into(),
+            namespace: Some(obj.namespace_or_empty().to_string()),
+            name: obj.name.clone(),
+            section_name: section.map(str::to_string),
+        }
+    }
+
+    /// The parents of a route that this run manages (`GetManagedParentReferences`).
+    fn managed_parents(&self, r: usize) -> impl Iterator<Item = &'a super::routes::RouteParent> {
+        let gws = &self.gws;
+        self.routes[r]
+            .parents
+            .iter()
+            .filter(move |p| p.gateway.is_some_and(|g| gws.contains(&g)))
+    }
+
+    /// Whether a ReferenceGrant lets `policy` reach `target` in another
+    /// namespace (`isCrossNamespaceReferencePermitted`, helpers.go).
+    fn cross_namespace_permitted(&self, policy: &Object, target: &Candidate) -> bool {
+        let from_ns = policy.namespace_or_empty();
+        let to_ns = target.obj.namespace_or_empty();
+        if from_ns == to_ns {
+            return true;
+        }
+        self.store.of(Kind::ReferenceGrant).iter().any(|grant| {
+            grant.namespace_or_empty() == to_ns
+                && array_at(grant.spec(), &["from"]).iter().any(|f| {
+                    str_at(f, &["namespace"]) == Some(from_ns)
+                        && str_at(f, &["group"]) == Some(GATEWAY_POLICY_GROUP)
+                        && str_at(f, &["kind"]) == Some(policy.kind.name())
+                })
+                && array_at(grant.spec(), &["to"]).iter().any(|t| {
+                    str_at(t, &["group"]) == Some(target.group)
+                        && str_at(t, &["kind"]) == Some(target.kind)
+                        && str_at(t, &["name"]).is_none_or(|n| n.is_empty() || n == target.obj.name)
+                })
+        })
+    }
+
+    /// `targetNamespaceMatches`: without `namespaces`, the policy's own
+    /// namespace; with it (v1.8+), Same, All or a namespace label selector.
+    fn selector_namespace_matches(&self, sel: &Value, policy_ns: &str, target_ns: &str) -> bool {
+        let namespaces =
+            at(sel, &["namespaces"]).filter(|_| self.semantics.cross_namespace_policies());
+        let Some(namespaces) = namespaces else {
+            return target_ns == policy_ns;
+        };
+        match str_at(namespaces, &["from"]).unwrap_or("") {
+            "" | "Same" => target_ns == policy_ns,
+            "All" => true,
+            "Selector" => {
+                let Some(ns) = self
+                    .store
+                    .of(Kind::Namespace)
+                    .iter()
+                    .find(|n| n.name == target_ns)
+                else {
+                    return false;
+                };
+                match at(namespaces, &["selector"]) {
+                    Some(s) => selector_matches(s, &ns.labels),
+                    None => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// `resolvePolicyTargets`: selector matches among `candidates` (oldest
+    /// first), then the plain refs not already among them.
+    fn resolve(&self, policy: &Object, candidates: &[Candidate]) -> Vec<Ref> {
+        let policy_ns = policy.namespace_or_empty();
+        let mut found: Vec<(&str, Ref)> = Vec::new();
+        for sel in array_at(policy.spec(), &["targetSelectors"]) {
+            let kind = str_at(sel, &["kind"]).unwrap_or("");
+            let group = str_at(sel, &["group"]).unwrap_or(GATEWAY_API_GROUP);
+            for c in candidates {
+                if c.kind != kind || c.group != group {
+                    continue;
+                }
+                let target_ns = c.obj.namespace_or_empty();
+                if !self.selector_namespace_matches(sel, policy_ns, target_ns)
+                    || !selector_matches(sel, &c.obj.labels)
+                    || !self.cross_namespace_permitted(policy, c)
                 {
-                    targets.push(Target {
-                        obj: TargetObj::Route(ri),
-                        section: None,
-                    });
+                    continue;
+                }
+                let r = Ref {
+                    group: c.group.to_string(),
+                    kind: c.kind.to_string(),
+                    namespace: target_ns.to_string(),
+                    name: c.obj.name.clone(),
+                    section: None,
+                };
+                if !found.iter().any(|(_, f)| f == &r) {
+                    found.push((c.obj.creation_timestamp.as_deref().unwrap_or(""), r));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out: Vec<Ref> = found.into_iter().map(|(_, r)| r).collect();
+        for r in plain_refs(policy) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    fn gateway_candidates(&self) -> Vec<Candidate<'a>> {
+        self.gws
+            .iter()
+            .map(|&g| Candidate {
+                group: GATEWAY_API_GROUP,
+                kind: "Gateway",
+                obj: &self.gateways[g].obj,
+            })
+            .collect()
+    }
+
+    fn route_candidates(&self) -> Vec<Candidate<'a>> {
+        self.relevant_routes
+            .iter()
+            .map(|&r| Candidate {
+                group: GATEWAY_API_GROUP,
+                kind: self.routes[r].obj.kind.name(),
+                obj: &self.routes[r].obj,
+            })
+            .collect()
+    }
+
+    /// ClientTrafficPolicies (`ProcessClientTrafficPolicies`, Envoy Gateway
+    /// internal/gatewayapi/clienttrafficpolicy.go): listener-level policies
+    /// first, then Gateway-wide ones; the first to claim a listener or a
+    /// Gateway wins, a Gateway-wide policy is Overridden on the listeners
+    /// that listener policies already claimed.
+    fn client_traffic(&self, policies: &mut [Policy], idxs: &[usize], att: &mut Attachments) {
+        let k = Kind::ClientTrafficPolicy;
+        let ctl = self.controller;
+        let mut sections: HashMap<usize, BTreeSet<String>> = HashMap::new();
+        let mut scopes: HashSet<usize> = HashSet::new();
+        for &pi in idxs {
+            for r in plain_refs(&policies[pi].obj) {
+                let Some(section) = r.section.clone() else {
+                    continue;
+                };
+                if r.kind == "ListenerSet" {
+                    policies[pi].unjudged(listener_set_note(&r));
+                    continue;
+                }
+                let Some(g) = self.gateway(&r.namespace, &r.name) else {
+                    continue;
+                };
+                let aref = self.gw_ref(g, Some(&section));
+                if self.gateways[g].listener(&section).is_none() {
+                    policies[pi].set(
+                        &aref,
+                        ctl,
+                        "Accepted",
+                        false,
+                        "TargetNotFound",
+                        format!(
+                            "No section name {section} found for Gateway {}/{}",
+                            r.namespace, r.name
+                        ),
+                    );
+                    continue;
+                }
+                let target = Target {
+                    obj: TargetObj::Gateway(g),
+                    section: Some(section.clone()),
+                };
+                if sections.get(&g).is_some_and(|s| s.contains(&section)) {
+                    policies[pi].set(
+                        &aref,
+                        ctl,
+                        "Accepted",
+                        false,
+                        "Conflicted",
+                        format!(
+                            "Unable to target section of {}, another ClientTrafficPolicy has already attached to it",
+                            r.name
+                        ),
+                    );
+                    let winner = att.winners[&(k, target.clone())];
+                    policies[pi].record(target, Outcome::Conflicted { winner });
+                    continue;
+                }
+                sections.entry(g).or_default().insert(section);
+                att.winners.insert((k, target.clone()), pi);
+                policies[pi].record(target, Outcome::Attached);
+                policies[pi].accept(&aref, ctl);
+                policies[pi].warn_deprecated(&aref, ctl);
+            }
+        }
+        let candidates = self.gateway_candidates();
+        for &pi in idxs {
+            for r in self.resolve(&policies[pi].obj, &candidates) {
+                if r.section.is_some() {
+                    continue;
+                }
+                if r.kind == "ListenerSet" {
+                    policies[pi].unjudged(listener_set_note(&r));
+                    continue;
+                }
+                let Some(g) = self.gateway(&r.namespace, &r.name) else {
+                    continue;
+                };
+                let aref = self.gw_ref(g, None);
+                let target = Target {
+                    obj: TargetObj::Gateway(g),
+                    section: None,
+                };
+                if scopes.contains(&g) {
+                    policies[pi].set(
+                        &aref,
+                        ctl,
+                        "Accepted",
+                        false,
+                        "Conflicted",
+                        format!(
+                            "Unable to target Gateway {}, another ClientTrafficPolicy has already attached to it",
+                            r.name
+                        ),
+                    );
+                    let winner = att.winners[&(k, target.clone())];
+                    policies[pi].record(target, Outcome::Conflicted { winner });
+                    continue;
+                }
+                let overriding: Vec<String> = sections
+                    .get(&g)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default();
+                if !overriding.is_empty() {
+                    policies[pi].overridden = true;
+                    policies[pi].set(
+                        &aref,
+                        ctl,
+                        "Overridden",
+                        true,
+                        "Overridden",
+                        format!(
+                            "There are existing ClientTrafficPolicies that are overriding these sections {}",
+                            go_list(&overriding)
+                        ),
+                    );
+                }
+                scopes.insert(g);
+                att.winners.insert((k, target.clone()), pi);
+                policies[pi].record(target, Outcome::Attached);
+                policies[pi].accept(&aref, ctl);
+                policies[pi].warn_deprecated(&aref, ctl);
+            }
+        }
+    }
+
+    /// BackendTrafficPolicies, SecurityPolicies and EnvoyExtensionPolicies,
+    /// which Envoy Gateway v1.9 resolves alike (`Process*Policies` in
+    /// backendtrafficpolicy.go, securitypolicy.go, envoyextensionpolicy.go):
+    /// route rules, then routes, then Gateway listeners, then Gateways; the
+    /// first policy per target wins; a route policy with `mergeType` merges
+    /// over the closest parent policy; broader policies are Overridden (or
+    /// Merged) by the narrower ones beneath them.
+    fn route_level(
+        &self,
+        kind: Kind,
+        policies: &mut [Policy],
+        idxs: &[usize],
+        att: &mut Attachments,
+    ) {
+        let merge_enabled = match kind {
+            Kind::SecurityPolicy => self.semantics.security_policy_merge(),
+            Kind::EnvoyExtensionPolicy => self.semantics.extension_policy_merge(),
+            _ => true,
+        };
+        let gw_candidates = self.gateway_candidates();
+        let route_candidates = self.route_candidates();
+        // The first policy per Gateway (listener): what a merging route
+        // policy merges over (`buildGatewayPolicyMap`).
+        let mut parent_policy: HashMap<(usize, Option<String>), usize> = HashMap::new();
+        for &pi in idxs {
+            for r in self.resolve(&policies[pi].obj, &gw_candidates) {
+                if r.kind != "Gateway" {
+                    continue;
+                }
+                let Some(g) = self.gateway(&r.namespace, &r.name) else {
+                    continue;
+                };
+                if r.section
+                    .as_deref()
+                    .is_some_and(|s| self.gateways[g].listener(s).is_none())
+                {
+                    continue;
+                }
+                parent_policy.entry((g, r.section.clone())).or_insert(pi);
+            }
+        }
+        let mut st = RouteLevelState {
+            kind,
+            merge_enabled,
+            parent_policy,
+            gateways: HashSet::new(),
+            listeners: HashSet::new(),
+            routes: HashSet::new(),
+            rules: HashMap::new(),
+            overrides: ScopeGraph::default(),
+            merged: ScopeGraph::default(),
+        };
+        for &pi in idxs {
+            for r in plain_refs(&policies[pi].obj) {
+                if r.kind != "Gateway" && r.section.is_some() {
+                    self.for_route(&mut st, policies, pi, &r, att);
+                }
+            }
+        }
+        for &pi in idxs {
+            for r in self.resolve(&policies[pi].obj, &route_candidates) {
+                if r.kind != "Gateway" && r.section.is_none() {
+                    self.for_route(&mut st, policies, pi, &r, att);
+                }
+            }
+        }
+        for &pi in idxs {
+            for r in plain_refs(&policies[pi].obj) {
+                if r.kind == "Gateway" && r.section.is_some() {
+                    self.for_gateway(&mut st, policies, pi, &r, att);
+                }
+            }
+        }
+        for &pi in idxs {
+            for r in self.resolve(&policies[pi].obj, &gw_candidates) {
+                if r.kind == "Gateway" && r.section.is_none() {
+                    self.for_gateway(&mut st, policies, pi, &r, att);
                 }
             }
         }
     }
-    // A target named twice (a ref and a selector) is one target: a policy
-    // must never conflict with itself.
-    let mut seen = std::collections::HashSet::new();
-    targets.retain(|t| seen.insert(t.clone()));
-    (targets, unresolved, deprecated)
+
+    fn for_route(
+        &self,
+        st: &mut RouteLevelState,
+        policies: &mut [Policy],
+        pi: usize,
+        r: &Ref,
+        att: &mut Attachments,
+    ) {
+        let k = st.kind;
+        let ctl = self.controller;
+        if r.kind == "ListenerSet" {
+            policies[pi].unjudged(listener_set_note(r));
+            return;
+        }
+        let Some(&ri) =
+            self.route_by_key
+                .get(&(r.kind.as_str(), r.namespace.as_str(), r.name.as_str()))
+        else {
+            return;
+        };
+        let route = &self.routes[ri];
+        let target = Target {
+            obj: TargetObj::Route(ri),
+            section: r.section.clone(),
+        };
+        let mut error: Option<(&str, String)> = None;
+        match &r.section {
+            Some(rule) if !route.rule_names.iter().any(|n| n.as_deref() == Some(rule)) => {
+                error = Some((
+                    "TargetNotFound",
+                    format!(
+                        "No section name {rule} found for {} {}/{}",
+                        r.kind, r.namespace, r.name
+                    ),
+                ));
+            }
+            Some(rule) => {
+                if st.rules.get(&ri).is_some_and(|s| s.contains(rule)) {
+                    error = Some((
+                        "Conflicted",
+                        format!(
+                            "Unable to target RouteRule {}/{rule}, another {} has already attached to it",
+                            r.name,
+                            k.name()
+                        ),
+                    ));
+                } else {
+                    st.rules.entry(ri).or_default().insert(rule.clone());
+                }
+            }
+            None => {
+                if st.routes.contains(&ri) {
+                    error = Some((
+                        "Conflicted",
+                        format!(
+                            "Unable to target {} {}, another {} has already attached to it",
+                            r.kind,
+                            r.name,
+                            k.name()
+                        ),
+                    ));
+                } else {
+                    st.routes.insert(ri);
+                }
+            }
+        }
+        let mut arefs = Vec::new();
+        for p in self.managed_parents(ri) {
+            let g = p.gateway.unwrap_or_default();
+            let parent = match &p.section {
+                Some(s) => Scope::GatewayListener(g, s.clone()),
+                None => Scope::Gateway(g),
+            };
+            st.overrides.add(parent, Scope::Route(ri));
+            let aref = self.gw_ref(g, p.section.as_deref());
+            if !arefs.contains(&aref) {
+                arefs.push(aref);
+            }
+        }
+        if let Some((reason, message)) = error {
+            for a in &arefs {
+                policies[pi].set(a, ctl, "Accepted", false, reason, message.clone());
+            }
+            if reason == "Conflicted" {
+                let winner = att.winners[&(k, target.clone())];
+                policies[pi].record(target, Outcome::Conflicted { winner });
+            }
+            return;
+        }
+        att.winners.insert((k, target.clone()), pi);
+        policies[pi].record(target, Outcome::Attached);
+        let tcp_security = k == Kind::SecurityPolicy && route.obj.kind == Kind::TcpRoute;
+        if tcp_security && let Some(why) = tcp_security_error(&[policies[pi].obj.spec()]) {
+            let message = format!("Invalid SecurityPolicy for TCP route: {why}");
+            for a in &arefs {
+                policies[pi].set(a, ctl, "Accepted", false, "Invalid", message.clone());
+            }
+            return;
+        }
+        if st.merge_enabled && policies[pi].merge_type().is_some() {
+            for p in self.managed_parents(ri) {
+                let g = p.gateway.unwrap_or_default();
+                for l in &p.listeners {
+                    let found = st
+                        .parent_policy
+                        .get(&(g, Some(l.clone())))
+                        .map(|&pp| (pp, Scope::GatewayListener(g, l.clone())))
+                        .or_else(|| {
+                            st.parent_policy
+                                .get(&(g, None))
+                                .map(|&pp| (pp, Scope::Gateway(g)))
+                        });
+                    let Some((pp, scope)) = found else { continue };
+                    let aref = self.gw_ref(g, Some(l));
+                    // The merged policy is validated again; on a TCPRoute
+                    // the parent's HTTP-only features make it invalid, and
+                    // nothing is merged.
+                    if tcp_security
+                        && let Some(why) =
+                            tcp_security_error(&[policies[pi].obj.spec(), policies[pp].obj.spec()])
+                    {
+                        let message = capitalize(&why);
+                        policies[pi].set(&aref, ctl, "Accepted", false, "Invalid", message);
+                        continue;
+                    }
+                    st.merged.add(scope, Scope::Route(ri));
+                    let parent = &policies[pp].obj;
+                    let message = format!(
+                        "Merged with policy {}/{}",
+                        parent.namespace_or_empty(),
+                        parent.name
+                    );
+                    policies[pi].set(&aref, ctl, "Merged", true, "Merged", message);
+                }
+            }
+        }
+        for a in &arefs {
+            policies[pi].accept(a, ctl);
+        }
+        for a in &arefs {
+            policies[pi].warn_deprecated(a, ctl);
+        }
+        if r.section.is_none() {
+            let rules: Vec<String> = st
+                .rules
+                .get(&ri)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default();
+            if !rules.is_empty() {
+                policies[pi].overridden = true;
+                let word = match k {
+                    Kind::BackendTrafficPolicy => "backendTrafficPolicy",
+                    Kind::SecurityPolicy => "securityPolicies",
+                    _ => "envoyExtensionPolicies",
+                };
+                let message = format!(
+                    "This policy is being overridden by other {word} for these route rules: {}",
+                    go_list(&rules)
+                );
+                for a in &arefs {
+                    policies[pi].set(a, ctl, "Overridden", true, "Overridden", message.clone());
+                }
+            }
+        }
+    }
+
+    fn for_gateway(
+        &self,
+        st: &mut RouteLevelState,
+        policies: &mut [Policy],
+        pi: usize,
+        r: &Ref,
+        att: &mut Attachments,
+    ) {
+        let k = st.kind;
+        let ctl = self.controller;
+        let Some(g) = self.gateway(&r.namespace, &r.name) else {
+            return;
+        };
+        let aref = self.gw_ref(g, r.section.as_deref());
+        let target = Target {
+            obj: TargetObj::Gateway(g),
+            section: r.section.clone(),
+        };
+        let conflict = match &r.section {
+            Some(s) => {
+                if self.gateways[g].listener(s).is_none() {
+                    let message = format!(
+                        "No section name {s} found for Gateway {}/{}",
+                        r.namespace, r.name
+                    );
+                    policies[pi].set(&aref, ctl, "Accepted", false, "TargetNotFound", message);
+                    return;
+                }
+                (!st.listeners.insert((g, s.clone()))).then(|| {
+                    format!(
+                        "Unable to target Listener {}/{}/{s}, another {} has already attached to it",
+                        r.namespace,
+                        r.name,
+                        k.name()
+                    )
+                })
+            }
+            None => (!st.gateways.insert(g)).then(|| {
+                format!(
+                    "Unable to target Gateway {}, another {} has already attached to it",
+                    r.name,
+                    k.name()
+                )
+            }),
+        };
+        if let Some(message) = conflict {
+            policies[pi].set(&aref, ctl, "Accepted", false, "Conflicted", message);
+            let winner = att.winners[&(k, target.clone())];
+            policies[pi].record(target, Outcome::Conflicted { winner });
+            return;
+        }
+        att.winners.insert((k, target.clone()), pi);
+        policies[pi].record(target, Outcome::Attached);
+        let own = match &r.section {
+            Some(s) => {
+                st.overrides
+                    .add(Scope::Gateway(g), Scope::GatewayListener(g, s.clone()));
+                Scope::GatewayListener(g, s.clone())
+            }
+            None => Scope::Gateway(g),
+        };
+        policies[pi].accept(&aref, ctl);
+        policies[pi].warn_deprecated(&aref, ctl);
+        let merged = st.merged.direct(&own);
+        let overridden: BTreeSet<Scope> = st
+            .overrides
+            .with_descendants(&own)
+            .difference(&merged)
+            .cloned()
+            .collect();
+        let plural = match k {
+            Kind::BackendTrafficPolicy => "backendTrafficPolicies",
+            Kind::SecurityPolicy => "securityPolicies",
+            _ => "envoyExtensionPolicies",
+        };
+        if !merged.is_empty() {
+            policies[pi].merged_into = true;
+            let message = format!(
+                "This policy is being merged by other {plural} for {}",
+                self.format_scopes(&merged)
+            );
+            policies[pi].set(&aref, ctl, "Merged", true, "Merged", message);
+        }
+        if !overridden.is_empty() {
+            policies[pi].overridden = true;
+            let message = format!(
+                "This policy is being overridden by other {plural} for {}",
+                self.format_scopes(&overridden)
+            );
+            policies[pi].set(&aref, ctl, "Overridden", true, "Overridden", message);
+        }
+    }
+
+    /// `formatPolicyScopes` (helpers.go): entries grouped by kind, sorted.
+    fn format_scopes(&self, scopes: &BTreeSet<Scope>) -> String {
+        let nn = |o: &Object| format!("{}/{}", o.namespace_or_empty(), o.name);
+        let mut listeners = Vec::new();
+        let mut routes = Vec::new();
+        for s in scopes {
+            match s {
+                Scope::GatewayListener(g, l) => {
+                    listeners.push(format!("{}/{l}", nn(&self.gateways[*g].obj)))
+                }
+                Scope::Route(r) => routes.push(nn(&self.routes[*r].obj)),
+                Scope::Gateway(_) => {}
+            }
+        }
+        let mut parts = Vec::new();
+        for (label, mut list) in [
+            ("these gateway listeners", listeners),
+            ("these routes", routes),
+        ] {
+            if !list.is_empty() {
+                list.sort();
+                parts.push(format!("{label}: {}", go_list(&list)));
+            }
+        }
+        parts.join(" and ")
+    }
+}
+
+struct RouteLevelState {
+    kind: Kind,
+    merge_enabled: bool,
+    parent_policy: HashMap<(usize, Option<String>), usize>,
+    gateways: HashSet<usize>,
+    listeners: HashSet<(usize, String)>,
+    routes: HashSet<usize>,
+    rules: HashMap<usize, BTreeSet<String>>,
+    overrides: ScopeGraph,
+    merged: ScopeGraph,
+}
+
+/// The structural part of `validateSecurityPolicyForTCP`
+/// (securitypolicy.go): a TCPRoute takes authorization only, without CEL,
+/// JWT, header or GeoIP principals. `specs` are merged (any sets it).
+fn tcp_security_error(specs: &[&Value]) -> Option<String> {
+    let set = |path: &[&str]| specs.iter().any(|s| at(s, path).is_some());
+    let http_only = [
+        "cors",
+        "csrf",
+        "jwt",
+        "oidc",
+        "apiKeyAuth",
+        "basicAuth",
+        "extAuth",
+    ];
+    if http_only.iter().any(|f| set(&[f])) {
+        return Some("only authorization is supported for TCP (routes/listeners)".into());
+    }
+    // The rules in force: the route policy's, else the parent's.
+    let rules = specs
+        .iter()
+        .map(|s| array_at(s, &["authorization", "rules"]))
+        .find(|r| !r.is_empty())
+        .unwrap_or(&[]);
+    for (i, rule) in rules.iter().enumerate() {
+        if at(rule, &["cel"]).is_some() {
+            return Some(format!("rule {i}: CEL not supported for TCP"));
+        }
+        if at(rule, &["principal", "jwt"]).is_some() {
+            return Some(format!("rule {i}: JWT not supported for TCP"));
+        }
+        if !array_at(rule, &["principal", "headers"]).is_empty() {
+            return Some(format!("rule {i}: headers not supported for TCP"));
+        }
+        if !array_at(rule, &["principal", "clientIPGeoLocations"]).is_empty() {
+            return Some(format!(
+                "rule {i}: clientIPGeoLocations not supported for TCP"
+            ));
+        }
+    }
+    None
+}
+
+/// `status.Error2ConditionMsg` starts the message with a capital.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Where ListenerSet targets will be resolved once the model reads
+/// ListenerSets: until then their outcome is said to be unknown.
+fn listener_set_note(r: &Ref) -> String {
+    format!(
+        "ListenerSet/{}{}: egscope does not resolve policies on ListenerSets yet",
+        r.name,
+        r.section
+            .as_deref()
+            .map(|s| format!(" (sectionName {s})"))
+            .unwrap_or_default()
+    )
 }
 
 /// Winners per target, per policy kind.
@@ -186,100 +1158,201 @@ impl Attachments {
     }
 }
 
+/// Whether Envoy Gateway accepts the Gateway and so translates policies on
+/// it: its class is served by Envoy Gateway, it names no EnvoyProxy that is
+/// missing, and it does not set its own parametersRef under a merging class.
+pub fn gateway_accepted(gw: &Gateway, classes: &[Class]) -> bool {
+    gw.class.is_some_and(|c| classes[c].eg_served)
+        && !gw.rejected_by_merge
+        && !(gw.params_ref.is_some() && gw.envoy_proxy.is_none())
+}
+
+/// Resolves every policy the way Envoy Gateway does, and predicts the
+/// ancestor statuses it would write (ClientTrafficPolicy, BackendTrafficPolicy,
+/// SecurityPolicy, EnvoyExtensionPolicy; EnvoyPatchPolicies are listed
+/// without a prediction). The one resolver the rules, the Policies view and
+/// `egscope model` read.
 pub fn policies(
     store: &Store,
+    classes: &[Class],
     gateways: &[Gateway],
-    gw_index: &GatewayIndex,
+    _gw_index: &GatewayIndex,
     routes: &[Route],
 ) -> (Vec<Policy>, Attachments) {
-    let route_index: HashMap<(Kind, &str, &str), usize> = routes
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                (r.obj.kind, r.obj.namespace_or_empty(), r.obj.name.as_str()),
-                i,
-            )
-        })
-        .collect();
+    // Envoy Gateway's provider hands the translator each kind oldest first.
     let mut objs: Vec<&Arc<Object>> = POLICY_KINDS.iter().flat_map(|k| store.of(*k)).collect();
     objs.sort_by(|a, b| (a.kind, age_key(a)).cmp(&(b.kind, age_key(b))));
-    let mut policies: Vec<Policy> = objs
-        .into_iter()
-        .map(|obj| {
-            let (targets, unresolved, deprecated) =
-                resolve_targets(obj, gateways, gw_index, routes, &route_index);
-            Policy {
-                obj: obj.clone(),
-                outcomes: vec![Outcome::Attached; targets.len()],
-                targets,
-                unresolved,
-                overridden: false,
-                merged_into: false,
-                uses_deprecated_target_ref: deprecated,
-            }
-        })
-        .collect();
+    let mut policies: Vec<Policy> = objs.into_iter().map(Policy::new).collect();
     let mut att = Attachments::default();
-    // Policies are sorted oldest first, so the first to claim a target wins.
-    for (pi, p) in policies.iter_mut().enumerate() {
-        for (ti, t) in p.targets.iter().enumerate() {
-            match att.winners.get(&(p.obj.kind, t.clone())) {
-                Some(&winner) => p.outcomes[ti] = Outcome::Conflicted { winner },
-                None => {
-                    att.winners.insert((p.obj.kind, t.clone()), pi);
-                }
+    let by_kind = |k: Kind| -> Vec<usize> {
+        (0..policies.len())
+            .filter(|&i| policies[i].obj.kind == k)
+            .collect()
+    };
+    let idx: Vec<(Kind, Vec<usize>)> = STATUS_KINDS.iter().map(|&k| (k, by_kind(k))).collect();
+    let mut class_order: Vec<Option<usize>> = (0..classes.len()).map(Some).collect();
+    class_order.sort_by(|a, b| {
+        let name = |c: &Option<usize>| c.map(|c| classes[c].obj.name.as_str());
+        name(a).cmp(&name(b))
+    });
+    // GatewayClasses the source could not read: Gateways without a class
+    // are resolved as Envoy Gateway's (so that the rules read their
+    // policies, as they audit them), but no status is predicted for them.
+    let classes_unreadable = store.state(Kind::GatewayClass).unreadable();
+    if classes_unreadable {
+        class_order.push(None);
+    }
+    let unknown_semantics = Semantics::default();
+    for ci in class_order {
+        let (controller, semantics) = match ci {
+            Some(c) if classes[c].eg_served => {
+                (classes[c].controller_name.as_str(), &classes[c].semantics)
+            }
+            Some(_) => continue,
+            None => (UNKNOWN_CONTROLLER, &unknown_semantics),
+        };
+        let mut gws: Vec<usize> = (0..gateways.len())
+            .filter(|&g| match ci {
+                Some(_) => gateways[g].class == ci && gateway_accepted(&gateways[g], classes),
+                None => gateways[g].class.is_none(),
+            })
+            .collect();
+        if gws.is_empty() {
+            continue;
+        }
+        gws.sort_by(|&a, &b| age_key(&gateways[a].obj).cmp(&age_key(&gateways[b].obj)));
+        let gw_by_key = gws
+            .iter()
+            .map(|&g| {
+                let o = &gateways[g].obj;
+                ((o.namespace_or_empty(), o.name.as_str()), g)
+            })
+            .collect();
+        let relevant_routes: Vec<usize> = (0..routes.len())
+            .filter(|&r| {
+                routes[r]
+                    .parents
+                    .iter()
+                    .any(|p| p.gateway.is_some_and(|g| gws.contains(&g)))
+            })
+            .collect();
+        let route_by_key = relevant_routes
+            .iter()
+            .map(|&r| {
+                let o = &routes[r].obj;
+                ((o.kind.name(), o.namespace_or_empty(), o.name.as_str()), r)
+            })
+            .collect();
+        let run = Run {
+            store,
+            gateways,
+            routes,
+            controller,
+            semantics,
+            gws,
+            gw_by_key,
+            route_by_key,
+            relevant_routes,
+        };
+        for (kind, idxs) in &idx {
+            match kind {
+                Kind::ClientTrafficPolicy => run.client_traffic(&mut policies, idxs, &mut att),
+                k => run.route_level(*k, &mut policies, idxs, &mut att),
             }
         }
     }
-    mark_overrides(&mut policies, &att, gateways, routes);
+    for p in &mut policies {
+        let before = p.ancestors.len();
+        p.ancestors
+            .retain(|a| a.controller_name != UNKNOWN_CONTROLLER);
+        if p.ancestors.len() < before {
+            p.unjudged(
+                "Gateways whose GatewayClass could not be read: their status is not predicted"
+                    .into(),
+            );
+        }
+        truncate_ancestors(p);
+        p.unresolved = missing_targets(&p.obj, gateways, routes);
+    }
     (policies, att)
 }
 
-/// Marks broader policies that a more specific one overrides (or merges
-/// over, for BackendTrafficPolicies with `mergeType`).
-fn mark_overrides(
-    policies: &mut [Policy],
-    att: &Attachments,
-    gateways: &[Gateway],
-    routes: &[Route],
-) {
-    let mut overridden = vec![false; policies.len()];
-    let mut merged = vec![false; policies.len()];
-    for ((kind, target), &pi) in &att.winners {
-        match (target.obj, &target.section) {
-            (TargetObj::Gateway(g), Some(section)) => {
-                if gateways[g].listener(section).is_some()
-                    && let Some(broad) = att.winner(*kind, TargetObj::Gateway(g), None)
-                {
-                    overridden[broad] = true;
-                }
+/// The stand-in controller of Gateways whose class the source could not
+/// read; their predicted statuses are dropped.
+const UNKNOWN_CONTROLLER: &str = "";
+
+/// The kinds whose ancestor statuses egscope predicts.
+pub const STATUS_KINDS: [Kind; 4] = [
+    Kind::ClientTrafficPolicy,
+    Kind::BackendTrafficPolicy,
+    Kind::SecurityPolicy,
+    Kind::EnvoyExtensionPolicy,
+];
+
+/// Plain target refs naming an object the source does not hold.
+fn missing_targets(obj: &Object, gateways: &[Gateway], routes: &[Route]) -> Vec<String> {
+    plain_refs(obj)
+        .into_iter()
+        .filter(|r| {
+            let same = |o: &Object| o.namespace_or_empty() == r.namespace && o.name == r.name;
+            match r.kind.as_str() {
+                "Gateway" => !gateways.iter().any(|g| same(&g.obj)),
+                "ListenerSet" | "XListenerSet" => false,
+                kind => !routes
+                    .iter()
+                    .any(|rt| rt.obj.kind.name() == kind && same(&rt.obj)),
             }
-            (TargetObj::Route(r), _) => {
-                let specific_merges = policies[pi].merge_type().is_some();
-                for parent in &routes[r].parents {
-                    let Some(g) = parent.gateway else { continue };
-                    if let Some(broad) = att.winner(*kind, TargetObj::Gateway(g), None) {
-                        if specific_merges {
-                            merged[broad] = true;
-                        } else {
-                            overridden[broad] = true;
-                        }
-                    }
-                }
-                if target.section.is_some()
-                    && let Some(broad) = att.winner(*kind, TargetObj::Route(r), None)
-                {
-                    overridden[broad] = true;
-                }
-            }
-            _ => {}
+        })
+        .map(|r| format!("{}/{}", r.kind, r.name))
+        .collect()
+}
+
+/// `lessPolicyAncestor` (status/policy.go): the not-accepted first, then
+/// the overridden, then by namespace and name.
+fn ancestor_less(a: &PolicyAncestor, b: &PolicyAncestor) -> bool {
+    let rank = |a: &PolicyAncestor| {
+        if a.condition("Accepted").is_some_and(|c| c.status == "False") {
+            0
+        } else if a
+            .condition("Overridden")
+            .is_some_and(|c| c.status == "True")
+        {
+            1
+        } else {
+            2
         }
+    };
+    (rank(a), &a.ancestor_ref.namespace, &a.ancestor_ref.name)
+        < (rank(b), &b.ancestor_ref.namespace, &b.ancestor_ref.name)
+}
+
+/// `TruncatePolicyAncestors` (status/policy.go): past 16 ancestors, the 16
+/// first in `ancestor_less` order stay; the 16th carries `Aggregated`.
+fn truncate_ancestors(p: &mut Policy) {
+    const MAX: usize = 16;
+    if p.ancestors.len() <= MAX {
+        return;
     }
-    for (i, p) in policies.iter_mut().enumerate() {
-        p.overridden = overridden[i];
-        p.merged_into = merged[i];
-    }
+    p.ancestors.sort_by(|a, b| {
+        if ancestor_less(a, b) {
+            std::cmp::Ordering::Less
+        } else if ancestor_less(b, a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
+    p.ancestors.truncate(MAX);
+    let last = p.ancestors[MAX - 1].ancestor_ref.clone();
+    let ctl = p.ancestors[MAX - 1].controller_name.clone();
+    p.set(
+        &last,
+        &ctl,
+        "Aggregated",
+        true,
+        "Aggregated",
+        "Ancestors have been truncated because the number of policy ancestors exceeds 16.".into(),
+    );
 }
 
 /// The effective ClientTrafficPolicy of a listener.
@@ -303,7 +1376,45 @@ pub fn effective_btp(
     gateway: Option<usize>,
     listener: Option<&str>,
 ) -> Vec<usize> {
-    let k = Kind::BackendTrafficPolicy;
+    effective_route_chain(
+        att,
+        policies,
+        Kind::BackendTrafficPolicy,
+        true,
+        route,
+        rule_name,
+        gateway,
+        listener,
+    )
+}
+
+/// Whether a route-level policy of `kind` with `mergeType` merges over its
+/// parent on a controller of these semantics (BackendTrafficPolicy always,
+/// SecurityPolicy from v1.8, EnvoyExtensionPolicy from v1.9).
+pub fn merges(kind: Kind, semantics: &Semantics) -> bool {
+    match kind {
+        Kind::BackendTrafficPolicy => true,
+        Kind::SecurityPolicy => semantics.security_policy_merge(),
+        Kind::EnvoyExtensionPolicy => semantics.extension_policy_merge(),
+        _ => false,
+    }
+}
+
+/// The policies of `kind` that decide a route rule behind one listener:
+/// route rule > route > listener > Gateway, and with `mergeType` (where the
+/// release merges that kind) the closest parent policy beneath the route's.
+#[allow(clippy::too_many_arguments)]
+pub fn effective_route_chain(
+    att: &Attachments,
+    policies: &[Policy],
+    kind: Kind,
+    merge_enabled: bool,
+    route: usize,
+    rule_name: Option<&str>,
+    gateway: Option<usize>,
+    listener: Option<&str>,
+) -> Vec<usize> {
+    let k = kind;
     let route_level = rule_name
         .and_then(|n| att.winner(k, TargetObj::Route(route), Some(n)))
         .or_else(|| att.winner(k, TargetObj::Route(route), None));
@@ -313,7 +1424,7 @@ pub fn effective_btp(
             .or_else(|| att.winner(k, TargetObj::Gateway(g), None))
     });
     match (route_level, gateway_level) {
-        (Some(r), Some(g)) if policies[r].merge_type().is_some() => vec![r, g],
+        (Some(r), Some(g)) if merge_enabled && policies[r].merge_type().is_some() => vec![r, g],
         (Some(r), _) => vec![r],
         (None, Some(g)) => vec![g],
         (None, None) => vec![],

@@ -90,6 +90,117 @@ impl EgConfig {
     }
 }
 
+/// An Envoy Gateway minor release (`major`, `minor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Minor(pub u32, pub u32);
+
+impl std::fmt::Display for Minor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v{}.{}", self.0, self.1)
+    }
+}
+
+/// The newest Envoy Gateway release whose semantics egscope knows; an
+/// unknown or newer controller is judged as this one.
+pub const NEWEST_KNOWN: Minor = Minor(1, 9);
+
+/// Which Envoy Gateway release's behaviour the model follows for one
+/// controller: the version the source shows, or the newest known one when
+/// it shows none (or a newer one), which `assumed` then says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Semantics {
+    pub minor: Minor,
+    /// The version string the source shows, if any.
+    pub shown: Option<String>,
+    /// The source shows no version egscope knows: `minor` is assumed.
+    pub assumed: bool,
+}
+
+impl Default for Semantics {
+    fn default() -> Self {
+        Semantics::of(None)
+    }
+}
+
+impl Semantics {
+    /// From a controller version such as `v1.8.2`, `1.9.0-rc.1` or `v1.7`.
+    pub fn of(version: Option<&str>) -> Semantics {
+        let parsed = version.and_then(parse_minor);
+        let (minor, assumed) = match parsed {
+            Some(m) if m <= NEWEST_KNOWN => (m, false),
+            _ => (NEWEST_KNOWN, true),
+        };
+        Semantics {
+            minor,
+            shown: version.map(str::to_string),
+            assumed,
+        }
+    }
+
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        self.minor >= Minor(major, minor)
+    }
+
+    /// How the model says which semantics it used: `v1.8` or
+    /// `v1.9 (assumed: version unknown)`.
+    pub fn describe(&self) -> String {
+        match (&self.shown, self.assumed) {
+            (_, false) => self.minor.to_string(),
+            (None, true) => format!("{} (assumed: controller version unknown)", self.minor),
+            (Some(v), true) => format!(
+                "{} (assumed: {v} is not a release egscope knows)",
+                self.minor
+            ),
+        }
+    }
+
+    /// Cross-namespace policy attachment through `targetSelectors[].namespaces`
+    /// and ReferenceGrants (release-notes/v1.8.0.yaml: "Added support for
+    /// cross-namespace policy attachment").
+    pub fn cross_namespace_policies(&self) -> bool {
+        self.at_least(1, 8)
+    }
+
+    /// SecurityPolicy `mergeType` (release-notes/v1.8.0.yaml).
+    pub fn security_policy_merge(&self) -> bool {
+        self.at_least(1, 8)
+    }
+
+    /// EnvoyExtensionPolicy `mergeType` (release-notes/v1.9.0.yaml).
+    pub fn extension_policy_merge(&self) -> bool {
+        self.at_least(1, 9)
+    }
+
+    /// `samplingFraction` is a fraction of 100 % from v1.8 on; before, Envoy
+    /// Gateway wrote numerator/denominator straight into Envoy's percentage
+    /// field, so the real rate was 100x smaller (release-notes/v1.8.0.yaml,
+    /// "Existing samplingFraction configurations will now sample 100x more").
+    pub fn sampling_fraction_is_ratio(&self) -> bool {
+        self.at_least(1, 8)
+    }
+
+    /// Client-forced tracing (`x-client-trace-id`) is sampled at 0 % unless
+    /// `clientSamplingFraction` is set, from v1.9 on (release-notes/v1.9.0.yaml).
+    pub fn client_sampling_defaults_to_zero(&self) -> bool {
+        self.at_least(1, 9)
+    }
+
+    /// `envoyProxy` in the EnvoyGateway config is a default that GatewayClass
+    /// and Gateway EnvoyProxies merge over per their `mergeType`
+    /// (release-notes/v1.8.0.yaml). Before, the most specific replaced it.
+    pub fn envoy_proxy_defaults_merge(&self) -> bool {
+        self.at_least(1, 8)
+    }
+}
+
+fn parse_minor(version: &str) -> Option<Minor> {
+    let v = version.trim().trim_start_matches('v');
+    let mut parts = v.split(['.', '-', '+']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some(Minor(major, minor))
+}
+
 /// An Envoy Gateway controller (one tenant).
 #[derive(Debug, Clone)]
 pub struct Controller {
@@ -106,6 +217,11 @@ pub struct Controller {
 }
 
 impl Controller {
+    /// The Envoy Gateway release whose behaviour this controller shows.
+    pub fn semantics(&self) -> Semantics {
+        Semantics::of(self.version.as_deref())
+    }
+
     pub fn namespace(&self) -> &str {
         self.deployment.namespace_or_empty()
     }
@@ -274,6 +390,8 @@ pub struct Class {
     pub envoy_proxy: Option<Arc<Object>>,
     /// The class EnvoyProxy sets `mergeGateways: true`.
     pub merges: bool,
+    /// The behaviour of the release its (first) controller runs.
+    pub semantics: Semantics,
 }
 
 pub fn classes(store: &Store, controllers: &[Controller]) -> Vec<Class> {
@@ -308,7 +426,12 @@ pub fn classes(store: &Store, controllers: &[Controller]) -> Vec<Class> {
                 .as_ref()
                 .and_then(|ep| bool_at(ep.spec(), &["mergeGateways"]))
                 .unwrap_or(false);
+            let semantics = served_by
+                .first()
+                .map(|&c| controllers[c].semantics())
+                .unwrap_or_default();
             Class {
+                semantics,
                 obj: gc.clone(),
                 controller_name,
                 eg_served,
@@ -319,6 +442,72 @@ pub fn classes(store: &Store, controllers: &[Controller]) -> Vec<Class> {
             }
         })
         .collect()
+}
+
+/// The EnvoyProxy spec a fleet really gets from the controller's default
+/// (`envoyProxy` in the EnvoyGateway config), its GatewayClass's and its
+/// Gateway's EnvoyProxy. Before v1.8 the most specific replaces the others
+/// whole (v1.7.5 internal/gatewayapi/contexts.go, `attachEnvoyProxy`); from
+/// v1.8 the Gateway's merges over the class's by the Gateway's `mergeType`,
+/// and that result over the default by the class's (else the Gateway's)
+/// `mergeType`, `Replace` when neither sets one (v1.9.0
+/// internal/gatewayapi/envoyproxy_merge.go, `MergeEnvoyProxyConfigs`).
+pub fn effective_envoy_proxy(
+    semantics: &Semantics,
+    default: Option<&Value>,
+    class: Option<&Value>,
+    gateway: Option<&Value>,
+) -> Option<Value> {
+    if !semantics.envoy_proxy_defaults_merge() {
+        return gateway.or(class).or(default).cloned();
+    }
+    let merge_type = |specs: &[Option<&Value>]| {
+        specs
+            .iter()
+            .flatten()
+            .find_map(|s| str_at(s, &["mergeType"]))
+            .unwrap_or("Replace")
+            .to_string()
+    };
+    let step1 = merge_proxy(class, gateway, &merge_type(&[gateway]));
+    merge_proxy(default, step1.as_ref(), &merge_type(&[class, gateway]))
+}
+
+fn merge_proxy(base: Option<&Value>, over: Option<&Value>, merge_type: &str) -> Option<Value> {
+    match (base, over) {
+        (b, None) => b.cloned(),
+        (None, Some(o)) => Some(o.clone()),
+        (Some(_), Some(o)) if merge_type == "Replace" => Some(o.clone()),
+        (Some(b), Some(o)) => Some(merge_patch(b, o)),
+    }
+}
+
+/// RFC 7386 JSON merge patch over egscope's own value type (the crates
+/// that implement it work on serde_json's). `StrategicMerge` reads the same
+/// way here: Envoy Gateway's EnvoyProxy lists carry no patch merge keys, so
+/// a strategic merge replaces them whole as a JSON merge does.
+pub fn merge_patch(base: &Value, patch: &Value) -> Value {
+    let Some(patch_map) = patch.as_object() else {
+        return patch.clone();
+    };
+    let mut out = match base.as_object() {
+        Some(_) => base.clone(),
+        None => crate::json_value!({}),
+    };
+    if let Some(map) = out.as_object_mut() {
+        for (k, v) in patch_map.iter() {
+            if v.is_null() {
+                map.remove(k);
+            } else {
+                let merged = match map.get(k) {
+                    Some(existing) => merge_patch(existing, v),
+                    None => merge_patch(&Value::Null, v),
+                };
+                map.insert(k, merged);
+            }
+        }
+    }
+    out
 }
 
 pub fn find_envoy_proxy(store: &Store, ns: &str, name: &str) -> Option<Arc<Object>> {
@@ -350,6 +539,51 @@ mod tests {
             "localhost:5000/envoyproxy/gateway"
         );
         assert!(image_has_digest("envoyproxy/gateway-dev@sha256:abcd"));
+    }
+
+    #[test]
+    fn semantics_follow_the_version_and_assume_the_newest_otherwise() {
+        assert_eq!(Semantics::of(Some("v1.8.2")).minor, Minor(1, 8));
+        assert!(!Semantics::of(Some("v1.8.2")).assumed);
+        assert_eq!(Semantics::of(Some("1.7.5")).minor, Minor(1, 7));
+        let unknown = Semantics::of(None);
+        assert_eq!(unknown.minor, NEWEST_KNOWN);
+        assert!(unknown.assumed);
+        assert!(unknown.describe().contains("assumed"));
+        let newer = Semantics::of(Some("v1.10.0"));
+        assert_eq!(newer.minor, NEWEST_KNOWN);
+        assert!(newer.describe().contains("v1.10.0"));
+        assert!(Semantics::of(Some("v1.8.0")).security_policy_merge());
+        assert!(!Semantics::of(Some("v1.7.5")).security_policy_merge());
+        assert!(!Semantics::of(Some("v1.8.3")).extension_policy_merge());
+    }
+
+    #[test]
+    fn default_envoy_proxy_merges_from_v1_8_and_is_replaced_before() {
+        let default = crate::json_value!({"telemetry": {"tracing": {"samplingRate": 5}},
+            "provider": {"type": "Kubernetes"}});
+        let class = crate::json_value!({"mergeType": "StrategicMerge",
+            "telemetry": {"accessLog": {"disable": false}}});
+        let v18 = Semantics::of(Some("v1.8.0"));
+        let got = effective_envoy_proxy(&v18, Some(&default), Some(&class), None).unwrap();
+        assert_eq!(
+            at(&got, &["telemetry", "tracing", "samplingRate"]).and_then(Value::as_i64),
+            Some(5),
+            "{got}"
+        );
+        assert!(at(&got, &["telemetry", "accessLog"]).is_some());
+        let v17 = Semantics::of(Some("v1.7.5"));
+        let got = effective_envoy_proxy(&v17, Some(&default), Some(&class), None).unwrap();
+        assert!(at(&got, &["telemetry", "tracing"]).is_none(), "{got}");
+        // Replace (no mergeType) still replaces on v1.8.
+        let plain = crate::json_value!({"telemetry": {"accessLog": {}}});
+        let got = effective_envoy_proxy(&v18, Some(&default), Some(&plain), None).unwrap();
+        assert!(at(&got, &["telemetry", "tracing"]).is_none(), "{got}");
+        // The Gateway's JSONMerge over the class, then the class's type over the default.
+        let gw = crate::json_value!({"mergeType": "JSONMerge", "telemetry": {"accessLog": null}});
+        let got = effective_envoy_proxy(&v18, Some(&default), Some(&class), Some(&gw)).unwrap();
+        assert!(at(&got, &["telemetry", "accessLog"]).is_none(), "{got}");
+        assert!(at(&got, &["telemetry", "tracing"]).is_some(), "{got}");
     }
 
     #[test]

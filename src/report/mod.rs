@@ -6,6 +6,7 @@
 
 pub mod json;
 pub mod junit;
+pub mod model_json;
 pub mod rules_doc;
 pub mod sarif;
 pub mod text;

@@ -10,9 +10,18 @@ fn telemetry(objs: &mut [Value]) -> &mut Value {
     &mut edit(objs, "EnvoyProxy", "proxy-config")["spec"]["telemetry"]
 }
 
+/// The baseline with this tracing, on a v1.9 controller (the release whose
+/// `samplingFraction` is a ratio).
 fn tracing_cluster(tracing: Value) -> Vec<Value> {
-    let mut objs = baseline();
+    let mut objs = on_version(baseline(), "v1.9.0");
     telemetry(&mut objs)["tracing"] = tracing;
+    objs
+}
+
+/// The objects with the controller running Envoy Gateway `version`.
+fn on_version(mut objs: Vec<Value>, version: &str) -> Vec<Value> {
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!(format!("docker.io/envoyproxy/gateway:{version}"));
     objs
 }
 
@@ -259,4 +268,77 @@ fn eg3_one_finding_per_envoy_proxy_serving_two_fleets() {
     ));
     let r = audit(&objs);
     assert_eq!(findings_of(&r, "EG301").len(), 1);
+}
+
+#[test]
+fn eg309_sampling_fraction_is_a_ratio_from_v1_8_and_a_percentage_before() {
+    let otel = json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
+    let tracing =
+        json!({"samplingFraction": {"numerator": 5, "denominator": 100}, "provider": otel});
+    // v1.9 and v1.8: 5/100 is 5 %, inside production's 1-10 %.
+    none(&audit(&tracing_cluster(tracing.clone())), "EG309");
+    let mut objs = tracing_cluster(tracing.clone());
+    objs = on_version(objs, "v1.8.1");
+    none(&audit(&objs), "EG309");
+    // v1.7: Envoy Gateway wrote 5/100 into Envoy's percentage: 0.05 %.
+    let objs = on_version(tracing_cluster(tracing), "v1.7.5");
+    has_words(
+        one(&audit(&objs), "EG309", "EnvoyProxy", "proxy-config"),
+        &["0.05%", "before v1.8", "v1.7"],
+    );
+}
+
+#[test]
+fn eg309_says_client_forced_sampling_per_release() {
+    let otel = json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
+    let tracing = json!({"samplingRate": 50, "provider": otel});
+    let r = audit(&tracing_cluster(tracing.clone()));
+    has_words(
+        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        &["x-client-trace-id", "sampled at 0%", "v1.9"],
+    );
+    let r = audit(&on_version(tracing_cluster(tracing.clone()), "v1.8.3"));
+    has_words(
+        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        &["sampled at 100%", "v1.8"],
+    );
+    // Without a controller version the newest semantics apply, and it says so.
+    let mut objs = tracing_cluster(tracing);
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!("docker.io/envoyproxy/gateway:latest");
+    edit(&mut objs, "Deployment", "envoy-gateway")["metadata"]["labels"] =
+        json!({"control-plane": "envoy-gateway"});
+    let r = audit(&objs);
+    has_words(
+        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        &["assumed", "v1.9"],
+    );
+}
+
+#[test]
+fn default_envoy_proxy_merges_under_the_class_one_from_v1_8() {
+    // The controller's default EnvoyProxy carries the tracing; the class's
+    // EnvoyProxy merges over it (StrategicMerge) without tracing of its own.
+    let setup = |version: &str| {
+        let mut objs = on_version(baseline(), version);
+        let otel =
+            json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
+        remove(&mut objs, "ConfigMap", "envoy-gateway-config");
+        objs.push(eg_config(
+            CTRL_NS,
+            json!({"gateway": {"controllerName": DEFAULT_CONTROLLER_NAME},
+                   "envoyProxy": {"telemetry": {"tracing": {"samplingRate": 5, "provider": otel}}}}),
+        ));
+        let ep = edit(&mut objs, "EnvoyProxy", "proxy-config");
+        ep["spec"]["telemetry"]
+            .as_object_mut()
+            .unwrap()
+            .remove("tracing");
+        ep["spec"]["mergeType"] = json!("StrategicMerge");
+        objs
+    };
+    none(&audit(&setup("v1.8.0")), "EG308");
+    // v1.7: the class's EnvoyProxy replaces the default whole: no tracing.
+    let r = audit(&setup("v1.7.5"));
+    assert_eq!(findings_of(&r, "EG308").len(), 1, "{:#?}", r.findings);
 }

@@ -10,4 +10,5 @@ mod eg2;
 mod eg3;
 mod eg4;
 mod eg5;
+mod policy_status;
 mod suppression;
