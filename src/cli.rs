@@ -133,7 +133,10 @@ impl Cli {
                 "--theme only applies to the TUI (`egscope`, `egscope --snapshot`, `egscope demo`), not to `egscope {sub}`"
             )));
         }
-        if !matches!(self.command, Some(Command::Audit(_) | Command::Snapshot(_))) {
+        if !matches!(
+            self.command,
+            Some(Command::Audit(_) | Command::Snapshot(_) | Command::Model(_))
+        ) {
             for (id, flag) in [
                 ("kubeconfig", "--kubeconfig"),
                 ("context", "--context"),
