@@ -309,6 +309,55 @@ pub fn ns_name(ns: Option<&str>, name: &str) -> String {
     }
 }
 
+/// "partial: Deployment forbidden · PodMetrics unavailable" when what is
+/// on screen is not the whole cluster, so an empty or calm view is never
+/// mistaken for a clean one; on the breadcrumb line, which survives 80
+/// columns where the status line's feed list is cut off.
+fn degraded_banner(app: &ViewState) -> Option<String> {
+    use crate::ui::status::Freshness;
+    let mut parts: Vec<String> = app
+        .status
+        .feeds
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.freshness,
+                Freshness::Forbidden | Freshness::Unavailable | Freshness::Partial
+            ) || (f.name == "objects" && matches!(f.freshness, Freshness::Stale(_)))
+        })
+        .map(|f| format!("{} {}", f.name, f.freshness.label()))
+        .collect();
+    let incomplete = app.data.as_ref().is_some_and(|d| d.audit.incomplete());
+    if parts.is_empty() && !incomplete {
+        return None;
+    }
+    if parts.is_empty()
+        && let Some(d) = &app.data
+    {
+        // A snapshot's store says what its source could not read.
+        parts = d
+            .store
+            .states()
+            .filter(|(k, st)| *k != Kind::PodMetrics && st.unreadable())
+            .map(|(k, st)| format!("{} {}", k.name(), st.label()))
+            .collect();
+    }
+    if parts.is_empty() {
+        parts.push("some rules not judged".into());
+    }
+    let shown: Vec<String> = parts.iter().take(3).cloned().collect();
+    let more = parts.len().saturating_sub(3);
+    Some(format!(
+        "partial: {}{}",
+        shown.join(" · "),
+        if more > 0 {
+            format!(" +{more}")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 /// Draws a whole frame.
 pub fn render(app: &ViewState, frame: &mut Frame) {
     let theme = &app.theme;
@@ -337,6 +386,9 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     // Breadcrumb and scope.
     let crumbs: Vec<String> = app.stack.iter().map(|c| c.view.label()).collect();
     let mut right = Vec::new();
+    if let Some(banner) = degraded_banner(app) {
+        right.push(banner);
+    }
     if let Some(ns) = &app.namespace {
         right.push(format!("ns:{ns}"));
     }
