@@ -6,23 +6,15 @@ use std::time::Duration;
 use egscope::audit::{self, AuditOptions};
 use egscope::model::Model;
 use egscope::sim::faults::{Fault, FaultKind};
-use egscope::sim::{Scenario, Sim, SimHandle, SimOptions};
+use egscope::sim::{Scenario, SimHandle, SimOptions};
 use egscope::source::live::{self, ClusterTarget, FeedState, Live};
 use egscope::source::snapshot;
 use egscope::store::{Kind, KindState};
 
+mod common;
+
 async fn start(opts: SimOptions) -> (SimHandle, tempfile::NamedTempFile, ClusterTarget) {
-    let sim = Sim::start(Scenario::Showcase, opts)
-        .await
-        .expect("sim starts");
-    let kc = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(kc.path(), sim.kubeconfig_yaml()).unwrap();
-    let target = ClusterTarget {
-        kubeconfig: Some(kc.path().to_path_buf()),
-        connect_timeout: Duration::from_secs(5),
-        ..ClusterTarget::default()
-    };
-    (sim, kc, target)
+    common::start(Scenario::Showcase, opts).await
 }
 
 async fn synced(target: &ClusterTarget) -> Live {
@@ -37,10 +29,7 @@ async fn synced(target: &ClusterTarget) -> Live {
 }
 
 fn fixed_now() -> AuditOptions {
-    AuditOptions {
-        now: Some(egscope::demo::demo_now()),
-        ..AuditOptions::default()
-    }
+    common::at_demo_now()
 }
 
 fn finding_keys(r: &audit::AuditResult) -> Vec<String> {

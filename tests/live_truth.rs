@@ -8,40 +8,14 @@ use egscope::audit::{self, AuditOptions, SkipCategory};
 use egscope::metrics::ScrapeState;
 use egscope::metrics::scrape::{Scraper, targets};
 use egscope::model::Model;
-use egscope::sim::faults::{Fault, FaultKind};
-use egscope::sim::{Scenario, Sim, SimHandle, SimOptions};
-use egscope::source::live::{self, ClusterTarget, FeedState, Live};
+use egscope::sim::faults::FaultKind;
+use egscope::sim::{Scenario, SimOptions};
+use egscope::source::live::{self, FeedState, Live};
 use egscope::source::snapshot;
 use egscope::store::{Kind, KindState};
 
-async fn start(
-    scenario: Scenario,
-    opts: SimOptions,
-) -> (SimHandle, tempfile::NamedTempFile, ClusterTarget) {
-    let sim = Sim::start(scenario, opts).await.expect("sim starts");
-    let kc = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(kc.path(), sim.kubeconfig_yaml()).unwrap();
-    let target = ClusterTarget {
-        kubeconfig: Some(kc.path().to_path_buf()),
-        connect_timeout: Duration::from_secs(5),
-        ..ClusterTarget::default()
-    };
-    (sim, kc, target)
-}
-
-fn fault(target: &str, kind: FaultKind) -> Fault {
-    Fault {
-        target: target.into(),
-        kind,
-    }
-}
-
-fn at_demo_now() -> AuditOptions {
-    AuditOptions {
-        now: Some(egscope::demo::demo_now()),
-        ..AuditOptions::default()
-    }
-}
+mod common;
+use common::{at_demo_now, fault, start};
 
 fn skipped(r: &audit::AuditResult, rule: &str) -> Option<(SkipCategory, String)> {
     r.skipped
