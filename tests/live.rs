@@ -255,28 +255,36 @@ async fn rbac_from_assets_is_enough_for_the_showcase() {
     let rbac_text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/rbac.yaml")).unwrap();
     let rbac = egscope::sim::faults::Rbac::from_yaml(&rbac_text).unwrap();
-    let opts = SimOptions {
-        rbac: Some(rbac),
-        ..SimOptions::default()
-    };
-    let (sim, _kc, target) = start(opts).await;
-    let l = synced(&target).await;
-    let denied: Vec<_> = sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.status == 403)
-        .collect();
-    assert!(
-        denied.is_empty(),
-        "the least-privilege role lacks: {denied:?}"
-    );
-    assert!(
-        l.feeds()
-            .values()
-            .all(|f| !matches!(f, FeedState::Forbidden(_)))
-    );
-    drop(l);
-    sim.shutdown().await;
+    // Both CRD bundles: v1.6 brings ListenerSet, which the role must cover.
+    for bundle in [
+        egscope::sim::GatewayApiBundle::V1_4,
+        egscope::sim::GatewayApiBundle::V1_6,
+    ] {
+        let opts = SimOptions {
+            rbac: Some(rbac.clone()),
+            gateway_api: bundle,
+            ..SimOptions::default()
+        };
+        let (sim, _kc, target) = start(opts).await;
+        let l = synced(&target).await;
+        let denied: Vec<_> = sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.status == 403)
+            .collect();
+        assert!(
+            denied.is_empty(),
+            "{bundle:?}: the least-privilege role lacks: {denied:?}"
+        );
+        assert!(
+            l.feeds()
+                .values()
+                .all(|f| !matches!(f, FeedState::Forbidden(_))),
+            "{bundle:?}"
+        );
+        drop(l);
+        sim.shutdown().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
