@@ -19,3 +19,4 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
+pub mod vocab;
