@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod clock;
+pub mod codec;
 pub mod demo;
 pub mod error;
 #[doc(hidden)]
@@ -19,4 +20,3 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
-pub mod value;

@@ -23,7 +23,7 @@ pub fn run(ctx: &mut Ctx) {
     eg511_generation_lag(ctx);
 }
 
-fn conditions(obj: &Object) -> &[crate::value::Value] {
+fn conditions(obj: &Object) -> &[crate::codec::value::Value] {
     obj.status()
         .map(|s| array_at(s, &["conditions"]))
         .unwrap_or(&[])

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use crate::store::{Kind, Object, ObjectRef};
-use crate::value::Value;
+use crate::codec::value::Value;
 
 /// How many changes the ring keeps.
 pub const CAPACITY: usize = 500;

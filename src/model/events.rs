@@ -185,7 +185,7 @@ mod tests {
     use super::*;
     use crate::store::{ObjectOrOther, SourceInfo, SourceKind};
 
-    fn obj(v: crate::value::Value) -> Object {
+    fn obj(v: crate::codec::value::Value) -> Object {
         match Object::from_value(v, None) {
             Ok(ObjectOrOther::Object(o)) => *o,
             other => panic!("decodes: {other:?}"),

@@ -26,13 +26,13 @@ use tokio::task::JoinHandle;
 
 use super::discovery::{self, Found, Retry};
 use crate::clock::Clock;
+use crate::codec::value::{self, Keys};
 use crate::error::UserError;
 use crate::metrics::{PodUsage, UsageMap};
 use crate::model::changes::{self, ChangeLog};
 use crate::model::events;
 use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
-use crate::value::{self, Keys};
 
 /// Label every proxy workload, pod and Service carries: the live source
 /// lists only those, not every pod of the cluster.

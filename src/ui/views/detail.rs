@@ -135,7 +135,7 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
 /// ("Programmed=False 3m"), its own and, for routes and policies, those of
 /// each parent or ancestor status.
 fn condition_rows(o: &Object, now: jiff::Timestamp) -> Vec<Row> {
-    use crate::value::Value;
+    use crate::codec::value::Value;
     let Some(status) = o.status() else {
         return Vec::new();
     };

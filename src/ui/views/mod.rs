@@ -418,7 +418,7 @@ pub fn age(ts: Option<&str>, now: jiff::Timestamp) -> String {
 }
 
 /// A condition as a short cell: `True`, `False (Reason)`, or `-`.
-pub fn cond(conditions: &[crate::value::Value], kind: &str) -> String {
+pub fn cond(conditions: &[crate::codec::value::Value], kind: &str) -> String {
     match crate::model::value::condition(conditions, kind) {
         Some(c) if c.is_true() => "True".into(),
         Some(c) => format!("{} ({})", c.status, c.reason),
@@ -429,16 +429,16 @@ pub fn cond(conditions: &[crate::value::Value], kind: &str) -> String {
 /// Like [`cond`], with how long a condition that is not True has held
 /// (`False (Invalid) 3m`, from its `lastTransitionTime`): how long the
 /// trouble has lasted is the first question in an incident.
-pub fn cond_since(conditions: &[crate::value::Value], kind: &str, now: jiff::Timestamp) -> String {
+pub fn cond_since(conditions: &[crate::codec::value::Value], kind: &str, now: jiff::Timestamp) -> String {
     let cell = cond(conditions, kind);
     if cell == "True" || cell == "-" {
         return cell;
     }
     let since = conditions
         .iter()
-        .find(|c| c.get("type").and_then(crate::value::Value::as_str) == Some(kind))
+        .find(|c| c.get("type").and_then(crate::codec::value::Value::as_str) == Some(kind))
         .and_then(|c| c.get("lastTransitionTime"))
-        .and_then(crate::value::Value::as_str);
+        .and_then(crate::codec::value::Value::as_str);
     match age_secs(since, now) {
         Some(s) => format!("{cell} {}", crate::clock::short(s)),
         None => cell,
