@@ -583,6 +583,9 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
     for p in &m.policies {
         subjects.push((&p.obj, "status.ancestors[].conditions"));
     }
+    // Lags this session has not yet seen for the threshold: not judged
+    // yet, and said so (a one-shot live audit must not read as clean).
+    let mut waiting = Vec::new();
     for (obj, path) in subjects {
         // A route's or policy's own `status.conditions` are not written by
         // a Gateway controller: only its parent/ancestor statuses count.
@@ -598,12 +601,16 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
             (Some(now), Some(since)) => {
                 let secs = crate::clock::secs_between(since, now);
                 if secs < LAG_THRESHOLD_SECS {
+                    waiting.push(obj.obj_ref().without_version().display_path());
                     continue;
                 }
                 format!(", for {} now", crate::clock::short(secs))
             }
             // Live without a first-seen time cannot say how long: wait.
-            (Some(_), None) => continue,
+            (Some(_), None) => {
+                waiting.push(obj.obj_ref().without_version().display_path());
+                continue;
+            }
             (None, _) => String::new(),
         };
         ctx.finding("EG511", obj)
@@ -613,5 +620,24 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
                  generation {observed} at most{lasted}: the latest change has not been processed"
             ))
             .emit(ctx);
+    }
+    if !waiting.is_empty() {
+        let more = waiting.len().saturating_sub(3);
+        waiting.truncate(3);
+        ctx.skip_as(
+            "EG511",
+            format!(
+                "{}{} lag{} behind the controller for less than {LAG_THRESHOLD_SECS}s of this \
+                 session: not judged yet",
+                waiting.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                if waiting.len() + more == 1 { "s" } else { "" },
+            ),
+            super::SkipCategory::Partial,
+        );
     }
 }

@@ -5,8 +5,8 @@
 
 use std::collections::VecDeque;
 
-use crate::store::{Kind, Object, ObjectRef};
 use crate::codec::value::Value;
+use crate::store::{Kind, Object, ObjectRef};
 
 /// How many changes the ring keeps.
 pub const CAPACITY: usize = 500;

@@ -242,7 +242,7 @@ mod tests {
         );
         assert_eq!(list[0].from, "kubelet");
         assert_eq!(list[0].age(now), "20m");
-        assert_eq!(list[1].age(now), "120s (x5 over 10m)");
+        assert_eq!(list[1].age(now), "2m (x5 over 10m)");
         assert_eq!(ev.warnings("Pod", "eg", "p"), 5);
         assert_eq!(ev.warnings("Pod", "eg", "other"), 0);
     }

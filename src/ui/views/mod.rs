@@ -429,7 +429,11 @@ pub fn cond(conditions: &[crate::codec::value::Value], kind: &str) -> String {
 /// Like [`cond`], with how long a condition that is not True has held
 /// (`False (Invalid) 3m`, from its `lastTransitionTime`): how long the
 /// trouble has lasted is the first question in an incident.
-pub fn cond_since(conditions: &[crate::codec::value::Value], kind: &str, now: jiff::Timestamp) -> String {
+pub fn cond_since(
+    conditions: &[crate::codec::value::Value],
+    kind: &str,
+    now: jiff::Timestamp,
+) -> String {
     let cell = cond(conditions, kind);
     if cell == "True" || cell == "-" {
         return cell;
