@@ -367,15 +367,22 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
     }
     let (scenario, opts) = sim_config(&SimArgs::for_demo(args.scenario))?;
     let rt = runtime()?;
-    let (sim, live) = rt.block_on(async {
+    // The session clock is the simulator's: it steps with the traffic
+    // model, so ages, "since" and EG511's lag move as the demo runs.
+    let (sim, live, clock) = rt.block_on(async {
         let sim = Arc::new(crate::sim::Sim::start(scenario, opts).await?);
-        let live = connect_live(&sim_target(&sim)?, Duration::from_secs(30)).await?;
-        Ok::<_, UserError>((sim, live))
+        let clock = crate::clock::Clock::manual(sim.now());
+        let live =
+            connect_live_with(&sim_target(&sim)?, Duration::from_secs(30), clock.clone()).await?;
+        Ok::<_, UserError>((sim, live, clock))
     })?;
     let source = format!("demo ({:?}, simulated)", args.scenario).to_lowercase();
     let now = Some(sim.now());
     let ticker = sim.clone();
-    let tick = move || ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    let tick = move || {
+        ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+        clock.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    };
     run_live_tui(
         &rt,
         live,
@@ -409,8 +416,16 @@ async fn connect_live(
     target: &ClusterTarget,
     sync: Duration,
 ) -> Result<Arc<source::live::Live>, UserError> {
+    connect_live_with(target, sync, crate::clock::Clock::wall()).await
+}
+
+async fn connect_live_with(
+    target: &ClusterTarget,
+    sync: Duration,
+    clock: crate::clock::Clock,
+) -> Result<Arc<source::live::Live>, UserError> {
     let conn = source::live::connect(target).await?;
-    let live = source::live::Live::start(conn, target.namespace.clone()).await;
+    let live = source::live::Live::start_with_clock(conn, target.namespace.clone(), clock).await;
     // The TUI opens once the first lists are in or after `sync` at most; a
     // kind still syncing then shows as such and fills in when it arrives.
     let _ = live

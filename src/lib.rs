@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod codec;
 pub mod demo;
 pub mod error;
