@@ -724,17 +724,13 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
         "  messages: {} of {} policies agree word for word",
         messages.0, messages.1
     );
-    // The ratchet (see the README's `egscope model` section for what the
-    // remaining disagreements are). Every disagreement is in an input that
-    // declares ListenerSets: since the model reads them, routes attach
-    // through ListenerSet listeners, while policies that target
-    // ListenerSets are not resolved yet (three more policies of such inputs
-    // disagree than before the model read them).
+    // The ratchet: every policy agrees, ListenerSet targets included, and
+    // so must every policy of a new corpus release.
     let floor: BTreeMap<&str, usize> = [
-        ("ClientTrafficPolicy", 107),
-        ("BackendTrafficPolicy", 233),
-        ("SecurityPolicy", 119),
-        ("EnvoyExtensionPolicy", 54),
+        ("ClientTrafficPolicy", 126),
+        ("BackendTrafficPolicy", 253),
+        ("SecurityPolicy", 137),
+        ("EnvoyExtensionPolicy", 67),
     ]
     .into_iter()
     .collect();
@@ -742,17 +738,14 @@ fn predicted_policy_ancestors_agree_with_envoy_gateway_v1_9() {
         let got = by_kind.get(k).map(|v| v.0).unwrap_or(0);
         assert!(got >= min, "{k}: {got} policies agree, the floor is {min}");
     }
-    // Every disagreement left is in an input with ListenerSets, which the
-    // model does not read yet; everywhere else the statuses, messages
-    // included, must agree.
-    let elsewhere: Vec<&String> = disagreements
-        .iter()
-        .filter(|d| {
-            !listener_set_inputs
-                .iter()
-                .any(|f| d.starts_with(&format!("{f}:")))
-        })
-        .collect();
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements (statuses or messages)",
+        disagreements.len()
+    );
+    // ListenerSet inputs are among those compared.
+    assert!(!listener_set_inputs.is_empty());
+    let elsewhere: Vec<&String> = disagreements.iter().collect();
     assert!(
         elsewhere.is_empty(),
         "{} disagreements outside ListenerSet inputs:\n{elsewhere:#?}",

@@ -65,7 +65,7 @@ impl Model {
         mark_conflicts(&mut gateways, &classes, &semantics);
         let routes = routes::routes(store, &gateways, &gw_index, &listener_sets);
         let (policies, attachments) =
-            policy::policies(store, &classes, &gateways, &gw_index, &routes);
+            policy::policies(store, &classes, &gateways, &listener_sets, &routes);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
         Model {
             controllers,

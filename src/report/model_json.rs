@@ -377,9 +377,10 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
             let listeners = g
                 .listeners
                 .iter()
-                .map(|l| {
+                .enumerate()
+                .map(|(li, l)| {
                     let mut effective_map = BTreeMap::new();
-                    if let Some(p) = policy::effective_ctp(&m.attachments, gi, &l.name) {
+                    if let Some(p) = policy::effective_ctp(&m.attachments, gi, li) {
                         effective_map.insert("ClientTrafficPolicy", effective(m, &[p]));
                     }
                     ListenerOut {
@@ -525,10 +526,7 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
                 .iter()
                 .zip(&p.outcomes)
                 .map(|(t, o)| {
-                    let obj = match t.obj {
-                        TargetObj::Gateway(g) => &m.gateways[g].obj,
-                        TargetObj::Route(r) => &m.routes[r].obj,
-                    };
+                    let obj = t.obj.object(m);
                     let (outcome, winner) = match o {
                         policy::Outcome::Attached => ("Attached", None),
                         policy::Outcome::Conflicted { winner } => {

@@ -9,7 +9,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::model::TargetObj;
 use crate::store::{Kind, Object, ObjectRef};
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::theme::Theme;
@@ -292,20 +291,13 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
         }
     }
     for p in &m.policies {
-        let targets_obj = p.targets.iter().any(|t| match t.obj {
-            TargetObj::Gateway(g) => same(&m.gateways[g].obj),
-            TargetObj::Route(r) => same(&m.routes[r].obj),
-        });
+        let targets_obj = p.targets.iter().any(|t| same(t.obj.object(m)));
         if targets_obj {
             add("policy", p.obj.obj_ref());
         }
         if same(&p.obj) {
             for t in &p.targets {
-                let r = match t.obj {
-                    TargetObj::Gateway(g) => m.gateways[g].obj.obj_ref(),
-                    TargetObj::Route(r) => m.routes[r].obj.obj_ref(),
-                };
-                add("target", r);
+                add("target", t.obj.object(m).obj_ref());
             }
         }
     }
