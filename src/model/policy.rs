@@ -8,7 +8,7 @@
 //! translator (internal/gatewayapi/*policy.go) with the older releases'
 //! differences keyed on the controller's version (`Semantics`).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::codec::value::Value;
@@ -1868,4 +1868,269 @@ pub fn first_value<'a>(
     chain
         .iter()
         .find_map(|&i| at(policies[i].obj.spec(), path).map(|v| (v, i)))
+}
+
+/// The settings in force for one listener or one route behind one listener,
+/// for one policy kind: which policies apply and which of them sets each
+/// spec field, per the release's merge semantics (`merges`). The Detail
+/// view, `egscope model` and `egscope trace` read this one computation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveSet {
+    pub kind: Kind,
+    /// Indices into `Model::policies`, most specific first: one policy, or
+    /// a route policy with `mergeType` and the parent policy it merges over.
+    pub policies: Vec<usize>,
+    /// The route policy's `mergeType` when a merge happens.
+    pub merge_type: Option<String>,
+    /// Broader policies attached above that do not apply here: the more
+    /// specific policy replaces them whole.
+    pub replaced: Vec<usize>,
+    /// Spec field path (dotted) → the policy whose value applies.
+    pub fields: BTreeMap<String, usize>,
+}
+
+/// The ClientTrafficPolicy in force on one listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerEffective {
+    pub gateway: usize,
+    /// Index into the Gateway's `listeners` (its ListenerSets' included).
+    pub listener: usize,
+    pub client: EffectiveSet,
+}
+
+/// The BackendTrafficPolicy, SecurityPolicy and EnvoyExtensionPolicy in
+/// force on a route (or one of its named rules) behind one listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEffective {
+    pub route: usize,
+    pub gateway: usize,
+    pub listener: usize,
+    /// `None` for the route as a whole; a rule name when a policy targets
+    /// that rule.
+    pub rule: Option<String>,
+    pub sets: Vec<EffectiveSet>,
+}
+
+/// Effective configuration of every listener and route, computed once per
+/// model (`Model::effective`).
+#[derive(Debug, Clone, Default)]
+pub struct EffectiveConfig {
+    pub listeners: Vec<ListenerEffective>,
+    pub routes: Vec<RouteEffective>,
+}
+
+impl EffectiveConfig {
+    pub fn of_listener(&self, gateway: usize, listener: usize) -> Option<&ListenerEffective> {
+        self.listeners
+            .iter()
+            .find(|l| l.gateway == gateway && l.listener == listener)
+    }
+
+    pub fn of_route(&self, route: usize) -> impl Iterator<Item = &RouteEffective> {
+        self.routes.iter().filter(move |r| r.route == route)
+    }
+}
+
+/// Spec fields of a policy as dotted paths: the leaves of its mappings
+/// (a list, a scalar or an empty mapping is one field), the targeting and
+/// merge fields left out.
+pub fn spec_fields(spec: &Value) -> Vec<String> {
+    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        match v.as_object() {
+            Some(map) if !map.is_empty() => {
+                for (k, child) in map.iter() {
+                    walk(child, &format!("{prefix}.{k}"), out);
+                }
+            }
+            _ if !v.is_null() => out.push(prefix.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(map) = spec.as_object() {
+        for (k, child) in map.iter() {
+            if matches!(
+                k,
+                "targetRef" | "targetRefs" | "targetSelectors" | "mergeType"
+            ) {
+                continue;
+            }
+            walk(child, k, &mut out);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Which policy of a chain (most specific first) sets each field. The more
+/// specific policy owns a field it sets, and a list as a whole (a JSON
+/// merge replaces lists; egscope does not repeat a strategic merge's
+/// per-element keys); a field it sets displaces the broader policy's
+/// fields beneath or above it on the same path.
+fn field_owners(policies: &[Policy], chain: &[usize]) -> BTreeMap<String, usize> {
+    let mut fields: BTreeMap<String, usize> = BTreeMap::new();
+    for &pi in chain.iter().rev() {
+        for f in spec_fields(policies[pi].obj.spec()) {
+            fields.retain(|k, _| {
+                !(k.starts_with(&format!("{f}.")) || f.starts_with(&format!("{k}.")))
+            });
+            fields.insert(f, pi);
+        }
+    }
+    fields
+}
+
+fn effective_set(
+    policies: &[Policy],
+    kind: Kind,
+    chain: Vec<usize>,
+    attached_above: &[Option<usize>],
+) -> EffectiveSet {
+    let merge_type = (chain.len() > 1)
+        .then(|| policies[chain[0]].merge_type().map(str::to_string))
+        .flatten();
+    let mut replaced = Vec::new();
+    for p in attached_above.iter().flatten() {
+        if !chain.contains(p) && !replaced.contains(p) {
+            replaced.push(*p);
+        }
+    }
+    EffectiveSet {
+        kind,
+        fields: field_owners(policies, &chain),
+        policies: chain,
+        merge_type,
+        replaced,
+    }
+}
+
+/// The route-level chain behind one listener, ListenerSet listeners
+/// included (Envoy Gateway v1.9: route rule > route > ListenerSet listener
+/// > ListenerSet > Gateway, or route rule > route > Gateway listener >
+/// Gateway; a merging route policy merges over the closest of the parents,
+/// `process*PolicyForRoute` in backendtrafficpolicy.go). Returns the chain
+/// and every policy attached at those levels.
+#[allow(clippy::too_many_arguments)]
+fn route_chain_at(
+    att: &Attachments,
+    policies: &[Policy],
+    gateways: &[Gateway],
+    kind: Kind,
+    merge_enabled: bool,
+    route: usize,
+    rule: Option<&str>,
+    g: usize,
+    li: usize,
+) -> (Vec<usize>, Vec<Option<usize>>) {
+    let l = &gateways[g].listeners[li];
+    let w = |obj, section: Option<&str>| att.winner(kind, obj, section);
+    let rule_level = rule.and_then(|n| w(TargetObj::Route(route), Some(n)));
+    let route_level = w(TargetObj::Route(route), None);
+    let mut parents = Vec::new();
+    if let Some(ls) = l.listener_set {
+        parents.push(w(TargetObj::ListenerSet(ls), Some(&l.name)));
+        parents.push(w(TargetObj::ListenerSet(ls), None));
+    } else {
+        parents.push(w(TargetObj::Gateway(g), Some(&l.name)));
+    }
+    parents.push(w(TargetObj::Gateway(g), None));
+    let closest = parents.iter().flatten().next().copied();
+    let own = rule_level.or(route_level);
+    let chain = match (own, closest) {
+        (Some(r), Some(p)) if merge_enabled && policies[r].merge_type().is_some() => vec![r, p],
+        (Some(r), _) => vec![r],
+        (None, Some(p)) => vec![p],
+        (None, None) => vec![],
+    };
+    let mut above = vec![route_level];
+    above.extend(parents);
+    (chain, above)
+}
+
+/// Computes the effective configuration of every listener (its
+/// ClientTrafficPolicy) and of every route behind each listener it
+/// attaches through (its BackendTrafficPolicy, SecurityPolicy and
+/// EnvoyExtensionPolicy, with one entry more per rule a policy targets).
+pub fn effective_config(
+    classes: &[Class],
+    gateways: &[Gateway],
+    routes: &[Route],
+    policies: &[Policy],
+    att: &Attachments,
+) -> EffectiveConfig {
+    let mut out = EffectiveConfig::default();
+    for (g, gw) in gateways.iter().enumerate() {
+        for (li, l) in gw.listeners.iter().enumerate() {
+            let Some(p) = effective_ctp(att, g, li) else {
+                continue;
+            };
+            let k = Kind::ClientTrafficPolicy;
+            let mut above = Vec::new();
+            if let Some(ls) = l.listener_set {
+                above.push(att.winner(k, TargetObj::ListenerSet(ls), Some(&l.name)));
+                above.push(att.winner(k, TargetObj::ListenerSet(ls), None));
+            } else {
+                above.push(att.winner(k, TargetObj::Gateway(g), Some(&l.name)));
+            }
+            above.push(att.winner(k, TargetObj::Gateway(g), None));
+            out.listeners.push(ListenerEffective {
+                gateway: g,
+                listener: li,
+                client: effective_set(policies, k, vec![p], &above),
+            });
+        }
+    }
+    let kinds = &STATUS_KINDS[1..];
+    for (ri, r) in routes.iter().enumerate() {
+        let mut rules: Vec<Option<&str>> = vec![None];
+        rules.extend(
+            r.rule_names
+                .iter()
+                .flatten()
+                .filter(|n| {
+                    kinds
+                        .iter()
+                        .any(|&k| att.winner(k, TargetObj::Route(ri), Some(n)).is_some())
+                })
+                .map(|n| Some(n.as_str())),
+        );
+        for p in &r.parents {
+            let Some(g) = p.gateway else { continue };
+            let sem = gateways[g]
+                .class
+                .map(|c| classes[c].semantics.clone())
+                .unwrap_or_default();
+            for &li in &p.listener_indices {
+                for rule in &rules {
+                    let sets: Vec<EffectiveSet> = kinds
+                        .iter()
+                        .filter_map(|&k| {
+                            let (chain, above) = route_chain_at(
+                                att,
+                                policies,
+                                gateways,
+                                k,
+                                merges(k, &sem),
+                                ri,
+                                *rule,
+                                g,
+                                li,
+                            );
+                            (!chain.is_empty()).then(|| effective_set(policies, k, chain, &above))
+                        })
+                        .collect();
+                    if !sets.is_empty() {
+                        out.routes.push(RouteEffective {
+                            route: ri,
+                            gateway: g,
+                            listener: li,
+                            rule: rule.map(str::to_string),
+                            sets,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
