@@ -130,6 +130,70 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     rows
 }
 
+/// The effective configuration (`Model::effective`): per listener the
+/// object declares (a Gateway or ListenerSet) its ClientTrafficPolicy, per
+/// listener a route attaches through its BackendTrafficPolicy,
+/// SecurityPolicy and EnvoyExtensionPolicy, and which policy sets each field.
+fn effective_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
+    let m = &data.model;
+    let same = |o: &Object| {
+        o.kind.name() == obj.kind && o.name == obj.name && o.namespace == obj.namespace
+    };
+    let name = |p: usize| {
+        let o = &m.policies[p].obj;
+        format!("{}/{}", o.namespace_or_empty(), o.name)
+    };
+    let mut rows = Vec::new();
+    let mut push = |head: String, set: &crate::model::policy::EffectiveSet| {
+        let mut value = set
+            .policies
+            .iter()
+            .map(|&p| name(p))
+            .collect::<Vec<_>>()
+            .join(" over ");
+        if let Some(t) = &set.merge_type {
+            value.push_str(&format!(" ({t})"));
+        }
+        if !set.replaced.is_empty() {
+            let r: Vec<String> = set.replaced.iter().map(|&p| name(p)).collect();
+            value.push_str(&format!(", replaces {}", r.join(", ")));
+        }
+        rows.push(Row::new(
+            vec![format!("{head} {}", set.kind.name()), value],
+            RowKey::None,
+            None,
+            Mark::default(),
+        ));
+        for (field, &p) in &set.fields {
+            rows.push(Row::new(
+                vec![format!("  {field}"), name(p)],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    };
+    for e in &m.effective.listeners {
+        let l = &m.gateways[e.gateway].listeners[e.listener];
+        if same(&l.declared_by) {
+            push(format!("[{}]", l.name), &e.client);
+        }
+    }
+    if let Some(ri) = m.routes.iter().position(|r| same(&r.obj)) {
+        for e in m.effective.of_route(ri) {
+            let l = &m.gateways[e.gateway].listeners[e.listener];
+            let mut head = format!("[{}/{}]", m.gateways[e.gateway].obj.name, l.name);
+            if let Some(rule) = &e.rule {
+                head.push_str(&format!(" rule {rule}"));
+            }
+            for set in &e.sets {
+                push(head.clone(), set);
+            }
+        }
+    }
+    rows
+}
+
 pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailState {
     let object = find_object(data, obj);
     let lines = match &object {
@@ -187,6 +251,7 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         ));
     }
     rows.extend(traffic_rows(data, obj));
+    rows.extend(effective_rows(data, obj));
     for (why, r) in related(data, obj) {
         let mark = data.mark(&r);
         rows.push(Row::new(
