@@ -251,7 +251,6 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         ));
     }
     rows.extend(traffic_rows(data, obj));
-    rows.extend(effective_rows(data, obj));
     for (why, r) in related(data, obj) {
         let mark = data.mark(&r);
         rows.push(Row::new(
@@ -261,6 +260,8 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
             mark,
         ));
     }
+    // After the related objects, which the side list navigates to.
+    rows.extend(effective_rows(data, obj));
     let mut side = TableState::new(vec!["FINDINGS / RELATED", ""], rows);
     if let Some(i) = finding
         && let Some(pos) = side
