@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod codec;
 pub mod demo;
 pub mod error;
 #[doc(hidden)]
@@ -18,4 +19,3 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
-pub mod value;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 use serde::Serialize;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 /// Where an object was read from (snapshot input only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

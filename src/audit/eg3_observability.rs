@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::Ctx;
 use super::eg2_performance::{fleet_owner, proxy_target};
@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn sampling_rates() {
         let v19 = Semantics::of(Some("v1.9.0"));
-        let rate = |t: crate::value::Value| sampling_percent(&t, &v19);
+        let rate = |t: crate::codec::value::Value| sampling_percent(&t, &v19);
         assert_eq!(rate(json!({})), Some(100.0));
         assert_eq!(rate(json!({"samplingRate": 5})), Some(5.0));
         assert_eq!(

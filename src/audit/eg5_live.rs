@@ -22,7 +22,7 @@ pub fn run(ctx: &mut Ctx) {
     eg509_controller_ready(ctx);
 }
 
-fn conditions(obj: &Object) -> &[crate::value::Value] {
+fn conditions(obj: &Object) -> &[crate::codec::value::Value] {
     obj.status()
         .map(|s| array_at(s, &["conditions"]))
         .unwrap_or(&[])

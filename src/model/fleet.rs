@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 use sha2::{Digest, Sha256};
 
 use super::listeners::Gateway;

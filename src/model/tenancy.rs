@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::value::{array_at, at, bool_at, str_at};
 use crate::store::{Kind, Object, Store};
@@ -345,7 +345,7 @@ pub fn controllers(store: &Store) -> Vec<Controller> {
                         EgConfig::default(),
                         Some(format!("ConfigMap has no key {CONFIG_KEY}")),
                     ),
-                    Some(text) => match crate::source::parse_yaml_value(text) {
+                    Some(text) => match crate::codec::parse_yaml_value(text) {
                         Ok(v) => (EgConfig::from_value(&v), None),
                         Err(e) => (EgConfig::default(), Some(e)),
                     },

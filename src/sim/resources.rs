@@ -937,7 +937,7 @@ mod tests {
             }
             let mut kinds_in_corpus = Vec::new();
             for text in texts {
-                for crd in crate::source::parse_yaml_documents(&text).unwrap() {
+                for crd in crate::codec::parse_yaml_documents(&text).unwrap() {
                     if crd.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
                         continue;
                     }

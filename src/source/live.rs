@@ -25,11 +25,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::discovery::{self, Found, Retry};
+use crate::codec::value::{self, Keys};
 use crate::error::UserError;
 use crate::metrics::{PodUsage, UsageMap};
 use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
-use crate::value::{self, Keys};
 
 /// Label every proxy workload, pod and Service carries: the live source
 /// lists only those, not every pod of the cluster.

@@ -26,7 +26,7 @@ pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Ro
         .map(|(i, c)| {
             let gateways = m.gateways.iter().filter(|g| g.class == Some(i)).count();
             let conditions = crate::model::value::array_at(
-                c.obj.status().unwrap_or(&crate::value::Value::Null),
+                c.obj.status().unwrap_or(&crate::codec::value::Value::Null),
                 &["conditions"],
             );
             Row::new(

@@ -1,7 +1,7 @@
 //! Fleets: the proxies of each Gateway (or merged class) with workload,
 //! pods, HPA state and live traffic; Enter shows the pods.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

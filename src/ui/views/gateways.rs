@@ -1,6 +1,6 @@
 //! Gateways: class, listeners, addresses, conditions, attached routes.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use crate::model::value::{array_at, str_at};
 use crate::ui::data::Data;

@@ -294,7 +294,7 @@ pub fn age(ts: Option<&str>, now: jiff::Timestamp) -> String {
 }
 
 /// A condition as a short cell: `True`, `False (Reason)`, or `-`.
-pub fn cond(conditions: &[crate::value::Value], kind: &str) -> String {
+pub fn cond(conditions: &[crate::codec::value::Value], kind: &str) -> String {
     match crate::model::value::condition(conditions, kind) {
         Some(c) if c.is_true() => "True".into(),
         Some(c) => format!("{} ({})", c.status, c.reason),
