@@ -5,6 +5,7 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod cmd;
 pub mod codec;
 pub mod demo;
 pub mod error;

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Some(Command::Rules(args)) => app::rules(args),
         Some(Command::Model(args)) => app::model(args, &cli.cluster, &mut stdin),
         Some(Command::Snapshot(args)) => app::snapshot(args, &cli.cluster),
+        Some(Command::Trace(args)) => egscope::cmd::trace::run(args, &cli.cluster, &mut stdin),
         Some(Command::Demo(args)) => app::demo(args, &ui),
         Some(Command::Sim(args)) => app::sim(args),
         Some(Command::Completions(args)) => app::completions(args),

@@ -28,8 +28,8 @@ use super::Model;
 use super::listeners::Listener;
 use super::policy;
 use super::value::{array_at, at, condition, i64_at, str_at};
+use crate::codec::value::Value;
 use crate::store::{GATEWAY_API_GROUP, Kind, Object, Store};
-use crate::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
@@ -361,7 +361,10 @@ fn path_matches(p: &PathMatch, path: &str) -> bool {
         PathMatch::Prefix(v) if v == "/" || v.is_empty() => path.starts_with('/'),
         PathMatch::Prefix(v) => {
             let v = v.trim_end_matches('/');
-            path == v || path.strip_prefix(v).is_some_and(|rest| rest.starts_with('/'))
+            path == v
+                || path
+                    .strip_prefix(v)
+                    .is_some_and(|rest| rest.starts_with('/'))
         }
     }
 }
@@ -442,12 +445,16 @@ pub fn grpc_rule_matches(rule: &Value) -> Vec<Match> {
                 let method = str_at(meth, &["method"]);
                 let regex = str_at(meth, &["type"]) == Some("RegularExpression");
                 match (regex, service, method) {
-                    (false, Some(s), Some(m)) => out.path = Some(PathMatch::Exact(format!("/{s}/{m}"))),
+                    (false, Some(s), Some(m)) => {
+                        out.path = Some(PathMatch::Exact(format!("/{s}/{m}")))
+                    }
                     (false, None, Some(m)) => out
                         .headers
                         .push((":path".to_string(), StrMatch::Suffix(format!("/{m}")))),
                     (false, Some(s), None) => out.path = Some(PathMatch::Prefix(format!("/{s}"))),
-                    (true, Some(s), Some(m)) => out.path = Some(PathMatch::Regex(format!("/{s}/{m}"))),
+                    (true, Some(s), Some(m)) => {
+                        out.path = Some(PathMatch::Regex(format!("/{s}/{m}")))
+                    }
                     (true, None, Some(m)) => {
                         out.path = Some(PathMatch::Regex(format!("/{SERVICE}/{m}")))
                     }
@@ -735,7 +742,11 @@ fn listener_label(m: &Model, (g, li): (usize, usize)) -> String {
     let l = &m.gateways[g].listeners[li];
     let host = l.hostname.as_deref().unwrap_or("*");
     let from = match l.listener_set {
-        Some(_) => format!(" of {} {}", l.declared_by.kind.name(), label(&l.declared_by)),
+        Some(_) => format!(
+            " of {} {}",
+            l.declared_by.kind.name(),
+            label(&l.declared_by)
+        ),
         None => format!(" of {}", label(&m.gateways[g].obj)),
     };
     format!("{} ({} {host}){from}", l.name, l.protocol)
@@ -814,7 +825,10 @@ fn trace_fleet(
         .filter(|&g| policy::gateway_accepted(&m.gateways[g], &m.classes) || m.classes_unreadable)
         .collect();
     if accepted.is_empty() {
-        let names: Vec<String> = gateways.iter().map(|&g| label(&m.gateways[g].obj)).collect();
+        let names: Vec<String> = gateways
+            .iter()
+            .map(|&g| label(&m.gateways[g].obj))
+            .collect();
         t.reason = format!(
             "Gateway {} is not programmed by Envoy Gateway (class not served by an Envoy Gateway controller, \
              a missing EnvoyProxy, or its own parametersRef under a merging class)",
@@ -839,7 +853,7 @@ fn trace_fleet(
         let mut ports: Vec<String> = accepted
             .iter()
             .flat_map(|&g| m.gateways[g].listeners.iter())
-            .map(|l| format!(":{} {}", l.port, l.name))
+            .map(|l| format!(":{} {} ({})", l.port, l.name, label(&l.declared_by)))
             .collect();
         ports.dedup();
         t.reason = format!(
@@ -945,7 +959,8 @@ fn trace_fleet(
             .collect();
         for (pos, &r) in order.iter().enumerate() {
             let route = &m.routes[r];
-            if !route.obj.kind.name().ends_with("Route") || !l.admits_route_kind(route.obj.kind.name())
+            if !route.obj.kind.name().ends_with("Route")
+                || !l.admits_route_kind(route.obj.kind.name())
             {
                 continue;
             }
@@ -1010,7 +1025,13 @@ fn trace_fleet(
     let vhost = entries
         .iter()
         .filter(|(e, _)| e.rejected.is_none() && domain_matches(&e.hostname, &req.host))
-        .map(|(e, _)| (domain_specificity(&e.hostname), e.hostname.clone(), e.listener))
+        .map(|(e, _)| {
+            (
+                domain_specificity(&e.hostname),
+                e.hostname.clone(),
+                e.listener,
+            )
+        })
         .max_by(|a, b| a.0.cmp(&b.0));
     let Some((_, host, vlistener)) = vhost else {
         let rejected: Vec<String> = entries
@@ -1025,10 +1046,7 @@ fn trace_fleet(
                 )
             })
             .collect();
-        let hosts_on_chain: Vec<String> = chain
-            .iter()
-            .map(|&p| listener_label(m, p))
-            .collect();
+        let hosts_on_chain: Vec<String> = chain.iter().map(|&p| listener_label(m, p)).collect();
         let listener_accepts: Vec<String> = chain
             .iter()
             .filter(|&&(g, li)| {
@@ -1145,7 +1163,22 @@ fn trace_fleet(
                 }
             })
     });
-    let backends = backends(store, &route.obj, rule);
+    // The route's status, where the source has one, is what Envoy Gateway
+    // decided; egscope's own checks stand in only for a manifest without.
+    let has_status = route
+        .obj
+        .status()
+        .is_some_and(|st| !array_at(st, &["parents"]).is_empty());
+    let mut backends = backends(store, &route.obj, rule);
+    if has_status {
+        let this_rule = format!("rule {}", w.rule);
+        let applies = unresolved
+            .as_deref()
+            .is_some_and(|u| u.contains(&this_rule) || !u.contains("rule "));
+        for b in &mut backends {
+            b.invalid = if applies { unresolved.clone() } else { None };
+        }
+    }
     let hit = Hit {
         policies: policies_for(m, w.route, w.rule, g, l),
         filters: filters(rule),
@@ -1444,4 +1477,271 @@ pub fn unread(store: &Store) -> Vec<String> {
             st.unreadable().then(|| st.describe(k))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GW: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: apps}
+spec:
+  gatewayClassName: eg
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}
+  - {name: exact, port: 80, protocol: HTTP, hostname: "api.example.com", allowedRoutes: {namespaces: {from: All}}}
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: "*.example.com"
+    tls: {certificateRefs: [{name: c}]}
+    allowedRoutes: {namespaces: {from: All}}
+"#;
+
+    fn route(name: &str, created: &str, section: &str, hosts: &str, rules: &str) -> String {
+        format!(
+            "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: apps, creationTimestamp: \"{created}\"}}\nspec:\n  parentRefs: [{{name: edge, sectionName: {section}}}]\n  hostnames: {hosts}\n  rules:\n{rules}"
+        )
+    }
+
+    fn run(routes: &[String], url: &str, method: &str, headers: &[&str]) -> Trace {
+        let text = format!("{GW}{}", routes.concat());
+        let store = crate::source::snapshot::load_text("t.yaml", &text).expect("loads");
+        let m = Model::build(&store);
+        let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
+        let req = Request::parse(url, Some(method), &hs).expect("request");
+        trace(&m, &store, &req, None).expect("trace")
+    }
+
+    fn winner(t: &Trace) -> Option<(String, usize)> {
+        let h = t.best()?.hit.as_ref()?;
+        Some((h.cluster.clone(), h.entry.rule))
+    }
+
+    const T1: &str = "2026-01-01T00:00:00Z";
+    const T2: &str = "2026-01-02T00:00:00Z";
+
+    #[test]
+    fn exact_path_beats_a_longer_prefix_and_prefix_respects_segments() {
+        let r = [
+            route(
+                "pre",
+                T1,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /shop/cart/items}}]\n  - matches: [{path: {type: PathPrefix, value: /shop}}]\n",
+            ),
+            route(
+                "ex",
+                T2,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: Exact, value: /shop/cart/items}}]\n",
+            ),
+        ];
+        let t = run(&r, "http://a.example.com/shop/cart/items", "GET", &[]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/ex/rule/0");
+        let t = run(&r, "http://a.example.com/shop/cart/items/1", "GET", &[]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/pre/rule/0");
+        let t = run(&r, "http://a.example.com/shopping", "GET", &[]);
+        assert!(!t.matched(), "/shop must not match /shopping");
+        assert_eq!(t.best().unwrap().step, Step::Route);
+        assert!(
+            t.best()
+                .unwrap()
+                .reason
+                .contains("no route of that listener matches GET /shopping")
+        );
+    }
+
+    #[test]
+    fn headers_and_method_count_then_age_breaks_ties() {
+        let r = [
+            route(
+                "plain",
+                T1,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /api}}]\n",
+            ),
+            route(
+                "hdr",
+                T2,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: x-tenant, value: blue}]}]\n",
+            ),
+            route(
+                "meth",
+                T2,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /api}, method: POST, headers: [{name: x-tenant, value: blue}]}]\n",
+            ),
+            route(
+                "twin",
+                T2,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /api}}]\n",
+            ),
+        ];
+        let t = run(&r, "http://a.example.com/api/x", "GET", &[]);
+        // `plain` and `twin` are equal; the older one wins.
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/plain/rule/0");
+        let shadow = &t.best().unwrap().hit.as_ref().unwrap().shadowed;
+        assert!(
+            shadow.iter().any(|(_, why)| why.contains("older route")),
+            "{shadow:?}"
+        );
+        let t = run(&r, "http://a.example.com/api/x", "GET", &["X-Tenant: blue"]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/hdr/rule/0");
+        let t = run(
+            &r,
+            "http://a.example.com/api/x",
+            "POST",
+            &["x-tenant: blue"],
+        );
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/meth/rule/0");
+    }
+
+    #[test]
+    fn query_matches_count_and_regex_ranks_between_exact_and_prefix() {
+        let r = [
+            route(
+                "q",
+                T1,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /}, queryParams: [{name: id, value: 1234}]}]\n",
+            ),
+            route(
+                "re",
+                T2,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: RegularExpression, value: \"/r/[0-9]+\"}}]\n",
+            ),
+            route(
+                "p",
+                T2,
+                "http",
+                "[a.example.com]",
+                "  - matches: [{path: {type: PathPrefix, value: /r/12345678}}]\n",
+            ),
+        ];
+        let t = run(&r, "http://a.example.com/x?id=1234", "GET", &[]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/q/rule/0");
+        let t = run(&r, "http://a.example.com/x?id=9", "GET", &[]);
+        assert!(!t.matched());
+        let t = run(&r, "http://a.example.com/r/12345678", "GET", &[]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/re/rule/0");
+    }
+
+    #[test]
+    fn exact_hostname_beats_wildcard_listener_and_no_listener_on_port() {
+        let r = [
+            route(
+                "wild",
+                T1,
+                "http",
+                "[]",
+                "  - matches: [{path: {type: PathPrefix, value: /}}]\n",
+            ),
+            route(
+                "api",
+                T2,
+                "exact",
+                "[]",
+                "  - matches: [{path: {type: PathPrefix, value: /}}]\n",
+            ),
+        ];
+        let t = run(&r, "http://api.example.com/", "GET", &[]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/api/rule/0");
+        assert_eq!(
+            t.best().unwrap().hostname.as_deref(),
+            Some("api.example.com")
+        );
+        let t = run(&r, "http://www.example.com/", "GET", &[]);
+        assert_eq!(winner(&t).unwrap().0, "httproute/apps/wild/rule/0");
+        let t = run(&r, "http://www.other.org/", "GET", &[]);
+        assert_eq!(t.best().unwrap().step, Step::Listener);
+        assert!(
+            t.best()
+                .unwrap()
+                .reason
+                .contains("accepts host www.other.org"),
+            "{}",
+            t.best().unwrap().reason
+        );
+        let t = run(&r, "http://api.example.com:8443/", "GET", &[]);
+        assert!(t.best().unwrap().reason.starts_with("no listener on :8443"));
+        let t = run(&r, "https://api.example.com/", "GET", &[]);
+        // The HTTPS listener has no route attached.
+        assert_eq!(t.best().unwrap().step, Step::Hostname);
+        assert!(
+            t.best().unwrap().reason.contains("no route attaches"),
+            "{}",
+            t.best().unwrap().reason
+        );
+    }
+
+    #[test]
+    fn compute_hosts_follows_envoy_gateway() {
+        assert_eq!(compute_hosts(&[], Some("a.com"), &[]), vec!["a.com"]);
+        assert_eq!(compute_hosts(&[], None, &[]), vec!["*"]);
+        let r = vec![
+            "*.com".to_string(),
+            "x.example.com".to_string(),
+            "b.org".to_string(),
+        ];
+        assert_eq!(
+            compute_hosts(&r, Some("*.example.com"), &[]),
+            vec!["*.example.com", "x.example.com"]
+        );
+        assert!(
+            compute_hosts(&r, Some("*.example.com"), &["x.example.com"])
+                .iter()
+                .all(|h| h != "x.example.com")
+        );
+        assert!(domain_matches("*.example.com", "a.b.example.com"));
+        assert!(!domain_matches("*.example.com", "example.com"));
+    }
+
+    #[test]
+    fn bad_requests_are_explained() {
+        for (url, m, h, want) in [
+            ("ftp://a/", "GET", "", "scheme ftp"),
+            ("/just/a/path", "GET", "", "no scheme"),
+            ("http://a/", "G ET", "", "not an HTTP method"),
+            ("http://a/", "GET", "novalue", "not `name: value`"),
+            ("http://a:0/", "GET", "", "port 0"),
+        ] {
+            let hs: Vec<String> = if h.is_empty() {
+                vec![]
+            } else {
+                vec![h.to_string()]
+            };
+            let e = Request::parse(url, Some(m), &hs).unwrap_err();
+            assert!(e.contains(want), "{url}: {e}");
+        }
+        let r = Request::parse(
+            "https://A.example.com:8443/p?q=a%20b",
+            None,
+            &["Host: b.example.com:1".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            (r.sni.as_deref(), r.host.as_str(), r.port),
+            (Some("a.example.com"), "b.example.com", 8443)
+        );
+        assert_eq!(r.query, vec![("q".to_string(), "a b".to_string())]);
+    }
 }

@@ -1,0 +1,3 @@
+//! One module per subcommand (the house redesign moves the others here).
+
+pub mod trace;
