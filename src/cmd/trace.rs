@@ -79,7 +79,7 @@ pub fn run(args: &TraceArgs, cluster: &ClusterArgs, stdin: &mut dyn Read) -> Res
 }
 
 fn write(text: &str, output: Option<&std::path::Path>) -> Result<(), UserError> {
-    let result = match output {
+    match output {
         Some(path) => std::fs::write(path, text).map_err(|e| {
             UserError::new(format!(
                 "cannot write the trace to {}: {e}. Check that the directory exists and is writable.",
@@ -96,6 +96,5 @@ fn write(text: &str, output: Option<&std::path::Path>) -> Result<(), UserError> 
                 _ => Ok(()),
             }
         }
-    };
-    result
+    }
 }

@@ -379,15 +379,14 @@ fn scalar(v: &Value, key: &str) -> Option<String> {
         .or_else(|| x.as_bool().map(|b| b.to_string()))
 }
 
-fn str_matches(list: &[Value], default_exact: bool) -> Vec<(String, StrMatch)> {
+fn str_matches(list: &[Value]) -> Vec<(String, StrMatch)> {
     list.iter()
         .filter_map(|h| {
             let name = str_at(h, &["name"])?.to_string();
             let value = scalar(h, "value").unwrap_or_default();
             let m = match str_at(h, &["type"]) {
                 Some("RegularExpression") => StrMatch::Regex(value),
-                Some("Exact") | None if default_exact => StrMatch::Exact(value),
-                Some("Exact") => StrMatch::Exact(value),
+                Some("Exact") | None => StrMatch::Exact(value),
                 _ => return None,
             };
             Some((name, m))
@@ -412,14 +411,14 @@ pub fn http_rule_matches(rule: &Value) -> Vec<Match> {
                     _ => PathMatch::Prefix(v),
                 }
             });
-            let mut headers = str_matches(array_at(m, &["headers"]), true);
+            let mut headers = str_matches(array_at(m, &["headers"]));
             if let Some(method) = str_at(m, &["method"]) {
                 headers.push((":method".to_string(), StrMatch::Exact(method.to_string())));
             }
             Match {
                 path,
                 headers,
-                query: str_matches(array_at(m, &["queryParams"]), true),
+                query: str_matches(array_at(m, &["queryParams"])),
             }
         })
         .collect()
@@ -437,7 +436,7 @@ pub fn grpc_rule_matches(rule: &Value) -> Vec<Match> {
     ms.iter()
         .map(|m| {
             let mut out = Match {
-                headers: str_matches(array_at(m, &["headers"]), true),
+                headers: str_matches(array_at(m, &["headers"])),
                 ..Match::default()
             };
             if let Some(meth) = at(m, &["method"]) {
