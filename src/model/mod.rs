@@ -8,6 +8,7 @@ pub mod listeners;
 pub mod policy;
 pub mod routes;
 pub mod tenancy;
+pub mod trace;
 pub mod value;
 pub mod version;
 
