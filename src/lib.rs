@@ -20,3 +20,4 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
+pub mod vocab;

@@ -28,11 +28,12 @@ use super::discovery::{self, Found, Retry};
 use crate::clock::Clock;
 use crate::codec::value::{self, Keys};
 use crate::error::UserError;
-use crate::metrics::{PodUsage, UsageMap};
+pub use crate::error::one_line;
 use crate::model::changes::{self, ChangeLog};
 use crate::model::events;
-use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
+use crate::units::{PodUsage, UsageMap};
+use crate::vocab::CONFIG_MAP_NAME;
 
 /// Label every proxy workload, pod and Service carries: the live source
 /// lists only those, not every pod of the cluster.
@@ -161,26 +162,6 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) => format!("{} {} ({})", s.code, s.reason, s.message),
         other => other.to_string(),
-    }
-}
-
-/// What the server said, in one line a person can act on: the status
-/// message with its code (`403: pods is forbidden: User ...`), or the
-/// transport error. Never a debug dump.
-pub fn one_line(e: &kube::Error) -> String {
-    let text = match e {
-        kube::Error::Api(s) if s.message.is_empty() => format!("{} {}", s.code, s.reason),
-        kube::Error::Api(s) => format!("{}: {}", s.code, s.message),
-        kube::Error::HyperError(e) => format!("connection failed: {e}"),
-        kube::Error::Service(e) => format!("request failed: {e}"),
-        other => other.to_string(),
-    };
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 300 {
-        let cut: String = flat.chars().take(300).collect();
-        format!("{cut}…")
-    } else {
-        flat
     }
 }
 
@@ -819,7 +800,7 @@ async fn config_maps(env: Env, ar: ApiResource) {
                 .get(&Kind::Deployment)
                 .map(|m| {
                     m.values()
-                        .filter(|d| is_controller(d))
+                        .filter(|d| crate::vocab::is_controller(|k| d.labels.get(k), &d.raw))
                         .map(|d| d.namespace_or_empty().to_string())
                         .collect()
                 })

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::layout::Rect;
 
+use crate::audit::Profile;
 use crate::audit::{Area, AuditOptions, Severity};
-use crate::cli::Profile;
 use crate::store::{Kind, ObjectRef};
 
 use super::action::{Action, Effect};
