@@ -2,10 +2,10 @@
 //! Gateway clusters. Data flows one way: sources → store → model → audit →
 //! reports (and, later, the TUI views).
 
-pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod clock;
+pub mod cmd;
 pub mod codec;
 pub mod demo;
 pub mod error;

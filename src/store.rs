@@ -14,6 +14,9 @@ use serde::Serialize;
 
 use crate::codec::value::Value;
 
+pub mod changes;
+pub mod events;
+
 /// Where an object was read from (snapshot input only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
@@ -572,7 +575,7 @@ pub struct LiveInfo {
     /// The session clock when the store was taken.
     pub observed_at: jiff::Timestamp,
     /// The watchers' recent changes (`:changes`).
-    pub changes: Arc<crate::model::changes::ChangeLog>,
+    pub changes: Arc<changes::ChangeLog>,
     /// When a controller lag seen now reaches EG511's threshold: the
     /// audit must run again then even if nothing else changes.
     pub recheck_at: Option<jiff::Timestamp>,
