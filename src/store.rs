@@ -112,6 +112,8 @@ pub enum Kind {
     Backend,
     HttpRouteFilter,
     PodMetrics,
+    /// discovery.k8s.io/v1, read only for the Services routes reference.
+    EndpointSlice,
 }
 
 pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
@@ -119,7 +121,7 @@ pub const GATEWAY_API_X_GROUP: &str = "gateway.networking.x-k8s.io";
 pub const ENVOY_GATEWAY_GROUP: &str = "gateway.envoyproxy.io";
 
 impl Kind {
-    pub const ALL: [Kind; 28] = [
+    pub const ALL: [Kind; 29] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
@@ -148,6 +150,7 @@ impl Kind {
         Kind::Backend,
         Kind::HttpRouteFilter,
         Kind::PodMetrics,
+        Kind::EndpointSlice,
     ];
 
     /// (group, kind name) as the API server spells them.
@@ -183,6 +186,7 @@ impl Kind {
             Backend => (ENVOY_GATEWAY_GROUP, "Backend"),
             HttpRouteFilter => (ENVOY_GATEWAY_GROUP, "HTTPRouteFilter"),
             PodMetrics => ("metrics.k8s.io", "PodMetrics"),
+            EndpointSlice => ("discovery.k8s.io", "EndpointSlice"),
         }
     }
 

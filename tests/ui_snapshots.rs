@@ -260,3 +260,29 @@ fn routes_with_traffic_per_route_and_rule() {
     assert!(matches!(app.view(), View::Detail { .. }));
     insta::assert_snapshot!("detail_route_traffic_120x40", screen(&app));
 }
+
+/// The drill-down from the burst: the pay Gateway's routes come worst 5xx
+/// first, and the first route's Detail ends at its backend without a ready
+/// endpoint (EG510).
+#[test]
+fn gateway_routes_by_5xx_then_backends() {
+    let mut app = app_at((120, 40), false);
+    update(&mut app, Action::MetricsUpdated(Arc::new(pay_burst())));
+    app.goto(View::Routes {
+        kind: None,
+        gateway: Some(("payments".into(), "pay".into())),
+        listener: None,
+    });
+    let first = {
+        let t = &app.top().table;
+        t.rows[t.visible[0]].cells[0].clone()
+    };
+    assert_eq!(first, "payments/pay-api", "worst 5xx first");
+    insta::assert_snapshot!("gateway_routes_by_5xx_120x40", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.view(), View::Detail { .. }));
+    let text = screen(&app);
+    insta::assert_snapshot!("detail_route_backends_120x40", text);
+    assert!(text.contains("EG510"), "{text}");
+    assert!(text.contains("0 ready, 2 not ready"), "{text}");
+}
