@@ -159,7 +159,8 @@ fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                 }
                 EndpointsState::NotCounted => "endpoints not counted".to_string(),
             };
-            let mut value = format!("{} w{}: {endpoints}", b.describe(), b.weight);
+            // Endpoints first: the side list is narrow, the count is what matters.
+            let mut value = format!("{endpoints}: {} w{}", b.describe(), b.weight);
             if !b.permitted {
                 value.push_str(", not permitted (no ReferenceGrant)");
             }
