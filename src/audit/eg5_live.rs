@@ -506,55 +506,6 @@ fn eg509_controller_ready(ctx: &mut Ctx) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn pod(status: serde_json::Value) -> Object {
-        let raw = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "status": status});
-        match Object::from_value(raw, None).unwrap() {
-            crate::store::ObjectOrOther::Object(o) => *o,
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn restarts_count_only_inside_the_window() {
-        let now: jiff::Timestamp = "2026-11-26T10:00:00Z".parse().unwrap();
-        let recent = pod(
-            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
-            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:55:00Z"}}}]}),
-        );
-        assert!(
-            pod_problem(&recent, Some(now))
-                .unwrap()
-                .contains("restarted")
-        );
-        let old = pod(
-            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
-            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:00:00Z"}}}]}),
-        );
-        assert_eq!(pod_problem(&old, Some(now)), None);
-        let crash = pod(
-            json!({"containerStatuses": [{"name": "envoy", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
-        );
-        assert!(
-            pod_problem(&crash, Some(now))
-                .unwrap()
-                .contains("CrashLoopBackOff")
-        );
-        let unready = pod(
-            json!({"conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
-        );
-        assert!(
-            pod_problem(&unready, Some(now))
-                .unwrap()
-                .contains("not Ready")
-        );
-    }
-}
-
 /// EG510: a rule whose every weighted Service backendRef has no ready
 /// endpoint (or no EndpointSlice at all: the Service does not exist or
 /// selects no pod). Envoy then answers 503 `no_healthy_upstream`. A rule
@@ -628,5 +579,54 @@ fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
                 .related(related)
                 .emit(ctx);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(status: serde_json::Value) -> Object {
+        let raw = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "status": status});
+        match Object::from_value(raw, None).unwrap() {
+            crate::store::ObjectOrOther::Object(o) => *o,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn restarts_count_only_inside_the_window() {
+        let now: jiff::Timestamp = "2026-11-26T10:00:00Z".parse().unwrap();
+        let recent = pod(
+            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
+            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:55:00Z"}}}]}),
+        );
+        assert!(
+            pod_problem(&recent, Some(now))
+                .unwrap()
+                .contains("restarted")
+        );
+        let old = pod(
+            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
+            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:00:00Z"}}}]}),
+        );
+        assert_eq!(pod_problem(&old, Some(now)), None);
+        let crash = pod(
+            json!({"containerStatuses": [{"name": "envoy", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
+        );
+        assert!(
+            pod_problem(&crash, Some(now))
+                .unwrap()
+                .contains("CrashLoopBackOff")
+        );
+        let unready = pod(
+            json!({"conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
+        );
+        assert!(
+            pod_problem(&unready, Some(now))
+                .unwrap()
+                .contains("not Ready")
+        );
     }
 }
