@@ -833,6 +833,7 @@ mod tests {
                 "apps",
                 "autoscaling",
                 "apiextensions.k8s.io",
+                "discovery.k8s.io",
                 EG,
                 GW,
                 GWX,

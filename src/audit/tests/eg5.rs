@@ -268,6 +268,7 @@ fn endpoint_slice(ns: &str, service: &str, ready: &[bool]) -> Value {
 #[test]
 fn eg510_rule_without_ready_endpoints() {
     let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
     objs.push(endpoint_slice(APPS, "svc", &[false, false]));
     let r = audit(&objs);
     let f = one(&r, "EG510", "HTTPRoute", "shop");
@@ -281,6 +282,7 @@ fn eg510_rule_without_ready_endpoints() {
 
     // One ready endpoint is enough.
     let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
     objs.push(endpoint_slice(APPS, "svc", &[false, true]));
     let r = audit(&objs);
     none(&r, "EG510");
@@ -290,6 +292,7 @@ fn eg510_rule_without_ready_endpoints() {
 #[test]
 fn eg510_service_without_any_slice_fires() {
     let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
     // Slices were read (another Service has one), none names `svc`.
     objs.push(endpoint_slice(APPS, "other", &[true]));
     let f = audit(&objs);
@@ -302,6 +305,7 @@ fn eg510_service_without_any_slice_fires() {
 #[test]
 fn eg510_weights_and_envoy_gateway_backends() {
     let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
     objs.push(endpoint_slice(APPS, "svc", &[false]));
     // A weight-0 ref takes no traffic: the healthy one decides.
     objs.push(endpoint_slice(APPS, "healthy", &[true]));
@@ -325,6 +329,7 @@ fn eg510_weights_and_envoy_gateway_backends() {
 #[test]
 fn eg510_not_judged_when_endpoint_slices_are_unreadable() {
     let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
     objs.push(endpoint_slice(APPS, "svc", &[false]));
     let mut s = store(&objs);
     s.set_state(
@@ -338,6 +343,8 @@ fn eg510_not_judged_when_endpoint_slices_are_unreadable() {
     let s = r.skipped.iter().find(|s| s.rule == "EG510").unwrap();
     assert_eq!(s.category, crate::audit::SkipCategory::NotJudged);
     // A snapshot without any EndpointSlice: not applicable, never clean.
-    let r = audit(&baseline());
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    let r = audit(&objs);
     assert!(skipped(&r, "EG510").contains("no EndpointSlice objects"));
 }
