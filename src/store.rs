@@ -118,6 +118,8 @@ pub enum Kind {
     /// events.k8s.io/v1, read only in the namespaces of the objects egscope
     /// shows (see `source::live`), never cluster-wide.
     Event,
+    /// discovery.k8s.io/v1, read only for the Services routes reference.
+    EndpointSlice,
 }
 
 pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
@@ -125,7 +127,7 @@ pub const GATEWAY_API_X_GROUP: &str = "gateway.networking.x-k8s.io";
 pub const ENVOY_GATEWAY_GROUP: &str = "gateway.envoyproxy.io";
 
 impl Kind {
-    pub const ALL: [Kind; 29] = [
+    pub const ALL: [Kind; 30] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
@@ -155,6 +157,7 @@ impl Kind {
         Kind::HttpRouteFilter,
         Kind::PodMetrics,
         Kind::Event,
+        Kind::EndpointSlice,
     ];
 
     /// (group, kind name) as the API server spells them.
@@ -191,6 +194,7 @@ impl Kind {
             HttpRouteFilter => (ENVOY_GATEWAY_GROUP, "HTTPRouteFilter"),
             PodMetrics => ("metrics.k8s.io", "PodMetrics"),
             Event => ("events.k8s.io", "Event"),
+            EndpointSlice => ("discovery.k8s.io", "EndpointSlice"),
         }
     }
 

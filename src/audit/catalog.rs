@@ -522,6 +522,15 @@ pub static RULES: &[RuleMeta] = &[
         "Check the controller Deployment's pods, events and logs."
     ),
     rule!(
+        "EG510",
+        Error,
+        Live,
+        LIVE,
+        "Route rule whose backends have no ready endpoint",
+        "Envoy answers every request of the rule with 503 no_healthy_upstream.",
+        "Check the backend Service's selector and its pods' readiness (`kubectl get endpointslices -l kubernetes.io/service-name=NAME`)."
+    ),
+    rule!(
         "EG511",
         Warning,
         Live,

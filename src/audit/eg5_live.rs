@@ -20,6 +20,7 @@ pub fn run(ctx: &mut Ctx) {
     eg507_fleet_5xx(ctx);
     eg508_fleet_replicas(ctx);
     eg509_controller_ready(ctx);
+    eg510_backends_without_endpoints(ctx);
     eg511_generation_lag(ctx);
 }
 
@@ -501,6 +502,82 @@ fn eg509_controller_ready(ctx: &mut Ctx) {
                     "controller {} has no ready replica",
                     c.config.controller_name
                 ))
+                .emit(ctx);
+        }
+    }
+}
+
+/// EG510: a rule whose every weighted Service backendRef has no ready
+/// endpoint (or no EndpointSlice at all: the Service does not exist or
+/// selects no pod). Envoy then answers 503 `no_healthy_upstream`. A rule
+/// that also sends traffic to an Envoy Gateway `Backend` (or another kind)
+/// is not judged: those endpoints are not counted, and they may serve it.
+/// Refs that no ReferenceGrant permits are EG503's (RefNotPermitted).
+fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
+    use crate::model::backends::EndpointsState;
+    if !ctx.require("EG510", &[Kind::EndpointSlice]) {
+        return;
+    }
+    let eg: std::collections::HashSet<usize> = ctx.model.eg_gateways().map(|(i, _)| i).collect();
+    for (r, route) in ctx.model.routes.iter().enumerate() {
+        if !route
+            .parents
+            .iter()
+            .any(|p| p.gateway.is_some_and(|g| eg.contains(&g)))
+        {
+            continue;
+        }
+        let Some(backends) = ctx.model.backends.get(r) else {
+            continue;
+        };
+        for (i, refs) in backends.rules.iter().enumerate() {
+            let weighted: Vec<_> = refs
+                .iter()
+                .filter(|b| b.weight > 0 && b.permitted)
+                .collect();
+            if weighted.is_empty() || weighted.iter().any(|b| !b.is_service()) {
+                continue;
+            }
+            // A namespace whose slices could not be read: not judged here.
+            if let Some(reason) = weighted.iter().find_map(|b| match &b.endpoints {
+                EndpointsState::Unknown { reason } => Some(reason.clone()),
+                _ => None,
+            }) {
+                ctx.skip_as("EG510", reason, crate::audit::SkipCategory::Partial);
+                continue;
+            }
+            ctx.check("EG510", &route.obj, None);
+            if weighted.iter().any(|b| b.ready().unwrap_or(0) > 0) {
+                continue;
+            }
+            let what: Vec<String> = weighted
+                .iter()
+                .map(|b| match &b.endpoints {
+                    EndpointsState::Read(e) if e.slices == 0 => format!(
+                        "{} has no EndpointSlice (the Service does not exist or selects no pod)",
+                        b.describe()
+                    ),
+                    EndpointsState::Read(e) => {
+                        format!("{} has 0 ready of {} endpoints", b.describe(), e.not_ready)
+                    }
+                    _ => b.describe(),
+                })
+                .collect();
+            let rule = match route.rule_names.get(i).cloned().flatten() {
+                Some(n) => format!("rule {i} ({n})"),
+                None => format!("rule {i}"),
+            };
+            let related: Vec<crate::store::ObjectRef> = weighted
+                .iter()
+                .map(|b| crate::store::ObjectRef::new("", "Service", Some(&b.namespace), &b.name))
+                .collect();
+            ctx.finding("EG510", &route.obj)
+                .path(format!("spec.rules[{i}].backendRefs"))
+                .message(format!(
+                    "{rule}: no ready endpoint, Envoy answers 503 no_healthy_upstream: {}",
+                    what.join("; ")
+                ))
+                .related(related)
                 .emit(ctx);
         }
     }

@@ -2,6 +2,7 @@
 //! rules read (tenants, classes, Gateways with listeners and conflicts,
 //! fleets, routes, policies with their effective attachment).
 
+pub mod backends;
 pub mod events;
 pub mod fleet;
 pub mod listeners;
@@ -33,6 +34,8 @@ pub struct Model {
     /// ListenerSets and XListenerSets, oldest first, attached or not.
     pub listener_sets: Vec<ListenerSet>,
     pub routes: Vec<Route>,
+    /// The backends of each route rule, in the order of `routes`.
+    pub backends: Vec<backends::RouteBackends>,
     pub policies: Vec<Policy>,
     pub attachments: Attachments,
     /// The effective configuration per listener and route (which policy
@@ -69,6 +72,7 @@ impl Model {
             attach_listener_sets(store, &controllers, &classes, &mut gateways, &gw_index);
         mark_conflicts(&mut gateways, &classes, &semantics);
         let routes = routes::routes(store, &gateways, &gw_index, &listener_sets);
+        let backends = backends::backends(store, &routes);
         let (policies, attachments) =
             policy::policies(store, &classes, &gateways, &listener_sets, &routes);
         let effective =
@@ -80,6 +84,7 @@ impl Model {
             gateways,
             listener_sets,
             routes,
+            backends,
             policies,
             attachments,
             effective,

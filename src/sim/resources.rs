@@ -353,6 +353,17 @@ pub const RESOURCES: &[ResourceDef] = &[
         true,
         &["hpa"],
     ),
+    // Backend endpoints: egscope reads them only for the Services routes
+    // reference, by `kubernetes.io/service-name`.
+    builtin(
+        "discovery.k8s.io",
+        V1,
+        "endpointslices",
+        "endpointslice",
+        "EndpointSlice",
+        true,
+        &[],
+    ),
     builtin(
         "apiextensions.k8s.io",
         V1,
@@ -581,8 +592,8 @@ pub fn by_group_kind(group: &str, kind: &str) -> Option<usize> {
 /// (k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/helper/helpers.go,
 /// `SortedByGroupAndVersion`). The built-in priorities are kube-apiserver's
 /// (pkg/controlplane/apiserver/aggregator.go: apps 17800, events.k8s.io 17750,
-/// autoscaling 17500,
-/// apiextensions.k8s.io 16700); CRD groups are registered at 1000
+/// autoscaling 17500, apiextensions.k8s.io 16700, discovery.k8s.io 16200); CRD
+/// groups are registered at 1000
 /// (pkg/controlplane/controller/crdregistration); metrics-server's
 /// APIService asks for 100.
 fn group_priority(group: &str) -> u32 {
@@ -591,6 +602,7 @@ fn group_priority(group: &str) -> u32 {
         "events.k8s.io" => 17750,
         "autoscaling" => 17500,
         "apiextensions.k8s.io" => 16700,
+        "discovery.k8s.io" => 16200,
         "metrics.k8s.io" => 100,
         _ => 1000,
     }
@@ -833,6 +845,7 @@ mod tests {
                 "events.k8s.io",
                 "autoscaling",
                 "apiextensions.k8s.io",
+                "discovery.k8s.io",
                 EG,
                 GW,
                 GWX,

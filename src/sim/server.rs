@@ -529,6 +529,11 @@ enum Target {
         ns: Option<String>,
         name: String,
     },
+    /// `pods/NAME/log`.
+    Log {
+        ns: String,
+        pod: String,
+    },
     Proxy {
         ns: String,
         /// The name segment as requested (`POD:PORT`), which RBAC sees.
@@ -628,6 +633,10 @@ fn parse_target(bundle: GatewayApiBundle, path: &str) -> Target {
             },
             Some(_) => Target::NotFound,
             None => unknown(plural, Some(ns), Some(name), &[]),
+        },
+        ["namespaces", ns, "pods", name, "log"] if group.is_empty() && gv_served => Target::Log {
+            ns: ns.to_string(),
+            pod: name.to_string(),
         },
         ["namespaces", ns, "pods", name, "proxy", path @ ..] if group.is_empty() && gv_served => {
             let (pod, port) = name.split_once(':').unwrap_or((name, "80"));
@@ -804,6 +813,14 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                 name: name.as_str(),
             })
         }
+        Target::Log { ns, pod } => Some(Access {
+            verb: "get",
+            group: "",
+            resource: "pods",
+            subresource: "log",
+            namespace: ns.as_str(),
+            name: pod.as_str(),
+        }),
         Target::Proxy { ns, segment, .. } => Some(Access {
             verb: "get",
             group: "",
@@ -1050,6 +1067,28 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                     ),
                     None,
                 ),
+            }
+        }
+        Target::Log { ns, pod } => {
+            let Some(p) = lock(&s.world).cluster.get(resources::pods(), &ns, &pod) else {
+                return not_found("", "pods", &pod);
+            };
+            let tail = param(&q, "tailLines").and_then(|t| t.parse().ok());
+            match super::logs::pod_log(
+                &p,
+                param(&q, "container"),
+                truthy(param(&q, "previous")),
+                tail,
+            ) {
+                Ok(text) => {
+                    let mut r = (StatusCode::OK, text).into_response();
+                    r.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain"),
+                    );
+                    r
+                }
+                Err((code, message)) => status_response(code, reason_for(code), &message, None),
             }
         }
         Target::Unknown { .. } | Target::NotFound => status_response(

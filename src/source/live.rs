@@ -236,6 +236,10 @@ struct Shared {
     /// Those whose first list has not finished: ConfigMaps are synced only
     /// once every controller namespace's are in.
     config_pending: BTreeSet<String>,
+    /// EndpointSlice feeds by namespace, with their label selector.
+    slice_feeds: BTreeMap<String, (String, tokio::task::AbortHandle)>,
+    /// Those whose first list has not finished.
+    slice_pending: BTreeSet<String>,
     /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
     /// objects, so a poll never costs a model rebuild.
     usage: Arc<UsageMap>,
@@ -253,6 +257,7 @@ impl Shared {
         match kind {
             Kind::ConfigMap => Some(&mut self.config_pending),
             Kind::Event => Some(&mut self.event_pending),
+            Kind::EndpointSlice => Some(&mut self.slice_pending),
             _ => None,
         }
     }
@@ -765,6 +770,8 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
         // Started per controller namespace once the Deployments are in.
         Kind::ConfigMap => env.spawn(config_maps(env.clone(), ar)),
         Kind::Event if watchable => env.spawn(event_feeds(env.clone(), ar)),
+        // Started per namespace once the routes are in.
+        Kind::EndpointSlice => env.spawn(endpoint_slices(env.clone(), ar)),
         _ if !watchable => env.set_feed(
             kind,
             FeedState::Unavailable(format!("{} cannot be watched", ar.plural)),
@@ -774,7 +781,7 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
                 kind,
                 ar,
                 namespaced,
-                labels: selector_of(kind),
+                labels: selector_of(kind).map(str::to_string),
                 fields: None,
                 scopes: vec![None],
                 fallback: env.fallback.clone(),
@@ -855,6 +862,98 @@ async fn config_maps(env: Env, ar: ApiResource) {
     }
 }
 
+/// Watches EndpointSlices only for the Services that routes reference: one
+/// feed per namespace, selected by `kubernetes.io/service-name in (...)`,
+/// never cluster-wide. A namespace's feed restarts (and relists) when the
+/// set of Services referenced there changes.
+async fn endpoint_slices(env: Env, ar: ApiResource) {
+    use crate::model::backends::{SERVICE_NAME_LABEL, referenced_services_of};
+    use crate::model::routes::ROUTE_KINDS;
+    let mut rx = env.tx.subscribe();
+    loop {
+        let wanted = {
+            let s = lock(&env.shared);
+            let synced = ROUTE_KINDS
+                .iter()
+                .all(|k| s.feeds.get(k).is_some_and(FeedState::synced));
+            synced.then(|| {
+                referenced_services_of(
+                    ROUTE_KINDS
+                        .iter()
+                        .filter_map(|k| s.objects.get(k))
+                        .flat_map(|m| m.values())
+                        .map(|o| &**o),
+                )
+            })
+        };
+        if let Some(wanted) = wanted {
+            let mut s = lock(&env.shared);
+            let mut changed = false;
+            let gone: Vec<String> = s
+                .slice_feeds
+                .keys()
+                .filter(|ns| !wanted.contains_key(*ns))
+                .cloned()
+                .collect();
+            for ns in gone {
+                if let Some((_, h)) = s.slice_feeds.remove(&ns) {
+                    h.abort();
+                }
+                s.slice_pending.remove(&ns);
+                if let Some(objs) = s.objects.get_mut(&Kind::EndpointSlice) {
+                    objs.retain(|(n, _), _| *n != ns);
+                }
+                changed = true;
+            }
+            for (ns, names) in &wanted {
+                let selector = format!("{SERVICE_NAME_LABEL} in ({})", names.join(","));
+                if s.slice_feeds
+                    .get(ns)
+                    .is_some_and(|(sel, _)| *sel == selector)
+                {
+                    continue;
+                }
+                if let Some((_, h)) = s.slice_feeds.remove(ns) {
+                    h.abort();
+                }
+                s.slice_pending.insert(ns.clone());
+                let spec = FeedSpec {
+                    kind: Kind::EndpointSlice,
+                    ar: ar.clone(),
+                    namespaced: true,
+                    labels: Some(selector.clone()),
+                    fields: None,
+                    scopes: vec![Some(ns.clone())],
+                    fallback: Vec::new(),
+                };
+                let task = tokio::spawn(run_feed(spec, env.clone()));
+                s.slice_feeds
+                    .insert(ns.clone(), (selector, task.abort_handle()));
+                env.tasks
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(task);
+                changed = true;
+            }
+            if wanted.is_empty()
+                && matches!(s.feeds.get(&Kind::EndpointSlice), Some(FeedState::Syncing))
+            {
+                s.feeds.insert(Kind::EndpointSlice, FeedState::Live);
+                changed = true;
+            }
+            drop(s);
+            if changed {
+                env.notify();
+            }
+        }
+        // Routes change in bursts: look again at most once a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
 /// `metrics.k8s.io` serves list but no watch: poll the proxy pods' usage
 /// every 15 s, once each time (no retries: an aggregated API that is down
 /// must cost nothing). A failure keeps the last numbers and says why.
@@ -902,7 +1001,7 @@ struct FeedSpec {
     kind: Kind,
     ar: ApiResource,
     namespaced: bool,
-    labels: Option<&'static str>,
+    labels: Option<String>,
     fields: Option<String>,
     /// `None`: cluster-wide; `Some(ns)`: one namespace.
     scopes: Vec<Option<String>>,
@@ -920,7 +1019,7 @@ impl FeedSpec {
 
     fn list_params(&self) -> ListParams {
         let mut lp = ListParams::default();
-        if let Some(l) = self.labels {
+        if let Some(l) = &self.labels {
             lp = lp.labels(l);
         }
         if let Some(f) = &self.fields {
@@ -931,7 +1030,7 @@ impl FeedSpec {
 
     fn watch_params(&self) -> WatchParams {
         let mut wp = WatchParams::default().timeout(WATCH_TIMEOUT_SECS);
-        if let Some(l) = self.labels {
+        if let Some(l) = &self.labels {
             wp = wp.labels(l);
         }
         if let Some(f) = &self.fields {
@@ -1195,6 +1294,10 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                     cap_events(objs, ns);
                 }
             }
+            // Per-namespace feeds of one kind: the kind is live once every
+            // namespace is listed, and for EndpointSlices one refused
+            // namespace keeps it forbidden (an unread namespace must not read
+            // as "no endpoints").
             let waiting = match s.pending(kind) {
                 Some(pending) => {
                     for ns in &listed_namespaces {
@@ -1203,7 +1306,8 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                     !pending.is_empty()
                 }
                 None => false,
-            };
+            } || (kind == Kind::EndpointSlice
+                && matches!(s.feeds.get(&kind), Some(FeedState::Forbidden(_))));
             if !waiting {
                 s.feeds.insert(kind, FeedState::Live);
             }

@@ -3,4 +3,5 @@
 pub mod coverage;
 pub mod discovery;
 pub mod live;
+pub mod logs;
 pub mod snapshot;

@@ -9,7 +9,7 @@ pub struct Tour {
     pub stop: usize,
 }
 
-pub const STOPS: usize = 5;
+pub const STOPS: usize = 6;
 
 impl Default for Tour {
     fn default() -> Self {
@@ -57,6 +57,32 @@ impl Tour {
                     }),
                     _ => false,
                 });
+            }
+            4 => {
+                // From the burst to its cause: the pay Gateway's routes,
+                // worst 5xx first, then the route whose backend has no
+                // ready endpoint (EG510).
+                app.goto(View::Routes {
+                    kind: None,
+                    gateway: Some(("payments".into(), "pay".into())),
+                    listener: None,
+                });
+                let target = app.data.as_ref().and_then(|d| {
+                    d.audit
+                        .findings
+                        .iter()
+                        .enumerate()
+                        .find(|(_, f)| {
+                            f.rule == "EG510" && f.object.namespace.as_deref() == Some("payments")
+                        })
+                        .map(|(i, f)| (f.object.without_version(), i))
+                });
+                if let Some((obj, i)) = target {
+                    app.push(View::Detail {
+                        obj,
+                        finding: Some(i),
+                    });
+                }
             }
             _ => {
                 app.goto(View::Findings);
@@ -122,6 +148,15 @@ impl Tour {
                      cluster or the simulator they fill in."
                         .to_string()
                 }
+            }
+            4 => {
+                let cause = data
+                    .and_then(|d| d.audit.findings.iter().find(|f| f.rule == "EG510" && f.object.namespace.as_deref() == Some("payments")))
+                    .map(|f| format!(" {}: {}.", f.object.display_path(), f.message))
+                    .unwrap_or_default();
+                format!(
+                    "From the burst to its cause. The pay Gateway's routes, worst 5xx first, lead to one route                      rule and its backend.{cause} Esc goes back to the routes."
+                )
             }
             _ => "Findings and the guide. Every finding names the rule, the object and the field; below it \
                   is the production guide's section, why it matters and the fix. Enter opens the object's \

@@ -252,6 +252,103 @@ fn manifests_without_status_never_fire_status_rules() {
     }
 }
 
+fn endpoint_slice(ns: &str, service: &str, ready: &[bool]) -> Value {
+    let endpoints: Vec<Value> = ready
+        .iter()
+        .enumerate()
+        .map(|(i, r)| json!({"addresses": [format!("10.1.0.{i}")], "conditions": {"ready": r}}))
+        .collect();
+    json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": format!("{service}-x1"), "namespace": ns,
+                     "labels": {"kubernetes.io/service-name": service}},
+        "addressType": "IPv4", "endpoints": endpoints,
+        "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]})
+}
+
+#[test]
+fn eg510_rule_without_ready_endpoints() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false, false]));
+    let r = audit(&objs);
+    let f = one(&r, "EG510", "HTTPRoute", "shop");
+    assert_eq!(f.path.as_deref(), Some("spec.rules[0].backendRefs"));
+    has_words(f, &["rule 0", "Service apps/svc:80", "0 ready of 2", "503"]);
+    assert!(
+        f.related
+            .iter()
+            .any(|x| x.kind == "Service" && x.name == "svc")
+    );
+
+    // One ready endpoint is enough.
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false, true]));
+    let r = audit(&objs);
+    none(&r, "EG510");
+    assert!(!is_skipped(&r, "EG510"), "{}", skipped(&r, "EG510"));
+}
+
+#[test]
+fn eg510_service_without_any_slice_fires() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    // Slices were read (another Service has one), none names `svc`.
+    objs.push(endpoint_slice(APPS, "other", &[true]));
+    let f = audit(&objs);
+    has_words(
+        one(&f, "EG510", "HTTPRoute", "shop"),
+        &["no EndpointSlice", "does not exist"],
+    );
+}
+
+#[test]
+fn eg510_weights_and_envoy_gateway_backends() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false]));
+    // A weight-0 ref takes no traffic: the healthy one decides.
+    objs.push(endpoint_slice(APPS, "healthy", &[true]));
+    edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
+        {"name": "svc", "port": 80, "weight": 0}, {"name": "healthy", "port": 80}]);
+    none(&audit(&objs), "EG510");
+    // Only weight-0 refs that are not ready, plus an unready weighted one: fires.
+    edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
+        {"name": "healthy", "port": 80, "weight": 0}, {"name": "svc", "port": 80, "weight": 3}]);
+    has_words(
+        one(&audit(&objs), "EG510", "HTTPRoute", "shop"),
+        &["apps/svc"],
+    );
+    // An Envoy Gateway Backend is not judged, and neither is its rule.
+    edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
+        {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "ext"},
+        {"name": "svc", "port": 80}]);
+    none(&audit(&objs), "EG510");
+}
+
+#[test]
+fn eg510_not_judged_when_endpoint_slices_are_unreadable() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false]));
+    let mut s = store(&objs);
+    s.set_state(
+        crate::store::Kind::EndpointSlice,
+        crate::store::KindState::Forbidden(
+            "403: endpointslices.discovery.k8s.io is forbidden".into(),
+        ),
+    );
+    let r = audit_store(&s);
+    assert!(skipped(&r, "EG510").contains("forbidden"));
+    let s = r.skipped.iter().find(|s| s.rule == "EG510").unwrap();
+    assert_eq!(s.category, crate::audit::SkipCategory::NotJudged);
+    // A snapshot without any EndpointSlice: not applicable, never clean.
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    let r = audit(&objs);
+    assert!(skipped(&r, "EG510").contains("no EndpointSlice objects"));
+}
+
 /// A generation lag on the Gateway, the route (in its Envoy Gateway parent
 /// status) and a policy (in its ancestor status).
 fn lagging(objs: &mut [Value]) {

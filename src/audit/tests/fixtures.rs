@@ -398,6 +398,12 @@ pub fn baseline() -> Vec<Value> {
             ]),
         ),
         http_route(APPS, "shop", "edge"),
+        // The route's backend with a ready endpoint (EG510 judged, clean).
+        json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "svc-abcde", "namespace": APPS,
+                         "labels": {"kubernetes.io/service-name": "svc"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.1.0.9"], "conditions": {"ready": true}}]}),
         ctp(
             APPS,
             "client",

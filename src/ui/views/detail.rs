@@ -130,6 +130,69 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     rows
 }
 
+/// A route's backends per rule in the side list: each backendRef with its
+/// weight and ready endpoints, or why they are not known (EndpointSlices
+/// forbidden, an Envoy Gateway Backend), so the trail from a 5xx burst ends
+/// at the backend without a ready endpoint.
+fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
+    use crate::model::backends::EndpointsState;
+    let Some(i) = data.model.routes.iter().position(|r| {
+        r.obj.kind.name() == obj.kind && r.obj.name == obj.name && r.obj.namespace == obj.namespace
+    }) else {
+        return Vec::new();
+    };
+    let Some(backends) = data.model.backends.get(i) else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for (rule, refs) in backends.rules.iter().enumerate() {
+        for b in refs {
+            let endpoints = match &b.endpoints {
+                EndpointsState::Read(e) if e.slices == 0 => "no EndpointSlice".to_string(),
+                EndpointsState::Read(e) => {
+                    format!("{} ready, {} not ready", e.ready, e.not_ready)
+                }
+                EndpointsState::Unknown { reason } => format!("endpoints unknown: {reason}"),
+                EndpointsState::NotCounted if b.is_eg_backend() && !b.backend_found => {
+                    "Backend not in the source".to_string()
+                }
+                EndpointsState::NotCounted => "endpoints not counted".to_string(),
+            };
+            // Endpoints first: the side list is narrow, the count is what matters.
+            let mut value = format!("{endpoints}: {} w{}", b.describe(), b.weight);
+            if !b.permitted {
+                value.push_str(", not permitted (no ReferenceGrant)");
+            }
+            if let Some(p) = &b.tls_policy {
+                value.push_str(&format!(", TLS by BackendTLSPolicy {p}"));
+            }
+            let mut mark = Mark::default();
+            if b.ready() == Some(0) && b.weight > 0 {
+                // The row stands out like an error finding would.
+                if let Some(f) = data
+                    .findings_of(obj)
+                    .map(|(_, f)| f)
+                    .find(|f| f.rule == "EG510")
+                {
+                    mark.add(f);
+                }
+            }
+            let key = if b.is_service() {
+                RowKey::None
+            } else {
+                RowKey::Object(ObjectRef::new("", &b.kind, Some(&b.namespace), &b.name))
+            };
+            rows.push(Row::new(
+                vec![format!("rule {rule} backend"), value],
+                key,
+                None,
+                mark,
+            ));
+        }
+    }
+    rows
+}
+
 /// The object's conditions with how long each has held
 /// ("Programmed=False 3m"), its own and, for routes and policies, those of
 /// each parent or ancestor status.
@@ -357,6 +420,7 @@ pub fn build(
         ));
     }
     rows.extend(traffic_rows(data, obj));
+    rows.extend(backend_rows(data, obj));
     if let Some(o) = &object {
         rows.extend(condition_rows(o, now));
         rows.extend(event_rows(data, o, now));
