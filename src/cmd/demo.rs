@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::audit::audit_store;
 use super::runtime;
 use super::sim::sim_config;
-use super::tui::{LiveTui, UiArgs, connect_live, sim_target};
+use super::tui::{LiveTui, UiArgs, connect_live_with, sim_target};
 use crate::audit::AuditOptions;
 use crate::cli::{DemoArgs, FailOn, SimArgs};
 use crate::error::UserError;
@@ -36,15 +36,22 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
     }
     let (scenario, opts) = sim_config(&SimArgs::for_demo(args.scenario))?;
     let rt = runtime()?;
-    let (sim, live) = rt.block_on(async {
+    // The session clock is the simulator's: it steps with the traffic
+    // model, so ages, "since" and EG511's lag move as the demo runs.
+    let (sim, live, clock) = rt.block_on(async {
         let sim = Arc::new(crate::sim::Sim::start(scenario, opts).await?);
-        let live = connect_live(&sim_target(&sim)?, Duration::from_secs(30)).await?;
-        Ok::<_, UserError>((sim, live))
+        let clock = crate::clock::Clock::manual(sim.now());
+        let live =
+            connect_live_with(&sim_target(&sim)?, Duration::from_secs(30), clock.clone()).await?;
+        Ok::<_, UserError>((sim, live, clock))
     })?;
     let source = format!("demo ({:?}, simulated)", args.scenario).to_lowercase();
     let now = Some(sim.now());
     let ticker = sim.clone();
-    let tick = move || ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    let tick = move || {
+        ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+        clock.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    };
     LiveTui {
         rt: &rt,
         live,

@@ -33,8 +33,16 @@ pub(super) async fn connect_live(
     target: &ClusterTarget,
     sync: Duration,
 ) -> Result<Arc<source::live::Live>, UserError> {
+    connect_live_with(target, sync, crate::clock::Clock::wall()).await
+}
+
+pub(super) async fn connect_live_with(
+    target: &ClusterTarget,
+    sync: Duration,
+    clock: crate::clock::Clock,
+) -> Result<Arc<source::live::Live>, UserError> {
     let conn = source::live::connect(target).await?;
-    let live = source::live::Live::start(conn, target.namespace.clone()).await;
+    let live = source::live::Live::start_with_clock(conn, target.namespace.clone(), clock).await;
     // The TUI opens once the first lists are in or after `sync` at most; a
     // kind still syncing then shows as such and fills in when it arrives.
     let _ = live
