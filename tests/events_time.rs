@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use egscope::audit;
 use egscope::clock::Clock;
-use egscope::model::changes::What;
 use egscope::model::events::Events;
 use egscope::sim::faults::FaultKind;
 use egscope::sim::{Scenario, SimOptions};
 use egscope::source::live::{self, FeedState, Live};
+use egscope::store::changes::What;
 use egscope::store::{Kind, KindState};
 
 const OOM_POD: &str = "envoy-platform-d294fcce-pzl4ncpbmp-rnvz7";

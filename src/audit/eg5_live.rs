@@ -561,7 +561,7 @@ mod tests {
 /// `observed_at` against when the generation was first seen), so a
 /// controller that is merely a few seconds behind is no finding.
 fn eg511_generation_lag(ctx: &mut Ctx) {
-    use crate::model::changes::{LAG_THRESHOLD_SECS, generation_lag};
+    use crate::store::changes::{LAG_THRESHOLD_SECS, generation_lag};
     if !ctx.enabled("EG511") {
         return;
     }

@@ -2,7 +2,8 @@
 //! rules read (tenants, classes, Gateways with listeners and conflicts,
 //! fleets, routes, policies with their effective attachment).
 
-pub mod changes;
+/// The change log lives with the store that keeps it (tests/layering.rs).
+pub use crate::store::changes;
 pub mod events;
 pub mod fleet;
 pub mod listeners;

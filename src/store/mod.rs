@@ -5,6 +5,8 @@
 //! values so that views of any API version can be decoded from them and so
 //! the detail pane can show the object as it was.
 
+pub mod changes;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -572,7 +574,7 @@ pub struct LiveInfo {
     /// The session clock when the store was taken.
     pub observed_at: jiff::Timestamp,
     /// The watchers' recent changes (`:changes`).
-    pub changes: Arc<crate::model::changes::ChangeLog>,
+    pub changes: Arc<changes::ChangeLog>,
     /// When a controller lag seen now reaches EG511's threshold: the
     /// audit must run again then even if nothing else changes.
     pub recheck_at: Option<jiff::Timestamp>,
