@@ -51,7 +51,7 @@ async fn events_are_read_per_namespace_and_reach_their_pod() {
     let event_paths: Vec<&str> = requests
         .iter()
         .map(|r| r.path.as_str())
-        .filter(|p| p.contains("/events"))
+        .filter(|p| p.split('?').next().unwrap_or("").ends_with("/events"))
         .collect();
     assert!(!event_paths.is_empty());
     for p in &event_paths {

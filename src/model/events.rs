@@ -16,13 +16,6 @@ use std::sync::Arc;
 use crate::model::value::{i64_at, str_at};
 use crate::store::{Kind, Object, Store};
 
-/// Events older than this (by their last observation) are dropped: the
-/// API server keeps them for an hour by default (kube-apiserver
-/// `--event-ttl`, 1h), and an older one says nothing about now.
-pub const TTL_SECS: i64 = 3600;
-/// At most this many Events are kept per namespace, the newest.
-pub const MAX_PER_NAMESPACE: usize = 200;
-
 /// (kind, namespace, name) of the object an Event regards.
 pub type Regarding = (String, String, String);
 
@@ -53,12 +46,7 @@ impl Event {
                 .filter_map(|p| str_at(v, p))
                 .find_map(|s| s.parse::<jiff::Timestamp>().ok())
         };
-        let last = time(&[
-            &["series", "lastObservedTime"],
-            &["deprecatedLastTimestamp"],
-            &["lastTimestamp"],
-            &["eventTime"],
-        ]);
+        let last = crate::store::events::last_seen(obj);
         let first = time(&[
             &["deprecatedFirstTimestamp"],
             &["firstTimestamp"],
@@ -113,9 +101,6 @@ impl Event {
 }
 
 /// The time an Event object ages out by (its last observation).
-pub fn last_seen(obj: &Object) -> Option<jiff::Timestamp> {
-    Event::read(obj).and_then(|e| e.last)
-}
 
 /// Every readable Event of the store by the object it regards, oldest first.
 #[derive(Debug, Clone, Default)]

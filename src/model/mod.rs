@@ -2,8 +2,6 @@
 //! rules read (tenants, classes, Gateways with listeners and conflicts,
 //! fleets, routes, policies with their effective attachment).
 
-/// The change log lives with the store that keeps it (tests/layering.rs).
-pub use crate::store::changes;
 pub mod events;
 pub mod fleet;
 pub mod listeners;

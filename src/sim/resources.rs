@@ -830,6 +830,7 @@ mod tests {
             groups,
             [
                 "apps",
+                "events.k8s.io",
                 "autoscaling",
                 "apiextensions.k8s.io",
                 EG,

@@ -334,10 +334,10 @@ fn eg511_live_waits_for_the_threshold() {
     let early = at(59);
     assert!(
         skipped(&early, "EG511").contains("HTTPRoute/apps/shop"),
-        "a lag not yet judged is said: {}",
+        "a lag not yet long enough is said: {}",
         skipped(&early, "EG511")
     );
-    assert!(early.incomplete());
+    assert!(!early.incomplete(), "a fresh lag is normal, not a gap");
     let r = at(60);
     assert!(!is_skipped(&r, "EG511"));
     has_words(one(&r, "EG511", "Gateway", "edge"), &["for 60s now"]);

@@ -5,8 +5,6 @@
 //! values so that views of any API version can be decoded from them and so
 //! the detail pane can show the object as it was.
 
-pub mod changes;
-
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -15,6 +13,9 @@ use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::codec::value::Value;
+
+pub mod changes;
+pub mod events;
 
 /// Where an object was read from (snapshot input only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
