@@ -268,26 +268,14 @@ fn eg506_hpa_saturated(ctx: &mut Ctx) {
     }
     let m = ctx.model;
     for fleet in &m.fleets {
-        let Some(hpa) = &fleet.hpa else { continue };
-        let Some(status) = hpa.status() else { continue };
+        let (Some(hpa), Some(state)) = (&fleet.hpa, &fleet.hpa_status) else {
+            continue;
+        };
+        if !state.has_status {
+            continue;
+        }
         ctx.check("EG506", hpa, None);
-        let mut problems = Vec::new();
-        let current = i64_at(status, &["currentReplicas"]);
-        let max = i64_at(hpa.spec(), &["maxReplicas"]);
-        if let (Some(c), Some(mx)) = (current, max)
-            && c >= mx
-        {
-            problems.push(format!("at its maximum of {mx} replicas"));
-        }
-        let conds = array_at(status, &["conditions"]);
-        if let Some(c) = condition(conds, "ScalingActive").filter(|c| c.is_false()) {
-            problems.push(format!("cannot scale ({})", c.describe()));
-        }
-        if let Some(c) = condition(conds, "ScalingLimited").filter(|c| c.is_true())
-            && problems.iter().all(|p| !p.starts_with("at its maximum"))
-        {
-            problems.push(format!("scaling is limited ({})", c.describe()));
-        }
+        let problems = state.problems();
         if !problems.is_empty() {
             ctx.finding("EG506", hpa)
                 .path("status")
@@ -506,55 +494,6 @@ fn eg509_controller_ready(ctx: &mut Ctx) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn pod(status: serde_json::Value) -> Object {
-        let raw = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "status": status});
-        match Object::from_value(raw, None).unwrap() {
-            crate::store::ObjectOrOther::Object(o) => *o,
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn restarts_count_only_inside_the_window() {
-        let now: jiff::Timestamp = "2026-11-26T10:00:00Z".parse().unwrap();
-        let recent = pod(
-            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
-            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:55:00Z"}}}]}),
-        );
-        assert!(
-            pod_problem(&recent, Some(now))
-                .unwrap()
-                .contains("restarted")
-        );
-        let old = pod(
-            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
-            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:00:00Z"}}}]}),
-        );
-        assert_eq!(pod_problem(&old, Some(now)), None);
-        let crash = pod(
-            json!({"containerStatuses": [{"name": "envoy", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
-        );
-        assert!(
-            pod_problem(&crash, Some(now))
-                .unwrap()
-                .contains("CrashLoopBackOff")
-        );
-        let unready = pod(
-            json!({"conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
-        );
-        assert!(
-            pod_problem(&unready, Some(now))
-                .unwrap()
-                .contains("not Ready")
-        );
-    }
-}
-
 /// EG511: the controller has not processed the object's latest spec. In a
 /// snapshot the lag is reported at once; live, once this session has seen
 /// it last [`LAG_THRESHOLD_SECS`] by its own clock (the store's
@@ -641,6 +580,55 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
                 if waiting.len() + more == 1 { "s" } else { "" },
             ),
             super::SkipCategory::NotApplicable,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(status: serde_json::Value) -> Object {
+        let raw = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "status": status});
+        match Object::from_value(raw, None).unwrap() {
+            crate::store::ObjectOrOther::Object(o) => *o,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn restarts_count_only_inside_the_window() {
+        let now: jiff::Timestamp = "2026-11-26T10:00:00Z".parse().unwrap();
+        let recent = pod(
+            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
+            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:55:00Z"}}}]}),
+        );
+        assert!(
+            pod_problem(&recent, Some(now))
+                .unwrap()
+                .contains("restarted")
+        );
+        let old = pod(
+            json!({"containerStatuses": [{"name": "envoy", "restartCount": 2,
+            "lastState": {"terminated": {"finishedAt": "2026-11-26T09:00:00Z"}}}]}),
+        );
+        assert_eq!(pod_problem(&old, Some(now)), None);
+        let crash = pod(
+            json!({"containerStatuses": [{"name": "envoy", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
+        );
+        assert!(
+            pod_problem(&crash, Some(now))
+                .unwrap()
+                .contains("CrashLoopBackOff")
+        );
+        let unready = pod(
+            json!({"conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
+        );
+        assert!(
+            pod_problem(&unready, Some(now))
+                .unwrap()
+                .contains("not Ready")
         );
     }
 }
