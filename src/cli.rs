@@ -139,7 +139,7 @@ impl Cli {
         }
         if !matches!(
             self.command,
-            Some(Command::Audit(_) | Command::Snapshot(_) | Command::Model(_))
+            Some(Command::Audit(_) | Command::Snapshot(_) | Command::Model(_) | Command::Trace(_))
         ) {
             for (id, flag) in [
                 ("kubeconfig", "--kubeconfig"),
@@ -171,6 +171,10 @@ pub enum Command {
     /// Print the derived topology and the policy statuses Envoy Gateway
     /// would write, as JSON (schema `egscope.model/v1`).
     Model(ModelArgs),
+    /// Trace one request: which listener accepts it, which route rule
+    /// matches (Gateway API precedence as Envoy Gateway orders it), which
+    /// policies and backends apply. Exit 0 when a route matches, 1 when none.
+    Trace(TraceArgs),
     /// Open the TUI on the embedded demo cluster (the showcase scenario); with
     /// `--format`, or when standard output is not a terminal, print its audit.
     Demo(DemoArgs),
@@ -412,4 +416,52 @@ pub struct DemoArgs {
     pub scenario: Scenario,
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The request, e.g. https://pay.example.com/v1/charges?x=1 (the host is
+    /// the SNI and the Host header; the port defaults to 80 or 443).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The request method.
+    #[arg(long, short = 'X', value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+    /// A request header, `name: value` (repeatable); `Host: h` overrides the
+    /// Host header, not the SNI.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Only the Envoy fleet serving this Gateway (NS/NAME).
+    #[arg(long, value_name = "NS/NAME")]
+    pub gateway: Option<String>,
+    /// Snapshot files or directories; `-` reads standard input. Without it
+    /// (and without --demo), the current cluster.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "demo")]
+    pub snapshot: Vec<String>,
+    /// Trace against the embedded demo cluster.
+    #[arg(long)]
+    pub demo: bool,
+    /// Which demo cluster (with --demo).
+    #[arg(long, value_enum, requires = "demo", value_name = "NAME")]
+    pub scenario: Option<Scenario>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::report::trace::TraceFormat,
+    /// Write the trace to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Live clusters and --demo: scrape the proxies twice, SECS apart, for
+    /// the live stats of the matched rule's cluster. 0 (the default) skips
+    /// them; at most 3600.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub metrics_window: u64,
+    /// Exit 0 or 1 even when some kinds the trace depends on could not be
+    /// read; without it such a trace exits 3.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }

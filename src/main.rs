@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Some(Command::Rules(args)) => cmd::rules(args),
         Some(Command::Model(args)) => cmd::model(args, &cli.cluster, &mut stdin),
         Some(Command::Snapshot(args)) => cmd::snapshot(args, &cli.cluster),
+        Some(Command::Trace(args)) => cmd::trace::run(args, &cli.cluster, &mut stdin),
         Some(Command::Demo(args)) => cmd::demo(args, &ui),
         Some(Command::Sim(args)) => cmd::sim(args),
         Some(Command::Completions(args)) => cmd::completions(args),

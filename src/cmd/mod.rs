@@ -9,6 +9,7 @@ pub mod model;
 pub mod rules;
 pub mod sim;
 pub mod snapshot;
+pub mod trace;
 pub mod tui;
 
 use std::io::Write;

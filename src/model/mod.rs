@@ -8,6 +8,7 @@ pub mod listeners;
 pub mod policy;
 pub mod routes;
 pub mod tenancy;
+pub mod trace;
 pub mod value;
 pub mod version;
 
@@ -34,6 +35,9 @@ pub struct Model {
     pub routes: Vec<Route>,
     pub policies: Vec<Policy>,
     pub attachments: Attachments,
+    /// The effective configuration per listener and route (which policy
+    /// sets each field), computed once from `policies`.
+    pub effective: policy::EffectiveConfig,
     pub fleets: Vec<Fleet>,
     /// GatewayClasses could not be read (a user bound to one namespace
     /// cannot list cluster-scoped kinds): a Gateway whose class is unknown
@@ -66,7 +70,9 @@ impl Model {
         mark_conflicts(&mut gateways, &classes, &semantics);
         let routes = routes::routes(store, &gateways, &gw_index, &listener_sets);
         let (policies, attachments) =
-            policy::policies(store, &classes, &gateways, &gw_index, &routes);
+            policy::policies(store, &classes, &gateways, &listener_sets, &routes);
+        let effective =
+            policy::effective_config(&classes, &gateways, &routes, &policies, &attachments);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
         Model {
             controllers,
@@ -76,6 +82,7 @@ impl Model {
             routes,
             policies,
             attachments,
+            effective,
             fleets,
             classes_unreadable: store.state(Kind::GatewayClass).unreadable(),
         }

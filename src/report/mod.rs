@@ -10,6 +10,7 @@ pub mod model_json;
 pub mod rules_doc;
 pub mod sarif;
 pub mod text;
+pub mod trace;
 
 #[cfg(test)]
 pub(crate) mod testdata;

@@ -9,7 +9,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::model::TargetObj;
 use crate::store::{Kind, Object, ObjectRef};
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::theme::Theme;
@@ -176,6 +175,70 @@ fn condition_rows(o: &Object, now: jiff::Timestamp) -> Vec<Row> {
     rows
 }
 
+/// The effective configuration (`Model::effective`): per listener the
+/// object declares (a Gateway or ListenerSet) its ClientTrafficPolicy, per
+/// listener a route attaches through its BackendTrafficPolicy,
+/// SecurityPolicy and EnvoyExtensionPolicy, and which policy sets each field.
+fn effective_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
+    let m = &data.model;
+    let same = |o: &Object| {
+        o.kind.name() == obj.kind && o.name == obj.name && o.namespace == obj.namespace
+    };
+    let name = |p: usize| {
+        let o = &m.policies[p].obj;
+        format!("{}/{}", o.namespace_or_empty(), o.name)
+    };
+    let mut rows = Vec::new();
+    let mut push = |head: String, set: &crate::model::policy::EffectiveSet| {
+        let mut value = set
+            .policies
+            .iter()
+            .map(|&p| name(p))
+            .collect::<Vec<_>>()
+            .join(" over ");
+        if let Some(t) = &set.merge_type {
+            value.push_str(&format!(" ({t})"));
+        }
+        if !set.replaced.is_empty() {
+            let r: Vec<String> = set.replaced.iter().map(|&p| name(p)).collect();
+            value.push_str(&format!(", replaces {}", r.join(", ")));
+        }
+        rows.push(Row::new(
+            vec![format!("{head} {}", set.kind.name()), value],
+            RowKey::None,
+            None,
+            Mark::default(),
+        ));
+        for (field, &p) in &set.fields {
+            rows.push(Row::new(
+                vec![format!("  {field}"), name(p)],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    };
+    for e in &m.effective.listeners {
+        let l = &m.gateways[e.gateway].listeners[e.listener];
+        if same(&l.declared_by) {
+            push(format!("[{}]", l.name), &e.client);
+        }
+    }
+    if let Some(ri) = m.routes.iter().position(|r| same(&r.obj)) {
+        for e in m.effective.of_route(ri) {
+            let l = &m.gateways[e.gateway].listeners[e.listener];
+            let mut head = format!("[{}/{}]", m.gateways[e.gateway].obj.name, l.name);
+            if let Some(rule) = &e.rule {
+                head.push_str(&format!(" rule {rule}"));
+            }
+            for set in &e.sets {
+                push(head.clone(), set);
+            }
+        }
+    }
+    rows
+}
+
 /// The Events regarding the object, oldest first, as `kubectl describe`
 /// lists them (type, reason, age, from, message); when Events could not be
 /// read, one row that says why.
@@ -307,6 +370,8 @@ pub fn build(
             mark,
         ));
     }
+    // After the related objects, which the side list navigates to.
+    rows.extend(effective_rows(data, obj));
     let mut side = TableState::new(vec!["FINDINGS / RELATED", ""], rows);
     if let Some(i) = finding
         && let Some(pos) = side
@@ -402,20 +467,13 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
         }
     }
     for p in &m.policies {
-        let targets_obj = p.targets.iter().any(|t| match t.obj {
-            TargetObj::Gateway(g) => same(&m.gateways[g].obj),
-            TargetObj::Route(r) => same(&m.routes[r].obj),
-        });
+        let targets_obj = p.targets.iter().any(|t| same(t.obj.object(m)));
         if targets_obj {
             add("policy", p.obj.obj_ref());
         }
         if same(&p.obj) {
             for t in &p.targets {
-                let r = match t.obj {
-                    TargetObj::Gateway(g) => m.gateways[g].obj.obj_ref(),
-                    TargetObj::Route(r) => m.routes[r].obj.obj_ref(),
-                };
-                add("target", r);
+                add("target", t.obj.object(m).obj_ref());
             }
         }
     }

@@ -28,6 +28,9 @@ pub fn rows(data: &Data, kind: Option<Kind>) -> (Vec<&'static str>, Vec<Row>) {
                         TargetObj::Route(r) => {
                             format!("{}/{}", m.routes[r].obj.kind.name(), m.routes[r].obj.name)
                         }
+                        TargetObj::ListenerSet(ls) => {
+                            format!("ListenerSet/{}", m.listener_sets[ls].obj.name)
+                        }
                     };
                     match &t.section {
                         Some(s) => format!("{base}:{s}"),
