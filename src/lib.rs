@@ -1,6 +1,7 @@
 //! egscope: a read-only inspector and production-guide auditor for Envoy
-//! Gateway clusters. Data flows one way: sources → store → model → audit →
-//! reports (and, later, the TUI views).
+//! Gateway clusters. Imports run one way, down the layers the README's
+//! Layout section draws (codec → store → source | metrics | model → audit →
+//! report | ui → cmd); tests/layering.rs keeps it so.
 
 pub mod audit;
 pub mod cli;

@@ -269,26 +269,14 @@ fn eg506_hpa_saturated(ctx: &mut Ctx) {
     }
     let m = ctx.model;
     for fleet in &m.fleets {
-        let Some(hpa) = &fleet.hpa else { continue };
-        let Some(status) = hpa.status() else { continue };
+        let (Some(hpa), Some(state)) = (&fleet.hpa, &fleet.hpa_status) else {
+            continue;
+        };
+        if !state.has_status {
+            continue;
+        }
         ctx.check("EG506", hpa, None);
-        let mut problems = Vec::new();
-        let current = i64_at(status, &["currentReplicas"]);
-        let max = i64_at(hpa.spec(), &["maxReplicas"]);
-        if let (Some(c), Some(mx)) = (current, max)
-            && c >= mx
-        {
-            problems.push(format!("at its maximum of {mx} replicas"));
-        }
-        let conds = array_at(status, &["conditions"]);
-        if let Some(c) = condition(conds, "ScalingActive").filter(|c| c.is_false()) {
-            problems.push(format!("cannot scale ({})", c.describe()));
-        }
-        if let Some(c) = condition(conds, "ScalingLimited").filter(|c| c.is_true())
-            && problems.iter().all(|p| !p.starts_with("at its maximum"))
-        {
-            problems.push(format!("scaling is limited ({})", c.describe()));
-        }
+        let problems = state.problems();
         if !problems.is_empty() {
             ctx.finding("EG506", hpa)
                 .path("status")

@@ -100,8 +100,6 @@ impl Event {
     }
 }
 
-/// The time an Event object ages out by (its last observation).
-
 /// Every readable Event of the store by the object it regards, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct Events {

@@ -199,6 +199,51 @@ fn eg506_hpa_saturated_or_blind() {
     none(&audit(&baseline()), "EG506");
 }
 
+/// The Fleets view, the Overview and the tour call an HPA saturated
+/// exactly when EG506 fires: all read `model::fleet::HpaStatus`. At its
+/// maximum with the CPU under target is saturated (the guide's EG506), which
+/// the views once did not say.
+#[test]
+fn eg506_and_the_views_agree_on_saturation() {
+    let name = edge_proxy_name();
+    let cases: [(&str, serde_json::Value); 5] = [
+        ("below max", json!({})),
+        ("at max, cpu under target", json!({"currentReplicas": 5})),
+        (
+            "blind",
+            json!({"conditions": [{"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric"}]}),
+        ),
+        (
+            "limited",
+            json!({"conditions": [{"type": "ScalingLimited", "status": "True", "reason": "TooFewReplicas"}]}),
+        ),
+        (
+            "at max and limited",
+            json!({"currentReplicas": 5, "conditions": [
+            {"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas"}]}),
+        ),
+    ];
+    for (what, patch) in cases {
+        let mut objs = baseline();
+        let hpa = edit(&mut objs, "HorizontalPodAutoscaler", &name);
+        for (k, v) in patch.as_object().unwrap() {
+            hpa["status"][k] = v.clone();
+        }
+        let r = audit(&objs);
+        let fired = !findings_of(&r, "EG506").is_empty();
+        let store = store(&objs);
+        let model = crate::model::Model::build(&store);
+        let fleet = model
+            .fleets
+            .iter()
+            .find(|f| f.hpa.as_ref().is_some_and(|h| h.name == name))
+            .expect("the edge fleet has its HPA");
+        let seen = fleet.hpa_status.as_ref().expect("read once in the model");
+        assert_eq!(seen.saturated(), fired, "{what}");
+        assert_eq!(fired, what != "below max", "{what}");
+    }
+}
+
 #[test]
 fn eg507_always_skipped_on_snapshots() {
     let why = skipped(&audit(&baseline()), "EG507");

@@ -51,56 +51,9 @@ const AGE_COL: usize = 4;
 /// RESTARTS sorts by the count, not by its "4 (OOMKilled 3m)" text.
 const RESTARTS_COL: usize = 3;
 
-/// HPA numbers as the HPA object states them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Hpa {
-    pub min: Option<i64>,
-    pub max: Option<i64>,
-    pub current: Option<i64>,
-    pub desired: Option<i64>,
-    pub cpu_target: Option<i64>,
-    pub cpu_current: Option<i64>,
-    /// ScalingLimited=True (e.g. TooManyReplicas): pinned at a bound.
-    pub limited: Option<String>,
-}
-
-impl Hpa {
-    pub fn read(hpa: &Object) -> Hpa {
-        let spec = hpa.spec();
-        let status = hpa.status().unwrap_or(&Value::Null);
-        let cpu = |list: &[Value], path: &[&str]| {
-            list.iter()
-                .find(|m| str_at(m, &["resource", "name"]) == Some("cpu"))
-                .and_then(|m| i64_at(m, path))
-        };
-        let limited =
-            crate::model::value::condition(array_at(status, &["conditions"]), "ScalingLimited")
-                .filter(|c| c.is_true())
-                .map(|c| c.reason.to_string());
-        Hpa {
-            min: i64_at(spec, &["minReplicas"]).or(Some(1)),
-            max: i64_at(spec, &["maxReplicas"]),
-            current: i64_at(status, &["currentReplicas"]),
-            desired: i64_at(status, &["desiredReplicas"]),
-            cpu_target: cpu(
-                array_at(spec, &["metrics"]),
-                &["resource", "target", "averageUtilization"],
-            ),
-            cpu_current: cpu(
-                array_at(status, &["currentMetrics"]),
-                &["resource", "current", "averageUtilization"],
-            ),
-            limited,
-        }
-    }
-
-    /// At its maximum and wanting more.
-    pub fn saturated(&self) -> bool {
-        matches!((self.current, self.max), (Some(c), Some(m)) if c >= m)
-            && (self.limited.is_some()
-                || matches!((self.cpu_current, self.cpu_target), (Some(c), Some(t)) if c > t))
-    }
-}
+/// HPA numbers as the HPA object states them: the model's reading, so
+/// that SATURATED here is EG506's finding.
+pub use crate::model::fleet::HpaStatus as Hpa;
 
 fn opt(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
