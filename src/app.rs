@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use crate::audit::{self, AuditOptions, AuditResult, Severity};
 use crate::cli::{
-    AuditArgs, ClusterArgs, DemoArgs, FailOn, ModelArgs, ReportFormat, RulesArgs, SimArgs,
-    SimScenario, SnapshotArgs,
+    AuditArgs, ClusterArgs, DemoArgs, FailOn, ModelArgs, RulesArgs, SimArgs, SnapshotArgs,
 };
 use crate::error::UserError;
-use crate::report::{self, ReportMeta};
+use crate::report::{self, Format, ReportMeta};
 use crate::source;
 use crate::source::live::ClusterTarget;
 use crate::store::Store;
@@ -112,7 +111,7 @@ impl Drop for Phase {
 
 fn audit_store(
     store: &Store,
-    format: ReportFormat,
+    format: Format,
     output: Option<&Path>,
     opts: &AuditOptions,
     fail_on: FailOn,
@@ -373,15 +372,22 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
     }
     let (scenario, opts) = sim_config(&SimArgs::for_demo(args.scenario))?;
     let rt = runtime()?;
-    let (sim, live) = rt.block_on(async {
+    // The session clock is the simulator's: it steps with the traffic
+    // model, so ages, "since" and EG511's lag move as the demo runs.
+    let (sim, live, clock) = rt.block_on(async {
         let sim = Arc::new(crate::sim::Sim::start(scenario, opts).await?);
-        let live = connect_live(&sim_target(&sim)?, Duration::from_secs(30)).await?;
-        Ok::<_, UserError>((sim, live))
+        let clock = crate::clock::Clock::manual(sim.now());
+        let live =
+            connect_live_with(&sim_target(&sim)?, Duration::from_secs(30), clock.clone()).await?;
+        Ok::<_, UserError>((sim, live, clock))
     })?;
     let source = format!("demo ({:?}, simulated)", args.scenario).to_lowercase();
     let now = Some(sim.now());
     let ticker = sim.clone();
-    let tick = move || ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    let tick = move || {
+        ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
+        clock.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    };
     run_live_tui(
         &rt,
         live,
@@ -415,8 +421,16 @@ async fn connect_live(
     target: &ClusterTarget,
     sync: Duration,
 ) -> Result<Arc<source::live::Live>, UserError> {
+    connect_live_with(target, sync, crate::clock::Clock::wall()).await
+}
+
+async fn connect_live_with(
+    target: &ClusterTarget,
+    sync: Duration,
+    clock: crate::clock::Clock,
+) -> Result<Arc<source::live::Live>, UserError> {
     let conn = source::live::connect(target).await?;
-    let live = source::live::Live::start(conn, target.namespace.clone()).await;
+    let live = source::live::Live::start_with_clock(conn, target.namespace.clone(), clock).await;
     // The TUI opens once the first lists are in or after `sync` at most; a
     // kind still syncing then shows as such and fills in when it arrives.
     let _ = live
@@ -428,7 +442,7 @@ async fn connect_live(
 /// `egscope` with no subcommand: the TUI on the current cluster.
 pub fn live_tui(
     cluster: &ClusterArgs,
-    profile: crate::cli::Profile,
+    profile: crate::audit::Profile,
     ui: &UiArgs,
 ) -> Result<u8, UserError> {
     if !std::io::stdout().is_terminal() {
@@ -457,7 +471,7 @@ fn run_live_tui(
     rt: &tokio::runtime::Runtime,
     live: Arc<source::live::Live>,
     source: String,
-    profile: crate::cli::Profile,
+    profile: crate::audit::Profile,
     now: Option<jiff::Timestamp>,
     tour: bool,
     ui: &UiArgs,
@@ -544,7 +558,7 @@ pub struct UiArgs {
 /// `egscope --snapshot PATH...`: the TUI on files.
 pub fn snapshot_tui(
     paths: &[String],
-    profile: crate::cli::Profile,
+    profile: crate::audit::Profile,
     ui: &UiArgs,
     stdin: &mut dyn Read,
 ) -> Result<u8, UserError> {
@@ -582,7 +596,7 @@ struct LiveHooks {
 fn run_tui_with(
     store: Store,
     status: crate::ui::status::SourceStatus,
-    profile: crate::cli::Profile,
+    profile: crate::audit::Profile,
     now: Option<jiff::Timestamp>,
     tour: bool,
     ui: &UiArgs,
@@ -616,11 +630,12 @@ fn run_tui_with(
 pub fn sim_config(
     args: &SimArgs,
 ) -> Result<(crate::sim::Scenario, crate::sim::SimOptions), UserError> {
-    use crate::sim::{LargeParams, Rbac, Scenario, SimOptions};
+    use crate::demo::Scenario as Named;
+    use crate::sim::{GatewayApiBundle, LargeParams, Rbac, Scenario, SimOptions};
     let scenario = match args.scenario {
-        SimScenario::Showcase => Scenario::Showcase,
-        SimScenario::Compliant => Scenario::Compliant,
-        SimScenario::Large => Scenario::Large(LargeParams {
+        Named::Showcase => Scenario::Showcase,
+        Named::Compliant => Scenario::Compliant,
+        Named::Large => Scenario::Large(LargeParams {
             gateways: args.gateways,
             routes: args.routes,
             policies: args.policies,
@@ -663,10 +678,17 @@ pub fn sim_config(
         } else {
             args.seed
         },
-        faults: args.fault.clone(),
+        faults: args
+            .fault
+            .iter()
+            .map(|f| crate::sim::faults::parse_fault(f).map_err(UserError::new))
+            .collect::<Result<_, _>>()?,
         rbac,
         request_log: args.request_log.clone(),
-        gateway_api: args.gateway_api,
+        gateway_api: match args.gateway_api {
+            crate::cli::GatewayApi::V1_4 => GatewayApiBundle::V1_4,
+            crate::cli::GatewayApi::V1_6 => GatewayApiBundle::V1_6,
+        },
         ..SimOptions::default()
     };
     Ok((scenario, opts))
@@ -676,6 +698,7 @@ pub fn sim_config(
 /// traffic model in real time.
 pub fn sim(args: &SimArgs) -> Result<u8, UserError> {
     let (scenario, opts) = sim_config(args)?;
+    let bundle = opts.gateway_api;
     runtime()?.block_on(async {
         let handle = crate::sim::Sim::start(scenario, opts).await?;
         if let Some(path) = &args.kubeconfig_out {
@@ -694,7 +717,7 @@ pub fn sim(args: &SimArgs) -> Result<u8, UserError> {
         println!(
             "egscope sim: serving the {:?} scenario (Gateway API {}) at {}",
             args.scenario,
-            args.gateway_api.bundle_version(),
+            bundle.bundle_version(),
             handle.base_url()
         );
         if args.kubeconfig_out.is_none() {

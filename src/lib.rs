@@ -5,6 +5,8 @@
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod clock;
+pub mod codec;
 pub mod demo;
 pub mod error;
 #[doc(hidden)]
@@ -18,4 +20,4 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
-pub mod value;
+pub mod vocab;

@@ -141,7 +141,7 @@ fn with_listener_status(store: Store, expected: &Store) -> Store {
                 .into_iter()
                 .flatten()
                 .map(|l| {
-                    let conds: Vec<egscope::value::Value> = array_at(l, &["conditions"])
+                    let conds: Vec<egscope::codec::value::Value> = array_at(l, &["conditions"])
                         .iter()
                         .filter(|c| {
                             matches!(
@@ -463,7 +463,7 @@ fn testdata_v19() -> Option<PathBuf> {
 /// (`envoyProxyForGatewayClass`); the implied GatewayClass points at that
 /// one, not at a Gateway's.
 fn with_implied_class_of(mut store: Store, input_text: &str) -> Store {
-    let doc = egscope::source::parse_yaml_value(input_text).ok();
+    let doc = egscope::codec::parse_yaml_value(input_text).ok();
     let class_ep = doc
         .as_ref()
         .and_then(|d| d.get("envoyProxyForGatewayClass"))
@@ -524,7 +524,7 @@ fn ref_key(group: &str, kind: &str, ns: Option<&str>, name: &str, section: Optio
     )
 }
 
-fn normal_expected(status: &egscope::value::Value) -> (Normal, Vec<String>) {
+fn normal_expected(status: &egscope::codec::value::Value) -> (Normal, Vec<String>) {
     let mut out = Vec::new();
     let mut messages = Vec::new();
     for a in array_at(status, &["ancestors"]) {

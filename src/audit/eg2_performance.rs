@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::Ctx;
 use crate::model::policy::{any_sets, effective_btp, effective_ctp, first_value};
@@ -225,7 +225,7 @@ fn bootstrap_caps_buffer(bootstrap: &Value, resource: &str) -> bool {
         "clusters"
     };
     if let Some(text) = str_at(bootstrap, &["value"]) {
-        return match crate::source::parse_yaml_value(text) {
+        return match crate::codec::parse_yaml_value(text) {
             Ok(v) => under_key_caps(&v, section, false),
             Err(_) => text_caps_buffer(text),
         };

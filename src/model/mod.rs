@@ -2,6 +2,8 @@
 //! rules read (tenants, classes, Gateways with listeners and conflicts,
 //! fleets, routes, policies with their effective attachment).
 
+pub mod changes;
+pub mod events;
 pub mod fleet;
 pub mod listeners;
 pub mod policy;

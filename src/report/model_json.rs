@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::codec::value::Value;
 use crate::model::fleet::ProxySource;
 use crate::model::policy::{self, PolicyAncestor, TargetObj};
 use crate::model::{Model, Watch};
 use crate::store::{Kind, Object, SourceInfo, Store};
-use crate::value::Value;
 
 pub const SCHEMA: &str = "egscope.model/v1";
 

@@ -414,8 +414,8 @@ impl Rbac {
     /// are bound cluster-wide, unless the file has RoleBindings and no
     /// ClusterRoleBinding: then only in the RoleBindings' namespaces.
     pub fn from_yaml(text: &str) -> Result<Rbac, String> {
-        let docs: Vec<Value> = crate::source::parse_yaml_documents(text)
-            .map_err(|e| format!("not valid YAML: {e}"))?;
+        let docs: Vec<Value> =
+            crate::codec::parse_yaml_documents(text).map_err(|e| format!("not valid YAML: {e}"))?;
         let mut rules = Vec::new();
         let mut roles = 0;
         let mut cluster_binding = false;

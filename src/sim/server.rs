@@ -170,7 +170,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The objects of a scenario, as the API server will serve them.
 pub fn scenario_objects(scenario: &Scenario) -> Result<Vec<Value>, UserError> {
     let parse = |name: &str, text: &str| -> Result<Vec<Value>, UserError> {
-        let docs: Vec<Value> = crate::source::parse_yaml_documents(text).map_err(|e| {
+        let docs: Vec<Value> = crate::codec::parse_yaml_documents(text).map_err(|e| {
             UserError::new(format!(
                 "the embedded {name} scenario is not valid YAML: {e}"
             ))

@@ -1,7 +1,7 @@
 //! Policies: kind, targets, how each fared (effective, conflicted,
 //! overridden, merged), and their status.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use crate::model::value::{array_at, condition};
 use crate::model::{Outcome, TargetObj};

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
+use crate::codec::value::Value;
 use crate::metrics::ClusterPoint;
 use crate::model::routes::Route;
-use crate::value::Value;
 
 use crate::model::value::{array_at, condition};
 use crate::store::Kind;
