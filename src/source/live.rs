@@ -1347,8 +1347,9 @@ async fn list_scope(
                 tracing::info!(kind = spec.kind.name(), %why, "no streaming lists: listing in pages");
                 env.watch_list.store(false, Ordering::Relaxed);
             }
-            // Refused or missing: a list would be too, and says the same.
-            Err(StreamFailure::Failed(e)) if matches!(status_code(&e), Some(403 | 404)) => {
+            // Missing: a list would be too. A 403 falls through to the list,
+            // whose own answer ("cannot list ...") names the right they need.
+            Err(StreamFailure::Failed(e)) if status_code(&e) == Some(404) => {
                 return Err(e);
             }
             Err(StreamFailure::Failed(e)) => {
