@@ -73,6 +73,14 @@ pub fn render(format: Format, result: &AuditResult, meta: &ReportMeta) -> String
     }
 }
 
+/// Whether the format reports every (rule, object) an audit examined, not
+/// only findings: JUnit's passing test cases. The others never read
+/// `AuditResult::checks`, which for a large cluster costs more than the
+/// findings.
+pub fn needs_checks(format: Format) -> bool {
+    matches!(format, Format::Junit)
+}
+
 /// `Gateway apps/edge`, or `GatewayClass eg` when cluster-scoped.
 pub(crate) fn object_label(object: &ObjectRef) -> String {
     match &object.namespace {
