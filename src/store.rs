@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::codec::value::Value;
 
+pub mod backend_refs;
 pub mod changes;
 pub mod events;
 

@@ -31,7 +31,9 @@ fn a_request_that_matches_names_listener_route_and_backend() {
         "{out}"
     );
     assert!(out.contains("Service payments/payments-api"), "{out}");
-    assert!(out.contains("endpoints not read"), "{out}");
+    // The model's backend fact: the showcase's payments-api has no ready
+    // endpoint (EG510), and the trace says so at the backend.
+    assert!(out.contains("0 ready, 2 not ready"), "{out}");
     assert!(
         out.contains("RESULT matched: HTTPRoute payments/pay-api rule 0"),
         "{out}"
@@ -88,10 +90,9 @@ fn json_follows_the_documented_schema() {
         f["route"]["cluster"],
         "httproute/payments/pay-webhooks/rule/0"
     );
-    assert_eq!(
-        f["route"]["backends"][0]["readyEndpoints"],
-        serde_json::Value::Null
-    );
+    // Counted from the Service's EndpointSlices (the model's backend fact).
+    assert_eq!(f["route"]["backends"][0]["readyEndpoints"], 1);
+    assert_eq!(f["route"]["backends"][0]["endpointsNote"], "1 ready, 0 not ready");
     assert_eq!(
         f["route"]["statsNote"]
             .as_str()
@@ -108,6 +109,7 @@ fn json_follows_the_documented_schema() {
 #[test]
 fn bad_input_exits_2_with_a_message() {
     for (args, want) in [
+        (&["--demo", "/v1/charges"][..], "no scheme"),
         (&["--demo", "pay.example.com/v1"][..], "no scheme"),
         (
             &["--demo", "-H", "nocolon", "https://pay.example.com/"][..],

@@ -375,9 +375,10 @@ fn trace_picks_the_route_envoy_gateway_orders_first() {
         eprintln!("  {d}");
     }
     assert!(compared >= 500, "too few cases derived: {compared}");
-    // The floor: raise it when the agreement improves.
-    assert!(
-        agree * 100 >= compared * 95,
-        "{agree} of {compared} agree (floor 95 %)"
-    );
+    // The floor is the agreement measured when the trace landed (1063 of
+    // 1105): the rest are EnvoyProxy `preserveRouteOrder` (Envoy Gateway
+    // keeps the user's order; egscope sorts) and routes with invalid
+    // filters, which Envoy Gateway still programs with a direct response
+    // while the trace calls them not programmed. Raise it as those land.
+    assert!(agree >= 1063, "{agree} of {compared} agree (floor 1063)");
 }

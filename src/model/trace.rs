@@ -76,6 +76,13 @@ impl Request {
     /// Reads `URL`, `--method` and `-H 'name: value'` flags; the error says
     /// what is wrong with the input.
     pub fn parse(url: &str, method: Option<&str>, headers: &[String]) -> Result<Request, String> {
+        // `pay.example.com/v1` is no URI at all to `http::Uri`: say what is
+        // missing rather than "invalid format".
+        if !url.contains("://") {
+            return Err(format!(
+                "`{url}` has no scheme; give http://HOST/PATH or https://HOST/PATH"
+            ));
+        }
         let uri: http::Uri = url.parse().map_err(|e| {
             format!("`{url}` is not a URL ({e}); give one like https://shop.example.com/cart")
         })?;
@@ -612,6 +619,9 @@ pub struct Backend {
     /// Why Envoy Gateway cannot send traffic there (`RefNotPermitted`,
     /// `BackendNotFound`), when the source shows it.
     pub invalid: Option<String>,
+    /// Ready endpoints as the model counted them (`Model::backends`, the
+    /// same fact EG510 and the route Detail read).
+    pub endpoints: Option<crate::model::backends::EndpointsState>,
 }
 
 /// The matched route rule and what it implies.
@@ -1169,6 +1179,14 @@ fn trace_fleet(
         .status()
         .is_some_and(|st| !array_at(st, &["parents"]).is_empty());
     let mut backends = backends(store, &route.obj, rule);
+    // The model's backend fact lists the rule's backendRefs in order.
+    if let Some(refs) = m.backends.get(w.route).and_then(|b| b.rules.get(w.rule)) {
+        for (b, r) in backends.iter_mut().zip(refs) {
+            if r.name == b.name && r.namespace == b.namespace {
+                b.endpoints = Some(r.endpoints.clone());
+            }
+        }
+    }
     if has_status {
         let this_rule = format!("rule {}", w.rule);
         let applies = unresolved
@@ -1384,6 +1402,7 @@ fn backends(store: &Store, route: &Arc<Object>, rule: &Value) -> Vec<Backend> {
                 port: i64_at(b, &["port"]),
                 weight: i64_at(b, &["weight"]).unwrap_or(1),
                 invalid,
+                endpoints: None,
             }
         })
         .collect()

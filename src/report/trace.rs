@@ -125,11 +125,12 @@ struct BackendJ {
     /// weight / sum of weights, 0..=1.
     share: f64,
     invalid: Option<String>,
-    /// Ready endpoints; `null` while egscope does not read EndpointSlices.
+    /// Ready endpoints from the Service's EndpointSlices; `null` when they
+    /// were not counted (see `endpointsNote`).
     #[serde(rename = "readyEndpoints")]
     ready_endpoints: Option<u64>,
     #[serde(rename = "endpointsNote")]
-    endpoints_note: &'static str,
+    endpoints_note: String,
 }
 
 #[derive(Serialize)]
@@ -153,7 +154,23 @@ struct StatsJ {
     pending_overflow: f64,
 }
 
-const ENDPOINTS_NOTE: &str = "endpoints not read";
+/// The endpoints of one backend in words, and the ready count when known.
+fn endpoints_of(b: &crate::model::trace::Backend) -> (Option<u64>, String) {
+    use crate::model::backends::EndpointsState;
+    match &b.endpoints {
+        Some(EndpointsState::Read(e)) if e.slices == 0 => (
+            Some(0),
+            "no EndpointSlice (the Service does not exist or selects no pod)".to_string(),
+        ),
+        Some(EndpointsState::Read(e)) => (
+            Some(e.ready as u64),
+            format!("{} ready, {} not ready", e.ready, e.not_ready),
+        ),
+        Some(EndpointsState::Unknown { reason }) => (None, format!("endpoints unknown: {reason}")),
+        Some(EndpointsState::NotCounted) => (None, "endpoints not counted".to_string()),
+        None => (None, "endpoints not read".to_string()),
+    }
+}
 
 fn label(o: &crate::store::Object) -> String {
     match &o.namespace {
@@ -244,8 +261,8 @@ fn route_j(m: &Model, f: &FleetTrace, h: &Hit, stats: &Stats) -> RouteJ {
                 weight: b.weight,
                 share,
                 invalid: b.invalid.clone(),
-                ready_endpoints: None,
-                endpoints_note: ENDPOINTS_NOTE,
+                ready_endpoints: endpoints_of(b).0,
+                endpoints_note: endpoints_of(b).1,
             })
             .collect(),
         cluster: h.cluster.clone(),
@@ -526,7 +543,7 @@ fn fleet_text(lines: &mut Vec<String>, m: &Model, f: &FleetTrace, stats: &Stats)
             b.port.map(|p| format!(":{p}")).unwrap_or_default(),
             b.weight,
             share * 100.0,
-            ENDPOINTS_NOTE,
+            endpoints_of(b).1,
             b.invalid
                 .as_deref()
                 .map(|w| format!(" · {w}"))
