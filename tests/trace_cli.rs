@@ -92,7 +92,10 @@ fn json_follows_the_documented_schema() {
     );
     // Counted from the Service's EndpointSlices (the model's backend fact).
     assert_eq!(f["route"]["backends"][0]["readyEndpoints"], 1);
-    assert_eq!(f["route"]["backends"][0]["endpointsNote"], "1 ready, 0 not ready");
+    assert_eq!(
+        f["route"]["backends"][0]["endpointsNote"],
+        "1 ready, 0 not ready"
+    );
     assert_eq!(
         f["route"]["statsNote"]
             .as_str()
