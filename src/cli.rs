@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::audit::Profile;
+use crate::demo::Scenario;
+use crate::report::{Format, RulesFormat};
+
 /// `--version`: the crate version and the git revision it was built from
 /// (`unknown` outside a git checkout), set by `build.rs`.
 pub const VERSION: &str = concat!(
@@ -187,20 +191,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum SimScenario {
-    /// The demo: two tenants, a listener conflict, an HPA saturating, a 5xx burst.
-    #[default]
-    Showcase,
-    /// A cluster that follows the production guide.
-    Compliant,
-    /// A generated cluster for scale (see --gateways, --routes, --policies, --pods).
-    Large,
-}
-
 impl SimArgs {
     /// The simulator as `egscope demo` runs it: in-process, on loopback.
-    pub fn for_demo(scenario: SimScenario) -> SimArgs {
+    pub fn for_demo(scenario: Scenario) -> SimArgs {
         #[derive(Parser)]
         struct Wrapper {
             #[command(flatten)]
@@ -210,21 +203,31 @@ impl SimArgs {
     }
 }
 
-impl SimScenario {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SimScenario::Showcase => "showcase",
-            SimScenario::Compliant => "compliant",
-            SimScenario::Large => "large",
-        }
-    }
+/// `--gateway-api`: which Gateway API CRDs the simulator serves. The CLI's
+/// own type, mapped to the simulator's bundle where the simulator starts
+/// (`cmd::sim`), so that the CLI names no simulator type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum GatewayApi {
+    /// Gateway API v1.4.1 (Envoy Gateway v1.7.5's CRDs).
+    #[default]
+    #[value(name = "v1.4")]
+    V1_4,
+    /// Gateway API v1.6.1 (Envoy Gateway v1.9.0's CRDs).
+    #[value(name = "v1.6")]
+    V1_6,
+}
+
+/// `--fault`: checked by the simulator's own parser at parse time (a bad
+/// fault is a usage error, exit 2), kept as text for the simulator.
+fn fault_arg(s: &str) -> Result<String, String> {
+    crate::sim::faults::parse_fault(s).map(|_| s.to_owned())
 }
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Which cluster to serve.
     #[arg(long, value_enum, default_value_t)]
-    pub scenario: SimScenario,
+    pub scenario: Scenario,
     /// Address to listen on (loopback; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
@@ -237,7 +240,7 @@ pub struct SimArgs {
     /// Which Gateway API CRDs the cluster has: v1.4 (Gateway API v1.4.1, as
     /// Envoy Gateway v1.7 ships) or v1.6 (v1.6.1, Envoy Gateway v1.9).
     #[arg(long, value_enum, value_name = "BUNDLE", default_value = "v1.4")]
-    pub gateway_api: crate::sim::GatewayApiBundle,
+    pub gateway_api: GatewayApi,
     /// Enforce the rules of the ClusterRole in FILE (403 for anything else),
     /// bound cluster-wide unless the file has only RoleBindings.
     #[arg(long, value_name = "FILE")]
@@ -254,8 +257,8 @@ pub struct SimArgs {
     /// cut-after:2s, gone-on-resume, continue-expired. TARGET: a plural (pods), group/plural, pods/proxy, *,
     /// discovery, discovery:GROUP, discovery:GROUP/VERSION, discovery:v1, or
     /// apiservice:GROUP (an aggregated API that is down). Repeatable.
-    #[arg(long, value_name = "TARGET=ACTION", value_parser = crate::sim::faults::parse_fault)]
-    pub fault: Vec<crate::sim::Fault>,
+    #[arg(long, value_name = "TARGET=ACTION", value_parser = fault_arg)]
+    pub fault: Vec<String>,
     /// Seed of the traffic model (and of the large scenario's objects).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -271,31 +274,6 @@ pub struct SimArgs {
     /// Large scenario: number of proxy pods.
     #[arg(long, default_value_t = 5_000)]
     pub pods: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Profile {
-    #[default]
-    Production,
-    Staging,
-}
-
-impl Profile {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Production => "production",
-            Profile::Staging => "staging",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ReportFormat {
-    #[default]
-    Text,
-    Json,
-    Sarif,
-    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -315,7 +293,7 @@ pub struct AuditArgs {
     pub snapshot: Vec<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: ReportFormat,
+    pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -415,14 +393,6 @@ pub struct SnapshotArgs {
     pub allow_incomplete: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum RulesFormat {
-    #[default]
-    Text,
-    Json,
-    Markdown,
-}
-
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t)]
@@ -433,13 +403,13 @@ pub struct RulesArgs {
 pub struct DemoArgs {
     /// Print the audit in this format instead of opening the TUI.
     #[arg(long, value_enum)]
-    pub format: Option<ReportFormat>,
+    pub format: Option<Format>,
     /// A guided walkthrough of the showcase (Space advances, Esc leaves).
     #[arg(long)]
     pub tour: bool,
     /// Which simulated cluster the TUI shows (reached through the live path).
     #[arg(long, value_enum, default_value_t)]
-    pub scenario: SimScenario,
+    pub scenario: Scenario,
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
 }

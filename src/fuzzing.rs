@@ -179,7 +179,7 @@ fn assert_text_report_safe(source: &crate::store::SourceInfo, result: &audit::Au
     for color in [false, true] {
         let meta = crate::report::ReportMeta {
             source: source.clone(),
-            profile: crate::cli::Profile::Production,
+            profile: crate::audit::Profile::Production,
             color,
         };
         let out = crate::report::text::render(result, &meta);

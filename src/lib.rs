@@ -2,9 +2,10 @@
 //! Gateway clusters. Data flows one way: sources → store → model → audit →
 //! reports (and, later, the TUI views).
 
-pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod clock;
+pub mod cmd;
 pub mod codec;
 pub mod demo;
 pub mod error;
@@ -19,3 +20,4 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
+pub mod vocab;

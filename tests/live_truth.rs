@@ -265,8 +265,13 @@ async fn the_snapshot_of_a_degraded_cluster_audits_like_the_cluster() {
         KindState::Forbidden(_)
     ));
     let snap_r = audit::run(&back, &AuditOptions::default()).unwrap();
-    assert_eq!(live_r.findings, {
-        let mut f = snap_r.findings.clone();
+    // EG511 alone differs by design (guide/rules.md): a snapshot reports a
+    // controller's lag at once, a live session after 60 s of seeing it.
+    let but_eg511 = |f: &[audit::Finding]| -> Vec<audit::Finding> {
+        f.iter().filter(|x| x.rule != "EG511").cloned().collect()
+    };
+    assert_eq!(but_eg511(&live_r.findings), {
+        let mut f = but_eg511(&snap_r.findings);
         for x in &mut f {
             x.location = None;
         }
@@ -275,6 +280,7 @@ async fn the_snapshot_of_a_degraded_cluster_audits_like_the_cluster() {
     let key = |r: &audit::AuditResult| -> Vec<(String, SkipCategory)> {
         r.skipped
             .iter()
+            .filter(|s| s.rule != "EG511")
             .map(|s| (s.rule.to_string(), s.category))
             .collect()
     };

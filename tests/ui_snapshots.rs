@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use egscope::cli::Profile;
+use egscope::audit::Profile;
 use egscope::store::{Kind, KindState};
 use egscope::ui::action::Action;
 use egscope::ui::app::{App, View, update};

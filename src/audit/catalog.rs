@@ -521,6 +521,15 @@ pub static RULES: &[RuleMeta] = &[
         "Without a ready controller no configuration change reaches the proxies.",
         "Check the controller Deployment's pods, events and logs."
     ),
+    rule!(
+        "EG511",
+        Warning,
+        Live,
+        LIVE,
+        "The controller has not processed the latest change",
+        "Until the controller observes the object's new generation, the proxies still run the previous configuration: the change is not in effect.",
+        "Check the controller's logs and readiness (EG509) and its queue; a status that stays behind for minutes points at a controller that is stuck, crash-looping or rate-limited."
+    ),
 ];
 
 /// The metadata of a rule by ID.

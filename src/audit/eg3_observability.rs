@@ -7,7 +7,7 @@ use crate::codec::value::Value;
 
 use super::Ctx;
 use super::eg2_performance::{fleet_owner, proxy_target};
-use crate::cli::Profile;
+use crate::audit::Profile;
 use crate::model::Semantics;
 use crate::model::value::{array_at, at, bool_at, str_at};
 use crate::store::{Kind, Object, ObjectRef};

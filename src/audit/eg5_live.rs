@@ -20,6 +20,7 @@ pub fn run(ctx: &mut Ctx) {
     eg507_fleet_5xx(ctx);
     eg508_fleet_replicas(ctx);
     eg509_controller_ready(ctx);
+    eg511_generation_lag(ctx);
 }
 
 fn conditions(obj: &Object) -> &[crate::codec::value::Value] {
@@ -550,6 +551,96 @@ mod tests {
             pod_problem(&unready, Some(now))
                 .unwrap()
                 .contains("not Ready")
+        );
+    }
+}
+
+/// EG511: the controller has not processed the object's latest spec. In a
+/// snapshot the lag is reported at once; live, once this session has seen
+/// it last [`LAG_THRESHOLD_SECS`] by its own clock (the store's
+/// `observed_at` against when the generation was first seen), so a
+/// controller that is merely a few seconds behind is no finding.
+fn eg511_generation_lag(ctx: &mut Ctx) {
+    use crate::store::changes::{LAG_THRESHOLD_SECS, generation_lag};
+    if !ctx.enabled("EG511") {
+        return;
+    }
+    let live_at = ctx.store.live.as_ref().map(|l| l.observed_at);
+    let m = ctx.model;
+    let eg_gateways: std::collections::HashSet<usize> = m.eg_gateways().map(|(i, _)| i).collect();
+    let mut subjects: Vec<(&Object, &'static str)> = Vec::new();
+    for i in &eg_gateways {
+        subjects.push((&m.gateways[*i].obj, "status.conditions"));
+    }
+    for ls in &m.listener_sets {
+        if ls.gateway.is_some_and(|g| eg_gateways.contains(&g)) {
+            subjects.push((&ls.obj, "status.conditions"));
+        }
+    }
+    for r in &m.routes {
+        subjects.push((&r.obj, "status.parents[].conditions"));
+    }
+    for p in &m.policies {
+        subjects.push((&p.obj, "status.ancestors[].conditions"));
+    }
+    // Lags this session has not yet seen for the threshold are no finding
+    // by the rule's definition, but a one-shot live audit must not let
+    // them pass unsaid: they are named among the skipped rules. Not as
+    // incomplete: a controller a few seconds behind a fresh `kubectl
+    // apply` is normal, and must not turn every CI audit into exit 3.
+    let mut waiting = Vec::new();
+    for (obj, path) in subjects {
+        // A route's or policy's own `status.conditions` are not written by
+        // a Gateway controller: only its parent/ancestor statuses count.
+        let own = path == "status.conditions";
+        let lag = generation_lag(obj, own, |c| eg_controller_name(ctx, c));
+        if obj.status().is_some() {
+            ctx.check("EG511", obj, None);
+        }
+        let Some((generation, observed)) = lag else {
+            continue;
+        };
+        let lasted = match (live_at, obj.generation_since) {
+            (Some(now), Some(since)) => {
+                let secs = crate::clock::secs_between(since, now);
+                if secs < LAG_THRESHOLD_SECS {
+                    waiting.push(obj.obj_ref().without_version().display_path());
+                    continue;
+                }
+                format!(", for {} now", crate::clock::short(secs))
+            }
+            // Live without a first-seen time cannot say how long: wait.
+            (Some(_), None) => {
+                waiting.push(obj.obj_ref().without_version().display_path());
+                continue;
+            }
+            (None, _) => String::new(),
+        };
+        ctx.finding("EG511", obj)
+            .path(format!("{path}[].observedGeneration"))
+            .message(format!(
+                "metadata.generation is {generation} but the controller's status reflects \
+                 generation {observed} at most{lasted}: the latest change has not been processed"
+            ))
+            .emit(ctx);
+    }
+    if !waiting.is_empty() {
+        let more = waiting.len().saturating_sub(3);
+        waiting.truncate(3);
+        ctx.skip_as(
+            "EG511",
+            format!(
+                "{}{} lag{} behind the controller for less than {LAG_THRESHOLD_SECS}s of this \
+                 session (judged once they last that long)",
+                waiting.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                if waiting.len() + more == 1 { "s" } else { "" },
+            ),
+            super::SkipCategory::NotApplicable,
         );
     }
 }

@@ -98,6 +98,15 @@ pub fn of(rule: &str) -> Inputs {
         "EG507" => i(&[Pod], &[TENANCY, &[Gateway]]),
         "EG508" => i(&[Deployment], &[TENANCY, &[Gateway]]),
         "EG509" => i(&[Deployment], &[]),
+        "EG511" => i(
+            &[],
+            &[
+                TENANCY,
+                &[Gateway, XListenerSet, ListenerSet],
+                ROUTES,
+                POLICIES,
+            ],
+        ),
         _ => i(&[], &[]),
     }
 }

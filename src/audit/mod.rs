@@ -20,10 +20,28 @@ pub use finding::{
     AuditResult, Check, Finding, Gap, Severity, SkipCategory, Skipped, Summary, Suppression,
 };
 
-use crate::cli::Profile;
 use crate::error::UserError;
 use crate::model::Model;
 use crate::store::{Kind, KindState, Object, ObjectRef, SourceKind, Store};
+
+/// Which environment the rules judge: they differ in the tracing sampling
+/// EG309 accepts. The clap derive sits here so that the CLI depends on the
+/// audit, never the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Profile {
+    #[default]
+    Production,
+    Staging,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Production => "production",
+            Profile::Staging => "staging",
+        }
+    }
+}
 
 /// Annotation prefix that opts an object out of a rule.
 pub const SUPPRESS_PREFIX: &str = "audit.egscope.io/ignore-";

@@ -13,10 +13,9 @@ use super::tenancy::{Class, Controller};
 use super::value::{at, str_at};
 use crate::store::{Kind, Object, ObjectRef, Store};
 
-pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const LABEL_OWNING_GATEWAY_NAME: &str = "gateway.envoyproxy.io/owning-gateway-name";
-pub const LABEL_OWNING_GATEWAY_NAMESPACE: &str = "gateway.envoyproxy.io/owning-gateway-namespace";
-pub const LABEL_OWNING_CLASS: &str = "gateway.envoyproxy.io/owning-gatewayclass";
+pub use crate::vocab::{
+    LABEL_MANAGED_BY, LABEL_OWNING_CLASS, LABEL_OWNING_GATEWAY_NAME, LABEL_OWNING_GATEWAY_NAMESPACE,
+};
 
 /// Where a fleet's EnvoyProxy comes from; the most specific replaces the
 /// others whole (no field merge).

@@ -2,6 +2,7 @@
 //! rules read (tenants, classes, Gateways with listeners and conflicts,
 //! fleets, routes, policies with their effective attachment).
 
+pub mod events;
 pub mod fleet;
 pub mod listeners;
 pub mod policy;

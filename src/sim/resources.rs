@@ -316,6 +316,15 @@ pub const RESOURCES: &[ResourceDef] = &[
         &["cm"],
     ),
     builtin(
+        "events.k8s.io",
+        V1,
+        "events",
+        "event",
+        "Event",
+        true,
+        &["ev"],
+    ),
+    builtin(
         "apps",
         V1,
         "deployments",
@@ -571,13 +580,15 @@ pub fn by_group_kind(group: &str, kind: &str) -> Option<usize> {
 /// `groupPriorityMinimum`, highest first, then by name
 /// (k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/helper/helpers.go,
 /// `SortedByGroupAndVersion`). The built-in priorities are kube-apiserver's
-/// (pkg/controlplane/apiserver/aggregator.go: apps 17800, autoscaling 17500,
+/// (pkg/controlplane/apiserver/aggregator.go: apps 17800, events.k8s.io 17750,
+/// autoscaling 17500,
 /// apiextensions.k8s.io 16700); CRD groups are registered at 1000
 /// (pkg/controlplane/controller/crdregistration); metrics-server's
 /// APIService asks for 100.
 fn group_priority(group: &str) -> u32 {
     match group {
         "apps" => 17800,
+        "events.k8s.io" => 17750,
         "autoscaling" => 17500,
         "apiextensions.k8s.io" => 16700,
         "metrics.k8s.io" => 100,
@@ -819,6 +830,7 @@ mod tests {
             groups,
             [
                 "apps",
+                "events.k8s.io",
                 "autoscaling",
                 "apiextensions.k8s.io",
                 EG,

@@ -25,11 +25,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::discovery::{self, Found, Retry};
+use crate::clock::Clock;
 use crate::codec::value::{self, Keys};
 use crate::error::UserError;
-use crate::metrics::{PodUsage, UsageMap};
-use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
+pub use crate::error::one_line;
+use crate::store::changes::{self, ChangeLog};
+use crate::store::events;
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
+use crate::units::{PodUsage, UsageMap};
+use crate::vocab::CONFIG_MAP_NAME;
 
 /// Label every proxy workload, pod and Service carries: the live source
 /// lists only those, not every pod of the cluster.
@@ -161,26 +165,6 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
     }
 }
 
-/// What the server said, in one line a person can act on: the status
-/// message with its code (`403: pods is forbidden: User ...`), or the
-/// transport error. Never a debug dump.
-pub fn one_line(e: &kube::Error) -> String {
-    let text = match e {
-        kube::Error::Api(s) if s.message.is_empty() => format!("{} {}", s.code, s.reason),
-        kube::Error::Api(s) => format!("{}: {}", s.code, s.message),
-        kube::Error::HyperError(e) => format!("connection failed: {e}"),
-        kube::Error::Service(e) => format!("request failed: {e}"),
-        other => other.to_string(),
-    };
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 300 {
-        let cut: String = flat.chars().take(300).collect();
-        format!("{cut}…")
-    } else {
-        flat
-    }
-}
-
 fn status_code(e: &kube::Error) -> Option<u16> {
     match e {
         kube::Error::Api(s) => Some(s.code),
@@ -255,6 +239,23 @@ struct Shared {
     /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
     /// objects, so a poll never costs a model rebuild.
     usage: Arc<UsageMap>,
+    /// Event watchers already running, by namespace, and those whose first
+    /// list is not in yet (as for ConfigMaps).
+    event_namespaces: BTreeSet<String>,
+    event_pending: BTreeSet<String>,
+    /// What the watches saw change since the first lists.
+    changes: Arc<ChangeLog>,
+}
+
+impl Shared {
+    /// The namespaces a feed of `kind` waits for before it is live.
+    fn pending(&mut self, kind: Kind) -> Option<&mut BTreeSet<String>> {
+        match kind {
+            Kind::ConfigMap => Some(&mut self.config_pending),
+            Kind::Event => Some(&mut self.event_pending),
+            _ => None,
+        }
+    }
 }
 
 /// What every feed task needs.
@@ -266,6 +267,8 @@ struct Env {
     /// Namespaces to read one by one when a cluster-wide list is refused.
     fallback: Vec<String>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// The session clock: when changes and generations were first seen.
+    clock: Clock,
 }
 
 impl Env {
@@ -340,6 +343,16 @@ impl Live {
     /// while the kinds arrive, and nothing waits on an optional API.
     /// `wait_synced` waits for the first complete lists.
     pub async fn start(conn: Connection, namespace: Option<String>) -> Live {
+        Live::start_with_clock(conn, namespace, Clock::wall()).await
+    }
+
+    /// Like [`Live::start`], timing what it sees by `clock` (the demo and
+    /// the tests step theirs).
+    pub async fn start_with_clock(
+        conn: Connection,
+        namespace: Option<String>,
+        clock: Clock,
+    ) -> Live {
         let (tx, _) = watch::channel(0);
         let fallback = vec![
             namespace
@@ -352,6 +365,7 @@ impl Live {
             tx,
             fallback,
             tasks: Arc::new(Mutex::new(Vec::new())),
+            clock,
         };
         {
             let mut s = lock(&env.shared);
@@ -393,6 +407,11 @@ impl Live {
         lock(&self.env.shared).partial.keys().copied().collect()
     }
 
+    /// The session clock this source times changes by.
+    pub fn clock(&self) -> &Clock {
+        &self.env.clock
+    }
+
     /// The proxy pods' latest CPU and memory (empty without metrics.k8s.io).
     pub fn pod_usage(&self) -> Arc<UsageMap> {
         lock(&self.env.shared).usage.clone()
@@ -401,7 +420,15 @@ impl Live {
     /// An immutable snapshot of everything the watchers hold, with what
     /// could not be read.
     pub fn store(&self) -> Store {
-        let s = lock(&self.env.shared);
+        let now = self.env.clock.now();
+        let mut s = lock(&self.env.shared);
+        // Events age out here rather than on every watch event.
+        if let Some(evs) = s.objects.get_mut(&Kind::Event) {
+            evs.retain(|_, e| {
+                events::last_seen(e)
+                    .is_none_or(|t| crate::clock::secs_between(t, now) <= events::TTL_SECS)
+            });
+        }
         let mut store = Store::new(self.source.clone());
         for (kind, state) in &s.feeds {
             let ks = match state {
@@ -422,11 +449,20 @@ impl Live {
             };
             store.set_state(*kind, ks);
         }
+        let mut recheck_at: Option<jiff::Timestamp> = None;
         for objs in s.objects.values() {
             for o in objs.values() {
+                if let Some(due) = lag_due(o, now) {
+                    recheck_at = Some(recheck_at.map_or(due, |r| r.min(due)));
+                }
                 store.insert_arc(o.clone());
             }
         }
+        store.live = Some(crate::store::LiveInfo {
+            observed_at: now,
+            changes: s.changes.clone(),
+            recheck_at,
+        });
         // PodMetrics are usage numbers, not objects the rules read.
         store.set_state(
             Kind::PodMetrics,
@@ -585,6 +621,138 @@ async fn discover_group(
     }
 }
 
+/// When a controller lag this session saw begin less than EG511's
+/// threshold ago reaches it. Any condition's `observedGeneration` counts
+/// here (the rule itself knows which controllers are Envoy Gateway's): a
+/// lag of another controller costs one audit more, never a missed one.
+fn lag_due(o: &Object, now: jiff::Timestamp) -> Option<jiff::Timestamp> {
+    let since = o.generation_since?;
+    if crate::clock::secs_between(since, now) >= changes::LAG_THRESHOLD_SECS {
+        return None;
+    }
+    changes::generation_lag(o, true, |_| true)?;
+    since
+        .checked_add(jiff::SignedDuration::from_secs(changes::LAG_THRESHOLD_SECS))
+        .ok()
+}
+
+/// The kinds whose namespaces Events are read in: what the views show.
+const EVENT_SUBJECTS: &[Kind] = &[
+    Kind::Gateway,
+    Kind::HttpRoute,
+    Kind::GrpcRoute,
+    Kind::TlsRoute,
+    Kind::TcpRoute,
+    Kind::UdpRoute,
+    Kind::XListenerSet,
+    Kind::ListenerSet,
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::DaemonSet,
+    Kind::HorizontalPodAutoscaler,
+    Kind::EnvoyProxy,
+    Kind::ClientTrafficPolicy,
+    Kind::BackendTrafficPolicy,
+    Kind::SecurityPolicy,
+    Kind::EnvoyExtensionPolicy,
+    Kind::EnvoyPatchPolicy,
+];
+
+/// The distinct namespaces of a feed's objects: one seek per namespace
+/// (the map is ordered by namespace), not one step per object, so 20,000
+/// routes in 100 namespaces cost 100 lookups.
+fn namespaces_of(objs: &Objects, out: &mut BTreeSet<String>) {
+    use std::ops::Bound;
+    let mut next = objs.keys().next().map(|(ns, _)| ns.clone());
+    while let Some(ns) = next {
+        let after = (format!("{ns}\u{0}"), String::new());
+        next = objs
+            .range((Bound::Included(after), Bound::Unbounded))
+            .next()
+            .map(|((n, _), _)| n.clone());
+        if !ns.is_empty() {
+            out.insert(ns);
+        }
+    }
+}
+
+/// Watches Events only in the namespaces of the objects egscope shows,
+/// one feed per namespace as they appear: never cluster-wide, so a busy
+/// cluster's Events elsewhere cost nothing. Live once every namespace's
+/// first list is in (or at once when no namespace holds anything).
+async fn event_feeds(env: Env, ar: ApiResource) {
+    let mut rx = env.tx.subscribe();
+    loop {
+        let (synced, namespaces) = {
+            let s = lock(&env.shared);
+            let synced = EVENT_SUBJECTS
+                .iter()
+                .all(|k| s.feeds.get(k).is_none_or(FeedState::synced));
+            let mut ns = BTreeSet::new();
+            for k in EVENT_SUBJECTS {
+                if let Some(objs) = s.objects.get(k) {
+                    namespaces_of(objs, &mut ns);
+                }
+            }
+            (synced, ns)
+        };
+        {
+            let mut s = lock(&env.shared);
+            let new: Vec<String> = namespaces
+                .difference(&s.event_namespaces)
+                .cloned()
+                .collect();
+            if new.is_empty()
+                && synced
+                && s.event_namespaces.is_empty()
+                && matches!(s.feeds.get(&Kind::Event), Some(FeedState::Syncing))
+            {
+                s.feeds.insert(Kind::Event, FeedState::Live);
+                drop(s);
+                env.notify();
+            } else {
+                for ns in new {
+                    s.event_namespaces.insert(ns.clone());
+                    s.event_pending.insert(ns.clone());
+                    let spec = FeedSpec {
+                        kind: Kind::Event,
+                        ar: ar.clone(),
+                        namespaced: true,
+                        labels: None,
+                        fields: None,
+                        scopes: vec![Some(ns)],
+                        fallback: Vec::new(),
+                    };
+                    env.spawn(run_feed(spec, env.clone()));
+                }
+            }
+        }
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Keeps a namespace's Events to the newest [`events::MAX_PER_NAMESPACE`].
+fn cap_events(objs: &mut Objects, namespace: &str) {
+    use std::ops::Bound;
+    let lo = (namespace.to_string(), String::new());
+    let hi = (format!("{namespace}\u{0}"), String::new());
+    let range = (Bound::Included(lo), Bound::Excluded(hi));
+    let n = objs.range(range.clone()).count();
+    if n <= events::MAX_PER_NAMESPACE {
+        return;
+    }
+    let mut by_time: Vec<(Option<jiff::Timestamp>, Key)> = objs
+        .range(range)
+        .map(|(k, o)| (events::last_seen(o), k.clone()))
+        .collect();
+    by_time.sort();
+    for (_, k) in by_time.into_iter().take(n - events::MAX_PER_NAMESPACE) {
+        objs.remove(&k);
+    }
+}
+
 /// Label every proxy workload, pod and Service carries: the live source
 /// lists only those, not every pod of the cluster.
 fn selector_of(kind: Kind) -> Option<&'static str> {
@@ -596,6 +764,7 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
         Kind::PodMetrics => env.spawn(poll_pod_metrics(env.clone(), ar)),
         // Started per controller namespace once the Deployments are in.
         Kind::ConfigMap => env.spawn(config_maps(env.clone(), ar)),
+        Kind::Event if watchable => env.spawn(event_feeds(env.clone(), ar)),
         _ if !watchable => env.set_feed(
             kind,
             FeedState::Unavailable(format!("{} cannot be watched", ar.plural)),
@@ -631,7 +800,7 @@ async fn config_maps(env: Env, ar: ApiResource) {
                 .get(&Kind::Deployment)
                 .map(|m| {
                     m.values()
-                        .filter(|d| is_controller(d))
+                        .filter(|d| crate::vocab::is_controller(|k| d.labels.get(k), &d.raw))
                         .map(|d| d.namespace_or_empty().to_string())
                         .collect()
                 })
@@ -990,11 +1159,15 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
         // Decode before taking the lock: readers never wait on a large list.
         let mut fresh: Vec<(Option<String>, Objects)> = Vec::new();
         let mut rvs = Vec::new();
+        let listed_at = env.clock.now();
         for (scope, items, rv) in listed {
             let objs = items
                 .into_iter()
                 .filter_map(|o| to_object(o, &spec.ar, &mut keys))
-                .map(|(k, o)| (k, Arc::new(o)))
+                .map(|(k, mut o)| {
+                    o.generation_since = Some(listed_at);
+                    (k, Arc::new(o))
+                })
                 .collect();
             fresh.push((scope, objs));
             rvs.push(rv);
@@ -1003,7 +1176,9 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
             let mut s = lock(&env.shared);
             let objs = s.objects.entry(kind).or_default();
             let mut listed_namespaces = Vec::new();
-            for (scope, list) in fresh {
+            for (scope, mut list) in fresh {
+                // A relist keeps when each generation was first seen.
+                carry_generation_since(objs, &mut list);
                 match scope {
                     None => *objs = list,
                     Some(ns) => {
@@ -1015,12 +1190,21 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                     }
                 }
             }
-            if kind == Kind::ConfigMap {
+            if kind == Kind::Event {
                 for ns in &listed_namespaces {
-                    s.config_pending.remove(ns);
+                    cap_events(objs, ns);
                 }
             }
-            if kind != Kind::ConfigMap || s.config_pending.is_empty() {
+            let waiting = match s.pending(kind) {
+                Some(pending) => {
+                    for ns in &listed_namespaces {
+                        pending.remove(ns);
+                    }
+                    !pending.is_empty()
+                }
+                None => false,
+            };
+            if !waiting {
                 s.feeds.insert(kind, FeedState::Live);
             }
         }
@@ -1085,12 +1269,27 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                         if let Some(rv) = o.metadata.resource_version.clone() {
                             rvs[i] = rv;
                         }
-                        if let Some((k, obj)) = to_object(o, &spec.ar, &mut keys) {
-                            lock(&env.shared)
-                                .objects
-                                .entry(kind)
-                                .or_default()
-                                .insert(k, Arc::new(obj));
+                        if let Some((k, mut obj)) = to_object(o, &spec.ar, &mut keys) {
+                            let now = env.clock.now();
+                            let mut s = lock(&env.shared);
+                            let objs = s.objects.entry(kind).or_default();
+                            let old = objs.get(&k).cloned();
+                            obj.generation_since = match &old {
+                                Some(o) if changes::generation(o) == changes::generation(&obj) => {
+                                    o.generation_since
+                                }
+                                _ => Some(now),
+                            };
+                            let change = changes::between(old.as_deref(), Some(&obj), now);
+                            let ns = k.0.clone();
+                            objs.insert(k, Arc::new(obj));
+                            if kind == Kind::Event {
+                                cap_events(objs, &ns);
+                            }
+                            if let Some(c) = change {
+                                Arc::make_mut(&mut s.changes).push(c);
+                            }
+                            drop(s);
                             env.notify();
                         }
                     }
@@ -1099,11 +1298,13 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                             rvs[i] = rv;
                         }
                         let k = key_of(&o);
-                        lock(&env.shared)
-                            .objects
-                            .entry(kind)
-                            .or_default()
-                            .remove(&k);
+                        let now = env.clock.now();
+                        let mut s = lock(&env.shared);
+                        let old = s.objects.entry(kind).or_default().remove(&k);
+                        if let Some(c) = old.and_then(|o| changes::between(Some(&o), None, now)) {
+                            Arc::make_mut(&mut s.changes).push(c);
+                        }
+                        drop(s);
                         env.notify();
                     }
                     WatchEvent::Bookmark(b) => rvs[i] = b.metadata.resource_version,
@@ -1150,6 +1351,19 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
         }
         // Every scope's stream ended without being resumed (cannot happen,
         // each branch above resumes or returns): list again.
+    }
+}
+
+/// Gives the objects of a fresh list the first-seen time of the same
+/// generation already held (a relist after `410 Gone` is no change).
+fn carry_generation_since(held: &Objects, fresh: &mut Objects) {
+    for (k, o) in fresh.iter_mut() {
+        if let Some(old) = held.get(k)
+            && changes::generation(old) == changes::generation(o)
+            && let Some(o) = Arc::get_mut(o)
+        {
+            o.generation_since = old.generation_since;
+        }
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::layout::Rect;
 
+use crate::audit::Profile;
 use crate::audit::{Area, AuditOptions, Severity};
-use crate::cli::Profile;
 use crate::store::{Kind, ObjectRef};
 
 use super::action::{Action, Effect};
@@ -48,6 +48,8 @@ pub enum View {
         fleet: String,
     },
     Findings,
+    /// The change feed (`:changes`): what the watchers saw change.
+    Changes,
     Detail {
         obj: ObjectRef,
         finding: Option<usize>,
@@ -93,7 +95,7 @@ impl View {
             View::Policies { .. } => 6,
             View::Fleets | View::Pods { .. } => 7,
             View::Findings => 8,
-            View::Detail { .. } => usize::MAX,
+            View::Changes | View::Detail { .. } => usize::MAX,
         }
     }
 
@@ -128,6 +130,7 @@ impl View {
             View::Fleets => "Fleets".into(),
             View::Pods { fleet } => format!("Pods ‹fleet {fleet}›"),
             View::Findings => "Findings".into(),
+            View::Changes => "Changes".into(),
             View::Detail { obj, .. } => obj.display_path(),
         }
     }
@@ -163,6 +166,52 @@ pub struct FindingsOpts {
     /// Show only this severity or worse.
     pub min_severity: Option<Severity>,
     pub area: Option<Area>,
+    /// Live sources: when this session first saw each finding (its SINCE).
+    pub since: Arc<SinceMap>,
+}
+
+/// A finding's identity across audits: rule, object, listener, field.
+pub type FindingKey = (&'static str, String, Option<String>, Option<String>);
+pub type SinceMap = std::collections::HashMap<FindingKey, jiff::Timestamp>;
+
+pub fn finding_key(f: &crate::audit::Finding) -> FindingKey {
+    (
+        f.rule,
+        f.object.without_version().display_path(),
+        f.listener.clone(),
+        f.path.clone(),
+    )
+}
+
+/// Keeps the first-seen time of every finding still present; one that
+/// went away and came back is new again. Only live sources have a since:
+/// a snapshot's findings were all "seen" when it was opened.
+fn note_findings(app: &mut App) {
+    let Some(data) = &app.data else {
+        return;
+    };
+    let Some(live) = &data.store.live else {
+        return;
+    };
+    if !app.live_clock {
+        // The demo's UI clock follows the session clock it was pinned to.
+        app.now = app.now.max(live.observed_at);
+    }
+    let at = live.observed_at;
+    let old = &app.findings.since;
+    let next: SinceMap = data
+        .audit
+        .findings
+        .iter()
+        .map(|f| {
+            let k = finding_key(f);
+            let t = old.get(&k).copied().unwrap_or(at);
+            (k, t)
+        })
+        .collect();
+    if *old.as_ref() != next {
+        app.findings.since = Arc::new(next);
+    }
 }
 
 pub struct App {
@@ -244,7 +293,7 @@ impl App {
         };
         if let View::Detail { obj, finding } = &c.view {
             let prev = c.detail.take();
-            let mut d = views::detail::build(data, obj, *finding);
+            let mut d = views::detail::build(data, obj, *finding, self.now);
             if let Some(p) = prev {
                 d.yaml_only = p.yaml_only;
                 d.focus_side = p.focus_side;
@@ -413,6 +462,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
         Action::StoreUpdated(store) => {
             let metrics = app.data.as_ref().and_then(|d| d.metrics.clone());
             app.data = Some(Arc::new(Data::build(store, &app.audit_opts, metrics)));
+            note_findings(app);
             app.refill_all();
             if let Some(t) = app.tour.clone() {
                 t.apply(app);
@@ -426,6 +476,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
                 Arc::ptr_eq(&old.audit, &data.audit) && Arc::ptr_eq(&old.model, &data.model)
             });
             app.data = Some(data);
+            note_findings(app);
             if only_metrics {
                 app.refill_traffic_views();
             } else {

@@ -84,6 +84,11 @@ pub static COMMANDS: &[Command] = &[
         help: "audit findings with guide text and fix",
     },
     Command {
+        name: "changes",
+        aliases: &["ch", "history"],
+        help: "recent changes the watchers saw: spec fields, arrivals, departures",
+    },
+    Command {
         name: "ns",
         aliases: &["namespace"],
         help: "ns NAME: only that namespace; ns all: every namespace",
@@ -142,6 +147,7 @@ fn view_for(name: &str) -> Option<View> {
         },
         "fleets" => View::Fleets,
         "findings" => View::Findings,
+        "changes" => View::Changes,
         _ => return None,
     })
 }

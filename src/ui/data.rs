@@ -64,6 +64,8 @@ pub struct Data {
     pub marks: Arc<HashMap<ObjKey, Mark>>,
     pub listener_marks: Arc<HashMap<(ObjKey, String), Mark>>,
     pub namespaces: Arc<Vec<String>>,
+    /// Events by the object they regard.
+    pub events: Arc<crate::model::events::Events>,
 }
 
 impl std::fmt::Debug for Data {
@@ -157,8 +159,12 @@ impl Data {
                 listener_marks.entry((k, l.clone())).or_default().add(f);
             }
         }
-        let namespaces: BTreeSet<String> =
-            store.all().filter_map(|o| o.namespace.clone()).collect();
+        let namespaces: BTreeSet<String> = store
+            .all()
+            .filter(|o| o.kind != crate::store::Kind::Event)
+            .filter_map(|o| o.namespace.clone())
+            .collect();
+        let events = Arc::new(crate::model::events::Events::build(&store));
         Data {
             store,
             model,
@@ -168,11 +174,18 @@ impl Data {
             marks: Arc::new(marks),
             listener_marks: Arc::new(listener_marks),
             namespaces: Arc::new(namespaces.into_iter().collect()),
+            events,
         }
     }
 
     pub fn mark(&self, r: &ObjectRef) -> Mark {
         self.marks.get(&key_of(r)).copied().unwrap_or_default()
+    }
+
+    /// Warning events (repeats counted) regarding an object.
+    pub fn warnings(&self, o: &crate::store::Object) -> i64 {
+        self.events
+            .warnings(o.kind.name(), o.namespace_or_empty(), &o.name)
     }
 
     pub fn findings_of(&self, r: &ObjectRef) -> impl Iterator<Item = (usize, &Finding)> {

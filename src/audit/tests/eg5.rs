@@ -242,7 +242,7 @@ fn manifests_without_status_never_fire_status_rules() {
         json!(0);
     let r = audit(&objs);
     for rule in [
-        "EG103", "EG501", "EG502", "EG503", "EG504", "EG505", "EG506", "EG508", "EG509",
+        "EG103", "EG501", "EG502", "EG503", "EG504", "EG505", "EG506", "EG508", "EG509", "EG511",
     ] {
         assert!(
             findings_of(&r, rule).is_empty(),
@@ -250,4 +250,96 @@ fn manifests_without_status_never_fire_status_rules() {
             r.findings
         );
     }
+}
+
+/// A generation lag on the Gateway, the route (in its Envoy Gateway parent
+/// status) and a policy (in its ancestor status).
+fn lagging(objs: &mut [Value]) {
+    let gw = edit(objs, "Gateway", "edge");
+    gw["metadata"]["generation"] = json!(3);
+    gw["status"] = json!({"conditions": [
+        {"type": "Accepted", "status": "True", "observedGeneration": 2},
+        {"type": "Programmed", "status": "True", "observedGeneration": 2}]});
+    let rt = edit(objs, "HTTPRoute", "shop");
+    rt["metadata"]["generation"] = json!(5);
+    rt["status"] = json!({"parents": [
+        {"parentRef": {"name": "edge"}, "controllerName": DEFAULT_CONTROLLER_NAME,
+         "conditions": [{"type": "Accepted", "status": "True", "observedGeneration": 4}]},
+        // Another controller's parent status says nothing of Envoy Gateway's.
+        {"parentRef": {"name": "other"}, "controllerName": "example.com/other",
+         "conditions": [{"type": "Accepted", "status": "True", "observedGeneration": 5}]}]});
+}
+
+#[test]
+fn eg511_fires_at_once_in_a_snapshot_on_gateways_and_routes() {
+    let mut objs = baseline();
+    lagging(&mut objs);
+    let r = audit(&objs);
+    let f = one(&r, "EG511", "Gateway", "edge");
+    has_words(f, &["generation is 3", "generation 2"]);
+    assert_eq!(
+        f.path.as_deref(),
+        Some("status.conditions[].observedGeneration")
+    );
+    let f = one(&r, "EG511", "HTTPRoute", "shop");
+    has_words(f, &["generation is 5", "generation 4"]);
+    // Caught up: quiet. No observedGeneration at all: nothing to judge.
+    edit(&mut objs, "Gateway", "edge")["metadata"]["generation"] = json!(2);
+    edit(&mut objs, "HTTPRoute", "shop")["status"]["parents"][0]["conditions"][0]["observedGeneration"] =
+        json!(5);
+    none(&audit(&objs), "EG511");
+    none(&audit(&baseline()), "EG511");
+}
+
+#[test]
+fn eg511_ignores_parents_of_other_controllers_and_classes_it_does_not_serve() {
+    let mut objs = baseline();
+    lagging(&mut objs);
+    // Only the foreign parent is behind: Envoy Gateway's has caught up.
+    let rt = edit(&mut objs, "HTTPRoute", "shop");
+    rt["status"]["parents"][0]["conditions"][0]["observedGeneration"] = json!(5);
+    rt["status"]["parents"][1]["conditions"][0]["observedGeneration"] = json!(1);
+    // A Gateway of a class no Envoy Gateway controller serves.
+    edit(&mut objs, "Gateway", "edge")["spec"]["gatewayClassName"] = json!("someone-else");
+    objs.push(gateway_class("someone-else", "example.com/other"));
+    none(&audit(&objs), "EG511");
+}
+
+/// Live, the lag must have lasted 60 s by the session clock: at 59 s no
+/// finding, at 60 s one that says for how long.
+#[test]
+fn eg511_live_waits_for_the_threshold() {
+    let mut objs = baseline();
+    lagging(&mut objs);
+    let seen: jiff::Timestamp = NOW.parse().unwrap();
+    let at = |secs: i64| {
+        let mut s = store(&objs);
+        s.source.kind = crate::store::SourceKind::Cluster;
+        let mut fresh = crate::store::Store::new(s.source.clone());
+        for o in s.all() {
+            let mut o = (**o).clone();
+            o.generation_since = Some(seen);
+            fresh.insert(o);
+        }
+        for (k, st) in s.states() {
+            fresh.set_state(k, st.clone());
+        }
+        fresh.live = Some(crate::store::LiveInfo {
+            observed_at: seen + jiff::SignedDuration::from_secs(secs),
+            changes: Default::default(),
+            recheck_at: None,
+        });
+        audit_store(&fresh)
+    };
+    let early = at(59);
+    assert!(
+        skipped(&early, "EG511").contains("HTTPRoute/apps/shop"),
+        "a lag not yet long enough is said: {}",
+        skipped(&early, "EG511")
+    );
+    assert!(!early.incomplete(), "a fresh lag is normal, not a gap");
+    let r = at(60);
+    assert!(!is_skipped(&r, "EG511"));
+    has_words(one(&r, "EG511", "Gateway", "edge"), &["for 60s now"]);
+    has_words(one(&r, "EG511", "HTTPRoute", "shop"), &["for 60s now"]);
 }

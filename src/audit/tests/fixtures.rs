@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::audit::Profile;
 use crate::audit::{AuditOptions, AuditResult, Finding};
-use crate::cli::Profile;
 use crate::model::fleet::hashed_name;
 use crate::model::tenancy::DEFAULT_CONTROLLER_NAME;
 use crate::store::{ObjectOrOther, SourceInfo, SourceKind, Store};

@@ -4,8 +4,6 @@
 use crate::ui::data::Data;
 use crate::ui::widgets::table::{Row, RowKey};
 
-use super::cond;
-
 pub const COLUMNS: [&str; 7] = [
     "NAME",
     "CONTROLLER NAME",
@@ -16,7 +14,11 @@ pub const COLUMNS: [&str; 7] = [
     "ACCEPTED",
 ];
 
-pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
+pub fn rows(
+    data: &Data,
+    controller: Option<&str>,
+    now: jiff::Timestamp,
+) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
     let rows = m
         .classes
@@ -40,7 +42,7 @@ pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Ro
                         .map(|(ns, n)| format!("{ns}/{n}"))
                         .unwrap_or_else(|| "-".into()),
                     gateways.to_string(),
-                    cond(conditions, "Accepted"),
+                    super::cond_since(conditions, "Accepted", now),
                 ],
                 RowKey::Class(i),
                 None,

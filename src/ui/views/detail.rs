@@ -130,6 +130,51 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     rows
 }
 
+/// The object's conditions with how long each has held
+/// ("Programmed=False 3m"), its own and, for routes and policies, those of
+/// each parent or ancestor status.
+fn condition_rows(o: &Object, now: jiff::Timestamp) -> Vec<Row> {
+    use crate::codec::value::Value;
+    let Some(status) = o.status() else {
+        return Vec::new();
+    };
+    let mut groups: Vec<(String, &[Value])> = Vec::new();
+    if let Some(c) = status.get("conditions").and_then(Value::as_array) {
+        groups.push((String::new(), c));
+    }
+    for (list, refkey) in [("parents", "parentRef"), ("ancestors", "ancestorRef")] {
+        for p in status.get(list).and_then(Value::as_array).unwrap_or(&[]) {
+            let name = p
+                .get(refkey)
+                .and_then(|r| r.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            if let Some(c) = p.get("conditions").and_then(Value::as_array) {
+                groups.push((format!(" [{name}]"), c));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (scope, conds) in groups {
+        for c in conds {
+            let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
+            let mut cell = format!("{}={}", text("type"), text("status"));
+            if !text("reason").is_empty() && text("status") != "True" {
+                cell.push_str(&format!(" ({})", text("reason")));
+            }
+            cell.push(' ');
+            cell.push_str(&super::age(Some(text("lastTransitionTime")), now));
+            rows.push(Row::new(
+                vec![format!("condition{scope}"), cell],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    }
+    rows
+}
+
 /// The effective configuration (`Model::effective`): per listener the
 /// object declares (a Gateway or ListenerSet) its ClientTrafficPolicy, per
 /// listener a route attaches through its BackendTrafficPolicy,
@@ -194,7 +239,68 @@ fn effective_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     rows
 }
 
-pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailState {
+/// The Events regarding the object, oldest first, as `kubectl describe`
+/// lists them (type, reason, age, from, message); when Events could not be
+/// read, one row that says why.
+fn event_rows(data: &Data, o: &Object, now: jiff::Timestamp) -> Vec<Row> {
+    use crate::store::KindState;
+    let row = |head: String, text: String, warn: bool| {
+        let mut mark = Mark::default();
+        if warn {
+            mark.worst = Some(crate::audit::Severity::Warning);
+        }
+        Row::new(vec![head, text], RowKey::None, None, mark)
+    };
+    match data.store.state(Kind::Event) {
+        KindState::Forbidden(why) => {
+            return vec![row("events".into(), format!("forbidden: {why}"), true)];
+        }
+        KindState::Unavailable(why) => {
+            return vec![row(
+                "events".into(),
+                format!("could not be read: {why}"),
+                true,
+            )];
+        }
+        KindState::NotInstalled => return vec![row("events".into(), "not served".into(), false)],
+        _ => {}
+    }
+    let list = data
+        .events
+        .of(o.kind.name(), o.namespace_or_empty(), &o.name);
+    if list.is_empty() {
+        let none = match data.store.source.kind {
+            crate::store::SourceKind::Snapshot
+                if data.store.state(Kind::Event) == KindState::Absent =>
+            {
+                "none in the snapshot (not recorded)"
+            }
+            _ => "<none>",
+        };
+        return vec![row("events".into(), none.into(), false)];
+    }
+    list.iter()
+        .map(|e| {
+            let from = if e.from.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", e.from)
+            };
+            row(
+                format!("event {} {}", e.kind, e.reason),
+                format!("{}{from} · {}", e.age(now), e.note),
+                e.is_warning(),
+            )
+        })
+        .collect()
+}
+
+pub fn build(
+    data: &Data,
+    obj: &ObjectRef,
+    finding: Option<usize>,
+    now: jiff::Timestamp,
+) -> DetailState {
     let object = find_object(data, obj);
     let lines = match &object {
         Some(o) => yaml::print(&o.raw),
@@ -251,6 +357,10 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         ));
     }
     rows.extend(traffic_rows(data, obj));
+    if let Some(o) = &object {
+        rows.extend(condition_rows(o, now));
+        rows.extend(event_rows(data, o, now));
+    }
     for (why, r) in related(data, obj) {
         let mark = data.mark(&r);
         rows.push(Row::new(

@@ -48,6 +48,8 @@ pub const POD_COLUMNS: [&str; 11] = [
 
 /// The AGE column of the Pods view (sorted by seconds, not by its text).
 const AGE_COL: usize = 4;
+/// RESTARTS sorts by the count, not by its "4 (OOMKilled 3m)" text.
+const RESTARTS_COL: usize = 3;
 
 /// HPA numbers as the HPA object states them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -229,6 +231,17 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                 .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
                 .count();
             let restarts: i64 = cs.iter().filter_map(|c| i64_at(c, &["restartCount"])).sum();
+            // The last termination one glance away: an OOMKilled envoy
+            // shows here, not only deep in the pod's YAML.
+            let restarts_cell = match crate::model::events::last_termination(p) {
+                Some((_, reason, _, at)) if restarts > 0 => {
+                    let ago = at
+                        .map(|t| crate::clock::short(crate::clock::secs_between(t, now)))
+                        .unwrap_or_else(|| "?".into());
+                    format!("{restarts} ({reason} {ago})")
+                }
+                _ => restarts.to_string(),
+            };
             let phase = str_at(status, &["phase"]).unwrap_or("-").to_string();
             let series = data.pod_series(p.namespace_or_empty(), &p.name);
             let last = series.and_then(|s| s.latest());
@@ -268,7 +281,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                     p.name.clone(),
                     format!("{ready}/{}", cs.len()),
                     phase,
-                    restarts.to_string(),
+                    restarts_cell,
                     super::age(p.creation_timestamp.as_deref(), now),
                     cpu,
                     mem,
@@ -281,6 +294,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                 p.namespace.clone(),
                 data.mark(&p.obj_ref()),
             );
+            let row = row.sort_by(RESTARTS_COL, restarts as f64);
             match super::age_secs(p.creation_timestamp.as_deref(), now) {
                 Some(s) => row.sort_by(AGE_COL, s as f64),
                 None => row,

@@ -37,11 +37,134 @@ pub fn rows(
     fo: &FindingsOpts,
     now: jiff::Timestamp,
 ) -> (Vec<&'static str>, Vec<Row>) {
+    let (mut columns, mut rows) = view_rows(data, view, fo, now);
+    if !matches!(view, View::Findings | View::Changes | View::Detail { .. }) {
+        add_time_columns(data, &mut columns, &mut rows, now);
+    }
+    (columns, rows)
+}
+
+/// The change feed, newest first: when, what object, its generation
+/// after the change, and what changed.
+fn changes_rows(data: &Data, now: jiff::Timestamp) -> (Vec<&'static str>, Vec<Row>) {
+    const COLUMNS: [&str; 5] = ["AGE", "KIND", "NAMESPACE/NAME", "GEN", "WHAT"];
+    let Some(live) = &data.store.live else {
+        return (COLUMNS.to_vec(), Vec::new());
+    };
+    let rows = live
+        .changes
+        .iter()
+        .rev()
+        .map(|c| {
+            let secs = crate::clock::secs_between(c.at, now);
+            Row::new(
+                vec![
+                    crate::clock::short(secs),
+                    c.object.kind.clone(),
+                    ns_name(c.object.namespace.as_deref(), &c.object.name),
+                    c.generation
+                        .map(|g| g.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    c.describe(),
+                ],
+                RowKey::Object(c.object.clone()),
+                c.object.namespace.clone(),
+                data.mark(&c.object),
+            )
+            .sort_by(0, secs as f64)
+        })
+        .collect();
+    (COLUMNS.to_vec(), rows)
+}
+
+/// The object a row shows, found through the model's indices (a lookup by
+/// name would cost a scan of the store per row).
+fn row_obj<'a>(data: &'a Data, key: &RowKey) -> Option<&'a std::sync::Arc<crate::store::Object>> {
+    let m = &data.model;
+    match key {
+        RowKey::Controller(i) => Some(&m.controllers.get(*i)?.deployment),
+        RowKey::Class(i) => Some(&m.classes.get(*i)?.obj),
+        RowKey::Gateway(i) => Some(&m.gateways.get(*i)?.obj),
+        RowKey::Listener(g, l) => Some(&m.gateways.get(*g)?.listeners.get(*l)?.declared_by),
+        RowKey::Route(i) => Some(&m.routes.get(*i)?.obj),
+        RowKey::Policy(i) => Some(&m.policies.get(*i)?.obj),
+        RowKey::Fleet(i) => m.fleets.get(*i)?.workload(),
+        RowKey::Pod(f, p) => m.fleets.get(*f)?.pods.get(*p),
+        RowKey::Object(r) => {
+            let kind = Kind::ALL.into_iter().find(|k| k.name() == r.kind)?;
+            data.store
+                .of(kind)
+                .iter()
+                .find(|o| o.name == r.name && o.namespace == r.namespace)
+        }
+        _ => None,
+    }
+}
+
+/// Every table gets WARN (Warning events of the row's object, repeats
+/// counted; for a fleet, of its workload, HPA and pods) and AGE (sorted by
+/// seconds, not by its text), unless the view has its own AGE.
+fn add_time_columns(
+    data: &Data,
+    columns: &mut Vec<&'static str>,
+    rows: &mut [Row],
+    now: jiff::Timestamp,
+) {
+    let has_age = columns.contains(&"AGE");
+    let warn_col = columns.len();
+    columns.push("WARN");
+    if !has_age {
+        columns.push("AGE");
+    }
+    let with_events = !data.events.is_empty();
+    for row in rows.iter_mut() {
+        let obj = row_obj(data, &row.key);
+        let warnings = match (&row.key, with_events) {
+            (_, false) => 0,
+            (RowKey::Fleet(i), true) => data.model.fleets.get(*i).map_or(0, |f| {
+                [&f.deployment, &f.daemonset, &f.hpa]
+                    .into_iter()
+                    .flatten()
+                    .chain(f.pods.iter())
+                    .map(|o| data.warnings(o))
+                    .sum()
+            }),
+            (_, true) => obj.map_or(0, |o| data.warnings(o)),
+        };
+        row.cells.push(if warnings > 0 {
+            warnings.to_string()
+        } else {
+            String::new()
+        });
+        set_sort_key(row, warn_col, warnings as f64);
+        if !has_age {
+            let ts = obj.and_then(|o| o.creation_timestamp.as_deref());
+            row.cells.push(age(ts, now));
+            if let Some(secs) = age_secs(ts, now) {
+                set_sort_key(row, warn_col + 1, secs as f64);
+            }
+        }
+    }
+}
+
+fn set_sort_key(row: &mut Row, col: usize, key: f64) {
+    if row.sort_keys.len() <= col {
+        row.sort_keys.resize(col + 1, None);
+    }
+    row.sort_keys[col] = Some(key);
+}
+
+fn view_rows(
+    data: &Data,
+    view: &View,
+    fo: &FindingsOpts,
+    now: jiff::Timestamp,
+) -> (Vec<&'static str>, Vec<Row>) {
     match view {
         View::Overview => overview::rows(data),
         View::Tenants => tenants::rows(data),
-        View::Classes { controller } => classes::rows(data, controller.as_deref()),
-        View::Gateways { class } => gateways::rows(data, class.as_deref()),
+        View::Classes { controller } => classes::rows(data, controller.as_deref(), now),
+        View::Gateways { class } => gateways::rows(data, class.as_deref(), now),
         View::Listeners { class, gateway } => {
             listeners::rows(data, class.as_deref(), gateway.as_ref())
         }
@@ -53,7 +176,8 @@ pub fn rows(
         View::Policies { kind } => policies::rows(data, *kind),
         View::Fleets => fleets::rows(data),
         View::Pods { fleet } => fleets::pod_rows(data, fleet, now),
-        View::Findings => findings::rows(data, fo),
+        View::Findings => findings::rows(data, fo, now),
+        View::Changes => changes_rows(data, now),
         View::Detail { .. } => (Vec::new(), Vec::new()),
     }
 }
@@ -238,6 +362,11 @@ pub fn plural(kind: Kind) -> String {
 /// "Gateways: forbidden by RBAC (list gateways.gateway.networking.k8s.io)"
 /// when the view's kinds could not be read.
 pub fn placeholder(data: &Data, view: &View) -> Option<String> {
+    if *view == View::Changes && data.store.live.is_none() {
+        return Some(
+            "Changes: only a live source has a change feed; a snapshot is one moment".into(),
+        );
+    }
     let kinds = view_kinds(view);
     let mut msgs = Vec::new();
     for k in kinds {
@@ -282,14 +411,9 @@ pub fn age_secs(ts: Option<&str>, now: jiff::Timestamp) -> Option<i64> {
 
 /// `3d`, `5h`, `12m`, `40s` since an RFC 3339 timestamp.
 pub fn age(ts: Option<&str>, now: jiff::Timestamp) -> String {
-    let Some(s) = age_secs(ts, now) else {
-        return "-".into();
-    };
-    match s {
-        0..120 => format!("{s}s"),
-        120..7200 => format!("{}m", s / 60),
-        7200..172800 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
+    match age_secs(ts, now) {
+        Some(s) => crate::clock::short(s),
+        None => "-".into(),
     }
 }
 
@@ -299,6 +423,29 @@ pub fn cond(conditions: &[crate::codec::value::Value], kind: &str) -> String {
         Some(c) if c.is_true() => "True".into(),
         Some(c) => format!("{} ({})", c.status, c.reason),
         None => "-".into(),
+    }
+}
+
+/// Like [`cond`], with how long a condition that is not True has held
+/// (`False (Invalid) 3m`, from its `lastTransitionTime`): how long the
+/// trouble has lasted is the first question in an incident.
+pub fn cond_since(
+    conditions: &[crate::codec::value::Value],
+    kind: &str,
+    now: jiff::Timestamp,
+) -> String {
+    let cell = cond(conditions, kind);
+    if cell == "True" || cell == "-" {
+        return cell;
+    }
+    let since = conditions
+        .iter()
+        .find(|c| c.get("type").and_then(crate::codec::value::Value::as_str) == Some(kind))
+        .and_then(|c| c.get("lastTransitionTime"))
+        .and_then(crate::codec::value::Value::as_str);
+    match age_secs(since, now) {
+        Some(s) => format!("{cell} {}", crate::clock::short(s)),
+        None => cell,
     }
 }
 
