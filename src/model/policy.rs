@@ -2005,11 +2005,11 @@ fn effective_set(
 }
 
 /// The route-level chain behind one listener, ListenerSet listeners
-/// included (Envoy Gateway v1.9: route rule > route > ListenerSet listener
-/// > ListenerSet > Gateway, or route rule > route > Gateway listener >
-/// Gateway; a merging route policy merges over the closest of the parents,
-/// `process*PolicyForRoute` in backendtrafficpolicy.go). Returns the chain
-/// and every policy attached at those levels.
+/// included (Envoy Gateway v1.9, most specific first: route rule, route,
+/// ListenerSet listener, ListenerSet, Gateway; or route rule, route, Gateway
+/// listener, Gateway; a merging route policy merges over the closest of the
+/// parents, `process*PolicyForRoute` in backendtrafficpolicy.go). Returns
+/// the chain and every policy attached at those levels.
 #[allow(clippy::too_many_arguments)]
 fn route_chain_at(
     att: &Attachments,
