@@ -29,6 +29,8 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 /// Runs a command to its end; its wall time, exit code and its own peak RSS
 /// in bytes (wait4's rusage of that one child, not of every child so far).
+// The child is reaped by `wait4` below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn measured(cmd: &mut Command) -> (Duration, i32, f64, String) {
     let t = Instant::now();
     let mut child = cmd
