@@ -42,7 +42,7 @@ pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Ro
                     gateways.to_string(),
                     cond(conditions, "Accepted"),
                 ],
-                RowKey::Class(i),
+                RowKey::Class(c.obj.name.clone()),
                 None,
                 data.mark(&c.obj.obj_ref()),
             )

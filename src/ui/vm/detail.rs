@@ -1,20 +1,13 @@
-//! The Detail pane of any object: its YAML with the selected finding's
-//! field highlighted, its findings and its related objects. Secrets never
+//! The Detail pane's state: an object's YAML with the selected finding's
+//! field located, its findings and its related objects. Secrets never
 //! reach it: they are not in the store.
 
 use std::sync::Arc;
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
-
 use crate::model::TargetObj;
 use crate::store::{Kind, Object, ObjectRef};
-use crate::ui::data::{Data, Mark, key_of};
-use crate::ui::theme::Theme;
-use crate::ui::widgets::safe;
-use crate::ui::widgets::table::{self, Row, RowKey, TableState};
+use crate::ui::data::{Data, FindingId, Mark, key_of};
+use crate::ui::vm::table::{Row, RowKey, TableState};
 use crate::ui::yaml::{self, YamlLine};
 
 #[derive(Debug, Clone)]
@@ -25,7 +18,7 @@ pub struct DetailState {
     pub highlight: Option<(usize, usize)>,
     /// Said next to the highlight when the field is absent.
     pub note: Option<String>,
-    pub finding: Option<usize>,
+    pub finding: Option<FindingId>,
     /// The finding's guide text, rendered under the side list.
     pub finding_text: Option<crate::audit::Finding>,
     pub scroll: usize,
@@ -33,9 +26,40 @@ pub struct DetailState {
     pub focus_side: bool,
     pub side: TableState,
     pub mark: Mark,
+    /// What `/` searches for in the YAML, and the line of the current
+    /// match (`None`: no line matches).
+    pub search: String,
+    pub search_hit: Option<usize>,
 }
 
 impl DetailState {
+    /// The first line at or after `from` (wrapping) whose key or value
+    /// contains the search text, case-insensitively.
+    pub fn find(&self, from: usize) -> Option<usize> {
+        if self.search.is_empty() || self.lines.is_empty() {
+            return None;
+        }
+        let needle = self.search.to_lowercase();
+        let n = self.lines.len();
+        (0..n).map(|k| (from + k) % n).find(|&i| {
+            let l = &self.lines[i];
+            l.key.to_lowercase().contains(&needle) || l.value.to_lowercase().contains(&needle)
+        })
+    }
+
+    /// Moves to the match at or after `from` and scrolls it into a view
+    /// of `height` lines.
+    pub fn search_from(&mut self, from: usize, height: usize) {
+        self.search_hit = self.find(from);
+        if let Some(i) = self.search_hit {
+            let height = height.max(1);
+            if i < self.scroll || i >= self.scroll + height {
+                self.scroll = i.saturating_sub(3);
+            }
+            self.clamp(height);
+        }
+    }
+
     pub fn clamp(&mut self, height: usize) {
         let max = self.lines.len().saturating_sub(height.max(1));
         self.scroll = self.scroll.min(max);
@@ -131,7 +155,7 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     rows
 }
 
-pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailState {
+pub fn build(data: &Data, obj: &ObjectRef, finding: Option<FindingId>) -> DetailState {
     let object = find_object(data, obj);
     let lines = match &object {
         Some(o) => yaml::print(&o.raw),
@@ -142,10 +166,24 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
             path: Vec::new(),
         }],
     };
-    let f = finding.and_then(|i| data.audit.findings.get(i)).cloned();
+    let f = finding.as_ref().and_then(|id| data.finding(id)).cloned();
     let mut highlight = None;
     let mut note = None;
-    if let (Some(o), Some(f)) = (&object, &f) {
+    let policy_kind = f.as_ref().and_then(|f| super::policy_kind(f.rule));
+    let on_owner = f.as_ref().is_some_and(|f| key_of(&f.object) == key_of(obj));
+    if let (Some(kind), true, Some(f)) = (policy_kind, on_owner, &f) {
+        // No policy applies (else the Detail opens it): the field has no
+        // place in this object's YAML; say which policy should carry it.
+        let target = match &f.listener {
+            Some(l) => format!("this {} (sectionName {l})", f.object.kind),
+            None => format!("this {}", f.object.kind),
+        };
+        note = Some(format!(
+            "no {0} applies: set {1} in a {0} targeting {target}",
+            kind.name(),
+            f.path.as_deref().unwrap_or("the field"),
+        ));
+    } else if let (Some(o), Some(f)) = (&object, &f) {
         let path = f.path.clone().or_else(|| {
             // A listener finding without a field: the listener itself.
             let l = f.listener.as_ref()?;
@@ -173,7 +211,7 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
     }
     let scroll = highlight.map(|(a, _)| a.saturating_sub(3)).unwrap_or(0);
     let mut rows = Vec::new();
-    for (i, f) in data.findings_of(obj) {
+    for (_, f) in data.findings_of(obj) {
         let mut mark = Mark::default();
         mark.add(f);
         let label = match &f.listener {
@@ -182,7 +220,7 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         };
         rows.push(Row::new(
             vec![label, f.message.clone()],
-            RowKey::Finding(i),
+            RowKey::Finding(FindingId::of(f)),
             None,
             mark,
         ));
@@ -198,11 +236,11 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         ));
     }
     let mut side = TableState::new(vec!["FINDINGS / RELATED", ""], rows);
-    if let Some(i) = finding
+    if let Some(id) = &finding
         && let Some(pos) = side
             .visible
             .iter()
-            .position(|&r| side.rows[r].key == RowKey::Finding(i))
+            .position(|&r| matches!(&side.rows[r].key, RowKey::Finding(x) if x == id))
     {
         side.selected = pos;
     }
@@ -218,6 +256,8 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<usize>) -> DetailStat
         focus_side: false,
         side,
         mark: data.mark(obj),
+        search: String::new(),
+        search_hit: None,
     }
 }
 
@@ -334,123 +374,4 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
         }
     }
     out
-}
-
-/// Height of the YAML text area inside the body.
-pub fn yaml_height(body: Rect) -> usize {
-    body.height.saturating_sub(2) as usize
-}
-
-pub fn side_height(body: Rect) -> usize {
-    (body.height.saturating_sub(2) / 2).saturating_sub(1) as usize
-}
-
-pub fn render(d: &DetailState, frame: &mut Frame, body: Rect, theme: &Theme) {
-    let (yaml_area, side_area) = if d.yaml_only {
-        (body, None)
-    } else {
-        let w = body.width * 3 / 5;
-        (
-            Rect::new(body.x, body.y, w, body.height),
-            Some(Rect::new(body.x + w, body.y, body.width - w, body.height)),
-        )
-    };
-    let title_style = table::mark_style(theme, &d.mark).unwrap_or(theme.title);
-    let mut title = vec![safe::span(&format!(" {} ", d.title), title_style)];
-    if let Some(n) = &d.note {
-        title.push(safe::span(&format!(" {n} "), theme.highlight));
-    }
-    let border = if d.focus_side {
-        theme.border
-    } else {
-        theme.accent
-    };
-    let block = Block::bordered()
-        .border_style(border)
-        .title(Line::from(title))
-        .title_bottom(
-            Line::from(Span::styled(
-                format!(
-                    " {}/{} lines ",
-                    (d.scroll + 1).min(d.lines.len()),
-                    d.lines.len()
-                ),
-                theme.dim,
-            ))
-            .right_aligned(),
-        );
-    let inner = block.inner(yaml_area);
-    frame.render_widget(block, yaml_area);
-    let lines: Vec<Line> = d
-        .lines
-        .iter()
-        .enumerate()
-        .skip(d.scroll)
-        .take(inner.height as usize)
-        .map(|(i, l)| {
-            let hl = d.highlight.is_some_and(|(a, b)| i >= a && i <= b);
-            let (ks, vs) = if hl {
-                (theme.highlight, theme.highlight)
-            } else {
-                (theme.yaml_key, theme.yaml_value)
-            };
-            let mut spans = vec![
-                Span::styled(
-                    " ".repeat(l.indent),
-                    if hl { theme.highlight } else { theme.fg },
-                ),
-                safe::span(&l.key, ks),
-                safe::span(&l.value, vs),
-            ];
-            if hl && d.note.is_some() && Some(i) == d.highlight.map(|h| h.0) {
-                spans.push(safe::span(
-                    &format!("  ◀ {}", d.note.as_deref().unwrap_or("")),
-                    theme.warning,
-                ));
-            }
-            Line::from(spans)
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
-    let Some(side) = side_area else {
-        return;
-    };
-    let list_h = (side.height / 2).max(3);
-    let list_area = Rect::new(side.x, side.y, side.width, list_h);
-    let border = if d.focus_side {
-        theme.accent
-    } else {
-        theme.border
-    };
-    let block = Block::bordered().border_style(border).title(Span::styled(
-        " findings · related (Tab, Enter) ",
-        theme.title,
-    ));
-    let inner = block.inner(list_area);
-    frame.render_widget(block, list_area);
-    if d.side.rows.is_empty() {
-        frame.render_widget(
-            Paragraph::new("no findings, no relations").style(theme.dim),
-            inner,
-        );
-    } else {
-        table::render(frame, inner, &d.side, theme, d.focus_side);
-    }
-    let guide_area = Rect::new(side.x, side.y + list_h, side.width, side.height - list_h);
-    let shown = match (d.focus_side, d.side.selected_row()) {
-        (true, Some(r)) => match &r.key {
-            RowKey::Finding(_) => None,
-            _ => d.finding_text.as_ref(),
-        },
-        _ => d.finding_text.as_ref(),
-    };
-    match shown {
-        Some(f) => frame.render_widget(super::findings::guide_text(f, theme), guide_area),
-        None => frame.render_widget(
-            Paragraph::new("Select a finding (Tab, j/k, Enter) to highlight its field.")
-                .style(theme.dim)
-                .block(Block::bordered().border_style(theme.border)),
-            guide_area,
-        ),
-    }
 }

@@ -1,18 +1,10 @@
-//! Findings, grouped by rule or by object, filtered by severity and area,
-//! with the guide section, rationale and fix of the selected one.
-
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+//! Findings rows, grouped by rule or by object, filtered by severity and
+//! area, worst first.
 
 use crate::audit::{Finding, RULES, RuleMeta};
-use crate::ui::app::{App, FindingsOpts};
-use crate::ui::data::{Data, Mark};
-use crate::ui::theme::Theme;
-use crate::ui::widgets::safe;
-use crate::ui::widgets::table::{Row, RowKey};
+use crate::ui::data::{Data, FindingId, Mark};
+use crate::ui::state::FindingsOpts;
+use crate::ui::vm::table::{Row, RowKey};
 
 pub const BY_RULE: [&str; 5] = ["RULE", "SEV", "OBJECT", "LISTENER", "MESSAGE"];
 pub const BY_OBJECT: [&str; 5] = ["OBJECT", "SEV", "RULE", "LISTENER", "MESSAGE"];
@@ -87,7 +79,7 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
             };
             let mut mark = Mark::default();
             mark.add(f);
-            Row::new(cells, RowKey::Finding(i), f.object.namespace.clone(), mark)
+            Row::new(cells, RowKey::Finding(FindingId::of(f)), f.object.namespace.clone(), mark)
                 .grouped_by(0)
                 .sort_by(
                     1,
@@ -101,79 +93,6 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
 
 fn listener(f: &Finding) -> String {
     f.listener.clone().unwrap_or_else(|| "-".into())
-}
-
-pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &Theme) {
-    let fo = &app.findings;
-    let note = format!(
-        "grouped by {} · severity {} · area {}",
-        if fo.by_object { "object" } else { "rule" },
-        match fo.min_severity {
-            None => "all".to_string(),
-            Some(crate::audit::Severity::Error) => "error".to_string(),
-            Some(s) => format!("{s}+"),
-        },
-        fo.area.map(|a| a.as_str()).unwrap_or("all"),
-    );
-    super::table_block(app, data, frame, body, theme, &note);
-    let pane = super::pane_below_table(app, body);
-    let Some(RowKey::Finding(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
-        return;
-    };
-    let Some(f) = data.audit.findings.get(i) else {
-        return;
-    };
-    frame.render_widget(guide_text(f, theme), pane);
-}
-
-/// The guide section, rationale and fix of a finding, boxed.
-pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
-    let meta = rule(f.rule);
-    let label = |s: &'static str| Span::styled(format!("{s:<10}"), theme.dim);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{} ", f.rule), theme.severity(f.severity)),
-        Span::styled(meta.map(|m| m.title).unwrap_or(""), theme.accent),
-    ])];
-    lines.push(Line::from(vec![
-        label("object"),
-        safe::span(&f.object.display_path(), Style::new()),
-    ]));
-    if let Some(p) = &f.path {
-        lines.push(Line::from(vec![
-            label("field"),
-            safe::span(p, Style::new()),
-        ]));
-    }
-    lines.push(Line::from(vec![
-        label("finding"),
-        safe::span(&f.message, Style::new()),
-    ]));
-    if let Some(s) = &f.suppressed {
-        lines.push(Line::from(vec![
-            label("suppressed"),
-            if s.reason.is_empty() {
-                Span::styled("(no reason given)", theme.suppressed)
-            } else {
-                safe::span(&s.reason, theme.suppressed)
-            },
-        ]));
-    }
-    if let Some(m) = meta {
-        lines.push(Line::from(vec![
-            label("guide"),
-            Span::styled(m.guide, theme.info),
-        ]));
-        lines.push(Line::from(vec![label("why"), Span::raw(m.rationale)]));
-        lines.push(Line::from(vec![
-            label("fix"),
-            Span::styled(m.fix, theme.ok),
-        ]));
-    }
-    Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-        Block::bordered()
-            .border_style(theme.border)
-            .title(Span::styled(" guide ", theme.title)),
-    )
 }
 
 #[cfg(test)]
@@ -228,9 +147,9 @@ mod tests {
         let (_, rows) = rows(&d, &FindingsOpts::default());
         let ranks: Vec<(bool, crate::audit::Severity)> = rows
             .iter()
-            .map(|r| match r.key {
+            .map(|r| match &r.key {
                 RowKey::Finding(i) => {
-                    let f = &d.audit.findings[i];
+                    let f = d.finding(i).unwrap();
                     (f.suppressed.is_some(), f.severity)
                 }
                 _ => unreachable!(),

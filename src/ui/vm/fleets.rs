@@ -2,22 +2,13 @@
 //! pods, HPA state and live traffic; Enter shows the pods.
 
 use crate::value::Value;
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::metrics::PodUsage;
 use crate::model::value::{array_at, i64_at, str_at};
-use crate::model::{Fleet, ProxySource};
 use crate::store::Object;
-use crate::ui::app::App;
-use crate::ui::data::Data;
-use crate::ui::theme::Theme;
-use crate::ui::widgets::safe;
+use crate::ui::data::{Data, key_of};
+use crate::ui::vm::table::{Row, RowKey};
 use crate::ui::widgets::sparkline::sparkline;
-use crate::ui::widgets::table::{Row, RowKey};
 
 pub const COLUMNS: [&str; 10] = [
     "FLEET",
@@ -100,7 +91,7 @@ impl Hpa {
     }
 }
 
-fn opt(v: Option<i64>) -> String {
+pub(crate) fn opt(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
 
@@ -136,8 +127,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
     let rows = m
         .fleets
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
+        .map(|f| {
             let class = &m.classes[f.class];
             let workload = match (&f.deployment, &f.daemonset) {
                 (Some(d), _) => format!("Deployment {}", d.name),
@@ -203,7 +193,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                     p99,
                     trend,
                 ],
-                RowKey::Fleet(i),
+                RowKey::Fleet(f.key.clone()),
                 f.workload().and_then(|w| w.namespace.clone()),
                 mark,
             )
@@ -214,14 +204,13 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
 
 pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
-    let Some((fi, f)) = m.fleets.iter().enumerate().find(|(_, f)| f.key == fleet) else {
+    let Some(f) = m.fleets.iter().find(|f| f.key == fleet) else {
         return (POD_COLUMNS.to_vec(), Vec::new());
     };
     let rows = f
         .pods
         .iter()
-        .enumerate()
-        .map(|(pi, p)| {
+        .map(|p| {
             let status = p.status().unwrap_or(&Value::Null);
             let cs = array_at(status, &["containerStatuses"]);
             let ready = cs
@@ -277,7 +266,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                     p99,
                     trend,
                 ],
-                RowKey::Pod(fi, pi),
+                RowKey::Pod(f.key.clone(), key_of(&p.obj_ref())),
                 p.namespace.clone(),
                 data.mark(&p.obj_ref()),
             );
@@ -298,112 +287,4 @@ fn mem_text(usage: Option<&PodUsage>, envoy_bytes: Option<f64>) -> String {
         .or(envoy_bytes)
         .map(|b| format!("{:.0}Mi", b / 1048576.0))
         .unwrap_or_else(|| "-".into())
-}
-
-/// The table and, below it, the selected fleet's shape.
-pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &Theme) {
-    super::table_block(app, data, frame, body, theme, "");
-    let pane = super::pane_below_table(app, body);
-    let Some(RowKey::Fleet(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
-        return;
-    };
-    let Some(f) = data.model.fleets.get(i) else {
-        return;
-    };
-    frame.render_widget(
-        Paragraph::new(fleet_lines(data, f, theme))
-            .wrap(Wrap { trim: true })
-            .block(
-                Block::bordered()
-                    .border_style(theme.border)
-                    .title(safe::span(&format!(" fleet {} ", f.key), theme.title)),
-            ),
-        pane,
-    );
-}
-
-fn fleet_lines<'a>(data: &'a Data, f: &'a Fleet, theme: &Theme) -> Vec<Line<'a>> {
-    let m = &data.model;
-    let label = |s: &'static str| Span::styled(format!("{s:<12}"), theme.dim);
-    let proxy = match &f.proxy {
-        ProxySource::Gateway(o) => format!(
-            "EnvoyProxy {}/{} (Gateway parametersRef)",
-            o.namespace_or_empty(),
-            o.name
-        ),
-        ProxySource::Class(o) => format!(
-            "EnvoyProxy {}/{} (GatewayClass parametersRef)",
-            o.namespace_or_empty(),
-            o.name
-        ),
-        ProxySource::ControllerDefault(c) => {
-            format!(
-                "controller default (envoyProxy in {}'s config)",
-                m.controllers[*c].deployment.name
-            )
-        }
-        ProxySource::BuiltIn => "Envoy Gateway built-in defaults (no EnvoyProxy)".into(),
-        ProxySource::Missing => "parametersRef names a missing EnvoyProxy".into(),
-    };
-    let gateways: Vec<String> = f
-        .gateways
-        .iter()
-        .map(|g| {
-            let o = &m.gateways[*g].obj;
-            format!("{}/{}", o.namespace_or_empty(), o.name)
-        })
-        .collect();
-    let mut lines = vec![
-        Line::from(vec![
-            label("owner"),
-            safe::span(&f.owner.display_path(), Style::new()),
-        ]),
-        Line::from(vec![
-            label("gateways"),
-            safe::span(&gateways.join(", "), Style::new()),
-        ]),
-        Line::from(vec![label("envoyproxy"), safe::span(&proxy, Style::new())]),
-    ];
-    if let Some(h) = &f.hpa {
-        let h = Hpa::read(h);
-        let style = if h.saturated() { theme.error } else { theme.fg };
-        let mut text = format!(
-            "min {} · current {} · desired {} · max {} · cpu {} of target {}",
-            opt(h.min),
-            opt(h.current),
-            opt(h.desired),
-            opt(h.max),
-            h.cpu_current.map(|c| format!("{c}%")).unwrap_or("?".into()),
-            h.cpu_target.map(|c| format!("{c}%")).unwrap_or("-".into()),
-        );
-        if let Some(r) = &h.limited {
-            text.push_str(&format!(" · ScalingLimited ({r})"));
-        }
-        if h.saturated() {
-            text.push_str(" · SATURATED: at max and still over target");
-        }
-        lines.push(Line::from(vec![label("hpa"), Span::styled(text, style)]));
-    } else {
-        lines.push(Line::from(vec![
-            label("hpa"),
-            Span::styled("none: replicas are fixed", theme.dim),
-        ]));
-    }
-    match data.fleet_traffic(f) {
-        Some(t) => lines.push(Line::from(vec![
-            label("traffic"),
-            Span::raw(format!(
-                "{} rps · 5xx {} · p99 {} · ",
-                fmt_rps(t.rps),
-                fmt_share(t.share_5xx),
-                fmt_ms(t.p99_ms)
-            )),
-            Span::styled(sparkline(&t.rps_history, 40), theme.accent),
-        ])),
-        None => lines.push(Line::from(vec![
-            label("traffic"),
-            Span::styled("no metrics (none scraped from this source)", theme.dim),
-        ])),
-    }
-    lines
 }

@@ -1,27 +1,33 @@
-//! A table that sorts, filters and renders only the rows on screen. The
-//! filtered, sorted row indices are cached and recomputed only when the
+//! A table's plain state: rows, typed sort keys, filter and selection.
+//! The filtered, sorted row indices are cached and recomputed only when the
 //! rows, the filter, the namespace or the sort change, so a 20,000-row
-//! table costs the same per frame as a 40-row one.
+//! table costs the same per frame as a 40-row one. Drawing it is
+//! `widgets::table`'s job; `update` and the views both read this.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::Style;
-
-use crate::ui::data::Mark;
-use crate::ui::theme::Theme;
+use crate::ui::data::{FindingId, Mark, ObjKey};
 
 /// What a row stands for: what Enter, `y`, `c` and `n` act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Keys are identities, never positions: after a rebuild in which an
+/// object sorts before the selected one, the selection and the Detail pane
+/// still stand for the same object.
 pub enum RowKey {
-    Controller(usize),
-    Class(usize),
-    Gateway(usize),
-    Listener(usize, usize),
-    Route(usize),
-    Policy(usize),
-    Fleet(usize),
-    Pod(usize, usize),
-    Finding(usize),
+    /// A controller by its Deployment.
+    Controller(ObjKey),
+    /// A GatewayClass by name.
+    Class(String),
+    Gateway(ObjKey),
+    /// A listener: its Gateway, the object declaring it (the Gateway or a
+    /// ListenerSet) and its name.
+    Listener(ObjKey, ObjKey, String),
+    Route(ObjKey),
+    Policy(ObjKey),
+    /// A fleet by its key.
+    Fleet(String),
+    /// A pod: its fleet's key and its own identity.
+    Pod(String, ObjKey),
+    Finding(FindingId),
     Object(crate::store::ObjectRef),
     None,
 }
@@ -314,6 +320,8 @@ impl TableState {
 /// Compares numbers by value where both cells start with one, text otherwise.
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let num = |s: &str| {
+        // A stale number (`~12.5`) still sorts by its value.
+        let s = s.strip_prefix(super::STALE_MARK).unwrap_or(s);
         let end = s
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(s.len());
@@ -323,128 +331,6 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
         (Some(x), Some(y)) if x != y => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
         _ => a.cmp(b),
     }
-}
-
-/// The style of a row's marker and text from its findings.
-pub fn mark_style(theme: &Theme, mark: &Mark) -> Option<Style> {
-    match mark.worst {
-        Some(sev) => Some(theme.severity(sev)),
-        None if mark.suppressed => Some(theme.suppressed),
-        None => None,
-    }
-}
-
-/// Draws the table into `area` (no border): a header row, then the rows
-/// from `state.offset`. The first column is a one-cell severity marker.
-pub fn render(frame: &mut Frame, area: Rect, state: &TableState, theme: &Theme, focused: bool) {
-    if area.height == 0 || area.width == 0 {
-        return;
-    }
-    let buf = frame.buffer_mut();
-    // Column layout: marker (2), then each column its width + 2 spaces; the
-    // last column takes what is left.
-    let mut xs = Vec::with_capacity(state.columns.len());
-    let mut x = area.x + 2;
-    let right = area.x + area.width;
-    // Too wide: narrow the widest columns first (to no less than 6).
-    let mut widths = state.widths.clone();
-    let avail = area.width.saturating_sub(2) as usize;
-    let gaps = 2 * widths.len().saturating_sub(1);
-    let mut total: usize = widths.iter().map(|w| *w as usize).sum::<usize>() + gaps;
-    while total > avail {
-        let Some((i, w)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-            break;
-        };
-        if *w <= 6 {
-            break;
-        }
-        widths[i] -= 1;
-        total -= 1;
-    }
-    for (i, w) in widths.iter().enumerate() {
-        if x >= right {
-            break;
-        }
-        let last = i + 1 == widths.len();
-        let width = if last { right - x } else { (*w).min(right - x) };
-        xs.push((x, width));
-        x = x.saturating_add(*w + 2);
-    }
-    // Header.
-    for (i, (x, w)) in xs.iter().enumerate() {
-        let mut title = state.columns[i].to_string();
-        if let Some((c, rev)) = state.sort
-            && c == i
-        {
-            title.push(if rev { '↓' } else { '↑' });
-        }
-        buf.set_stringn(*x, area.y, title, *w as usize, theme.header);
-    }
-    let height = (area.height - 1) as usize;
-    let offset = state
-        .offset
-        .min(state.visible.len().saturating_sub(height.max(1)));
-    let mut previous: Option<&Row> = None;
-    for (line, &ri) in state.visible.iter().skip(offset).take(height).enumerate() {
-        let y = area.y + 1 + line as u16;
-        let row = &state.rows[ri];
-        let above = previous.replace(row);
-        let selected = offset + line == state.selected;
-        let mark = mark_style(theme, &row.mark);
-        let base = if row.mark.worst.is_none() && row.mark.suppressed {
-            theme.suppressed
-        } else {
-            theme.fg
-        };
-        let style = if selected && focused {
-            theme.selection
-        } else if selected {
-            base.patch(theme.dim)
-                .add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            base
-        };
-        if selected {
-            buf.set_style(Rect::new(area.x, y, area.width, 1), style);
-        }
-        if let Some(m) = mark {
-            let glyph = match row.mark.worst {
-                Some(crate::audit::Severity::Error) => "●",
-                Some(crate::audit::Severity::Warning) => "▲",
-                Some(crate::audit::Severity::Info) => "ℹ",
-                None => "·",
-            };
-            buf.set_stringn(area.x, y, glyph, 1, if selected { style } else { m });
-        }
-        for (i, (x, w)) in xs.iter().enumerate() {
-            let text = row.cells.get(i).map(String::as_str).unwrap_or("");
-            // A group's value shows on its first row on screen only.
-            let text = match (row.group_col, above) {
-                (Some(g), Some(prev)) if g == i && prev.cells.get(g) == row.cells.get(g) => "",
-                _ => text,
-            };
-            // The object column (first) carries the severity colour.
-            let cell_style = match (i, mark, selected) {
-                (0, Some(m), false) => m,
-                _ => style,
-            };
-            let shown = truncate(text, *w as usize);
-            buf.set_stringn(*x, y, shown, *w as usize, cell_style);
-        }
-    }
-}
-
-/// Cuts text to `width` columns with an ellipsis.
-pub fn truncate(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
-    if text.chars().count() <= width {
-        return text.into();
-    }
-    if width == 0 {
-        return "".into();
-    }
-    let mut s: String = text.chars().take(width - 1).collect();
-    s.push('…');
-    s.into()
 }
 
 #[cfg(test)]
@@ -530,51 +416,6 @@ mod tests {
         assert_eq!(order(&t, 0), ["a", "b", "", "-"]);
         t.sort_reverse(None);
         assert_eq!(order(&t, 0)[..2], ["b", "a"]);
-    }
-
-    /// A grouping column prints its value once per group on screen, but
-    /// every row keeps it for filters.
-    #[test]
-    fn grouped_rows_keep_their_group_for_filters() {
-        use ratatui::Terminal;
-        use ratatui::backend::TestBackend;
-        let g = |rule: &str, obj: &str| {
-            Row::new(
-                vec![rule.into(), obj.into()],
-                RowKey::None,
-                None,
-                Mark::default(),
-            )
-            .grouped_by(0)
-        };
-        let mut t = TableState::new(
-            vec!["RULE", "OBJECT"],
-            vec![
-                g("EG203", "a"),
-                g("EG204", "b"),
-                g("EG204", "c"),
-                g("EG204", "d"),
-            ],
-        );
-        t.filter = "EG204".into();
-        t.refresh(None);
-        assert_eq!(t.visible, vec![1, 2, 3]);
-        let theme = Theme::default();
-        let mut term = Terminal::new(TestBackend::new(20, 4)).unwrap();
-        let frame = term
-            .draw(|f| render(f, f.area(), &t, &theme, true))
-            .unwrap();
-        let line = |y: u16| -> String {
-            (0..20)
-                .map(|x| frame.buffer[(x, y)].symbol().to_string())
-                .collect()
-        };
-        assert!(line(1).contains("EG204  b"), "{:?}", line(1));
-        assert!(
-            !line(2).contains("EG204") && line(2).contains('c'),
-            "{:?}",
-            line(2)
-        );
     }
 
     #[test]
