@@ -15,7 +15,10 @@ use super::data::Data;
 use super::keys::{self, Cmd, Scope};
 use super::layout::{self, body_rect};
 pub use super::state::{App, Crumb, FindingsOpts, Mode, TABS, View};
-use super::vm::{self, table::{RowKey, TableState}};
+use super::vm::{
+    self,
+    table::{RowKey, TableState},
+};
 
 impl App {
     /// Builds a crumb for `view` from the current data.

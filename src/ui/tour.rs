@@ -210,10 +210,7 @@ fn scaling_caption(app: &App, data: Option<&Data>) -> String {
                 scales."
             .to_string();
     };
-    let sat = f
-        .hpa
-        .as_deref()
-        .is_some_and(|h| Hpa::read(h).saturated());
+    let sat = f.hpa.as_deref().is_some_and(|h| Hpa::read(h).saturated());
     format!(
         "Scaling. The fleet {} serves {} Gateway{}. {}{}",
         f.key,

@@ -138,7 +138,9 @@ fn moving_the_selection() {
     );
     assert_eq!(a.top().table.selected, 2);
     // A click on the header opens that tab.
-    let x = (1..120).find(|&x| layout::tab_at(&a, x) == Some(8)).unwrap();
+    let x = (1..120)
+        .find(|&x| layout::tab_at(&a, x) == Some(8))
+        .unwrap();
     update(
         &mut a,
         Action::Mouse(MouseEvent {
@@ -588,9 +590,14 @@ fn a_new_object_sorting_first_keeps_selection_and_detail() {
     let detail_before = shown(&a);
     let store = with_route_first(&a);
     update(&mut a, Action::StoreUpdated(store));
-    let new_first = a.data.as_ref().unwrap().audit.findings.iter().position(|f| {
-        f.object.name == "aaa-first"
-    });
+    let new_first = a
+        .data
+        .as_ref()
+        .unwrap()
+        .audit
+        .findings
+        .iter()
+        .position(|f| f.object.name == "aaa-first");
     assert!(new_first.is_some(), "the new route has findings");
     assert_eq!(shown(&a), detail_before);
     key(&mut a, KeyCode::Esc);

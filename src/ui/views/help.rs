@@ -87,8 +87,16 @@ pub fn render_picker(
         .skip(offset)
         .take(rows)
         .map(|(i, item)| {
-            let mark = if Some(item.as_str()) == current { "● " } else { "  " };
-            let style = if i == selected { theme.selection } else { theme.fg };
+            let mark = if Some(item.as_str()) == current {
+                "● "
+            } else {
+                "  "
+            };
+            let style = if i == selected {
+                theme.selection
+            } else {
+                theme.fg
+            };
             Line::from(vec![
                 Span::styled(mark, theme.accent),
                 crate::ui::widgets::safe::span(item, style),

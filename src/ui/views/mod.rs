@@ -149,12 +149,17 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     );
     if let Some(tour) = &app.tour {
         let (title, text) = tour.caption(app);
+        // The selected row is what the caption talks about: never cover it.
+        let t = &app.top().table;
+        let selected_y = (app.top().detail.is_none() && !t.visible.is_empty())
+            .then(|| table_rect(app, body).y + 1 + t.selected.saturating_sub(t.offset) as u16);
         caption::render(
             frame,
             body,
             &title,
             &text,
             "Space: next · Esc: leave the tour",
+            selected_y,
             theme,
         );
     }
@@ -162,7 +167,15 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
         help::render(frame, body, scroll, theme);
     }
     if let Mode::Pick { items, selected } = &app.mode {
-        help::render_picker(frame, body, " kube context (Enter switches, Esc leaves) ", items, *selected, app.status.context(), theme);
+        help::render_picker(
+            frame,
+            body,
+            " kube context (Enter switches, Esc leaves) ",
+            items,
+            *selected,
+            app.status.context(),
+            theme,
+        );
     }
     safe::scrub(frame.buffer_mut());
 }

@@ -20,7 +20,12 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
         .title(Span::styled(" Overview ", theme.title));
     let inner = block.inner(body);
     frame.render_widget(block, body);
-    let top = Rect::new(inner.x, inner.y, inner.width, layout::OVERVIEW_TOP_H.min(inner.height));
+    let top = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        layout::OVERVIEW_TOP_H.min(inner.height),
+    );
     let w = top.width / 3;
     let s = data.audit.summary();
     // Findings by severity.
@@ -61,18 +66,39 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
     );
     // By area: all six, zeros included (the counts' header is the title).
     let mut area_lines = Vec::new();
+    // The name column gives way at 80 columns, never the counts.
+    let name_w = (w.saturating_sub(2) as usize).saturating_sub(12).min(14);
     for (a, [e, wn, i]) in crate::ui::vm::coverage::area_counts(data) {
         area_lines.push(Line::from(vec![
-            Span::raw(format!("{:<14}", a.as_str())),
-            Span::styled(format!("{e:>4}"), if e > 0 { theme.error } else { theme.dim }),
-            Span::styled(format!("{wn:>4}"), if wn > 0 { theme.warning } else { theme.dim }),
-            Span::styled(format!("{i:>4}"), if i > 0 { theme.info } else { theme.dim }),
+            Span::raw(format!(
+                "{:<name_w$}",
+                table::truncate(a.as_str(), name_w.saturating_sub(1))
+            )),
+            Span::styled(
+                format!("{e:>4}"),
+                if e > 0 { theme.error } else { theme.dim },
+            ),
+            Span::styled(
+                format!("{wn:>4}"),
+                if wn > 0 { theme.warning } else { theme.dim },
+            ),
+            Span::styled(
+                format!("{i:>4}"),
+                if i > 0 { theme.info } else { theme.dim },
+            ),
         ]));
     }
     boxed(
         frame,
         Rect::new(top.x + w, top.y, w, top.height),
-        &format!(" {:<12}{:>4}{:>4}{:>4} ", "by area", "E", "W", "I"),
+        &format!(
+            " {:<t$}{:>4}{:>4}{:>4} ",
+            "by area",
+            "E",
+            "W",
+            "I",
+            t = name_w.saturating_sub(2)
+        ),
         area_lines,
         theme,
     );

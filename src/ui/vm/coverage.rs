@@ -23,7 +23,12 @@ pub const AREAS: [Area; 6] = [
 /// Unsuppressed findings per area: (area, [errors, warnings, infos]).
 pub fn area_counts(data: &Data) -> Vec<(Area, [usize; 3])> {
     let mut out: Vec<(Area, [usize; 3])> = AREAS.iter().map(|a| (*a, [0; 3])).collect();
-    for f in data.audit.findings.iter().filter(|f| f.suppressed.is_none()) {
+    for f in data
+        .audit
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+    {
         let Some(r) = super::findings::rule(f.rule) else {
             continue;
         };

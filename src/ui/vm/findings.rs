@@ -79,12 +79,17 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
             };
             let mut mark = Mark::default();
             mark.add(f);
-            Row::new(cells, RowKey::Finding(FindingId::of(f)), f.object.namespace.clone(), mark)
-                .grouped_by(0)
-                .sort_by(
-                    1,
-                    crate::ui::widgets::table::severity_key(f.severity, f.suppressed.is_some()),
-                )
+            Row::new(
+                cells,
+                RowKey::Finding(FindingId::of(f)),
+                f.object.namespace.clone(),
+                mark,
+            )
+            .grouped_by(0)
+            .sort_by(
+                1,
+                crate::ui::widgets::table::severity_key(f.severity, f.suppressed.is_some()),
+            )
         })
         .collect();
     let cols = if fo.by_object { BY_OBJECT } else { BY_RULE };

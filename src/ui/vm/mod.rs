@@ -307,4 +307,3 @@ pub fn ns_name(ns: Option<&str>, name: &str) -> String {
         _ => name.to_string(),
     }
 }
-

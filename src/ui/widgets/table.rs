@@ -208,7 +208,6 @@ mod tests {
         );
     }
 
-
     /// Name columns are cut last; a trend column never.
     #[test]
     fn names_are_cut_last_and_trends_never() {
@@ -216,7 +215,10 @@ mod tests {
         let w = fit_widths(&cols, &[30, 12, 20, 16], 64);
         assert_eq!(w[0], 30, "{w:?}");
         assert_eq!(w[3], 16, "{w:?}");
-        assert!(w.iter().map(|w| *w as usize).sum::<usize>() + 6 <= 64, "{w:?}");
+        assert!(
+            w.iter().map(|w| *w as usize).sum::<usize>() + 6 <= 64,
+            "{w:?}"
+        );
         // Only when the others are at their minimum does the name give.
         let w = fit_widths(&cols, &[30, 12, 20, 16], 40);
         assert_eq!((w[1], w[2], w[3]), (6, 6, 16), "{w:?}");
