@@ -607,10 +607,7 @@ pub fn run_command(app: &mut App, line: &str) -> Effect {
         )),
         Parsed::Namespace(None) => set_namespace(app, None),
         Parsed::Namespace(Some(ns)) => {
-            let known = app
-                .data
-                .as_ref()
-                .is_none_or(|d| d.namespaces.iter().any(|n| *n == ns));
+            let known = app.data.as_ref().is_none_or(|d| d.namespaces.contains(&ns));
             set_namespace(app, Some(ns.clone()));
             if !known {
                 app.set_flash(format!("namespace {ns} (no objects in it)"));
@@ -646,7 +643,7 @@ pub fn run_command(app: &mut App, line: &str) -> Effect {
             }
         }
         Parsed::Goto(view, filter) => {
-            app.goto(view);
+            app.goto(*view);
             if let Some(f) = filter {
                 let ns = app.namespace.clone();
                 let h = app.page_height();

@@ -163,7 +163,7 @@ pub enum Parsed {
     /// `ctx` (the picker) or `ctx NAME`.
     Context(Option<String>),
     /// A view, and the filter its argument asks for (`:hr web`).
-    Goto(View, Option<String>),
+    Goto(Box<View>, Option<String>),
     Unknown(String),
 }
 
@@ -187,7 +187,7 @@ pub fn parse(line: &str) -> Parsed {
         "ns" => Parsed::Namespace(arg.filter(|a| !matches!(a.as_str(), "all" | "-A"))),
         "ctx" => Parsed::Context(arg),
         name => match view_for(name) {
-            Some(v) => Parsed::Goto(v, arg),
+            Some(v) => Parsed::Goto(Box::new(v), arg),
             None => Parsed::Unknown(word.to_string()),
         },
     }
