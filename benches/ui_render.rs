@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use egscope::cli::Profile;
+use egscope::audit::Profile;
 use egscope::sim::{LargeParams, generate};
 use egscope::store::{Object, ObjectOrOther, SourceInfo, SourceKind, Store};
 use egscope::ui::action::Action;

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::audit::Profile;
+use crate::demo::Scenario;
+use crate::report::{Format, RulesFormat};
+
 /// `--version`: the crate version and the git revision it was built from
 /// (`unknown` outside a git checkout), set by `build.rs`.
 pub const VERSION: &str = concat!(
@@ -135,7 +139,7 @@ impl Cli {
         }
         if !matches!(
             self.command,
-            Some(Command::Audit(_) | Command::Snapshot(_) | Command::Model(_))
+            Some(Command::Audit(_) | Command::Snapshot(_) | Command::Model(_) | Command::Trace(_))
         ) {
             for (id, flag) in [
                 ("kubeconfig", "--kubeconfig"),
@@ -167,6 +171,10 @@ pub enum Command {
     /// Print the derived topology and the policy statuses Envoy Gateway
     /// would write, as JSON (schema `egscope.model/v1`).
     Model(ModelArgs),
+    /// Trace one request: which listener accepts it, which route rule
+    /// matches (Gateway API precedence as Envoy Gateway orders it), which
+    /// policies and backends apply. Exit 0 when a route matches, 1 when none.
+    Trace(TraceArgs),
     /// Open the TUI on the embedded demo cluster (the showcase scenario); with
     /// `--format`, or when standard output is not a terminal, print its audit.
     Demo(DemoArgs),
@@ -187,20 +195,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum SimScenario {
-    /// The demo: two tenants, a listener conflict, an HPA saturating, a 5xx burst.
-    #[default]
-    Showcase,
-    /// A cluster that follows the production guide.
-    Compliant,
-    /// A generated cluster for scale (see --gateways, --routes, --policies, --pods).
-    Large,
-}
-
 impl SimArgs {
     /// The simulator as `egscope demo` runs it: in-process, on loopback.
-    pub fn for_demo(scenario: SimScenario) -> SimArgs {
+    pub fn for_demo(scenario: Scenario) -> SimArgs {
         #[derive(Parser)]
         struct Wrapper {
             #[command(flatten)]
@@ -210,21 +207,31 @@ impl SimArgs {
     }
 }
 
-impl SimScenario {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SimScenario::Showcase => "showcase",
-            SimScenario::Compliant => "compliant",
-            SimScenario::Large => "large",
-        }
-    }
+/// `--gateway-api`: which Gateway API CRDs the simulator serves. The CLI's
+/// own type, mapped to the simulator's bundle where the simulator starts
+/// (`cmd::sim`), so that the CLI names no simulator type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum GatewayApi {
+    /// Gateway API v1.4.1 (Envoy Gateway v1.7.5's CRDs).
+    #[default]
+    #[value(name = "v1.4")]
+    V1_4,
+    /// Gateway API v1.6.1 (Envoy Gateway v1.9.0's CRDs).
+    #[value(name = "v1.6")]
+    V1_6,
+}
+
+/// `--fault`: checked by the simulator's own parser at parse time (a bad
+/// fault is a usage error, exit 2), kept as text for the simulator.
+fn fault_arg(s: &str) -> Result<String, String> {
+    crate::sim::faults::parse_fault(s).map(|_| s.to_owned())
 }
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Which cluster to serve.
     #[arg(long, value_enum, default_value_t)]
-    pub scenario: SimScenario,
+    pub scenario: Scenario,
     /// Address to listen on (loopback; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: std::net::SocketAddr,
@@ -237,7 +244,7 @@ pub struct SimArgs {
     /// Which Gateway API CRDs the cluster has: v1.4 (Gateway API v1.4.1, as
     /// Envoy Gateway v1.7 ships) or v1.6 (v1.6.1, Envoy Gateway v1.9).
     #[arg(long, value_enum, value_name = "BUNDLE", default_value = "v1.4")]
-    pub gateway_api: crate::sim::GatewayApiBundle,
+    pub gateway_api: GatewayApi,
     /// Enforce the rules of the ClusterRole in FILE (403 for anything else),
     /// bound cluster-wide unless the file has only RoleBindings.
     #[arg(long, value_name = "FILE")]
@@ -254,8 +261,8 @@ pub struct SimArgs {
     /// cut-after:2s, gone-on-resume, continue-expired. TARGET: a plural (pods), group/plural, pods/proxy, *,
     /// discovery, discovery:GROUP, discovery:GROUP/VERSION, discovery:v1, or
     /// apiservice:GROUP (an aggregated API that is down). Repeatable.
-    #[arg(long, value_name = "TARGET=ACTION", value_parser = crate::sim::faults::parse_fault)]
-    pub fault: Vec<crate::sim::Fault>,
+    #[arg(long, value_name = "TARGET=ACTION", value_parser = fault_arg)]
+    pub fault: Vec<String>,
     /// Seed of the traffic model (and of the large scenario's objects).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -271,31 +278,6 @@ pub struct SimArgs {
     /// Large scenario: number of proxy pods.
     #[arg(long, default_value_t = 5_000)]
     pub pods: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Profile {
-    #[default]
-    Production,
-    Staging,
-}
-
-impl Profile {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Production => "production",
-            Profile::Staging => "staging",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ReportFormat {
-    #[default]
-    Text,
-    Json,
-    Sarif,
-    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -315,7 +297,7 @@ pub struct AuditArgs {
     pub snapshot: Vec<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: ReportFormat,
+    pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -415,14 +397,6 @@ pub struct SnapshotArgs {
     pub allow_incomplete: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum RulesFormat {
-    #[default]
-    Text,
-    Json,
-    Markdown,
-}
-
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t)]
@@ -433,13 +407,61 @@ pub struct RulesArgs {
 pub struct DemoArgs {
     /// Print the audit in this format instead of opening the TUI.
     #[arg(long, value_enum)]
-    pub format: Option<ReportFormat>,
+    pub format: Option<Format>,
     /// A guided walkthrough of the showcase (Space advances, Esc leaves).
     #[arg(long)]
     pub tour: bool,
     /// Which simulated cluster the TUI shows (reached through the live path).
     #[arg(long, value_enum, default_value_t)]
-    pub scenario: SimScenario,
+    pub scenario: Scenario,
     #[arg(long, value_enum, default_value_t)]
     pub profile: Profile,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The request, e.g. https://pay.example.com/v1/charges?x=1 (the host is
+    /// the SNI and the Host header; the port defaults to 80 or 443).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The request method.
+    #[arg(long, short = 'X', value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+    /// A request header, `name: value` (repeatable); `Host: h` overrides the
+    /// Host header, not the SNI.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Only the Envoy fleet serving this Gateway (NS/NAME).
+    #[arg(long, value_name = "NS/NAME")]
+    pub gateway: Option<String>,
+    /// Snapshot files or directories; `-` reads standard input. Without it
+    /// (and without --demo), the current cluster.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "demo")]
+    pub snapshot: Vec<String>,
+    /// Trace against the embedded demo cluster.
+    #[arg(long)]
+    pub demo: bool,
+    /// Which demo cluster (with --demo).
+    #[arg(long, value_enum, requires = "demo", value_name = "NAME")]
+    pub scenario: Option<Scenario>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::report::trace::TraceFormat,
+    /// Write the trace to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Live clusters and --demo: scrape the proxies twice, SECS apart, for
+    /// the live stats of the matched rule's cluster. 0 (the default) skips
+    /// them; at most 3600.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub metrics_window: u64,
+    /// Exit 0 or 1 even when some kinds the trace depends on could not be
+    /// read; without it such a trace exits 3.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }

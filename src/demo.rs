@@ -5,6 +5,30 @@ use crate::sim;
 use crate::source::snapshot;
 use crate::store::{SourceKind, Store};
 
+/// A simulated cluster `egscope demo` and `egscope sim` can serve
+/// (`--scenario`). The clap derive sits here so that the CLI depends on the
+/// demo, never the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Scenario {
+    /// The demo: two tenants, a listener conflict, an HPA saturating, a 5xx burst.
+    #[default]
+    Showcase,
+    /// A cluster that follows the production guide.
+    Compliant,
+    /// A generated cluster for scale (see --gateways, --routes, --policies, --pods).
+    Large,
+}
+
+impl Scenario {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scenario::Showcase => "showcase",
+            Scenario::Compliant => "compliant",
+            Scenario::Large => "large",
+        }
+    }
+}
+
 /// The showcase cluster as a store, as if read from a snapshot.
 pub fn showcase_store() -> Result<Store, UserError> {
     let mut store = snapshot::load_text("assets/demo/showcase.yaml", sim::SHOWCASE_YAML)?;
@@ -14,14 +38,13 @@ pub fn showcase_store() -> Result<Store, UserError> {
 
 /// A demo scenario's objects as a store, as the simulator serves them
 /// (`egscope demo --scenario X --format F` audits these).
-pub fn scenario_store(scenario: crate::cli::SimScenario) -> Result<Store, UserError> {
-    use crate::cli::SimScenario;
+pub fn scenario_store(scenario: Scenario) -> Result<Store, UserError> {
     let mut store = match scenario {
-        SimScenario::Showcase => return showcase_store(),
-        SimScenario::Compliant => {
+        Scenario::Showcase => return showcase_store(),
+        Scenario::Compliant => {
             snapshot::load_text("assets/demo/compliant.yaml", sim::COMPLIANT_YAML)?
         }
-        SimScenario::Large => {
+        Scenario::Large => {
             let objects = sim::generate(&sim::LargeParams::default());
             snapshot::load_text("large.json", &sim::to_list_json(&objects))?
         }

@@ -28,6 +28,26 @@ impl fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+/// What the server said, in one line a person can act on: the status
+/// message with its code (`403: pods is forbidden: User ...`), or the
+/// transport error. Never a debug dump.
+pub fn one_line(e: &kube::Error) -> String {
+    let text = match e {
+        kube::Error::Api(s) if s.message.is_empty() => format!("{} {}", s.code, s.reason),
+        kube::Error::Api(s) => format!("{}: {}", s.code, s.message),
+        kube::Error::HyperError(e) => format!("connection failed: {e}"),
+        kube::Error::Service(e) => format!("request failed: {e}"),
+        other => other.to_string(),
+    };
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 300 {
+        let cut: String = flat.chars().take(300).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

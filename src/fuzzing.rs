@@ -46,7 +46,7 @@ pub fn quantity_duration(data: &[u8]) {
 /// ConfigMap).
 pub fn eg_config(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(value) = crate::source::parse_yaml_value(text)
+        && let Ok(value) = crate::codec::parse_yaml_value(text)
     {
         let cfg = EgConfig::from_value(&value);
         let _ = cfg.gateway_namespace_mode();
@@ -179,7 +179,7 @@ fn assert_text_report_safe(source: &crate::store::SourceInfo, result: &audit::Au
     for color in [false, true] {
         let meta = crate::report::ReportMeta {
             source: source.clone(),
-            profile: crate::cli::Profile::Production,
+            profile: crate::audit::Profile::Production,
             color,
         };
         let out = crate::report::text::render(result, &meta);

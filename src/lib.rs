@@ -1,10 +1,13 @@
 //! egscope: a read-only inspector and production-guide auditor for Envoy
-//! Gateway clusters. Data flows one way: sources → store → model → audit →
-//! reports (and, later, the TUI views).
+//! Gateway clusters. Imports run one way, down the layers the README's
+//! Layout section draws (codec → store → source | metrics | model → audit →
+//! report | ui → cmd); tests/layering.rs keeps it so.
 
-pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod codec;
 pub mod demo;
 pub mod error;
 #[doc(hidden)]
@@ -18,4 +21,4 @@ pub mod source;
 pub mod store;
 pub mod ui;
 pub mod units;
-pub mod value;
+pub mod vocab;

@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap::parser::ValueSource;
-use egscope::app;
 use egscope::cli::{Cli, Command};
+use egscope::cmd;
 
 fn main() -> ExitCode {
     // Panics are bugs, not user mistakes: color-eyre prints them with the
@@ -24,30 +24,31 @@ fn main() -> ExitCode {
         _ => None,
     };
     let mut stdin = std::io::stdin().lock();
-    let ui = app::UiArgs {
+    let ui = cmd::UiArgs {
         theme: cli.theme.clone(),
         log_level: cli.log_level.clone(),
     };
     let outcome = match &cli.command {
-        Some(Command::Audit(args)) => app::audit(args, &cli.cluster, &mut stdin),
-        Some(Command::Rules(args)) => app::rules(args),
-        Some(Command::Model(args)) => app::model(args, &cli.cluster, &mut stdin),
-        Some(Command::Snapshot(args)) => app::snapshot(args, &cli.cluster),
-        Some(Command::Demo(args)) => app::demo(args, &ui),
-        Some(Command::Sim(args)) => app::sim(args),
-        Some(Command::Completions(args)) => app::completions(args),
-        Some(Command::Man) => app::man(),
+        Some(Command::Audit(args)) => cmd::audit(args, &cli.cluster, &mut stdin),
+        Some(Command::Rules(args)) => cmd::rules(args),
+        Some(Command::Model(args)) => cmd::model(args, &cli.cluster, &mut stdin),
+        Some(Command::Snapshot(args)) => cmd::snapshot(args, &cli.cluster),
+        Some(Command::Trace(args)) => cmd::trace::run(args, &cli.cluster, &mut stdin),
+        Some(Command::Demo(args)) => cmd::demo(args, &ui),
+        Some(Command::Sim(args)) => cmd::sim(args),
+        Some(Command::Completions(args)) => cmd::completions(args),
+        Some(Command::Man) => cmd::man(),
         None if !cli.snapshot.is_empty() => {
-            app::snapshot_tui(&cli.snapshot, cli.profile, &ui, &mut stdin)
+            cmd::snapshot_tui(&cli.snapshot, cli.profile, &ui, &mut stdin)
         }
-        None => app::live_tui(&cli.cluster, cli.profile, &ui),
+        None => cmd::live_tui(&cli.cluster, cli.profile, &ui),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("egscope: {e}");
-            ExitCode::from(app::EXIT_USAGE)
+            ExitCode::from(cmd::EXIT_USAGE)
         }
     }
 }

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use compact_str::CompactString;
 use serde::Serialize;
 
-use crate::value::Value;
+use crate::codec::value::Value;
+
+pub mod changes;
+pub mod events;
 
 /// Where an object was read from (snapshot input only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -112,6 +115,11 @@ pub enum Kind {
     Backend,
     HttpRouteFilter,
     PodMetrics,
+    /// events.k8s.io/v1, read only in the namespaces of the objects egscope
+    /// shows (see `source::live`), never cluster-wide.
+    Event,
+    /// discovery.k8s.io/v1, read only for the Services routes reference.
+    EndpointSlice,
 }
 
 pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
@@ -119,7 +127,7 @@ pub const GATEWAY_API_X_GROUP: &str = "gateway.networking.x-k8s.io";
 pub const ENVOY_GATEWAY_GROUP: &str = "gateway.envoyproxy.io";
 
 impl Kind {
-    pub const ALL: [Kind; 28] = [
+    pub const ALL: [Kind; 30] = [
         Kind::Namespace,
         Kind::Pod,
         Kind::Service,
@@ -148,6 +156,8 @@ impl Kind {
         Kind::Backend,
         Kind::HttpRouteFilter,
         Kind::PodMetrics,
+        Kind::Event,
+        Kind::EndpointSlice,
     ];
 
     /// (group, kind name) as the API server spells them.
@@ -183,6 +193,8 @@ impl Kind {
             Backend => (ENVOY_GATEWAY_GROUP, "Backend"),
             HttpRouteFilter => (ENVOY_GATEWAY_GROUP, "HTTPRouteFilter"),
             PodMetrics => ("metrics.k8s.io", "PodMetrics"),
+            Event => ("events.k8s.io", "Event"),
+            EndpointSlice => ("discovery.k8s.io", "EndpointSlice"),
         }
     }
 
@@ -201,6 +213,12 @@ impl Kind {
     /// The kind of an object with this apiVersion and kind, if egscope reads it.
     pub fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
         let group = group_of(api_version);
+        // `kubectl get events -o yaml` writes core v1 Events: the same
+        // objects as events.k8s.io/v1 serves, under older field names
+        // (`model::events` reads both).
+        if group.is_empty() && kind == "Event" {
+            return Some(Kind::Event);
+        }
         Kind::ALL.into_iter().find(|k| {
             let (g, n) = k.group_kind();
             n == kind && g == group
@@ -221,6 +239,10 @@ pub struct Object {
     pub creation_timestamp: Option<String>,
     pub raw: Value,
     pub location: Option<Location>,
+    /// Live only: when this session first saw the object at its current
+    /// `metadata.generation` (session clock). EG511 measures a
+    /// controller's lag from it.
+    pub generation_since: Option<jiff::Timestamp>,
 }
 
 impl Object {
@@ -319,6 +341,7 @@ impl Object {
             creation_timestamp,
             raw,
             location,
+            generation_since: None,
         })))
     }
 }
@@ -546,6 +569,20 @@ pub struct Store {
     /// When an egscope snapshot was taken: its audit is judged at that
     /// moment, so it equals the live audit it was taken from.
     pub taken_at: Option<jiff::Timestamp>,
+    /// What a live session adds; `None` for files.
+    pub live: Option<LiveInfo>,
+}
+
+/// A live store's time and recent history.
+#[derive(Debug, Clone)]
+pub struct LiveInfo {
+    /// The session clock when the store was taken.
+    pub observed_at: jiff::Timestamp,
+    /// The watchers' recent changes (`:changes`).
+    pub changes: Arc<changes::ChangeLog>,
+    /// When a controller lag seen now reaches EG511's threshold: the
+    /// audit must run again then even if nothing else changes.
+    pub recheck_at: Option<jiff::Timestamp>,
 }
 
 impl Store {
@@ -557,6 +594,7 @@ impl Store {
             undecodable: Vec::new(),
             ignored: 0,
             taken_at: None,
+            live: None,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 /// The value of a Kubernetes quantity, as a float (bytes for memory, cores
 /// for CPU). `None` when the text is not a quantity.
@@ -128,6 +128,40 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 /// 32 KiB: the guide's cap for listener and cluster buffers.
 pub const BUFFER_CAP_BYTES: f64 = 32.0 * 1024.0;
 
+/// What `metrics.k8s.io` says a pod uses, summed over its containers (what
+/// `kubectl top pod` shows). Here, below the sources and the metrics, because
+/// the live source reads it and the metrics layer reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PodUsage {
+    pub cpu_cores: Option<f64>,
+    pub memory_bytes: Option<f64>,
+}
+
+/// Pod usage keyed by (namespace, pod name).
+pub type UsageMap = std::collections::BTreeMap<(String, String), PodUsage>;
+
+impl PodUsage {
+    /// Reads a PodMetrics object's `containers[].usage`.
+    pub fn from_pod_metrics(obj: &serde_json::Value) -> PodUsage {
+        let mut u = PodUsage::default();
+        let containers = obj.get("containers").and_then(|c| c.as_array());
+        for c in containers.into_iter().flatten() {
+            let usage = |name: &str| {
+                c.pointer(&format!("/usage/{name}"))
+                    .and_then(|v| v.as_str())
+                    .and_then(parse_quantity)
+            };
+            if let Some(cpu) = usage("cpu") {
+                *u.cpu_cores.get_or_insert(0.0) += cpu;
+            }
+            if let Some(mem) = usage("memory") {
+                *u.memory_bytes.get_or_insert(0.0) += mem;
+            }
+        }
+        u
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +205,21 @@ mod tests {
         for bad in ["", "10", "1d", "ms", "h1", "1.2.3s", "-1s", "1e3s"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn pod_usage_sums_containers_like_kubectl_top() {
+        let obj = serde_json::json!({
+            "containers": [
+                {"name": "envoy", "usage": {"cpu": "250m", "memory": "64Mi"}},
+                {"name": "shutdown-manager", "usage": {"cpu": "1500000n", "memory": "8Mi"}},
+                {"name": "odd", "usage": {"cpu": "lots"}}
+            ]
+        });
+        let u = PodUsage::from_pod_metrics(&obj);
+        assert!((u.cpu_cores.unwrap() - 0.2515).abs() < 1e-9, "{u:?}");
+        assert_eq!(u.memory_bytes, Some(72.0 * 1048576.0));
+        let none = PodUsage::from_pod_metrics(&serde_json::json!({"containers": []}));
+        assert_eq!(none, PodUsage::default());
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use assert_cmd::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use egscope::cli::Profile;
+use egscope::audit::Profile;
 use egscope::ui::action::{Action, Effect};
 use egscope::ui::app::{App, update};
 use egscope::ui::run::{TuiOptions, initial_app};

@@ -207,7 +207,7 @@ async fn snapshot_audit_and_scrape_never_touch_secrets_or_leak_the_token() {
     );
     assert_clean("snapshot", &yaml);
     // `kind: Secret` appears in certificateRefs; no item may be one.
-    let list = egscope::source::parse_yaml_value(&yaml).unwrap();
+    let list = egscope::codec::parse_yaml_value(&yaml).unwrap();
     let items = list["items"].as_array().expect("a YAML List");
     assert!(items.len() > 20);
     let kinds: Vec<&str> = items.iter().filter_map(|i| i["kind"].as_str()).collect();

@@ -1007,7 +1007,7 @@ fn corpus_versions(bundle: GatewayApiBundle) -> Option<Vec<(String, String, Vec<
     }
     let text = std::fs::read_to_string(corpus.join(bundle.corpus_files().0)).unwrap();
     let mut out = Vec::new();
-    for crd in egscope::source::parse_yaml_documents(&text).unwrap() {
+    for crd in egscope::codec::parse_yaml_documents(&text).unwrap() {
         if crd["kind"] != "CustomResourceDefinition" {
             continue;
         }

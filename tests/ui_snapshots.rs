@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use egscope::cli::Profile;
+use egscope::audit::Profile;
 use egscope::store::{Kind, KindState};
 use egscope::ui::action::Action;
 use egscope::ui::app::{App, View, update};
@@ -266,4 +266,41 @@ fn routes_with_traffic_per_route_and_rule() {
     key(&mut app, KeyCode::Enter);
     assert!(matches!(app.view(), View::Detail { .. }));
     insta::assert_snapshot!("detail_route_traffic_120x40", screen(&app));
+}
+
+/// The OOMKilled proxy pod: its Detail lists its Events as `kubectl
+/// describe` does (Warning BackOff, Unhealthy with repeat counts) and its
+/// conditions with how long they have held.
+#[test]
+fn detail_of_the_oom_killed_pod_lists_its_events() {
+    snap("detail_oom_pod", false, |app| {
+        update(app, Action::Command("fleet".into()));
+        key(app, KeyCode::Enter);
+        typed(app, "/rnvz7");
+        key(app, KeyCode::Enter);
+        key(app, KeyCode::Enter);
+        let d = app.top().detail.as_ref().expect("detail");
+        let side: Vec<String> = d.side.rows.iter().map(|r| r.cells.join(" ")).collect();
+        assert!(
+            side.iter()
+                .any(|r| r.starts_with("event Warning BackOff") && r.contains("(x3 over 33m)")),
+            "{side:#?}"
+        );
+        assert!(
+            side.iter()
+                .any(|r| r.contains("Ready=False (ContainersNotReady) 3m")),
+            "{side:#?}"
+        );
+    });
+}
+
+/// A snapshot has no change feed, and says so instead of an empty table.
+#[test]
+fn changes_of_a_snapshot_say_there_is_no_feed() {
+    for size in SIZES {
+        let mut app = app_at(size, false);
+        update(&mut app, Action::Command("changes".into()));
+        assert_eq!(app.view(), &View::Changes);
+        assert!(screen(&app).contains("only a live source has a change feed"));
+    }
 }

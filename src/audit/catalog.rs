@@ -521,6 +521,24 @@ pub static RULES: &[RuleMeta] = &[
         "Without a ready controller no configuration change reaches the proxies.",
         "Check the controller Deployment's pods, events and logs."
     ),
+    rule!(
+        "EG510",
+        Error,
+        Live,
+        LIVE,
+        "Route rule whose backends have no ready endpoint",
+        "Envoy answers every request of the rule with 503 no_healthy_upstream.",
+        "Check the backend Service's selector and its pods' readiness (`kubectl get endpointslices -l kubernetes.io/service-name=NAME`)."
+    ),
+    rule!(
+        "EG511",
+        Warning,
+        Live,
+        LIVE,
+        "The controller has not processed the latest change",
+        "Until the controller observes the object's new generation, the proxies still run the previous configuration: the change is not in effect.",
+        "Check the controller's logs and readiness (EG509) and its queue; a status that stays behind for minutes points at a controller that is stuck, crash-looping or rate-limited."
+    ),
 ];
 
 /// The metadata of a rule by ID.

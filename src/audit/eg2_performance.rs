@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::Ctx;
 use crate::model::policy::{any_sets, effective_btp, effective_ctp, first_value};
@@ -58,21 +58,12 @@ fn listener_rules(ctx: &mut Ctx) {
             continue;
         }
         let fleet_caps_listener = buffer_capped_elsewhere(ctx, gi, "Listener");
-        for l in &gw.listeners {
+        for (li, l) in gw.listeners.iter().enumerate() {
             // A ListenerSet's listener is judged and found on the
-            // ListenerSet; a Gateway sectionName never names it, so only a
-            // Gateway-wide policy reaches it here (ListenerSet targets,
-            // v1.9, are policy resolution's business).
+            // ListenerSet; policy resolution says which policy Envoy
+            // Gateway translates onto it (ListenerSet targets from v1.9).
             let owner = &l.declared_by;
-            let ctp = if l.from_listener_set() {
-                m.attachments.winner(
-                    Kind::ClientTrafficPolicy,
-                    crate::model::TargetObj::Gateway(gi),
-                    None,
-                )
-            } else {
-                effective_ctp(&m.attachments, gi, &l.name)
-            };
+            let ctp = effective_ctp(&m.attachments, gi, li);
             let chain: Vec<usize> = ctp.into_iter().collect();
             let source = match ctp {
                 Some(p) => format!("the effective ClientTrafficPolicy {}", policy_name(m, p)),
@@ -225,7 +216,7 @@ fn bootstrap_caps_buffer(bootstrap: &Value, resource: &str) -> bool {
         "clusters"
     };
     if let Some(text) = str_at(bootstrap, &["value"]) {
-        return match crate::source::parse_yaml_value(text) {
+        return match crate::codec::parse_yaml_value(text) {
             Ok(v) => under_key_caps(&v, section, false),
             Err(_) => text_caps_buffer(text),
         };

@@ -3,11 +3,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::Ctx;
 use super::eg2_performance::{fleet_owner, proxy_target};
-use crate::cli::Profile;
+use crate::audit::Profile;
 use crate::model::Semantics;
 use crate::model::value::{array_at, at, bool_at, str_at};
 use crate::store::{Kind, Object, ObjectRef};
@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn sampling_rates() {
         let v19 = Semantics::of(Some("v1.9.0"));
-        let rate = |t: crate::value::Value| sampling_percent(&t, &v19);
+        let rate = |t: crate::codec::value::Value| sampling_percent(&t, &v19);
         assert_eq!(rate(json!({})), Some(100.0));
         assert_eq!(rate(json!({"samplingRate": 5})), Some(5.0));
         assert_eq!(

@@ -330,7 +330,7 @@ fn exposure(ctx: &Ctx, exposure: Exposure, controller: &Controller) -> Option<Ve
 
 fn extension_policies(
     store: &Store,
-    carries: impl Fn(&crate::value::Value) -> bool,
+    carries: impl Fn(&crate::codec::value::Value) -> bool,
 ) -> Option<Vec<ObjectRef>> {
     let found: Vec<ObjectRef> = store
         .of(Kind::EnvoyExtensionPolicy)

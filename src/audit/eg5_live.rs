@@ -20,9 +20,11 @@ pub fn run(ctx: &mut Ctx) {
     eg507_fleet_5xx(ctx);
     eg508_fleet_replicas(ctx);
     eg509_controller_ready(ctx);
+    eg510_backends_without_endpoints(ctx);
+    eg511_generation_lag(ctx);
 }
 
-fn conditions(obj: &Object) -> &[crate::value::Value] {
+fn conditions(obj: &Object) -> &[crate::codec::value::Value] {
     obj.status()
         .map(|s| array_at(s, &["conditions"]))
         .unwrap_or(&[])
@@ -267,26 +269,14 @@ fn eg506_hpa_saturated(ctx: &mut Ctx) {
     }
     let m = ctx.model;
     for fleet in &m.fleets {
-        let Some(hpa) = &fleet.hpa else { continue };
-        let Some(status) = hpa.status() else { continue };
+        let (Some(hpa), Some(state)) = (&fleet.hpa, &fleet.hpa_status) else {
+            continue;
+        };
+        if !state.has_status {
+            continue;
+        }
         ctx.check("EG506", hpa, None);
-        let mut problems = Vec::new();
-        let current = i64_at(status, &["currentReplicas"]);
-        let max = i64_at(hpa.spec(), &["maxReplicas"]);
-        if let (Some(c), Some(mx)) = (current, max)
-            && c >= mx
-        {
-            problems.push(format!("at its maximum of {mx} replicas"));
-        }
-        let conds = array_at(status, &["conditions"]);
-        if let Some(c) = condition(conds, "ScalingActive").filter(|c| c.is_false()) {
-            problems.push(format!("cannot scale ({})", c.describe()));
-        }
-        if let Some(c) = condition(conds, "ScalingLimited").filter(|c| c.is_true())
-            && problems.iter().all(|p| !p.starts_with("at its maximum"))
-        {
-            problems.push(format!("scaling is limited ({})", c.describe()));
-        }
+        let problems = state.problems();
         if !problems.is_empty() {
             ctx.finding("EG506", hpa)
                 .path("status")
@@ -502,6 +492,172 @@ fn eg509_controller_ready(ctx: &mut Ctx) {
                 ))
                 .emit(ctx);
         }
+    }
+}
+
+/// EG510: a rule whose every weighted Service backendRef has no ready
+/// endpoint (or no EndpointSlice at all: the Service does not exist or
+/// selects no pod). Envoy then answers 503 `no_healthy_upstream`. A rule
+/// that also sends traffic to an Envoy Gateway `Backend` (or another kind)
+/// is not judged: those endpoints are not counted, and they may serve it.
+/// Refs that no ReferenceGrant permits are EG503's (RefNotPermitted).
+fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
+    use crate::model::backends::EndpointsState;
+    if !ctx.require("EG510", &[Kind::EndpointSlice]) {
+        return;
+    }
+    let eg: std::collections::HashSet<usize> = ctx.model.eg_gateways().map(|(i, _)| i).collect();
+    for (r, route) in ctx.model.routes.iter().enumerate() {
+        if !route
+            .parents
+            .iter()
+            .any(|p| p.gateway.is_some_and(|g| eg.contains(&g)))
+        {
+            continue;
+        }
+        let Some(backends) = ctx.model.backends.get(r) else {
+            continue;
+        };
+        for (i, refs) in backends.rules.iter().enumerate() {
+            let weighted: Vec<_> = refs
+                .iter()
+                .filter(|b| b.weight > 0 && b.permitted)
+                .collect();
+            if weighted.is_empty() || weighted.iter().any(|b| !b.is_service()) {
+                continue;
+            }
+            // A namespace whose slices could not be read: not judged here.
+            if let Some(reason) = weighted.iter().find_map(|b| match &b.endpoints {
+                EndpointsState::Unknown { reason } => Some(reason.clone()),
+                _ => None,
+            }) {
+                ctx.skip_as("EG510", reason, crate::audit::SkipCategory::Partial);
+                continue;
+            }
+            ctx.check("EG510", &route.obj, None);
+            if weighted.iter().any(|b| b.ready().unwrap_or(0) > 0) {
+                continue;
+            }
+            let what: Vec<String> = weighted
+                .iter()
+                .map(|b| match &b.endpoints {
+                    EndpointsState::Read(e) if e.slices == 0 => format!(
+                        "{} has no EndpointSlice (the Service does not exist or selects no pod)",
+                        b.describe()
+                    ),
+                    EndpointsState::Read(e) => {
+                        format!("{} has 0 ready of {} endpoints", b.describe(), e.not_ready)
+                    }
+                    _ => b.describe(),
+                })
+                .collect();
+            let rule = match route.rule_names.get(i).cloned().flatten() {
+                Some(n) => format!("rule {i} ({n})"),
+                None => format!("rule {i}"),
+            };
+            let related: Vec<crate::store::ObjectRef> = weighted
+                .iter()
+                .map(|b| crate::store::ObjectRef::new("", "Service", Some(&b.namespace), &b.name))
+                .collect();
+            ctx.finding("EG510", &route.obj)
+                .path(format!("spec.rules[{i}].backendRefs"))
+                .message(format!(
+                    "{rule}: no ready endpoint, Envoy answers 503 no_healthy_upstream: {}",
+                    what.join("; ")
+                ))
+                .related(related)
+                .emit(ctx);
+        }
+    }
+}
+
+/// EG511: the controller has not processed the object's latest spec. In a
+/// snapshot the lag is reported at once; live, once this session has seen
+/// it last [`LAG_THRESHOLD_SECS`] by its own clock (the store's
+/// `observed_at` against when the generation was first seen), so a
+/// controller that is merely a few seconds behind is no finding.
+fn eg511_generation_lag(ctx: &mut Ctx) {
+    use crate::store::changes::{LAG_THRESHOLD_SECS, generation_lag};
+    if !ctx.enabled("EG511") {
+        return;
+    }
+    let live_at = ctx.store.live.as_ref().map(|l| l.observed_at);
+    let m = ctx.model;
+    let eg_gateways: std::collections::HashSet<usize> = m.eg_gateways().map(|(i, _)| i).collect();
+    let mut subjects: Vec<(&Object, &'static str)> = Vec::new();
+    for i in &eg_gateways {
+        subjects.push((&m.gateways[*i].obj, "status.conditions"));
+    }
+    for ls in &m.listener_sets {
+        if ls.gateway.is_some_and(|g| eg_gateways.contains(&g)) {
+            subjects.push((&ls.obj, "status.conditions"));
+        }
+    }
+    for r in &m.routes {
+        subjects.push((&r.obj, "status.parents[].conditions"));
+    }
+    for p in &m.policies {
+        subjects.push((&p.obj, "status.ancestors[].conditions"));
+    }
+    // Lags this session has not yet seen for the threshold are no finding
+    // by the rule's definition, but a one-shot live audit must not let
+    // them pass unsaid: they are named among the skipped rules. Not as
+    // incomplete: a controller a few seconds behind a fresh `kubectl
+    // apply` is normal, and must not turn every CI audit into exit 3.
+    let mut waiting = Vec::new();
+    for (obj, path) in subjects {
+        // A route's or policy's own `status.conditions` are not written by
+        // a Gateway controller: only its parent/ancestor statuses count.
+        let own = path == "status.conditions";
+        let lag = generation_lag(obj, own, |c| eg_controller_name(ctx, c));
+        if obj.status().is_some() {
+            ctx.check("EG511", obj, None);
+        }
+        let Some((generation, observed)) = lag else {
+            continue;
+        };
+        let lasted = match (live_at, obj.generation_since) {
+            (Some(now), Some(since)) => {
+                let secs = crate::clock::secs_between(since, now);
+                if secs < LAG_THRESHOLD_SECS {
+                    waiting.push(obj.obj_ref().without_version().display_path());
+                    continue;
+                }
+                format!(", for {} now", crate::clock::short(secs))
+            }
+            // Live without a first-seen time cannot say how long: wait.
+            (Some(_), None) => {
+                waiting.push(obj.obj_ref().without_version().display_path());
+                continue;
+            }
+            (None, _) => String::new(),
+        };
+        ctx.finding("EG511", obj)
+            .path(format!("{path}[].observedGeneration"))
+            .message(format!(
+                "metadata.generation is {generation} but the controller's status reflects \
+                 generation {observed} at most{lasted}: the latest change has not been processed"
+            ))
+            .emit(ctx);
+    }
+    if !waiting.is_empty() {
+        let more = waiting.len().saturating_sub(3);
+        waiting.truncate(3);
+        ctx.skip_as(
+            "EG511",
+            format!(
+                "{}{} lag{} behind the controller for less than {LAG_THRESHOLD_SECS}s of this \
+                 session (judged once they last that long)",
+                waiting.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                if waiting.len() + more == 1 { "s" } else { "" },
+            ),
+            super::SkipCategory::NotApplicable,
+        );
     }
 }
 

@@ -98,6 +98,19 @@ pub fn of(rule: &str) -> Inputs {
         "EG507" => i(&[Pod], &[TENANCY, &[Gateway]]),
         "EG508" => i(&[Deployment], &[TENANCY, &[Gateway]]),
         "EG509" => i(&[Deployment], &[]),
+        "EG510" => i(
+            &[EndpointSlice],
+            &[TENANCY, ROUTES, &[Gateway, ReferenceGrant, Backend]],
+        ),
+        "EG511" => i(
+            &[],
+            &[
+                TENANCY,
+                &[Gateway, XListenerSet, ListenerSet],
+                ROUTES,
+                POLICIES,
+            ],
+        ),
         _ => i(&[], &[]),
     }
 }

@@ -20,10 +20,28 @@ pub use finding::{
     AuditResult, Check, Finding, Gap, Severity, SkipCategory, Skipped, Summary, Suppression,
 };
 
-use crate::cli::Profile;
 use crate::error::UserError;
 use crate::model::Model;
 use crate::store::{Kind, KindState, Object, ObjectRef, SourceKind, Store};
+
+/// Which environment the rules judge: they differ in the tracing sampling
+/// EG309 accepts. The clap derive sits here so that the CLI depends on the
+/// audit, never the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Profile {
+    #[default]
+    Production,
+    Staging,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Production => "production",
+            Profile::Staging => "staging",
+        }
+    }
+}
 
 /// Annotation prefix that opts an object out of a rule.
 pub const SUPPRESS_PREFIX: &str = "audit.egscope.io/ignore-";
@@ -133,14 +151,14 @@ pub fn select_rules(globs: &[String]) -> Result<HashSet<&'static str>, UserError
 }
 
 fn newest_timestamp(store: &Store) -> Option<jiff::Timestamp> {
-    fn walk(v: &crate::value::Value, best: &mut Option<jiff::Timestamp>, depth: usize) {
+    fn walk(v: &crate::codec::value::Value, best: &mut Option<jiff::Timestamp>, depth: usize) {
         if depth > 8 {
             return;
         }
         match v {
-            crate::value::Value::Object(map) => {
+            crate::codec::value::Value::Object(map) => {
                 for (k, v) in map {
-                    if let crate::value::Value::String(s) = v
+                    if let crate::codec::value::Value::String(s) = v
                         && (k.ends_with("Timestamp") || k.ends_with("Time") || k.ends_with("At"))
                         && let Ok(t) = s.parse::<jiff::Timestamp>()
                         && best.is_none_or(|b| t > b)
@@ -150,7 +168,7 @@ fn newest_timestamp(store: &Store) -> Option<jiff::Timestamp> {
                     walk(v, best, depth + 1);
                 }
             }
-            crate::value::Value::Array(items) => {
+            crate::codec::value::Value::Array(items) => {
                 items.iter().for_each(|i| walk(i, best, depth + 1))
             }
             _ => {}

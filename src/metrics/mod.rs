@@ -9,6 +9,7 @@ pub mod prom;
 pub mod scrape;
 pub mod series;
 
+pub use crate::units::{PodUsage, UsageMap};
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many derived points a pod keeps (one per scrape interval).
@@ -287,59 +288,5 @@ impl MetricsSnapshot {
             .iter()
             .take_while(move |(n, _)| n.starts_with(prefix.as_str()))
             .filter_map(|(n, p)| Some((parse_cluster(n)?, p)))
-    }
-}
-
-/// What `metrics.k8s.io` says a pod uses, summed over its containers (what
-/// `kubectl top pod` shows).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PodUsage {
-    pub cpu_cores: Option<f64>,
-    pub memory_bytes: Option<f64>,
-}
-
-/// Pod usage keyed by (namespace, pod name).
-pub type UsageMap = BTreeMap<(String, String), PodUsage>;
-
-impl PodUsage {
-    /// Reads a PodMetrics object's `containers[].usage`.
-    pub fn from_pod_metrics(obj: &serde_json::Value) -> PodUsage {
-        let mut u = PodUsage::default();
-        let containers = obj.get("containers").and_then(|c| c.as_array());
-        for c in containers.into_iter().flatten() {
-            let usage = |name: &str| {
-                c.pointer(&format!("/usage/{name}"))
-                    .and_then(|v| v.as_str())
-                    .and_then(crate::units::parse_quantity)
-            };
-            if let Some(cpu) = usage("cpu") {
-                *u.cpu_cores.get_or_insert(0.0) += cpu;
-            }
-            if let Some(mem) = usage("memory") {
-                *u.memory_bytes.get_or_insert(0.0) += mem;
-            }
-        }
-        u
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pod_usage_sums_containers_like_kubectl_top() {
-        let obj = serde_json::json!({
-            "containers": [
-                {"name": "envoy", "usage": {"cpu": "250m", "memory": "64Mi"}},
-                {"name": "shutdown-manager", "usage": {"cpu": "1500000n", "memory": "8Mi"}},
-                {"name": "odd", "usage": {"cpu": "lots"}}
-            ]
-        });
-        let u = PodUsage::from_pod_metrics(&obj);
-        assert!((u.cpu_cores.unwrap() - 0.2515).abs() < 1e-9, "{u:?}");
-        assert_eq!(u.memory_bytes, Some(72.0 * 1048576.0));
-        let none = PodUsage::from_pod_metrics(&serde_json::json!({"containers": []}));
-        assert_eq!(none, PodUsage::default());
     }
 }

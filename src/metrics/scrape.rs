@@ -112,7 +112,7 @@ async fn fetch(
         // server's proxy failing), is what the server said, never a guess.
         // The client does not retry (`connect` turns kube's retries off), so
         // one scrape is one request.
-        Ok(Err(e)) => Err(ScrapeState::Failed(crate::source::live::one_line(&e))),
+        Ok(Err(e)) => Err(ScrapeState::Failed(crate::error::one_line(&e))),
         Ok(Ok(text)) => prom::parse_only(&text, super::series::wanted)
             .map_err(|e| ScrapeState::Failed(e.to_string())),
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 use sha2::{Digest, Sha256};
 
 use super::listeners::Gateway;
@@ -13,10 +13,9 @@ use super::tenancy::{Class, Controller};
 use super::value::{at, str_at};
 use crate::store::{Kind, Object, ObjectRef, Store};
 
-pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-pub const LABEL_OWNING_GATEWAY_NAME: &str = "gateway.envoyproxy.io/owning-gateway-name";
-pub const LABEL_OWNING_GATEWAY_NAMESPACE: &str = "gateway.envoyproxy.io/owning-gateway-namespace";
-pub const LABEL_OWNING_CLASS: &str = "gateway.envoyproxy.io/owning-gatewayclass";
+pub use crate::vocab::{
+    LABEL_MANAGED_BY, LABEL_OWNING_CLASS, LABEL_OWNING_GATEWAY_NAME, LABEL_OWNING_GATEWAY_NAMESPACE,
+};
 
 /// Where a fleet's EnvoyProxy comes from; the most specific replaces the
 /// others whole (no field merge).
@@ -57,6 +56,8 @@ pub struct Fleet {
     pub daemonset: Option<Arc<Object>>,
     pub service: Option<Arc<Object>>,
     pub hpa: Option<Arc<Object>>,
+    /// What [`Fleet::hpa`] states, read once for the views and EG506.
+    pub hpa_status: Option<HpaStatus>,
     pub pods: Vec<Arc<Object>>,
     /// The EnvoyProxy spec the fleet really gets, merged per its controller's
     /// release (`tenancy::effective_envoy_proxy`); `None` when none applies
@@ -207,6 +208,7 @@ pub fn fleets(
                 daemonset: None,
                 service: None,
                 hpa: None,
+                hpa_status: None,
                 pods: Vec::new(),
             };
             let ns = controller.map(|c| c.namespace().to_string());
@@ -260,6 +262,7 @@ pub fn fleets(
                     daemonset: None,
                     service: None,
                     hpa: None,
+                    hpa_status: None,
                     pods: Vec::new(),
                 };
                 attach_infra(
@@ -309,6 +312,97 @@ fn attach_infra(
             .hpas
             .get(&(d.namespace_or_empty().to_string(), d.name.clone()))
             .cloned();
+        fleet.hpa_status = fleet.hpa.as_deref().map(HpaStatus::read);
+    }
+}
+
+/// A fleet's HPA as the object states it: the one reading of "saturated"
+/// that the Fleets and Overview views, the tour and EG506 share.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HpaStatus {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub current: Option<i64>,
+    pub desired: Option<i64>,
+    pub cpu_target: Option<i64>,
+    pub cpu_current: Option<i64>,
+    /// ScalingLimited=True (e.g. TooManyReplicas): its reason.
+    pub limited: Option<String>,
+    /// ScalingLimited=True, as `reason: message`.
+    pub limited_text: Option<String>,
+    /// ScalingActive=False (the HPA cannot read its metrics), as
+    /// `reason: message`.
+    pub inactive: Option<String>,
+    /// A manifest has no status, and says nothing about saturation.
+    pub has_status: bool,
+}
+
+impl HpaStatus {
+    pub fn read(hpa: &Object) -> HpaStatus {
+        use super::value::{condition, i64_at};
+        let spec = hpa.spec();
+        let status = hpa.status();
+        let st = status.unwrap_or(&Value::Null);
+        let cpu = |list: &[Value], path: &[&str]| {
+            list.iter()
+                .find(|m| str_at(m, &["resource", "name"]) == Some("cpu"))
+                .and_then(|m| i64_at(m, path))
+        };
+        let conds = super::value::array_at(st, &["conditions"]);
+        let limited = condition(conds, "ScalingLimited").filter(|c| c.is_true());
+        HpaStatus {
+            min: i64_at(spec, &["minReplicas"]).or(Some(1)),
+            max: i64_at(spec, &["maxReplicas"]),
+            current: i64_at(st, &["currentReplicas"]),
+            desired: i64_at(st, &["desiredReplicas"]),
+            cpu_target: cpu(
+                super::value::array_at(spec, &["metrics"]),
+                &["resource", "target", "averageUtilization"],
+            ),
+            cpu_current: cpu(
+                super::value::array_at(st, &["currentMetrics"]),
+                &["resource", "current", "averageUtilization"],
+            ),
+            limited: limited.as_ref().map(|c| c.reason.to_string()),
+            limited_text: limited.as_ref().map(|c| c.describe()),
+            inactive: condition(conds, "ScalingActive")
+                .filter(|c| c.is_false())
+                .map(|c| c.describe()),
+            has_status: status.is_some(),
+        }
+    }
+
+    /// `currentReplicas` ≥ `maxReplicas`.
+    pub fn at_max(&self) -> bool {
+        matches!((self.current, self.max), (Some(c), Some(m)) if c >= m)
+    }
+
+    /// Saturated or blind, as ../shared/guide/rules.md defines EG506: at
+    /// its maximum, or `ScalingActive=False`, or `ScalingLimited=True`.
+    /// Whether the CPU is over target does not matter: an HPA pinned at
+    /// its maximum has no headroom for the next burst either way.
+    pub fn saturated(&self) -> bool {
+        !self.problems().is_empty()
+    }
+
+    /// What makes it saturated, in words (EG506's message); empty when it
+    /// is not, or when the object has no status.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !self.has_status {
+            return problems;
+        }
+        if let (true, Some(max)) = (self.at_max(), self.max) {
+            problems.push(format!("at its maximum of {max} replicas"));
+        }
+        if let Some(c) = &self.inactive {
+            problems.push(format!("cannot scale ({c})"));
+        }
+        // At the maximum already says why scaling is limited.
+        if let (Some(c), false) = (&self.limited_text, self.at_max()) {
+            problems.push(format!("scaling is limited ({c})"));
+        }
+        problems
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::value::{array_at, at, condition, i64_at, str_at};
 use super::version::Version;

@@ -2,11 +2,14 @@
 //! rules read (tenants, classes, Gateways with listeners and conflicts,
 //! fleets, routes, policies with their effective attachment).
 
+pub mod backends;
+pub mod events;
 pub mod fleet;
 pub mod listeners;
 pub mod policy;
 pub mod routes;
 pub mod tenancy;
+pub mod trace;
 pub mod value;
 pub mod version;
 
@@ -31,8 +34,13 @@ pub struct Model {
     /// ListenerSets and XListenerSets, oldest first, attached or not.
     pub listener_sets: Vec<ListenerSet>,
     pub routes: Vec<Route>,
+    /// The backends of each route rule, in the order of `routes`.
+    pub backends: Vec<backends::RouteBackends>,
     pub policies: Vec<Policy>,
     pub attachments: Attachments,
+    /// The effective configuration per listener and route (which policy
+    /// sets each field), computed once from `policies`.
+    pub effective: policy::EffectiveConfig,
     pub fleets: Vec<Fleet>,
     /// GatewayClasses could not be read (a user bound to one namespace
     /// cannot list cluster-scoped kinds): a Gateway whose class is unknown
@@ -64,8 +72,11 @@ impl Model {
             attach_listener_sets(store, &controllers, &classes, &mut gateways, &gw_index);
         mark_conflicts(&mut gateways, &classes, &semantics);
         let routes = routes::routes(store, &gateways, &gw_index, &listener_sets);
+        let backends = backends::backends(store, &routes);
         let (policies, attachments) =
-            policy::policies(store, &classes, &gateways, &gw_index, &routes);
+            policy::policies(store, &classes, &gateways, &listener_sets, &routes);
+        let effective =
+            policy::effective_config(&classes, &gateways, &routes, &policies, &attachments);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
         Model {
             controllers,
@@ -73,8 +84,10 @@ impl Model {
             gateways,
             listener_sets,
             routes,
+            backends,
             policies,
             attachments,
+            effective,
             fleets,
             classes_unreadable: store.state(Kind::GatewayClass).unreadable(),
         }

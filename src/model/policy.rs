@@ -8,13 +8,13 @@
 //! translator (internal/gatewayapi/*policy.go) with the older releases'
 //! differences keyed on the controller's version (`Semantics`).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
-use super::listeners::Gateway;
-use super::routes::{GatewayIndex, Route};
+use super::listeners::{Gateway, ListenerSet};
+use super::routes::Route;
 use super::tenancy::{Class, Semantics};
 use super::value::{array_at, at, selector_matches, str_at};
 use crate::store::{GATEWAY_API_GROUP, Kind, Object, Store};
@@ -31,6 +31,19 @@ pub const POLICY_KINDS: [Kind; 5] = [
 pub enum TargetObj {
     Gateway(usize),
     Route(usize),
+    /// Index into `Model::listener_sets` (Envoy Gateway v1.9+).
+    ListenerSet(usize),
+}
+
+impl TargetObj {
+    /// The targeted object.
+    pub fn object<'a>(&self, m: &'a super::Model) -> &'a Arc<Object> {
+        match *self {
+            TargetObj::Gateway(g) => &m.gateways[g].obj,
+            TargetObj::Route(r) => &m.routes[r].obj,
+            TargetObj::ListenerSet(ls) => &m.listener_sets[ls].obj,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -343,13 +356,16 @@ struct Candidate<'a> {
     obj: &'a Object,
 }
 
-/// Scopes of Envoy Gateway's `policyScopeGraph` (internal/gatewayapi/helpers.go);
-/// route rules never become a child scope there (a route policy learns of
-/// rule policies from the rule claims), so they have none here.
+/// Scopes of Envoy Gateway's `policyScopeGraph` (internal/gatewayapi/helpers.go,
+/// v1.9.0); route rules never become a child scope there (a route policy
+/// learns of rule policies from the rule claims), so they have none here.
+/// ListenerSets are indices into `Model::listener_sets`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Scope {
     Gateway(usize),
     GatewayListener(usize, String),
+    ListenerSet(usize),
+    ListenerSetListener(usize, String),
     Route(usize),
 }
 
@@ -364,6 +380,7 @@ impl ScopeGraph {
     fn add(&mut self, parent: Scope, child: Scope) {
         let contained = match &parent {
             Scope::GatewayListener(g, _) => Some(Scope::Gateway(*g)),
+            Scope::ListenerSetListener(ls, _) => Some(Scope::ListenerSet(*ls)),
             _ => None,
         };
         if let Some(whole) = contained {
@@ -375,28 +392,46 @@ impl ScopeGraph {
         self.children.entry(parent).or_default().insert(child);
     }
 
+    /// `RegisterListenerSet`: the ListenerSet is structurally inside its
+    /// parent Gateway (a traversal edge, not a policy relationship).
+    fn register_listener_set(&mut self, ls: usize, g: usize) {
+        self.containment
+            .entry(Scope::Gateway(g))
+            .or_default()
+            .insert(Scope::ListenerSet(ls));
+    }
+
     fn direct(&self, parent: &Scope) -> BTreeSet<Scope> {
         self.children.get(parent).cloned().unwrap_or_default()
     }
 
-    /// `GetWithDescendants`: a whole Gateway also sees what attaches to its
-    /// listeners; a listener also sees routes attached to the whole Gateway.
+    /// `GetWithDescendants`: a whole Gateway or ListenerSet also sees what
+    /// attaches beneath it (a Gateway through a ListenerSet inside it one
+    /// level deeper); a listener also sees routes attached to the whole
+    /// Gateway or ListenerSet.
     fn with_descendants(&self, parent: &Scope) -> BTreeSet<Scope> {
         let mut out = self.direct(parent);
         match parent {
-            Scope::Gateway(_) => {
+            Scope::Gateway(_) | Scope::ListenerSet(_) | Scope::Route(_) => {
                 for desc in self.containment.get(parent).into_iter().flatten() {
                     out.extend(self.direct(desc));
+                    if matches!(desc, Scope::ListenerSet(_)) {
+                        for sub in self.containment.get(desc).into_iter().flatten() {
+                            out.extend(self.direct(sub));
+                        }
+                    }
                 }
             }
-            Scope::GatewayListener(g, _) => {
-                out.extend(
-                    self.direct(&Scope::Gateway(*g))
-                        .into_iter()
-                        .filter(|s| matches!(s, Scope::Route(_))),
-                );
-            }
-            Scope::Route(_) => {}
+            Scope::GatewayListener(g, _) => out.extend(
+                self.direct(&Scope::Gateway(*g))
+                    .into_iter()
+                    .filter(|s| matches!(s, Scope::Route(_))),
+            ),
+            Scope::ListenerSetListener(ls, _) => out.extend(
+                self.direct(&Scope::ListenerSet(*ls))
+                    .into_iter()
+                    .filter(|s| matches!(s, Scope::Route(_))),
+            ),
         }
         out
     }
@@ -414,6 +449,7 @@ fn go_list(items: &[String]) -> String {
 struct Run<'a> {
     store: &'a Store,
     gateways: &'a [Gateway],
+    listener_sets: &'a [ListenerSet],
     routes: &'a [Route],
     controller: &'a str,
     semantics: &'a Semantics,
@@ -423,6 +459,10 @@ struct Run<'a> {
     /// Routes with a parent among `gws`, with those parents' indices.
     route_by_key: HashMap<(&'a str, &'a str, &'a str), usize>,
     relevant_routes: Vec<usize>,
+    /// ListenerSets policies may target (v1.9+: `ListenerSet`, not the
+    /// older `XListenerSet`), by (namespace, name), and in age order.
+    ls_by_key: HashMap<(&'a str, &'a str), usize>,
+    targetable_ls: Vec<usize>,
 }
 
 const GATEWAY_POLICY_GROUP: &str = "gateway.envoyproxy.io";
@@ -430,6 +470,32 @@ const GATEWAY_POLICY_GROUP: &str = "gateway.envoyproxy.io";
 impl<'a> Run<'a> {
     fn gateway(&self, namespace: &str, name: &str) -> Option<usize> {
         self.gw_by_key.get(&(namespace, name)).copied()
+    }
+
+    /// A targetable ListenerSet by the ref's namespace and name, with its
+    /// parent Gateway when this run translates it.
+    fn listener_set(&self, namespace: &str, name: &str) -> Option<(usize, Option<usize>)> {
+        let ls = *self.ls_by_key.get(&(namespace, name))?;
+        let l = &self.listener_sets[ls];
+        let gw = self.gateway(&l.parent_namespace, &l.parent_name);
+        Some((ls, gw))
+    }
+
+    /// `getAncestorRefForListenerSetPolicy` (helpers.go, v1.9.0).
+    fn ls_ref(&self, ls: usize, section: Option<&str>) -> AncestorRef {
+        let obj = &self.listener_sets[ls].obj;
+        AncestorRef {
+            group: GATEWAY_API_GROUP.into(),
+            kind: "ListenerSet".into(),
+            namespace: Some(obj.namespace_or_empty().to_string()),
+            name: obj.name.clone(),
+            section_name: section.map(str::to_string),
+        }
+    }
+
+    /// Whether the listener set of listener `l` of Gateway `g` is `ls`.
+    fn listener_in(&self, g: usize, li: usize, ls: Option<usize>) -> bool {
+        self.gateways[g].listeners[li].listener_set == ls
     }
 
     fn gw_ref(&self, g: usize, section: Option<&str>) -> AncestorRef {
@@ -507,31 +573,40 @@ impl<'a> Run<'a> {
     /// `resolvePolicyTargets`: selector matches among `candidates` (oldest
     /// first), then the plain refs not already among them.
     fn resolve(&self, policy: &Object, candidates: &[Candidate]) -> Vec<Ref> {
+        self.resolve_in(policy, &[candidates])
+    }
+
+    /// `resolvePolicyTargetsForGatewayAndListenerSet` (helpers.go, v1.9.0):
+    /// selector matches per group of candidates (Gateways, then
+    /// ListenerSets), sorted together by age, then the plain refs.
+    fn resolve_in(&self, policy: &Object, groups: &[&[Candidate]]) -> Vec<Ref> {
         let policy_ns = policy.namespace_or_empty();
         let mut found: Vec<(&str, Ref)> = Vec::new();
-        for sel in array_at(policy.spec(), &["targetSelectors"]) {
-            let kind = str_at(sel, &["kind"]).unwrap_or("");
-            let group = str_at(sel, &["group"]).unwrap_or(GATEWAY_API_GROUP);
-            for c in candidates {
-                if c.kind != kind || c.group != group {
-                    continue;
-                }
-                let target_ns = c.obj.namespace_or_empty();
-                if !self.selector_namespace_matches(sel, policy_ns, target_ns)
-                    || !selector_matches(sel, &c.obj.labels)
-                    || !self.cross_namespace_permitted(policy, c)
-                {
-                    continue;
-                }
-                let r = Ref {
-                    group: c.group.to_string(),
-                    kind: c.kind.to_string(),
-                    namespace: target_ns.to_string(),
-                    name: c.obj.name.clone(),
-                    section: None,
-                };
-                if !found.iter().any(|(_, f)| f == &r) {
-                    found.push((c.obj.creation_timestamp.as_deref().unwrap_or(""), r));
+        for candidates in groups {
+            for sel in array_at(policy.spec(), &["targetSelectors"]) {
+                let kind = str_at(sel, &["kind"]).unwrap_or("");
+                let group = str_at(sel, &["group"]).unwrap_or(GATEWAY_API_GROUP);
+                for c in candidates.iter() {
+                    if c.kind != kind || c.group != group {
+                        continue;
+                    }
+                    let target_ns = c.obj.namespace_or_empty();
+                    if !self.selector_namespace_matches(sel, policy_ns, target_ns)
+                        || !selector_matches(sel, &c.obj.labels)
+                        || !self.cross_namespace_permitted(policy, c)
+                    {
+                        continue;
+                    }
+                    let r = Ref {
+                        group: c.group.to_string(),
+                        kind: c.kind.to_string(),
+                        namespace: target_ns.to_string(),
+                        name: c.obj.name.clone(),
+                        section: None,
+                    };
+                    if !found.iter().any(|(_, f)| f == &r) {
+                        found.push((c.obj.creation_timestamp.as_deref().unwrap_or(""), r));
+                    }
                 }
             }
         }
@@ -543,6 +618,17 @@ impl<'a> Run<'a> {
             }
         }
         out
+    }
+
+    fn ls_candidates(&self) -> Vec<Candidate<'a>> {
+        self.targetable_ls
+            .iter()
+            .map(|&ls| Candidate {
+                group: GATEWAY_API_GROUP,
+                kind: "ListenerSet",
+                obj: &self.listener_sets[ls].obj,
+            })
+            .collect()
     }
 
     fn gateway_candidates(&self) -> Vec<Candidate<'a>> {
@@ -568,47 +654,92 @@ impl<'a> Run<'a> {
     }
 
     /// ClientTrafficPolicies (`ProcessClientTrafficPolicies`, Envoy Gateway
-    /// internal/gatewayapi/clienttrafficpolicy.go): listener-level policies
-    /// first, then Gateway-wide ones; the first to claim a listener or a
-    /// Gateway wins, a Gateway-wide policy is Overridden on the listeners
-    /// that listener policies already claimed.
+    /// internal/gatewayapi/clienttrafficpolicy.go, v1.9.0): policies with a
+    /// sectionName first (a Gateway listener, or from v1.9 a ListenerSet
+    /// listener), then ListenerSet-wide ones, then Gateway-wide ones; the
+    /// first to claim a listener or a whole Gateway / ListenerSet wins, a
+    /// wider policy is Overridden on the listeners narrower ones already
+    /// claimed and is applied to the others.
     fn client_traffic(&self, policies: &mut [Policy], idxs: &[usize], att: &mut Attachments) {
         let k = Kind::ClientTrafficPolicy;
         let ctl = self.controller;
+        let v19 = self.semantics.at_least(1, 9);
+        // Per Gateway: claimed section keys (a Gateway listener's name, or
+        // `ns/ls/name` for a ListenerSet listener from v1.9) and scopes
+        // (`entire`, or `listenerset/ns/name`).
         let mut sections: HashMap<usize, BTreeSet<String>> = HashMap::new();
-        let mut scopes: HashSet<usize> = HashSet::new();
+        let mut scopes: HashMap<usize, HashSet<String>> = HashMap::new();
+        let ls_prefix = |ls: usize| {
+            let o = &self.listener_sets[ls].obj;
+            format!("{}/{}/", o.namespace_or_empty(), o.name)
+        };
+        // The key under which a listener counts as claimed.
+        let key_of = |g: usize, li: usize| {
+            let l = &self.gateways[g].listeners[li];
+            match l.listener_set {
+                Some(ls) if v19 => format!("{}{}", ls_prefix(ls), l.name),
+                _ => l.name.clone(),
+            }
+        };
         for &pi in idxs {
             for r in plain_refs(&policies[pi].obj) {
                 let Some(section) = r.section.clone() else {
                     continue;
                 };
-                if r.kind == "ListenerSet" {
-                    policies[pi].unjudged(listener_set_note(&r));
+                let is_ls = r.kind == "ListenerSet";
+                if is_ls && !v19 {
+                    // Before v1.9 a ListenerSet is no target (release-notes/
+                    // v1.9.0-rc.1.yaml adds it); Envoy Gateway writes nothing.
                     continue;
                 }
-                let Some(g) = self.gateway(&r.namespace, &r.name) else {
-                    continue;
+                let (g, ls) = if is_ls {
+                    match self.listener_set(&r.namespace, &r.name) {
+                        Some((ls, Some(g))) => (g, Some(ls)),
+                        _ => continue,
+                    }
+                } else {
+                    match self.gateway(&r.namespace, &r.name) {
+                        Some(g) => (g, None),
+                        None => continue,
+                    }
                 };
-                let aref = self.gw_ref(g, Some(&section));
-                if self.gateways[g].listener(&section).is_none() {
-                    policies[pi].set(
-                        &aref,
-                        ctl,
-                        "Accepted",
-                        false,
-                        "TargetNotFound",
-                        format!(
+                let aref = match ls {
+                    Some(ls) => self.ls_ref(ls, Some(&section)),
+                    None => self.gw_ref(g, Some(&section)),
+                };
+                let exists = match ls {
+                    Some(ls) => self.listener_sets[ls].listener_names.contains(&section),
+                    // Every listener of the Gateway, its ListenerSets' too
+                    // (`validateGatewayListenerSectionName` over
+                    // `gateway.listeners`).
+                    None => self.gateways[g].listeners.iter().any(|l| l.name == section),
+                };
+                if !exists {
+                    let message = match ls {
+                        Some(_) => format!(
+                            "ListenerSet {}/{} does not have a listener named {section:?}",
+                            r.namespace, r.name
+                        ),
+                        None => format!(
                             "No section name {section} found for Gateway {}/{}",
                             r.namespace, r.name
                         ),
-                    );
+                    };
+                    policies[pi].set(&aref, ctl, "Accepted", false, "TargetNotFound", message);
                     continue;
                 }
                 let target = Target {
-                    obj: TargetObj::Gateway(g),
+                    obj: match ls {
+                        Some(ls) => TargetObj::ListenerSet(ls),
+                        None => TargetObj::Gateway(g),
+                    },
                     section: Some(section.clone()),
                 };
-                if sections.get(&g).is_some_and(|s| s.contains(&section)) {
+                let key = match ls {
+                    Some(ls) => format!("{}{section}", ls_prefix(ls)),
+                    None => section.clone(),
+                };
+                if sections.get(&g).is_some_and(|s| s.contains(&key)) {
                     policies[pi].set(
                         &aref,
                         ctl,
@@ -620,74 +751,151 @@ impl<'a> Run<'a> {
                             r.name
                         ),
                     );
-                    let winner = att.winners[&(k, target.clone())];
-                    policies[pi].record(target, Outcome::Conflicted { winner });
+                    if let Some(&winner) = att.winners.get(&(k, target.clone())) {
+                        policies[pi].record(target, Outcome::Conflicted { winner });
+                    }
                     continue;
                 }
-                sections.entry(g).or_default().insert(section);
+                sections.entry(g).or_default().insert(key);
+                // The first listener of that name (of the ListenerSet, when
+                // it is the target) takes the policy.
+                let li = (0..self.gateways[g].listeners.len()).find(|&li| {
+                    (ls.is_none() || self.listener_in(g, li, ls))
+                        && self.gateways[g].listeners[li].name == section
+                });
+                if let Some(li) = li {
+                    att.listener_ctp.insert((g, li), pi);
+                }
                 att.winners.insert((k, target.clone()), pi);
                 policies[pi].record(target, Outcome::Attached);
                 policies[pi].accept(&aref, ctl);
                 policies[pi].warn_deprecated(&aref, ctl);
             }
         }
-        let candidates = self.gateway_candidates();
-        for &pi in idxs {
-            for r in self.resolve(&policies[pi].obj, &candidates) {
-                if r.section.is_some() {
-                    continue;
-                }
-                if r.kind == "ListenerSet" {
-                    policies[pi].unjudged(listener_set_note(&r));
-                    continue;
-                }
-                let Some(g) = self.gateway(&r.namespace, &r.name) else {
-                    continue;
-                };
-                let aref = self.gw_ref(g, None);
-                let target = Target {
-                    obj: TargetObj::Gateway(g),
-                    section: None,
-                };
-                if scopes.contains(&g) {
-                    policies[pi].set(
-                        &aref,
-                        ctl,
-                        "Accepted",
-                        false,
-                        "Conflicted",
-                        format!(
-                            "Unable to target Gateway {}, another ClientTrafficPolicy has already attached to it",
-                            r.name
+        let gw_candidates = self.gateway_candidates();
+        let ls_candidates = if v19 {
+            self.ls_candidates()
+        } else {
+            Vec::new()
+        };
+        let resolved: Vec<Vec<Ref>> = idxs
+            .iter()
+            .map(|&pi| self.resolve_in(&policies[pi].obj, &[&gw_candidates, &ls_candidates]))
+            .collect();
+        for pass in ["ListenerSet", "Gateway"] {
+            for (n, &pi) in idxs.iter().enumerate() {
+                for r in &resolved[n] {
+                    if r.section.is_some() {
+                        continue;
+                    }
+                    let is_ls = r.kind == "ListenerSet";
+                    if v19 && r.kind != pass {
+                        continue;
+                    }
+                    if !v19 && (is_ls || pass == "ListenerSet") {
+                        continue;
+                    }
+                    let (g, ls) = if is_ls {
+                        match self.listener_set(&r.namespace, &r.name) {
+                            Some((ls, Some(g))) => (g, Some(ls)),
+                            _ => continue,
+                        }
+                    } else {
+                        match self.gateway(&r.namespace, &r.name) {
+                            Some(g) => (g, None),
+                            None => continue,
+                        }
+                    };
+                    let (aref, target, scope_key) = match ls {
+                        Some(ls) => (
+                            self.ls_ref(ls, None),
+                            Target {
+                                obj: TargetObj::ListenerSet(ls),
+                                section: None,
+                            },
+                            format!("listenerset/{}", ls_prefix(ls).trim_end_matches('/')),
                         ),
-                    );
-                    let winner = att.winners[&(k, target.clone())];
-                    policies[pi].record(target, Outcome::Conflicted { winner });
-                    continue;
-                }
-                let overriding: Vec<String> = sections
-                    .get(&g)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default();
-                if !overriding.is_empty() {
-                    policies[pi].overridden = true;
-                    policies[pi].set(
-                        &aref,
-                        ctl,
-                        "Overridden",
-                        true,
-                        "Overridden",
-                        format!(
-                            "There are existing ClientTrafficPolicies that are overriding these sections {}",
-                            go_list(&overriding)
+                        None => (
+                            self.gw_ref(g, None),
+                            Target {
+                                obj: TargetObj::Gateway(g),
+                                section: None,
+                            },
+                            "entire".to_string(),
                         ),
-                    );
+                    };
+                    if scopes.get(&g).is_some_and(|s| s.contains(&scope_key)) {
+                        let what = if ls.is_some() {
+                            "ListenerSet"
+                        } else {
+                            "Gateway"
+                        };
+                        policies[pi].set(
+                            &aref,
+                            ctl,
+                            "Accepted",
+                            false,
+                            "Conflicted",
+                            format!(
+                                "Unable to target {what} {}, another ClientTrafficPolicy has already attached to it",
+                                r.name
+                            ),
+                        );
+                        if let Some(&winner) = att.winners.get(&(k, target.clone())) {
+                            policies[pi].record(target, Outcome::Conflicted { winner });
+                        }
+                        continue;
+                    }
+                    let claimed = sections.get(&g).cloned().unwrap_or_default();
+                    let mut overriding: Vec<String> = match ls {
+                        Some(ls) => {
+                            let prefix = ls_prefix(ls);
+                            claimed
+                                .iter()
+                                .filter_map(|c| c.strip_prefix(&prefix).map(str::to_string))
+                                .collect()
+                        }
+                        // ListenerSet keys are shown by their listener name
+                        // alone, so a name may repeat.
+                        None => claimed
+                            .iter()
+                            .map(|c| c.rsplit('/').next().unwrap_or(c).to_string())
+                            .collect(),
+                    };
+                    overriding.sort();
+                    if !overriding.is_empty() {
+                        policies[pi].overridden = true;
+                        policies[pi].set(
+                            &aref,
+                            ctl,
+                            "Overridden",
+                            true,
+                            "Overridden",
+                            format!(
+                                "There are existing ClientTrafficPolicies that are overriding these sections {}",
+                                go_list(&overriding)
+                            ),
+                        );
+                    }
+                    scopes.entry(g).or_default().insert(scope_key);
+                    for li in 0..self.gateways[g].listeners.len() {
+                        if ls.is_some() && !self.listener_in(g, li, ls) {
+                            continue;
+                        }
+                        let key = key_of(g, li);
+                        if claimed.contains(&key) {
+                            continue;
+                        }
+                        att.listener_ctp.insert((g, li), pi);
+                        if ls.is_some() {
+                            sections.entry(g).or_default().insert(key);
+                        }
+                    }
+                    att.winners.insert((k, target.clone()), pi);
+                    policies[pi].record(target, Outcome::Attached);
+                    policies[pi].accept(&aref, ctl);
+                    policies[pi].warn_deprecated(&aref, ctl);
                 }
-                scopes.insert(g);
-                att.winners.insert((k, target.clone()), pi);
-                policies[pi].record(target, Outcome::Attached);
-                policies[pi].accept(&aref, ctl);
-                policies[pi].warn_deprecated(&aref, ctl);
             }
         }
     }
@@ -733,10 +941,39 @@ impl<'a> Run<'a> {
                 parent_policy.entry((g, r.section.clone())).or_insert(pi);
             }
         }
+        // The same for ListenerSets (`buildListenerSet*PolicyMap`, v1.9).
+        let v19 = self.semantics.at_least(1, 9);
+        let ls_candidates = if v19 {
+            self.ls_candidates()
+        } else {
+            Vec::new()
+        };
+        let mut ls_policy: HashMap<(usize, Option<String>), usize> = HashMap::new();
+        for &pi in idxs {
+            for r in self.resolve(&policies[pi].obj, &ls_candidates) {
+                if r.kind != "ListenerSet" || !v19 {
+                    continue;
+                }
+                let Some((ls, _)) = self.listener_set(&r.namespace, &r.name) else {
+                    continue;
+                };
+                if r.section
+                    .as_ref()
+                    .is_some_and(|s| !self.listener_sets[ls].listener_names.contains(s))
+                {
+                    continue;
+                }
+                ls_policy.entry((ls, r.section.clone())).or_insert(pi);
+            }
+        }
         let mut st = RouteLevelState {
             kind,
             merge_enabled,
+            v19,
             parent_policy,
+            ls_policy,
+            ls_whole: HashSet::new(),
+            ls_listeners: HashSet::new(),
             gateways: HashSet::new(),
             listeners: HashSet::new(),
             routes: HashSet::new(),
@@ -755,6 +992,24 @@ impl<'a> Run<'a> {
             for r in self.resolve(&policies[pi].obj, &route_candidates) {
                 if r.kind != "Gateway" && r.section.is_none() {
                     self.for_route(&mut st, policies, pi, &r, att);
+                }
+            }
+        }
+        // ListenerSet listeners, then whole ListenerSets (v1.9), when the
+        // source holds any ListenerSet.
+        if v19 && !self.targetable_ls.is_empty() {
+            for &pi in idxs {
+                for r in plain_refs(&policies[pi].obj) {
+                    if r.kind == "ListenerSet" && r.section.is_some() {
+                        self.for_listener_set(&mut st, policies, pi, &r, att);
+                    }
+                }
+            }
+            for &pi in idxs {
+                for r in self.resolve(&policies[pi].obj, &ls_candidates) {
+                    if r.kind == "ListenerSet" && r.section.is_none() {
+                        self.for_listener_set(&mut st, policies, pi, &r, att);
+                    }
                 }
             }
         }
@@ -784,10 +1039,7 @@ impl<'a> Run<'a> {
     ) {
         let k = st.kind;
         let ctl = self.controller;
-        if r.kind == "ListenerSet" {
-            policies[pi].unjudged(listener_set_note(r));
-            return;
-        }
+        // A ListenerSet is no route: Envoy Gateway's route lookup misses it.
         let Some(&ri) =
             self.route_by_key
                 .get(&(r.kind.as_str(), r.namespace.as_str(), r.name.as_str()))
@@ -843,12 +1095,30 @@ impl<'a> Run<'a> {
         let mut arefs = Vec::new();
         for p in self.managed_parents(ri) {
             let g = p.gateway.unwrap_or_default();
-            let parent = match &p.section {
-                Some(s) => Scope::GatewayListener(g, s.clone()),
-                None => Scope::Gateway(g),
+            // From v1.9 a route attached through a ListenerSet is recorded
+            // under the ListenerSet and reports status against it.
+            let via_ls = p
+                .listener_set
+                .filter(|&ls| st.v19 && self.targetable_ls.contains(&ls));
+            let (parent, aref) = match (via_ls, &p.section) {
+                (Some(ls), Some(s)) => {
+                    st.overrides.register_listener_set(ls, g);
+                    (
+                        Scope::ListenerSetListener(ls, s.clone()),
+                        self.ls_ref(ls, Some(s)),
+                    )
+                }
+                (Some(ls), None) => {
+                    st.overrides.register_listener_set(ls, g);
+                    (Scope::ListenerSet(ls), self.ls_ref(ls, None))
+                }
+                (None, Some(s)) => (
+                    Scope::GatewayListener(g, s.clone()),
+                    self.gw_ref(g, Some(s)),
+                ),
+                (None, None) => (Scope::Gateway(g), self.gw_ref(g, None)),
             };
             st.overrides.add(parent, Scope::Route(ri));
-            let aref = self.gw_ref(g, p.section.as_deref());
             if !arefs.contains(&aref) {
                 arefs.push(aref);
             }
@@ -876,18 +1146,39 @@ impl<'a> Run<'a> {
         if st.merge_enabled && policies[pi].merge_type().is_some() {
             for p in self.managed_parents(ri) {
                 let g = p.gateway.unwrap_or_default();
-                for l in &p.listeners {
-                    let found = st
-                        .parent_policy
-                        .get(&(g, Some(l.clone())))
-                        .map(|&pp| (pp, Scope::GatewayListener(g, l.clone())))
-                        .or_else(|| {
-                            st.parent_policy
-                                .get(&(g, None))
-                                .map(|&pp| (pp, Scope::Gateway(g)))
-                        });
+                for &li in &p.listener_indices {
+                    let l = &self.gateways[g].listeners[li].name;
+                    let ls = self.gateways[g].listeners[li]
+                        .listener_set
+                        .filter(|ls| st.v19 && self.targetable_ls.contains(ls));
+                    // The closest parent policy: a ListenerSet listener
+                    // looks at its own, its ListenerSet's, then the whole
+                    // Gateway's, never a Gateway listener's (a sibling).
+                    let found = match ls {
+                        Some(ls) => st
+                            .ls_policy
+                            .get(&(ls, Some(l.clone())))
+                            .map(|&pp| (pp, Scope::ListenerSetListener(ls, l.clone())))
+                            .or_else(|| {
+                                st.ls_policy
+                                    .get(&(ls, None))
+                                    .map(|&pp| (pp, Scope::ListenerSet(ls)))
+                            }),
+                        None => st
+                            .parent_policy
+                            .get(&(g, Some(l.clone())))
+                            .map(|&pp| (pp, Scope::GatewayListener(g, l.clone()))),
+                    }
+                    .or_else(|| {
+                        st.parent_policy
+                            .get(&(g, None))
+                            .map(|&pp| (pp, Scope::Gateway(g)))
+                    });
                     let Some((pp, scope)) = found else { continue };
-                    let aref = self.gw_ref(g, Some(l));
+                    let aref = match ls {
+                        Some(ls) => self.ls_ref(ls, Some(l)),
+                        None => self.gw_ref(g, Some(l)),
+                    };
                     // The merged policy is validated again; on a TCPRoute
                     // the parent's HTTP-only features make it invalid, and
                     // nothing is merged.
@@ -938,6 +1229,108 @@ impl<'a> Run<'a> {
                 }
             }
         }
+    }
+
+    /// `process*PolicyForListenerSet` (backendtrafficpolicy.go,
+    /// securitypolicy.go, envoyextensionpolicy.go, v1.9.0): a policy on a
+    /// ListenerSet (listener) reports against the ListenerSet; the first per
+    /// target wins; it is Overridden (or Merged) by the narrower scopes
+    /// beneath it.
+    fn for_listener_set(
+        &self,
+        st: &mut RouteLevelState,
+        policies: &mut [Policy],
+        pi: usize,
+        r: &Ref,
+        att: &mut Attachments,
+    ) {
+        let k = st.kind;
+        let ctl = self.controller;
+        // Not a ListenerSet of the source, or its parent is not translated
+        // in this run: no status.
+        let Some((ls, Some(g))) = self.listener_set(&r.namespace, &r.name) else {
+            return;
+        };
+        let aref = self.ls_ref(ls, r.section.as_deref());
+        let target = Target {
+            obj: TargetObj::ListenerSet(ls),
+            section: r.section.clone(),
+        };
+        let conflict = match &r.section {
+            Some(s) => {
+                if !self.listener_sets[ls].listener_names.contains(s) {
+                    let message = format!(
+                        "No section name {s} found for ListenerSet {}/{}",
+                        r.namespace, r.name
+                    );
+                    policies[pi].set(&aref, ctl, "Accepted", false, "TargetNotFound", message);
+                    return;
+                }
+                (!st.ls_listeners.insert((ls, s.clone()))).then(|| {
+                    format!(
+                        "Unable to target Listener {}/{s}, another {} has already attached to it",
+                        r.name,
+                        k.name()
+                    )
+                })
+            }
+            None => (!st.ls_whole.insert(ls)).then(|| {
+                format!(
+                    "Unable to target ListenerSet {}, another {} has already attached to it",
+                    r.name,
+                    k.name()
+                )
+            }),
+        };
+        if let Some(message) = conflict {
+            policies[pi].set(&aref, ctl, "Accepted", false, "Conflicted", message);
+            if let Some(&winner) = att.winners.get(&(k, target.clone())) {
+                policies[pi].record(target, Outcome::Conflicted { winner });
+            }
+            return;
+        }
+        let own = match &r.section {
+            Some(s) => {
+                st.overrides.register_listener_set(ls, g);
+                st.overrides.add(
+                    Scope::ListenerSet(ls),
+                    Scope::ListenerSetListener(ls, s.clone()),
+                );
+                Scope::ListenerSetListener(ls, s.clone())
+            }
+            None => {
+                st.overrides.add(Scope::Gateway(g), Scope::ListenerSet(ls));
+                Scope::ListenerSet(ls)
+            }
+        };
+        att.winners.insert((k, target.clone()), pi);
+        policies[pi].record(target, Outcome::Attached);
+        policies[pi].accept(&aref, ctl);
+        let merged = st.merged.direct(&own);
+        let overridden: BTreeSet<Scope> = st
+            .overrides
+            .with_descendants(&own)
+            .difference(&merged)
+            .cloned()
+            .collect();
+        let plural = plural_of(k);
+        if !merged.is_empty() {
+            policies[pi].merged_into = true;
+            let message = format!(
+                "This policy is being merged by other {plural} for {}",
+                self.format_scopes(&merged)
+            );
+            policies[pi].set(&aref, ctl, "Merged", true, "Merged", message);
+        }
+        if !overridden.is_empty() {
+            policies[pi].overridden = true;
+            let message = format!(
+                "This policy is being overridden by other {plural} for {}",
+                self.format_scopes(&overridden)
+            );
+            policies[pi].set(&aref, ctl, "Overridden", true, "Overridden", message);
+        }
+        policies[pi].warn_deprecated(&aref, ctl);
     }
 
     fn for_gateway(
@@ -1010,11 +1403,7 @@ impl<'a> Run<'a> {
             .difference(&merged)
             .cloned()
             .collect();
-        let plural = match k {
-            Kind::BackendTrafficPolicy => "backendTrafficPolicies",
-            Kind::SecurityPolicy => "securityPolicies",
-            _ => "envoyExtensionPolicies",
-        };
+        let plural = plural_of(k);
         if !merged.is_empty() {
             policies[pi].merged_into = true;
             let message = format!(
@@ -1037,11 +1426,17 @@ impl<'a> Run<'a> {
     fn format_scopes(&self, scopes: &BTreeSet<Scope>) -> String {
         let nn = |o: &Object| format!("{}/{}", o.namespace_or_empty(), o.name);
         let mut listeners = Vec::new();
+        let mut sets = Vec::new();
+        let mut set_listeners = Vec::new();
         let mut routes = Vec::new();
         for s in scopes {
             match s {
                 Scope::GatewayListener(g, l) => {
                     listeners.push(format!("{}/{l}", nn(&self.gateways[*g].obj)))
+                }
+                Scope::ListenerSet(ls) => sets.push(nn(&self.listener_sets[*ls].obj)),
+                Scope::ListenerSetListener(ls, l) => {
+                    set_listeners.push(format!("{}/{l}", nn(&self.listener_sets[*ls].obj)))
                 }
                 Scope::Route(r) => routes.push(nn(&self.routes[*r].obj)),
                 Scope::Gateway(_) => {}
@@ -1050,6 +1445,8 @@ impl<'a> Run<'a> {
         let mut parts = Vec::new();
         for (label, mut list) in [
             ("these gateway listeners", listeners),
+            ("these listenersets", sets),
+            ("these listenerset listeners", set_listeners),
             ("these routes", routes),
         ] {
             if !list.is_empty() {
@@ -1064,7 +1461,13 @@ impl<'a> Run<'a> {
 struct RouteLevelState {
     kind: Kind,
     merge_enabled: bool,
+    /// Envoy Gateway v1.9+: ListenerSets are targets and route parents.
+    v19: bool,
     parent_policy: HashMap<(usize, Option<String>), usize>,
+    /// The first policy per ListenerSet (listener).
+    ls_policy: HashMap<(usize, Option<String>), usize>,
+    ls_whole: HashSet<usize>,
+    ls_listeners: HashSet<(usize, String)>,
     gateways: HashSet<usize>,
     listeners: HashSet<(usize, String)>,
     routes: HashSet<usize>,
@@ -1115,6 +1518,15 @@ fn tcp_security_error(specs: &[&Value]) -> Option<String> {
     None
 }
 
+/// How the Merged and Overridden messages name the policy kind.
+fn plural_of(k: Kind) -> &'static str {
+    match k {
+        Kind::BackendTrafficPolicy => "backendTrafficPolicies",
+        Kind::SecurityPolicy => "securityPolicies",
+        _ => "envoyExtensionPolicies",
+    }
+}
+
 /// `status.Error2ConditionMsg` starts the message with a capital.
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
@@ -1124,24 +1536,14 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// Where ListenerSet targets will be resolved once the model reads
-/// ListenerSets: until then their outcome is said to be unknown.
-fn listener_set_note(r: &Ref) -> String {
-    format!(
-        "ListenerSet/{}{}: egscope does not resolve policies on ListenerSets yet",
-        r.name,
-        r.section
-            .as_deref()
-            .map(|s| format!(" (sectionName {s})"))
-            .unwrap_or_default()
-    )
-}
-
 /// Winners per target, per policy kind.
 #[derive(Debug, Clone, Default)]
 pub struct Attachments {
     /// (kind, target) → index into `Model::policies` of the winning policy.
     pub winners: HashMap<(Kind, Target), usize>,
+    /// (gateway, index into its `listeners`) → the ClientTrafficPolicy
+    /// Envoy Gateway translates onto that listener.
+    pub listener_ctp: HashMap<(usize, usize), usize>,
 }
 
 impl Attachments {
@@ -1176,7 +1578,7 @@ pub fn policies(
     store: &Store,
     classes: &[Class],
     gateways: &[Gateway],
-    _gw_index: &GatewayIndex,
+    listener_sets: &[ListenerSet],
     routes: &[Route],
 ) -> (Vec<Policy>, Attachments) {
     // Envoy Gateway's provider hands the translator each kind oldest first.
@@ -1243,9 +1645,24 @@ pub fn policies(
                 ((o.kind.name(), o.namespace_or_empty(), o.name.as_str()), r)
             })
             .collect();
+        let mut targetable_ls: Vec<usize> = (0..listener_sets.len())
+            .filter(|&ls| listener_sets[ls].obj.kind == Kind::ListenerSet)
+            .collect();
+        targetable_ls
+            .sort_by(|&a, &b| age_key(&listener_sets[a].obj).cmp(&age_key(&listener_sets[b].obj)));
+        let ls_by_key = targetable_ls
+            .iter()
+            .map(|&ls| {
+                let o = &listener_sets[ls].obj;
+                ((o.namespace_or_empty(), o.name.as_str()), ls)
+            })
+            .collect();
         let run = Run {
             store,
             gateways,
+            listener_sets,
+            ls_by_key,
+            targetable_ls,
             routes,
             controller,
             semantics,
@@ -1272,7 +1689,7 @@ pub fn policies(
             );
         }
         truncate_ancestors(p);
-        p.unresolved = missing_targets(&p.obj, gateways, routes);
+        p.unresolved = missing_targets(&p.obj, gateways, listener_sets, routes);
     }
     (policies, att)
 }
@@ -1290,14 +1707,21 @@ pub const STATUS_KINDS: [Kind; 4] = [
 ];
 
 /// Plain target refs naming an object the source does not hold.
-fn missing_targets(obj: &Object, gateways: &[Gateway], routes: &[Route]) -> Vec<String> {
+fn missing_targets(
+    obj: &Object,
+    gateways: &[Gateway],
+    listener_sets: &[ListenerSet],
+    routes: &[Route],
+) -> Vec<String> {
     plain_refs(obj)
         .into_iter()
         .filter(|r| {
             let same = |o: &Object| o.namespace_or_empty() == r.namespace && o.name == r.name;
             match r.kind.as_str() {
                 "Gateway" => !gateways.iter().any(|g| same(&g.obj)),
-                "ListenerSet" | "XListenerSet" => false,
+                "ListenerSet" | "XListenerSet" => !listener_sets
+                    .iter()
+                    .any(|ls| ls.obj.kind.name() == r.kind && same(&ls.obj)),
                 kind => !routes
                     .iter()
                     .any(|rt| rt.obj.kind.name() == kind && same(&rt.obj)),
@@ -1355,14 +1779,11 @@ fn truncate_ancestors(p: &mut Policy) {
     );
 }
 
-/// The effective ClientTrafficPolicy of a listener.
-pub fn effective_ctp(att: &Attachments, gateway: usize, listener: &str) -> Option<usize> {
-    att.winner(
-        Kind::ClientTrafficPolicy,
-        TargetObj::Gateway(gateway),
-        Some(listener),
-    )
-    .or_else(|| att.winner(Kind::ClientTrafficPolicy, TargetObj::Gateway(gateway), None))
+/// The effective ClientTrafficPolicy of listener `listener` (an index into
+/// the Gateway's `listeners`, its ListenerSets' included), as Envoy Gateway
+/// translates it onto that listener.
+pub fn effective_ctp(att: &Attachments, gateway: usize, listener: usize) -> Option<usize> {
+    att.listener_ctp.get(&(gateway, listener)).copied()
 }
 
 /// The BackendTrafficPolicies that decide a route rule's settings behind one
@@ -1447,4 +1868,269 @@ pub fn first_value<'a>(
     chain
         .iter()
         .find_map(|&i| at(policies[i].obj.spec(), path).map(|v| (v, i)))
+}
+
+/// The settings in force for one listener or one route behind one listener,
+/// for one policy kind: which policies apply and which of them sets each
+/// spec field, per the release's merge semantics (`merges`). The Detail
+/// view, `egscope model` and `egscope trace` read this one computation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveSet {
+    pub kind: Kind,
+    /// Indices into `Model::policies`, most specific first: one policy, or
+    /// a route policy with `mergeType` and the parent policy it merges over.
+    pub policies: Vec<usize>,
+    /// The route policy's `mergeType` when a merge happens.
+    pub merge_type: Option<String>,
+    /// Broader policies attached above that do not apply here: the more
+    /// specific policy replaces them whole.
+    pub replaced: Vec<usize>,
+    /// Spec field path (dotted) → the policy whose value applies.
+    pub fields: BTreeMap<String, usize>,
+}
+
+/// The ClientTrafficPolicy in force on one listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerEffective {
+    pub gateway: usize,
+    /// Index into the Gateway's `listeners` (its ListenerSets' included).
+    pub listener: usize,
+    pub client: EffectiveSet,
+}
+
+/// The BackendTrafficPolicy, SecurityPolicy and EnvoyExtensionPolicy in
+/// force on a route (or one of its named rules) behind one listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteEffective {
+    pub route: usize,
+    pub gateway: usize,
+    pub listener: usize,
+    /// `None` for the route as a whole; a rule name when a policy targets
+    /// that rule.
+    pub rule: Option<String>,
+    pub sets: Vec<EffectiveSet>,
+}
+
+/// Effective configuration of every listener and route, computed once per
+/// model (`Model::effective`).
+#[derive(Debug, Clone, Default)]
+pub struct EffectiveConfig {
+    pub listeners: Vec<ListenerEffective>,
+    pub routes: Vec<RouteEffective>,
+}
+
+impl EffectiveConfig {
+    pub fn of_listener(&self, gateway: usize, listener: usize) -> Option<&ListenerEffective> {
+        self.listeners
+            .iter()
+            .find(|l| l.gateway == gateway && l.listener == listener)
+    }
+
+    pub fn of_route(&self, route: usize) -> impl Iterator<Item = &RouteEffective> {
+        self.routes.iter().filter(move |r| r.route == route)
+    }
+}
+
+/// Spec fields of a policy as dotted paths: the leaves of its mappings
+/// (a list, a scalar or an empty mapping is one field), the targeting and
+/// merge fields left out.
+pub fn spec_fields(spec: &Value) -> Vec<String> {
+    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        match v.as_object() {
+            Some(map) if !map.is_empty() => {
+                for (k, child) in map.iter() {
+                    walk(child, &format!("{prefix}.{k}"), out);
+                }
+            }
+            _ if !v.is_null() => out.push(prefix.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(map) = spec.as_object() {
+        for (k, child) in map.iter() {
+            if matches!(
+                k,
+                "targetRef" | "targetRefs" | "targetSelectors" | "mergeType"
+            ) {
+                continue;
+            }
+            walk(child, k, &mut out);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Which policy of a chain (most specific first) sets each field. The more
+/// specific policy owns a field it sets, and a list as a whole (a JSON
+/// merge replaces lists; egscope does not repeat a strategic merge's
+/// per-element keys); a field it sets displaces the broader policy's
+/// fields beneath or above it on the same path.
+fn field_owners(policies: &[Policy], chain: &[usize]) -> BTreeMap<String, usize> {
+    let mut fields: BTreeMap<String, usize> = BTreeMap::new();
+    for &pi in chain.iter().rev() {
+        for f in spec_fields(policies[pi].obj.spec()) {
+            fields.retain(|k, _| {
+                !(k.starts_with(&format!("{f}.")) || f.starts_with(&format!("{k}.")))
+            });
+            fields.insert(f, pi);
+        }
+    }
+    fields
+}
+
+fn effective_set(
+    policies: &[Policy],
+    kind: Kind,
+    chain: Vec<usize>,
+    attached_above: &[Option<usize>],
+) -> EffectiveSet {
+    let merge_type = (chain.len() > 1)
+        .then(|| policies[chain[0]].merge_type().map(str::to_string))
+        .flatten();
+    let mut replaced = Vec::new();
+    for p in attached_above.iter().flatten() {
+        if !chain.contains(p) && !replaced.contains(p) {
+            replaced.push(*p);
+        }
+    }
+    EffectiveSet {
+        kind,
+        fields: field_owners(policies, &chain),
+        policies: chain,
+        merge_type,
+        replaced,
+    }
+}
+
+/// The route-level chain behind one listener, ListenerSet listeners
+/// included (Envoy Gateway v1.9: route rule > route > ListenerSet
+/// listener > ListenerSet > Gateway, or route rule > route > Gateway
+/// listener > Gateway; a merging route policy merges over the closest of the parents,
+/// `process*PolicyForRoute` in backendtrafficpolicy.go). Returns the chain
+/// and every policy attached at those levels.
+#[allow(clippy::too_many_arguments)]
+fn route_chain_at(
+    att: &Attachments,
+    policies: &[Policy],
+    gateways: &[Gateway],
+    kind: Kind,
+    merge_enabled: bool,
+    route: usize,
+    rule: Option<&str>,
+    g: usize,
+    li: usize,
+) -> (Vec<usize>, Vec<Option<usize>>) {
+    let l = &gateways[g].listeners[li];
+    let w = |obj, section: Option<&str>| att.winner(kind, obj, section);
+    let rule_level = rule.and_then(|n| w(TargetObj::Route(route), Some(n)));
+    let route_level = w(TargetObj::Route(route), None);
+    let mut parents = Vec::new();
+    if let Some(ls) = l.listener_set {
+        parents.push(w(TargetObj::ListenerSet(ls), Some(&l.name)));
+        parents.push(w(TargetObj::ListenerSet(ls), None));
+    } else {
+        parents.push(w(TargetObj::Gateway(g), Some(&l.name)));
+    }
+    parents.push(w(TargetObj::Gateway(g), None));
+    let closest = parents.iter().flatten().next().copied();
+    let own = rule_level.or(route_level);
+    let chain = match (own, closest) {
+        (Some(r), Some(p)) if merge_enabled && policies[r].merge_type().is_some() => vec![r, p],
+        (Some(r), _) => vec![r],
+        (None, Some(p)) => vec![p],
+        (None, None) => vec![],
+    };
+    let mut above = vec![route_level];
+    above.extend(parents);
+    (chain, above)
+}
+
+/// Computes the effective configuration of every listener (its
+/// ClientTrafficPolicy) and of every route behind each listener it
+/// attaches through (its BackendTrafficPolicy, SecurityPolicy and
+/// EnvoyExtensionPolicy, with one entry more per rule a policy targets).
+pub fn effective_config(
+    classes: &[Class],
+    gateways: &[Gateway],
+    routes: &[Route],
+    policies: &[Policy],
+    att: &Attachments,
+) -> EffectiveConfig {
+    let mut out = EffectiveConfig::default();
+    for (g, gw) in gateways.iter().enumerate() {
+        for (li, l) in gw.listeners.iter().enumerate() {
+            let Some(p) = effective_ctp(att, g, li) else {
+                continue;
+            };
+            let k = Kind::ClientTrafficPolicy;
+            let mut above = Vec::new();
+            if let Some(ls) = l.listener_set {
+                above.push(att.winner(k, TargetObj::ListenerSet(ls), Some(&l.name)));
+                above.push(att.winner(k, TargetObj::ListenerSet(ls), None));
+            } else {
+                above.push(att.winner(k, TargetObj::Gateway(g), Some(&l.name)));
+            }
+            above.push(att.winner(k, TargetObj::Gateway(g), None));
+            out.listeners.push(ListenerEffective {
+                gateway: g,
+                listener: li,
+                client: effective_set(policies, k, vec![p], &above),
+            });
+        }
+    }
+    let kinds = &STATUS_KINDS[1..];
+    for (ri, r) in routes.iter().enumerate() {
+        let mut rules: Vec<Option<&str>> = vec![None];
+        rules.extend(
+            r.rule_names
+                .iter()
+                .flatten()
+                .filter(|n| {
+                    kinds
+                        .iter()
+                        .any(|&k| att.winner(k, TargetObj::Route(ri), Some(n)).is_some())
+                })
+                .map(|n| Some(n.as_str())),
+        );
+        for p in &r.parents {
+            let Some(g) = p.gateway else { continue };
+            let sem = gateways[g]
+                .class
+                .map(|c| classes[c].semantics.clone())
+                .unwrap_or_default();
+            for &li in &p.listener_indices {
+                for rule in &rules {
+                    let sets: Vec<EffectiveSet> = kinds
+                        .iter()
+                        .filter_map(|&k| {
+                            let (chain, above) = route_chain_at(
+                                att,
+                                policies,
+                                gateways,
+                                k,
+                                merges(k, &sem),
+                                ri,
+                                *rule,
+                                g,
+                                li,
+                            );
+                            (!chain.is_empty()).then(|| effective_set(policies, k, chain, &above))
+                        })
+                        .collect();
+                    if !sets.is_empty() {
+                        out.routes.push(RouteEffective {
+                            route: ri,
+                            gateway: g,
+                            listener: li,
+                            rule: rule.map(str::to_string),
+                            sets,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }

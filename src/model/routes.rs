@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::listeners::{Gateway, Listener, ListenerSet};
 use super::value::{array_at, i64_at, selector_matches, str_at};

@@ -5,14 +5,16 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::value::{array_at, at, bool_at, str_at};
 use crate::store::{Kind, Object, Store};
 
-pub const DEFAULT_CONTROLLER_NAME: &str = "gateway.envoyproxy.io/gatewayclass-controller";
-pub const CONFIG_MAP_NAME: &str = "envoy-gateway-config";
-pub const CONFIG_KEY: &str = "envoy-gateway.yaml";
+use crate::vocab::is_gateway_image;
+pub use crate::vocab::{
+    CONFIG_KEY, CONFIG_MAP_NAME, DEFAULT_CONTROLLER_NAME, image_has_digest, image_repository,
+    image_tag,
+};
 
 /// Which namespaces a controller watches.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,52 +264,12 @@ impl Controller {
 
 /// The containers of a Deployment/DaemonSet pod template.
 pub fn template_containers(obj: &Object) -> &[Value] {
-    array_at(&obj.raw, &["spec", "template", "spec", "containers"])
+    crate::vocab::template_containers(&obj.raw)
 }
 
-/// Deployment is an Envoy Gateway controller: labelled `control-plane:
-/// envoy-gateway`, or running an `envoyproxy/gateway*` image in a container
-/// named `envoy-gateway`. Proxy Deployments (managed-by envoy-gateway) never
-/// are, though their shutdown-manager sidecar runs the same image.
+/// The Deployment is an Envoy Gateway controller ([`crate::vocab::is_controller`]).
 pub fn is_controller(obj: &Object) -> bool {
-    if obj.labels.get("app.kubernetes.io/managed-by") == Some("envoy-gateway") {
-        return false;
-    }
-    if obj.labels.get("control-plane") == Some("envoy-gateway") {
-        return true;
-    }
-    template_containers(obj).iter().any(|c| {
-        str_at(c, &["name"]) == Some("envoy-gateway")
-            && str_at(c, &["image"]).is_some_and(is_gateway_image)
-    })
-}
-
-fn is_gateway_image(image: &str) -> bool {
-    let repo = image_repository(image);
-    repo.ends_with("envoyproxy/gateway") || repo.ends_with("envoyproxy/gateway-dev")
-}
-
-/// `docker.io/envoyproxy/gateway:v1.7.5@sha256:..` → `docker.io/envoyproxy/gateway`.
-pub fn image_repository(image: &str) -> &str {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    match no_digest.rsplit_once(':') {
-        // A colon after the last slash is a tag; before it, a registry port.
-        Some((repo, tag)) if !tag.contains('/') => repo,
-        _ => no_digest,
-    }
-}
-
-/// The tag of an image reference, if it has one.
-pub fn image_tag(image: &str) -> Option<&str> {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    match no_digest.rsplit_once(':') {
-        Some((_, tag)) if !tag.contains('/') && !tag.is_empty() => Some(tag),
-        _ => None,
-    }
-}
-
-pub fn image_has_digest(image: &str) -> bool {
-    image.contains("@sha256:")
+    crate::vocab::is_controller(|k| obj.labels.get(k), &obj.raw)
 }
 
 /// The image of the controller container.
@@ -345,7 +307,7 @@ pub fn controllers(store: &Store) -> Vec<Controller> {
                         EgConfig::default(),
                         Some(format!("ConfigMap has no key {CONFIG_KEY}")),
                     ),
-                    Some(text) => match crate::source::parse_yaml_value(text) {
+                    Some(text) => match crate::codec::parse_yaml_value(text) {
                         Ok(v) => (EgConfig::from_value(&v), None),
                         Err(e) => (EgConfig::default(), Some(e)),
                     },

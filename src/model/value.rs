@@ -2,7 +2,7 @@
 //! total, so an object of another Envoy Gateway version (a field missing, a
 //! new enum value) reads as "not set" instead of failing the whole object.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 /// The value at `path`, `None` when any step is missing or the value is null.
 pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {

@@ -10,15 +10,36 @@ pub mod model_json;
 pub mod rules_doc;
 pub mod sarif;
 pub mod text;
+pub mod trace;
 
 #[cfg(test)]
 pub(crate) mod testdata;
 
 use crate::audit::AuditResult;
-use crate::cli::{Profile, ReportFormat};
+use crate::audit::Profile;
 use crate::store::{ObjectRef, SourceInfo};
 
 pub use rules_doc::{readme_rules_section, render_rules};
+
+/// A report format (`--format`). The clap derive sits next to the type so
+/// that the CLI depends on the report, never the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+/// A format of the rule catalogue (`egscope rules --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum RulesFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
 
 /// What every report says about the run besides the findings.
 #[derive(Debug, Clone)]
@@ -32,24 +53,32 @@ pub struct ReportMeta {
 /// Writes the report to `out`: JSON as it is serialized, the others rendered
 /// first.
 pub fn write(
-    format: ReportFormat,
+    format: Format,
     result: &AuditResult,
     meta: &ReportMeta,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        ReportFormat::Json => json::write(result, meta, out),
+        Format::Json => json::write(result, meta, out),
         _ => out.write_all(render(format, result, meta).as_bytes()),
     }
 }
 
-pub fn render(format: ReportFormat, result: &AuditResult, meta: &ReportMeta) -> String {
+pub fn render(format: Format, result: &AuditResult, meta: &ReportMeta) -> String {
     match format {
-        ReportFormat::Text => text::render(result, meta),
-        ReportFormat::Json => json::render(result, meta),
-        ReportFormat::Sarif => sarif::render(result, meta),
-        ReportFormat::Junit => junit::render(result, meta),
+        Format::Text => text::render(result, meta),
+        Format::Json => json::render(result, meta),
+        Format::Sarif => sarif::render(result, meta),
+        Format::Junit => junit::render(result, meta),
     }
+}
+
+/// Whether the format reports every (rule, object) an audit examined, not
+/// only findings: JUnit's passing test cases. The others never read
+/// `AuditResult::checks`, which for a large cluster costs more than the
+/// findings.
+pub fn needs_checks(format: Format) -> bool {
+    matches!(format, Format::Junit)
 }
 
 /// `Gateway apps/edge`, or `GatewayClass eg` when cluster-scoped.
@@ -107,21 +136,16 @@ mod tests {
     #[test]
     fn render_dispatches_to_each_format() {
         let (result, meta) = testdata::sample();
-        assert!(render(ReportFormat::Json, &result, &meta).starts_with('{'));
-        assert!(render(ReportFormat::Sarif, &result, &meta).contains("\"2.1.0\""));
-        assert!(render(ReportFormat::Junit, &result, &meta).contains("<testsuites"));
-        assert!(render(ReportFormat::Text, &result, &meta).contains("EG113"));
+        assert!(render(Format::Json, &result, &meta).starts_with('{'));
+        assert!(render(Format::Sarif, &result, &meta).contains("\"2.1.0\""));
+        assert!(render(Format::Junit, &result, &meta).contains("<testsuites"));
+        assert!(render(Format::Text, &result, &meta).contains("EG113"));
     }
 
     #[test]
     fn write_gives_the_rendered_text() {
         let (result, meta) = testdata::sample();
-        for format in [
-            ReportFormat::Text,
-            ReportFormat::Json,
-            ReportFormat::Sarif,
-            ReportFormat::Junit,
-        ] {
+        for format in [Format::Text, Format::Json, Format::Sarif, Format::Junit] {
             let mut out = Vec::new();
             write(format, &result, &meta, &mut out).unwrap();
             assert_eq!(

@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::fleet::ProxySource;
-use crate::model::policy::{self, PolicyAncestor, TargetObj};
+use crate::model::policy::{self, PolicyAncestor};
 use crate::model::{Model, Watch};
 use crate::store::{Kind, Object, SourceInfo, Store};
-use crate::value::Value;
 
 pub const SCHEMA: &str = "egscope.model/v1";
 
@@ -27,6 +26,8 @@ struct Doc<'a> {
     #[serde(rename = "gatewayClasses")]
     gateway_classes: Vec<GatewayClass>,
     gateways: Vec<GatewayOut>,
+    #[serde(rename = "listenerSets")]
+    listener_sets: Vec<ListenerSetOut>,
     routes: Vec<RouteOut>,
     fleets: Vec<FleetOut>,
     policies: Vec<PolicyOut<'a>>,
@@ -100,6 +101,22 @@ struct GatewayOut {
 }
 
 #[derive(Serialize)]
+struct ListenerSetOut {
+    /// `ListenerSet` or `XListenerSet`.
+    kind: &'static str,
+    namespace: String,
+    name: String,
+    /// `spec.parentRef` as `namespace/name`.
+    parent: String,
+    /// `Attached`, `ParentNotFound`, `NotAllowed`, `ParentNotAccepted` or
+    /// `KindNotRead`, with what it means.
+    attachment: &'static str,
+    message: String,
+    /// Its `spec.listeners` names, attached or not.
+    listeners: Vec<String>,
+}
+
+#[derive(Serialize)]
 struct ListenerOut {
     name: String,
     port: i64,
@@ -129,6 +146,13 @@ struct Condition {
 struct Effective {
     /// Most specific first.
     policies: Vec<String>,
+    /// The route policy's `mergeType` when it merges over the parent one.
+    #[serde(rename = "mergeType", skip_serializing_if = "Option::is_none")]
+    merge_type: Option<String>,
+    /// Broader policies attached above that the more specific one
+    /// replaces whole here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replaced: Vec<String>,
     /// Spec field path → the policy (`namespace/name`) whose value applies.
     fields: BTreeMap<String, String>,
 }
@@ -161,6 +185,9 @@ struct ParentOut {
 struct RouteEffective {
     gateway: String,
     listener: String,
+    /// The ListenerSet (`namespace/name`) that declares the listener.
+    #[serde(rename = "listenerSet", skip_serializing_if = "Option::is_none")]
+    listener_set: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule: Option<String>,
     policies: BTreeMap<&'static str, Effective>,
@@ -216,59 +243,19 @@ struct TargetOut {
     winner: Option<String>,
 }
 
-/// Spec fields of a policy as dotted paths: the leaves of its mappings
-/// (a list, a scalar or an empty mapping is one field), the targeting and
-/// merge fields left out.
-pub fn spec_fields(spec: &Value) -> Vec<String> {
-    fn walk(v: &Value, prefix: &str, out: &mut Vec<String>) {
-        match v.as_object() {
-            Some(map) if !map.is_empty() => {
-                for (k, child) in map.iter() {
-                    let path = if prefix.is_empty() {
-                        k.to_string()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(child, &path, out);
-                }
-            }
-            _ if !v.is_null() => out.push(prefix.to_string()),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if let Some(map) = spec.as_object() {
-        for (k, child) in map.iter() {
-            if matches!(
-                k,
-                "targetRef" | "targetRefs" | "targetSelectors" | "mergeType"
-            ) {
-                continue;
-            }
-            walk(child, k, &mut out);
-        }
-    }
-    out.sort();
-    out
-}
+pub use crate::model::policy::spec_fields;
 
-/// Which policy of a merge chain (most specific first) sets each field.
-/// A merged list is owned by the more specific policy as a whole: a JSON
-/// merge replaces lists, and egscope does not repeat a strategic merge's
-/// per-element keys.
-fn effective(m: &Model, chain: &[usize]) -> Effective {
-    let mut fields = BTreeMap::new();
-    for &pi in chain.iter().rev() {
-        let name = label(&m.policies[pi].obj);
-        for f in spec_fields(m.policies[pi].obj.spec()) {
-            // A broader policy's sub-field goes when the narrower sets the parent.
-            fields.retain(|k: &String, _| !k.starts_with(&format!("{f}.")));
-            fields.insert(f, name.clone());
-        }
-    }
+fn effective(m: &Model, set: &policy::EffectiveSet) -> Effective {
+    let name = |p: usize| label(&m.policies[p].obj);
     Effective {
-        policies: chain.iter().map(|&p| label(&m.policies[p].obj)).collect(),
-        fields,
+        policies: set.policies.iter().map(|&p| name(p)).collect(),
+        merge_type: set.merge_type.clone(),
+        replaced: set.replaced.iter().map(|&p| name(p)).collect(),
+        fields: set
+            .fields
+            .iter()
+            .map(|(f, &p)| (f.clone(), name(p)))
+            .collect(),
     }
 }
 
@@ -306,6 +293,30 @@ fn conflicted(l: &crate::model::Listener, m: &Model) -> Condition {
             message: "No listener conflicts found".into(),
         },
     }
+}
+
+fn listener_sets_out(m: &Model) -> Vec<ListenerSetOut> {
+    let mut out: Vec<ListenerSetOut> = m
+        .listener_sets
+        .iter()
+        .map(|ls| ListenerSetOut {
+            kind: ls.obj.kind.name(),
+            namespace: ls.obj.namespace_or_empty().to_string(),
+            name: ls.obj.name.clone(),
+            parent: format!("{}/{}", ls.parent_namespace, ls.parent_name),
+            attachment: match ls.attachment {
+                crate::model::Attachment::Attached => "Attached",
+                crate::model::Attachment::ParentNotFound => "ParentNotFound",
+                crate::model::Attachment::NotAllowed => "NotAllowed",
+                crate::model::Attachment::ParentNotAccepted => "ParentNotAccepted",
+                crate::model::Attachment::KindNotRead(_) => "KindNotRead",
+            },
+            message: ls.attachment.message(ls),
+            listeners: ls.listener_names.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| (a.kind, &a.namespace, &a.name).cmp(&(b.kind, &b.namespace, &b.name)));
+    out
 }
 
 fn proxy_source(p: &ProxySource) -> &'static str {
@@ -377,17 +388,22 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
             let listeners = g
                 .listeners
                 .iter()
-                .map(|l| {
+                .enumerate()
+                .map(|(li, l)| {
                     let mut effective_map = BTreeMap::new();
-                    if let Some(p) = policy::effective_ctp(&m.attachments, gi, &l.name) {
-                        effective_map.insert("ClientTrafficPolicy", effective(m, &[p]));
+                    if let Some(e) = m.effective.of_listener(gi, li) {
+                        effective_map.insert("ClientTrafficPolicy", effective(m, &e.client));
                     }
                     ListenerOut {
                         name: l.name.clone(),
                         port: l.port,
                         protocol: l.protocol.clone(),
                         hostname: l.hostname.clone(),
-                        declared_by: format!("Gateway/{}", label(&g.obj)),
+                        declared_by: format!(
+                            "{}/{}",
+                            l.declared_by.kind.name(),
+                            label(&l.declared_by)
+                        ),
                         conflicted: conflicted(l, m),
                         effective: effective_map,
                     }
@@ -428,56 +444,24 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
                     listeners: p.listeners.clone(),
                 })
                 .collect();
-            let mut eff = Vec::new();
-            let mut rules: Vec<Option<&str>> = vec![None];
-            rules.extend(
-                r.rule_names
-                    .iter()
-                    .flatten()
-                    .filter(|n| {
-                        policy::STATUS_KINDS[1..].iter().any(|&k| {
-                            m.attachments
-                                .winner(k, TargetObj::Route(ri), Some(n))
-                                .is_some()
-                        })
-                    })
-                    .map(|n| Some(n.as_str())),
-            );
-            for p in &r.parents {
-                let Some(g) = p.gateway else { continue };
-                let sem = m
-                    .class_of(&m.gateways[g])
-                    .map(|c| c.semantics.clone())
-                    .unwrap_or_default();
-                for l in &p.listeners {
-                    for rule in &rules {
-                        let mut map = BTreeMap::new();
-                        for k in &policy::STATUS_KINDS[1..] {
-                            let chain = policy::effective_route_chain(
-                                &m.attachments,
-                                &m.policies,
-                                *k,
-                                policy::merges(*k, &sem),
-                                ri,
-                                *rule,
-                                Some(g),
-                                Some(l),
-                            );
-                            if !chain.is_empty() {
-                                map.insert(k.name(), effective(m, &chain));
-                            }
-                        }
-                        if !map.is_empty() {
-                            eff.push(RouteEffective {
-                                gateway: label(&m.gateways[g].obj),
-                                listener: l.clone(),
-                                rule: rule.map(str::to_string),
-                                policies: map,
-                            });
-                        }
+            let eff = m
+                .effective
+                .of_route(ri)
+                .map(|e| {
+                    let l = &m.gateways[e.gateway].listeners[e.listener];
+                    RouteEffective {
+                        gateway: label(&m.gateways[e.gateway].obj),
+                        listener: l.name.clone(),
+                        listener_set: l.listener_set.map(|ls| label(&m.listener_sets[ls].obj)),
+                        rule: e.rule.clone(),
+                        policies: e
+                            .sets
+                            .iter()
+                            .map(|s| (s.kind.name(), effective(m, s)))
+                            .collect(),
                     }
-                }
-            }
+                })
+                .collect();
             RouteOut {
                 kind: r.obj.kind.name(),
                 namespace: r.obj.namespace_or_empty().to_string(),
@@ -525,10 +509,7 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
                 .iter()
                 .zip(&p.outcomes)
                 .map(|(t, o)| {
-                    let obj = match t.obj {
-                        TargetObj::Gateway(g) => &m.gateways[g].obj,
-                        TargetObj::Route(r) => &m.routes[r].obj,
-                    };
+                    let obj = t.obj.object(m);
                     let (outcome, winner) = match o {
                         policy::Outcome::Attached => ("Attached", None),
                         policy::Outcome::Conflicted { winner } => {
@@ -565,6 +546,7 @@ fn doc<'a>(store: &'a Store, m: &'a Model) -> Doc<'a> {
         tenants,
         gateway_classes,
         gateways: gateways.into_iter().map(|(_, g)| g).collect(),
+        listener_sets: listener_sets_out(m),
         routes,
         fleets,
         policies,

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::RulesFormat;
 use crate::audit::catalog::{Area, RULES, RuleMeta};
-use crate::cli::RulesFormat;
 use crate::sanitize::escape_keep_layout;
 
 use super::wrap;

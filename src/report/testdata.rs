@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::audit::Profile;
 use crate::audit::{AuditResult, Check, Finding, Severity, Skipped, Suppression};
-use crate::cli::Profile;
 use crate::store::{Location, ObjectRef, SourceInfo, SourceKind};
 
 use super::ReportMeta;

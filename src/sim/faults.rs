@@ -412,15 +412,28 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 impl Rbac {
     /// Reads the rules of every ClusterRole (or Role) in a YAML file. They
     /// are bound cluster-wide, unless the file has RoleBindings and no
-    /// ClusterRoleBinding: then only in the RoleBindings' namespaces.
+    /// ClusterRoleBinding: then only in the RoleBindings' namespaces. When
+    /// the file's bindings name roles (`roleRef.name`), only those roles
+    /// count: an optional role shipped next to the least-privilege one
+    /// (assets/rbac.yaml's log reader) grants nothing until it is bound.
     pub fn from_yaml(text: &str) -> Result<Rbac, String> {
-        let docs: Vec<Value> = crate::source::parse_yaml_documents(text)
-            .map_err(|e| format!("not valid YAML: {e}"))?;
+        let docs: Vec<Value> =
+            crate::codec::parse_yaml_documents(text).map_err(|e| format!("not valid YAML: {e}"))?;
+        let bound: Vec<&str> = docs
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.get("kind").and_then(Value::as_str),
+                    Some("ClusterRoleBinding" | "RoleBinding")
+                )
+            })
+            .filter_map(|d| d.pointer("/roleRef/name").and_then(Value::as_str))
+            .collect();
         let mut rules = Vec::new();
         let mut roles = 0;
         let mut cluster_binding = false;
         let mut namespaces: Vec<String> = Vec::new();
-        for doc in docs {
+        for doc in &docs {
             let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
             match kind {
                 "ClusterRoleBinding" => cluster_binding = true,
@@ -437,6 +450,10 @@ impl Rbac {
                 _ => {}
             }
             if kind != "ClusterRole" && kind != "Role" {
+                continue;
+            }
+            let name = doc.pointer("/metadata/name").and_then(Value::as_str);
+            if !bound.is_empty() && !name.is_some_and(|n| bound.contains(&n)) {
                 continue;
             }
             roles += 1;
@@ -777,6 +794,33 @@ mod tests {
             namespace: ns,
             name: "",
         }
+    }
+
+    /// The shipped file binds only the least-privilege role: pods/log (the
+    /// optional log reader) is granted once its example binding is used.
+    #[test]
+    fn optional_log_role_grants_nothing_until_bound() {
+        let shipped = include_str!("../../assets/rbac.yaml");
+        let r = Rbac::from_yaml(shipped).unwrap();
+        assert!(r.allows("discovery.k8s.io", "endpointslices", "watch"));
+        assert!(r.allows("", "pods/proxy", "get"));
+        assert!(!r.allows("", "pods/log", "get"));
+        let bound: String = shipped
+            .lines()
+            .skip_while(|l| !l.contains("name: egscope-log-reader"))
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .map(|l| if l == "# ---" { "---" } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let with_logs = format!(
+            "{}\n{}",
+            shipped.split("name: egscope-log-reader").next().unwrap(),
+            bound
+        );
+        let r = Rbac::from_yaml(&with_logs).unwrap();
+        assert!(r.allows("", "pods/log", "get"));
+        assert!(r.allows("", "pods", "list"), "the reader stays bound");
+        assert!(!r.allows("", "pods/log", "list"));
     }
 
     #[test]

@@ -56,6 +56,10 @@ const CONTROLLER: &str = "gateway.envoyproxy.io/gatewayclass-controller";
 const EG_IMAGE: &str = "docker.io/envoyproxy/gateway:v1.7.5";
 const ENVOY_IMAGE: &str = "docker.io/envoyproxy/envoy:distroless-v1.37.5";
 const GW_GROUP: &str = "gateway.networking.k8s.io";
+/// Backend Services per namespace that the routes share, each with one
+/// EndpointSlice of ready endpoints: few enough that the slices stay a small
+/// part of the scenario's objects (100 namespaces: 4,000 slices).
+const SERVICES_PER_NAMESPACE: usize = 40;
 const EG_GROUP: &str = "gateway.envoyproxy.io";
 
 /// (GatewayClass, EnvoyProxy, fleets get an HPA)
@@ -152,6 +156,14 @@ pub fn generate(p: &LargeParams) -> Vec<Value> {
         // Only reached with at least one Gateway.
         let replicas = p.pods / p.gateways + usize::from(i < p.pods % p.gateways);
         out.extend(g.fleet(gw, replicas));
+    }
+    // The routes' backend Services, ready (one slice each).
+    if p.routes > 0 && p.gateways > 0 {
+        for i in 0..n_ns.min(p.gateways) {
+            for k in 0..SERVICES_PER_NAMESPACE {
+                out.push(g.endpoint_slice(&ns_name(i), &format!("svc-{k:04}")));
+            }
+        }
     }
     out
 }
@@ -536,6 +548,25 @@ impl Gen {
         })
     }
 
+    fn endpoint_slice(&mut self, ns: &str, service: &str) -> Value {
+        let name = format!("{service}-{}", self.suffix(5));
+        let mut m = self.meta(&name, Some(ns), &timestamp(days(30)));
+        m.insert(
+            "labels".into(),
+            json!({"kubernetes.io/service-name": service,
+                   "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}),
+        );
+        let endpoints: Vec<Value> = (0..2)
+            .map(|i| {
+                json!({"addresses": [format!("10.{}.{}.{}", 100 + self.rng.below(50), self.rng.below(250), 10 + i)],
+                       "conditions": {"ready": true, "serving": true, "terminating": false}})
+            })
+            .collect();
+        json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": m,
+               "addressType": "IPv4", "endpoints": endpoints,
+               "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]})
+    }
+
     fn http_route(&mut self, gw: &GatewayInfo, j: usize) -> Value {
         let name = format!("route-{j:05}");
         let created =
@@ -561,7 +592,7 @@ impl Gen {
                 let mut rule = json!({
                     "matches": [{"path": {"type": "PathPrefix", "value": path}}],
                     "backendRefs": [{"group": "", "kind": "Service",
-                                     "name": format!("svc-{:04}", (j * 7 + r) % 3000),
+                                     "name": format!("svc-{:04}", (j * 7 + r) % SERVICES_PER_NAMESPACE),
                                      "port": 8080, "weight": 1}],
                 });
                 if self.rng.chance(20) {
@@ -580,7 +611,7 @@ impl Gen {
                 &format!(
                     "Failed to process route rule 0 backendRef 0: service {}/svc-{:04} not found.",
                     gw.ns,
-                    (j * 7) % 3000
+                    (j * 7) % SERVICES_PER_NAMESPACE
                 ),
                 &at,
             )

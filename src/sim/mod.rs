@@ -9,6 +9,7 @@
 pub mod cluster;
 pub mod faults;
 pub mod large;
+pub mod logs;
 pub mod resources;
 pub mod selector;
 pub mod server;

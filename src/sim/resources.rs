@@ -316,6 +316,15 @@ pub const RESOURCES: &[ResourceDef] = &[
         &["cm"],
     ),
     builtin(
+        "events.k8s.io",
+        V1,
+        "events",
+        "event",
+        "Event",
+        true,
+        &["ev"],
+    ),
+    builtin(
         "apps",
         V1,
         "deployments",
@@ -343,6 +352,17 @@ pub const RESOURCES: &[ResourceDef] = &[
         "HorizontalPodAutoscaler",
         true,
         &["hpa"],
+    ),
+    // Backend endpoints: egscope reads them only for the Services routes
+    // reference, by `kubernetes.io/service-name`.
+    builtin(
+        "discovery.k8s.io",
+        V1,
+        "endpointslices",
+        "endpointslice",
+        "EndpointSlice",
+        true,
+        &[],
     ),
     builtin(
         "apiextensions.k8s.io",
@@ -571,15 +591,18 @@ pub fn by_group_kind(group: &str, kind: &str) -> Option<usize> {
 /// `groupPriorityMinimum`, highest first, then by name
 /// (k8s.io/kube-aggregator/pkg/apis/apiregistration/v1/helper/helpers.go,
 /// `SortedByGroupAndVersion`). The built-in priorities are kube-apiserver's
-/// (pkg/controlplane/apiserver/aggregator.go: apps 17800, autoscaling 17500,
-/// apiextensions.k8s.io 16700); CRD groups are registered at 1000
+/// (pkg/controlplane/apiserver/aggregator.go: apps 17800, events.k8s.io 17750,
+/// autoscaling 17500, apiextensions.k8s.io 16700, discovery.k8s.io 16200); CRD
+/// groups are registered at 1000
 /// (pkg/controlplane/controller/crdregistration); metrics-server's
 /// APIService asks for 100.
 fn group_priority(group: &str) -> u32 {
     match group {
         "apps" => 17800,
+        "events.k8s.io" => 17750,
         "autoscaling" => 17500,
         "apiextensions.k8s.io" => 16700,
+        "discovery.k8s.io" => 16200,
         "metrics.k8s.io" => 100,
         _ => 1000,
     }
@@ -819,8 +842,10 @@ mod tests {
             groups,
             [
                 "apps",
+                "events.k8s.io",
                 "autoscaling",
                 "apiextensions.k8s.io",
+                "discovery.k8s.io",
                 EG,
                 GW,
                 GWX,
@@ -937,7 +962,7 @@ mod tests {
             }
             let mut kinds_in_corpus = Vec::new();
             for text in texts {
-                for crd in crate::source::parse_yaml_documents(&text).unwrap() {
+                for crd in crate::codec::parse_yaml_documents(&text).unwrap() {
                     if crd.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
                         continue;
                     }

@@ -64,6 +64,10 @@ pub struct SimOptions {
     /// Requests kept in memory for [`SimHandle::requests`] (the oldest go
     /// first); the `request_log` file keeps every one.
     pub request_log_cap: usize,
+    /// Serve streaming lists (`watch` with `sendInitialEvents=true`), as a
+    /// server with the WatchList feature gate on; `false` refuses them with
+    /// the 422 an older server answers, so clients' fallbacks can be tested.
+    pub watch_list: bool,
 }
 
 /// Requests [`SimHandle::requests`] keeps by default.
@@ -82,6 +86,7 @@ impl Default for SimOptions {
             gateway_api: GatewayApiBundle::default(),
             align_crds: true,
             request_log_cap: DEFAULT_REQUEST_LOG_CAP,
+            watch_list: true,
         }
     }
 }
@@ -116,6 +121,7 @@ struct Shared {
     addr: SocketAddr,
     stopping: AtomicBool,
     bundle: GatewayApiBundle,
+    watch_list: bool,
 }
 
 /// The newest requests, at most `cap` of them.
@@ -164,7 +170,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The objects of a scenario, as the API server will serve them.
 pub fn scenario_objects(scenario: &Scenario) -> Result<Vec<Value>, UserError> {
     let parse = |name: &str, text: &str| -> Result<Vec<Value>, UserError> {
-        let docs: Vec<Value> = crate::source::parse_yaml_documents(text).map_err(|e| {
+        let docs: Vec<Value> = crate::codec::parse_yaml_documents(text).map_err(|e| {
             UserError::new(format!(
                 "the embedded {name} scenario is not valid YAML: {e}"
             ))
@@ -237,6 +243,7 @@ impl Sim {
             addr,
             stopping: AtomicBool::new(false),
             bundle: opts.gateway_api,
+            watch_list: opts.watch_list,
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -529,6 +536,11 @@ enum Target {
         ns: Option<String>,
         name: String,
     },
+    /// `pods/NAME/log`.
+    Log {
+        ns: String,
+        pod: String,
+    },
     Proxy {
         ns: String,
         /// The name segment as requested (`POD:PORT`), which RBAC sees.
@@ -628,6 +640,10 @@ fn parse_target(bundle: GatewayApiBundle, path: &str) -> Target {
             },
             Some(_) => Target::NotFound,
             None => unknown(plural, Some(ns), Some(name), &[]),
+        },
+        ["namespaces", ns, "pods", name, "log"] if group.is_empty() && gv_served => Target::Log {
+            ns: ns.to_string(),
+            pod: name.to_string(),
         },
         ["namespaces", ns, "pods", name, "proxy", path @ ..] if group.is_empty() && gv_served => {
             let (pod, port) = name.split_once(':').unwrap_or((name, "80"));
@@ -804,6 +820,14 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                 name: name.as_str(),
             })
         }
+        Target::Log { ns, pod } => Some(Access {
+            verb: "get",
+            group: "",
+            resource: "pods",
+            subresource: "log",
+            namespace: ns.as_str(),
+            name: pod.as_str(),
+        }),
         Target::Proxy { ns, segment, .. } => Some(Access {
             verb: "get",
             group: "",
@@ -969,6 +993,9 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
             };
             let filter = Filter { ns, label, field };
             let table = accept.contains("as=Table");
+            if let Some(refused) = invalid_list_options(&q, watching, s.watch_list) {
+                return refused;
+            }
             if watching {
                 if !RESOURCES[res].stored {
                     return status_response(
@@ -1052,6 +1079,28 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                 ),
             }
         }
+        Target::Log { ns, pod } => {
+            let Some(p) = lock(&s.world).cluster.get(resources::pods(), &ns, &pod) else {
+                return not_found("", "pods", &pod);
+            };
+            let tail = param(&q, "tailLines").and_then(|t| t.parse().ok());
+            match super::logs::pod_log(
+                &p,
+                param(&q, "container"),
+                truthy(param(&q, "previous")),
+                tail,
+            ) {
+                Ok(text) => {
+                    let mut r = (StatusCode::OK, text).into_response();
+                    r.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain"),
+                    );
+                    r
+                }
+                Err((code, message)) => status_response(code, reason_for(code), &message, None),
+            }
+        }
         Target::Unknown { .. } | Target::NotFound => status_response(
             404,
             "NotFound",
@@ -1070,6 +1119,51 @@ fn api_group(group: &str, versions: &[&str]) -> Value {
         .collect();
     let preferred = vs.first().cloned().unwrap_or(Value::Null);
     json!({"name": group, "versions": vs, "preferredVersion": preferred})
+}
+
+/// kube-apiserver's validation of `sendInitialEvents` and
+/// `resourceVersionMatch` (k8s.io/apimachinery/pkg/apis/meta/internalversion/
+/// validation/validation.go, `ValidateListOptions`/`validateWatchOptions`):
+/// a 422 Invalid naming the first offending field. `watch_list`: whether the
+/// WatchList feature gate is on.
+fn invalid_list_options(
+    q: &[(String, String)],
+    watching: bool,
+    watch_list: bool,
+) -> Option<Response> {
+    let send_initial = param(q, "sendInitialEvents").is_some();
+    let matching = param(q, "resourceVersionMatch").unwrap_or("");
+    let (field, detail) = if !watching {
+        if !send_initial {
+            return None;
+        }
+        (
+            "sendInitialEvents",
+            "sendInitialEvents is forbidden for list",
+        )
+    } else if send_initial && matching != "NotOlderThan" {
+        (
+            "resourceVersionMatch",
+            "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        )
+    } else if send_initial && !watch_list {
+        (
+            "sendInitialEvents",
+            "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+        )
+    } else if !matching.is_empty() && !send_initial {
+        (
+            "resourceVersionMatch",
+            "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+        )
+    } else {
+        return None;
+    };
+    let message = format!("ListOptions.meta.k8s.io \"\" is invalid: {field}: Forbidden: {detail}");
+    let details = json!({"group": "meta.k8s.io", "kind": "ListOptions", "causes": [
+        {"reason": "FieldValueForbidden", "message": format!("Forbidden: {detail}"), "field": field}
+    ]});
+    Some(status_response(422, "Invalid", &message, Some(details)))
 }
 
 /// kube-apiserver's answer to a list whose continue token points at a

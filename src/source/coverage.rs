@@ -158,6 +158,20 @@ mod tests {
     }
 
     #[test]
+    fn forbidden_events_stay_forbidden_in_a_snapshot() {
+        let mut store = empty();
+        store.set_state(
+            Kind::Event,
+            KindState::Forbidden("403: events.events.k8s.io is forbidden".into()),
+        );
+        let ann = annotations(&store, "2026-11-30T12:00:00Z".parse().unwrap());
+        assert!(ann[COVERAGE_ANNOTATION].contains("\"Event.events.k8s.io\""));
+        let mut back = empty();
+        apply(&|k| ann.get(k).cloned(), &mut back);
+        assert_eq!(back.state(Kind::Event), store.state(Kind::Event));
+    }
+
+    #[test]
     fn unknown_kinds_and_states_are_ignored() {
         let mut store = empty();
         let text = r#"{"Frobnicator.example.com":{"state":"listed"},"Pod":{"state":"sideways"}}"#;

@@ -81,8 +81,8 @@ enum Failure {
 fn classify(e: &kube::Error) -> Failure {
     match e {
         kube::Error::Api(s) if s.code == 404 => Failure::NotFound,
-        kube::Error::Api(s) if s.code == 403 => Failure::Forbidden(super::live::one_line(e)),
-        _ => Failure::Other(super::live::one_line(e)),
+        kube::Error::Api(s) if s.code == 403 => Failure::Forbidden(crate::error::one_line(e)),
+        _ => Failure::Other(crate::error::one_line(e)),
     }
 }
 

@@ -8,15 +8,24 @@
 //! with a fresh list only on `410 Gone`. A cluster-wide list that is
 //! refused (a user bound by RoleBindings) falls back to the namespaces the
 //! user asked for, and the kind is then recorded as read only there.
+//!
+//! The first list of a kind is a streaming list where the server serves
+//! them (a watch with `sendInitialEvents=true` answered from the watch
+//! cache, ended by the `k8s.io/initial-events-end` bookmark), else paged
+//! lists, as client-go's reflector falls back (reflector.go, `watchList`).
+//! Bodies are parsed straight into the store's compact values, outside
+//! any lock: one conversion per object.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::{BoxStream, SelectAll};
-use kube::api::{Api, DynamicObject, ListParams, WatchEvent, WatchParams};
+use http_body_util::BodyExt;
+use kube::api::{Api, DynamicObject, ListParams, WatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use kube::runtime::watcher;
@@ -25,15 +34,36 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::discovery::{self, Found, Retry};
+use crate::clock::Clock;
+use crate::codec::value::{Keys, MapBuilder, Value};
 use crate::error::UserError;
-use crate::metrics::{PodUsage, UsageMap};
-use crate::model::tenancy::{CONFIG_MAP_NAME, is_controller};
+pub use crate::error::one_line;
+use crate::store::changes::{self, ChangeLog};
+use crate::store::events;
+use crate::store::{ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, GATEWAY_API_X_GROUP};
 use crate::store::{Kind, KindState, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
-use crate::value::{self, Keys};
+use crate::units::{PodUsage, UsageMap};
+use crate::vocab::CONFIG_MAP_NAME;
 
 /// Label every proxy workload, pod and Service carries: the live source
-/// lists only those, not every pod of the cluster.
+/// lists only those, not every pod of the cluster. Envoy Gateway sets it
+/// on everything it creates for a proxy fleet
+/// (envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource.go,
+/// `EnvoyAppLabel`; its HPAs and PDBs take the same labels through
+/// `envoyLabels`, resource_provider.go).
 const PROXY_SELECTOR: &str = "app.kubernetes.io/managed-by=envoy-gateway";
+/// Label of the controller Deployment in Envoy Gateway's Helm chart
+/// (charts/gateway-helm/templates/envoy-gateway-deployment.yaml), which
+/// egctl selects controllers by (internal/cmd/egctl/config_envoy_gateway.go).
+const CONTROLLER_SELECTOR: &str = "control-plane=envoy-gateway";
+/// The annotation on the bookmark that ends a streaming list's initial
+/// events (k8s.io/apimachinery/pkg/apis/meta/v1, `InitialEventsAnnotationKey`).
+const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
+/// A streaming list that stays silent this long before its end bookmark
+/// is taken for a server that ignored `sendInitialEvents` (one older than
+/// WatchList, which watches from "any" version and never sends the
+/// bookmark): the kind is listed in pages instead.
+const INITIAL_EVENTS_SILENCE: Duration = Duration::from_secs(10);
 /// A feed's shared mapping keys are dropped past this many (see `to_object`).
 const MAX_FEED_KEYS: usize = 1 << 16;
 
@@ -161,26 +191,6 @@ pub fn describe_kube_error(e: &kube::Error) -> String {
     }
 }
 
-/// What the server said, in one line a person can act on: the status
-/// message with its code (`403: pods is forbidden: User ...`), or the
-/// transport error. Never a debug dump.
-pub fn one_line(e: &kube::Error) -> String {
-    let text = match e {
-        kube::Error::Api(s) if s.message.is_empty() => format!("{} {}", s.code, s.reason),
-        kube::Error::Api(s) => format!("{}: {}", s.code, s.message),
-        kube::Error::HyperError(e) => format!("connection failed: {e}"),
-        kube::Error::Service(e) => format!("request failed: {e}"),
-        other => other.to_string(),
-    };
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 300 {
-        let cut: String = flat.chars().take(300).collect();
-        format!("{cut}…")
-    } else {
-        flat
-    }
-}
-
 fn status_code(e: &kube::Error) -> Option<u16> {
     match e {
         kube::Error::Api(s) => Some(s.code),
@@ -232,8 +242,10 @@ type Objects = BTreeMap<Key, Arc<Object>>;
 /// what it could read and names the kind, rather than waiting out the
 /// whole sync timeout.
 const FAILED_LISTS_UNTIL_UNAVAILABLE: u32 = 3;
-/// Objects per list page; the continue token takes the rest.
-const PAGE_SIZE: u32 = 500;
+/// Objects per list page when streaming lists are not served; the continue
+/// token takes the rest. client-go's pager uses 500; a larger page costs a
+/// few MB of text at a time and a fraction of the round trips.
+const PAGE_SIZE: u32 = 2_000;
 /// Watches end server-side before kube's 300 s read timeout and are
 /// resumed from their last resourceVersion.
 const WATCH_TIMEOUT_SECS: u32 = 290;
@@ -252,9 +264,31 @@ struct Shared {
     /// Those whose first list has not finished: ConfigMaps are synced only
     /// once every controller namespace's are in.
     config_pending: BTreeSet<String>,
+    /// EndpointSlice feeds by namespace, with their label selector.
+    slice_feeds: BTreeMap<String, (String, tokio::task::AbortHandle)>,
+    /// Those whose first list has not finished.
+    slice_pending: BTreeSet<String>,
     /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
     /// objects, so a poll never costs a model rebuild.
     usage: Arc<UsageMap>,
+    /// Event watchers already running, by namespace, and those whose first
+    /// list is not in yet (as for ConfigMaps).
+    event_namespaces: BTreeSet<String>,
+    event_pending: BTreeSet<String>,
+    /// What the watches saw change since the first lists.
+    changes: Arc<ChangeLog>,
+}
+
+impl Shared {
+    /// The namespaces a feed of `kind` waits for before it is live.
+    fn pending(&mut self, kind: Kind) -> Option<&mut BTreeSet<String>> {
+        match kind {
+            Kind::ConfigMap => Some(&mut self.config_pending),
+            Kind::Event => Some(&mut self.event_pending),
+            Kind::EndpointSlice => Some(&mut self.slice_pending),
+            _ => None,
+        }
+    }
 }
 
 /// What every feed task needs.
@@ -266,6 +300,11 @@ struct Env {
     /// Namespaces to read one by one when a cluster-wide list is refused.
     fallback: Vec<String>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// Whether to try streaming lists: turned off for the whole server the
+    /// first time it refuses one (the WatchList feature gate is server-wide).
+    watch_list: Arc<AtomicBool>,
+    /// The session clock: when changes and generations were first seen.
+    clock: Clock,
 }
 
 impl Env {
@@ -307,32 +346,60 @@ fn groups() -> BTreeMap<&'static str, Vec<Kind>> {
     out
 }
 
-/// Turns a listed or watched object into a store object: its type comes
-/// from discovery (list items carry none) and managedFields are dropped.
-/// Its keys are shared with the other objects of the feed through `keys`.
-fn to_object(mut o: DynamicObject, ar: &ApiResource, keys: &mut Keys) -> Option<(Key, Object)> {
-    o.types = Some(kube::api::TypeMeta {
-        api_version: ar.api_version.clone(),
-        kind: ar.kind.clone(),
-    });
-    o.metadata.managed_fields = None;
-    let key = key_of(&o);
-    let v = serde_json::to_value(&o).ok()?;
+/// Turns a listed or watched object (parsed straight from the response
+/// into the store's value) into a store object: its type comes from
+/// discovery (list items of built-in kinds carry none) and managedFields
+/// are dropped.
+fn to_object(raw: Value, ar: &ApiResource, keys: &mut Keys) -> Option<(Key, Object)> {
+    let Value::Object(map) = raw else {
+        return None;
+    };
     // Keys of objects long gone would stay: start afresh now and then.
     if keys.len() > MAX_FEED_KEYS {
         *keys = Keys::new();
     }
-    match Object::from_value(value::from_json(v, keys), None) {
+    let mut b = MapBuilder::new();
+    b.insert(
+        keys.intern("apiVersion"),
+        Value::String(ar.api_version.as_str().into()),
+    );
+    b.insert(keys.intern("kind"), Value::String(ar.kind.as_str().into()));
+    for (k, mut v) in map {
+        match &*k {
+            "apiVersion" | "kind" => continue,
+            "metadata" => {
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("managedFields");
+                }
+            }
+            _ => {}
+        }
+        b.insert(k, v);
+    }
+    let raw = Value::Object(b.finish());
+    let key = key_of(&raw);
+    match Object::from_value(raw, None) {
         Ok(ObjectOrOther::Object(obj)) => Some((key, *obj)),
         _ => None,
     }
 }
 
-fn key_of(o: &DynamicObject) -> Key {
-    (
-        o.metadata.namespace.clone().unwrap_or_default(),
-        o.metadata.name.clone().unwrap_or_default(),
-    )
+fn key_of(o: &Value) -> Key {
+    let meta = |k: &str| {
+        o.get("metadata")
+            .and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    (meta("namespace"), meta("name"))
+}
+
+fn resource_version_of(o: &Value) -> Option<String> {
+    o.get("metadata")?
+        .get("resourceVersion")?
+        .as_str()
+        .map(str::to_string)
 }
 
 impl Live {
@@ -340,6 +407,16 @@ impl Live {
     /// while the kinds arrive, and nothing waits on an optional API.
     /// `wait_synced` waits for the first complete lists.
     pub async fn start(conn: Connection, namespace: Option<String>) -> Live {
+        Live::start_with_clock(conn, namespace, Clock::wall()).await
+    }
+
+    /// Like [`Live::start`], timing what it sees by `clock` (the demo and
+    /// the tests step theirs).
+    pub async fn start_with_clock(
+        conn: Connection,
+        namespace: Option<String>,
+        clock: Clock,
+    ) -> Live {
         let (tx, _) = watch::channel(0);
         let fallback = vec![
             namespace
@@ -352,6 +429,8 @@ impl Live {
             tx,
             fallback,
             tasks: Arc::new(Mutex::new(Vec::new())),
+            watch_list: Arc::new(AtomicBool::new(true)),
+            clock,
         };
         {
             let mut s = lock(&env.shared);
@@ -393,6 +472,11 @@ impl Live {
         lock(&self.env.shared).partial.keys().copied().collect()
     }
 
+    /// The session clock this source times changes by.
+    pub fn clock(&self) -> &Clock {
+        &self.env.clock
+    }
+
     /// The proxy pods' latest CPU and memory (empty without metrics.k8s.io).
     pub fn pod_usage(&self) -> Arc<UsageMap> {
         lock(&self.env.shared).usage.clone()
@@ -401,7 +485,15 @@ impl Live {
     /// An immutable snapshot of everything the watchers hold, with what
     /// could not be read.
     pub fn store(&self) -> Store {
-        let s = lock(&self.env.shared);
+        let now = self.env.clock.now();
+        let mut s = lock(&self.env.shared);
+        // Events age out here rather than on every watch event.
+        if let Some(evs) = s.objects.get_mut(&Kind::Event) {
+            evs.retain(|_, e| {
+                events::last_seen(e)
+                    .is_none_or(|t| crate::clock::secs_between(t, now) <= events::TTL_SECS)
+            });
+        }
         let mut store = Store::new(self.source.clone());
         for (kind, state) in &s.feeds {
             let ks = match state {
@@ -422,11 +514,20 @@ impl Live {
             };
             store.set_state(*kind, ks);
         }
+        let mut recheck_at: Option<jiff::Timestamp> = None;
         for objs in s.objects.values() {
             for o in objs.values() {
+                if let Some(due) = lag_due(o, now) {
+                    recheck_at = Some(recheck_at.map_or(due, |r| r.min(due)));
+                }
                 store.insert_arc(o.clone());
             }
         }
+        store.live = Some(crate::store::LiveInfo {
+            observed_at: now,
+            changes: s.changes.clone(),
+            recheck_at,
+        });
         // PodMetrics are usage numbers, not objects the rules read.
         store.set_state(
             Kind::PodMetrics,
@@ -585,10 +686,252 @@ async fn discover_group(
     }
 }
 
-/// Label every proxy workload, pod and Service carries: the live source
-/// lists only those, not every pod of the cluster.
-fn selector_of(kind: Kind) -> Option<&'static str> {
-    matches!(kind, Kind::Pod | Kind::Service | Kind::DaemonSet).then_some(PROXY_SELECTOR)
+/// When a controller lag this session saw begin less than EG511's
+/// threshold ago reaches it. Any condition's `observedGeneration` counts
+/// here (the rule itself knows which controllers are Envoy Gateway's): a
+/// lag of another controller costs one audit more, never a missed one.
+fn lag_due(o: &Object, now: jiff::Timestamp) -> Option<jiff::Timestamp> {
+    let since = o.generation_since?;
+    if crate::clock::secs_between(since, now) >= changes::LAG_THRESHOLD_SECS {
+        return None;
+    }
+    changes::generation_lag(o, true, |_| true)?;
+    since
+        .checked_add(jiff::SignedDuration::from_secs(changes::LAG_THRESHOLD_SECS))
+        .ok()
+}
+
+/// The kinds whose namespaces Events are read in: what the views show.
+const EVENT_SUBJECTS: &[Kind] = &[
+    Kind::Gateway,
+    Kind::HttpRoute,
+    Kind::GrpcRoute,
+    Kind::TlsRoute,
+    Kind::TcpRoute,
+    Kind::UdpRoute,
+    Kind::XListenerSet,
+    Kind::ListenerSet,
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::DaemonSet,
+    Kind::HorizontalPodAutoscaler,
+    Kind::EnvoyProxy,
+    Kind::ClientTrafficPolicy,
+    Kind::BackendTrafficPolicy,
+    Kind::SecurityPolicy,
+    Kind::EnvoyExtensionPolicy,
+    Kind::EnvoyPatchPolicy,
+];
+
+/// The distinct namespaces of a feed's objects: one seek per namespace
+/// (the map is ordered by namespace), not one step per object, so 20,000
+/// routes in 100 namespaces cost 100 lookups.
+fn namespaces_of(objs: &Objects, out: &mut BTreeSet<String>) {
+    use std::ops::Bound;
+    let mut next = objs.keys().next().map(|(ns, _)| ns.clone());
+    while let Some(ns) = next {
+        let after = (format!("{ns}\u{0}"), String::new());
+        next = objs
+            .range((Bound::Included(after), Bound::Unbounded))
+            .next()
+            .map(|((n, _), _)| n.clone());
+        if !ns.is_empty() {
+            out.insert(ns);
+        }
+    }
+}
+
+/// Watches Events only in the namespaces of the objects egscope shows,
+/// one feed per namespace as they appear: never cluster-wide, so a busy
+/// cluster's Events elsewhere cost nothing. Live once every namespace's
+/// first list is in (or at once when no namespace holds anything).
+async fn event_feeds(env: Env, ar: ApiResource) {
+    let mut rx = env.tx.subscribe();
+    loop {
+        let (synced, namespaces) = {
+            let s = lock(&env.shared);
+            let synced = EVENT_SUBJECTS
+                .iter()
+                .all(|k| s.feeds.get(k).is_none_or(FeedState::synced));
+            let mut ns = BTreeSet::new();
+            for k in EVENT_SUBJECTS {
+                if let Some(objs) = s.objects.get(k) {
+                    namespaces_of(objs, &mut ns);
+                }
+            }
+            (synced, ns)
+        };
+        {
+            let mut s = lock(&env.shared);
+            let new: Vec<String> = namespaces
+                .difference(&s.event_namespaces)
+                .cloned()
+                .collect();
+            if new.is_empty()
+                && synced
+                && s.event_namespaces.is_empty()
+                && matches!(s.feeds.get(&Kind::Event), Some(FeedState::Syncing))
+            {
+                s.feeds.insert(Kind::Event, FeedState::Live);
+                drop(s);
+                env.notify();
+            } else {
+                for ns in new {
+                    s.event_namespaces.insert(ns.clone());
+                    s.event_pending.insert(ns.clone());
+                    let spec = FeedSpec {
+                        kind: Kind::Event,
+                        ar: ar.clone(),
+                        namespaced: true,
+                        scopes: vec![Scope::ALL.in_namespace(&ns)],
+                        fallback: Vec::new(),
+                    };
+                    env.spawn(run_feed(spec, env.clone()));
+                }
+            }
+        }
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Keeps a namespace's Events to the newest [`events::MAX_PER_NAMESPACE`].
+fn cap_events(objs: &mut Objects, namespace: &str) {
+    use std::ops::Bound;
+    let lo = (namespace.to_string(), String::new());
+    let hi = (format!("{namespace}\u{0}"), String::new());
+    let range = (Bound::Included(lo), Bound::Excluded(hi));
+    let n = objs.range(range.clone()).count();
+    if n <= events::MAX_PER_NAMESPACE {
+        return;
+    }
+    let mut by_time: Vec<(Option<jiff::Timestamp>, Key)> = objs
+        .range(range)
+        .map(|(k, o)| (events::last_seen(o), k.clone()))
+        .collect();
+    by_time.sort();
+    for (_, k) in by_time.into_iter().take(n - events::MAX_PER_NAMESPACE) {
+        objs.remove(&k);
+    }
+}
+
+/// One request's worth of a feed: where, and which objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scope {
+    /// `None`: cluster-wide.
+    namespace: Option<String>,
+    /// Equality terms (`k=v,k2=v2`) or one set term (`k in (a,b)`): what
+    /// `holds` can tell apart.
+    labels: Option<String>,
+    /// `metadata.name=NAME` only.
+    fields: Option<String>,
+}
+
+impl Scope {
+    const ALL: Scope = Scope {
+        namespace: None,
+        labels: None,
+        fields: None,
+    };
+
+    fn labelled(labels: &str) -> Scope {
+        Scope {
+            labels: Some(labels.to_string()),
+            ..Scope::ALL
+        }
+    }
+
+    fn named(name: &str) -> Scope {
+        Scope {
+            fields: Some(format!("metadata.name={name}")),
+            ..Scope::ALL
+        }
+    }
+
+    fn in_namespace(&self, ns: &str) -> Scope {
+        Scope {
+            namespace: Some(ns.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// Whether an object read earlier came through this scope: a relist of
+    /// the scope replaces those, and only those.
+    fn holds(&self, key: &Key, obj: &Object) -> bool {
+        let ns_ok = self.namespace.as_ref().is_none_or(|ns| key.0 == *ns);
+        let labels_ok = self
+            .labels
+            .as_deref()
+            .is_none_or(|sel| match sel.split_once(" in (") {
+                Some((k, set)) => {
+                    let set = set.trim_end_matches(')');
+                    obj.labels
+                        .get(k.trim())
+                        .is_some_and(|v| set.split(',').any(|x| x.trim() == v))
+                }
+                None => sel.split(',').all(|term| {
+                    term.split_once('=')
+                        .is_some_and(|(k, v)| obj.labels.get(k) == Some(v))
+                }),
+            });
+        let fields_ok = self.fields.as_ref().is_none_or(|f| {
+            f.split(',').all(|term| {
+                term.strip_prefix("metadata.name=")
+                    .is_none_or(|name| key.1 == name)
+            })
+        });
+        ns_ok && labels_ok && fields_ok
+    }
+}
+
+/// The names of the CustomResourceDefinitions of the groups egscope reads
+/// (`httproutes.gateway.networking.k8s.io`): CRDs are cluster-wide and
+/// carry no label to select by, and a cluster may hold hundreds of others.
+fn crd_names() -> Vec<String> {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| {
+            let g = k.group_kind().0;
+            g == GATEWAY_API_GROUP || g == GATEWAY_API_X_GROUP || g == ENVOY_GATEWAY_GROUP
+        })
+        .map(|k| format!("{}.{}", plural(k.name()), k.group_kind().0))
+        .collect()
+}
+
+/// The resource name of a kind, as apiextensions defaults `spec.names.plural`
+/// for these kinds (every one of the groups above follows English rules:
+/// `EnvoyProxy` → `envoyproxies`, `GatewayClass` → `gatewayclasses`).
+fn plural(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    if let Some(stem) = lower.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'i', 'o', 'u'])
+    {
+        return format!("{stem}ies");
+    }
+    if lower.ends_with('s') {
+        return format!("{lower}es");
+    }
+    format!("{lower}s")
+}
+
+/// What a kind's feed reads. Envoy Gateway's objects are told apart where
+/// they can be: proxy workloads, pods and Services by `PROXY_SELECTOR`,
+/// Deployments by that or the controller's label, CRDs by name. The rest
+/// is read in full: Gateway API and Envoy Gateway kinds are all relevant,
+/// and HPAs cannot be selected by target on the server (an HPA's field
+/// selectors are metadata.name and metadata.namespace only) while one a
+/// user made carries no Envoy Gateway label.
+fn scopes_of(kind: Kind) -> Vec<Scope> {
+    match kind {
+        Kind::Pod | Kind::Service | Kind::DaemonSet => vec![Scope::labelled(PROXY_SELECTOR)],
+        Kind::Deployment => vec![
+            Scope::labelled(CONTROLLER_SELECTOR),
+            Scope::labelled(PROXY_SELECTOR),
+        ],
+        Kind::CustomResourceDefinition => crd_names().iter().map(|n| Scope::named(n)).collect(),
+        _ => vec![Scope::ALL],
+    }
 }
 
 fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchable: bool) {
@@ -596,6 +939,9 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
         Kind::PodMetrics => env.spawn(poll_pod_metrics(env.clone(), ar)),
         // Started per controller namespace once the Deployments are in.
         Kind::ConfigMap => env.spawn(config_maps(env.clone(), ar)),
+        Kind::Event if watchable => env.spawn(event_feeds(env.clone(), ar)),
+        // Started per namespace once the routes are in.
+        Kind::EndpointSlice => env.spawn(endpoint_slices(env.clone(), ar)),
         _ if !watchable => env.set_feed(
             kind,
             FeedState::Unavailable(format!("{} cannot be watched", ar.plural)),
@@ -605,9 +951,7 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
                 kind,
                 ar,
                 namespaced,
-                labels: selector_of(kind),
-                fields: None,
-                scopes: vec![None],
+                scopes: scopes_of(kind),
                 fallback: env.fallback.clone(),
             };
             env.spawn(run_feed(spec, env.clone()));
@@ -631,7 +975,7 @@ async fn config_maps(env: Env, ar: ApiResource) {
                 .get(&Kind::Deployment)
                 .map(|m| {
                     m.values()
-                        .filter(|d| is_controller(d))
+                        .filter(|d| crate::vocab::is_controller(|k| d.labels.get(k), &d.raw))
                         .map(|d| d.namespace_or_empty().to_string())
                         .collect()
                 })
@@ -671,15 +1015,103 @@ async fn config_maps(env: Env, ar: ApiResource) {
                         kind: Kind::ConfigMap,
                         ar: ar.clone(),
                         namespaced: true,
-                        labels: None,
-                        fields: Some(format!("metadata.name={CONFIG_MAP_NAME}")),
-                        scopes: vec![Some(ns)],
+                        scopes: vec![Scope::named(CONFIG_MAP_NAME).in_namespace(&ns)],
                         fallback: Vec::new(),
                     };
                     env.spawn(run_feed(spec, env.clone()));
                 }
             }
         }
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Watches EndpointSlices only for the Services that routes reference: one
+/// feed per namespace, selected by `kubernetes.io/service-name in (...)`,
+/// never cluster-wide. A namespace's feed restarts (and relists) when the
+/// set of Services referenced there changes.
+async fn endpoint_slices(env: Env, ar: ApiResource) {
+    use crate::model::backends::{SERVICE_NAME_LABEL, referenced_services_of};
+    use crate::model::routes::ROUTE_KINDS;
+    let mut rx = env.tx.subscribe();
+    loop {
+        let wanted = {
+            let s = lock(&env.shared);
+            let synced = ROUTE_KINDS
+                .iter()
+                .all(|k| s.feeds.get(k).is_some_and(FeedState::synced));
+            synced.then(|| {
+                referenced_services_of(
+                    ROUTE_KINDS
+                        .iter()
+                        .filter_map(|k| s.objects.get(k))
+                        .flat_map(|m| m.values())
+                        .map(|o| &**o),
+                )
+            })
+        };
+        if let Some(wanted) = wanted {
+            let mut s = lock(&env.shared);
+            let mut changed = false;
+            let gone: Vec<String> = s
+                .slice_feeds
+                .keys()
+                .filter(|ns| !wanted.contains_key(*ns))
+                .cloned()
+                .collect();
+            for ns in gone {
+                if let Some((_, h)) = s.slice_feeds.remove(&ns) {
+                    h.abort();
+                }
+                s.slice_pending.remove(&ns);
+                if let Some(objs) = s.objects.get_mut(&Kind::EndpointSlice) {
+                    objs.retain(|(n, _), _| *n != ns);
+                }
+                changed = true;
+            }
+            for (ns, names) in &wanted {
+                let selector = format!("{SERVICE_NAME_LABEL} in ({})", names.join(","));
+                if s.slice_feeds
+                    .get(ns)
+                    .is_some_and(|(sel, _)| *sel == selector)
+                {
+                    continue;
+                }
+                if let Some((_, h)) = s.slice_feeds.remove(ns) {
+                    h.abort();
+                }
+                s.slice_pending.insert(ns.clone());
+                let spec = FeedSpec {
+                    kind: Kind::EndpointSlice,
+                    ar: ar.clone(),
+                    namespaced: true,
+                    scopes: vec![Scope::labelled(&selector).in_namespace(ns)],
+                    fallback: Vec::new(),
+                };
+                let task = tokio::spawn(run_feed(spec, env.clone()));
+                s.slice_feeds
+                    .insert(ns.clone(), (selector, task.abort_handle()));
+                env.tasks
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(task);
+                changed = true;
+            }
+            if wanted.is_empty()
+                && matches!(s.feeds.get(&Kind::EndpointSlice), Some(FeedState::Syncing))
+            {
+                s.feeds.insert(Kind::EndpointSlice, FeedState::Live);
+                changed = true;
+            }
+            drop(s);
+            if changed {
+                env.notify();
+            }
+        }
+        // Routes change in bursts: look again at most once a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         if rx.changed().await.is_err() {
             break;
         }
@@ -733,81 +1165,313 @@ struct FeedSpec {
     kind: Kind,
     ar: ApiResource,
     namespaced: bool,
-    labels: Option<&'static str>,
-    fields: Option<String>,
-    /// `None`: cluster-wide; `Some(ns)`: one namespace.
-    scopes: Vec<Option<String>>,
+    scopes: Vec<Scope>,
     /// Where to read when the cluster-wide list is refused.
     fallback: Vec<String>,
 }
 
 impl FeedSpec {
-    fn api(&self, client: &Client, scope: &Option<String>) -> Api<DynamicObject> {
-        match scope {
+    fn url(&self, client: &Client, scope: &Scope) -> String {
+        let api: Api<DynamicObject> = match &scope.namespace {
             Some(ns) => Api::namespaced_with(client.clone(), ns, &self.ar),
             None => Api::all_with(client.clone(), &self.ar),
-        }
+        };
+        api.resource_url().to_string()
     }
+}
 
-    fn list_params(&self) -> ListParams {
-        let mut lp = ListParams::default();
-        if let Some(l) = self.labels {
-            lp = lp.labels(l);
-        }
-        if let Some(f) = &self.fields {
-            lp = lp.fields(f);
-        }
-        lp
+fn list_params(scope: &Scope) -> ListParams {
+    let mut lp = ListParams::default();
+    if let Some(l) = &scope.labels {
+        lp = lp.labels(l);
     }
+    if let Some(f) = &scope.fields {
+        lp = lp.fields(f);
+    }
+    lp
+}
 
-    fn watch_params(&self) -> WatchParams {
-        let mut wp = WatchParams::default().timeout(WATCH_TIMEOUT_SECS);
-        if let Some(l) = self.labels {
-            wp = wp.labels(l);
-        }
-        if let Some(f) = &self.fields {
-            wp = wp.fields(f);
-        }
-        wp
+fn watch_params(scope: &Scope) -> WatchParams {
+    let mut wp = WatchParams::default().timeout(WATCH_TIMEOUT_SECS);
+    if let Some(l) = &scope.labels {
+        wp = wp.labels(l);
     }
+    if let Some(f) = &scope.fields {
+        wp = wp.fields(f);
+    }
+    wp
+}
+
+/// The error a refused request stands for: the server's Status when the
+/// body is one, else the body's text with the HTTP status.
+async fn status_error(status: http::StatusCode, body: kube::client::Body) -> kube::Error {
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let st = serde_json::from_slice::<kube::core::Status>(&bytes).unwrap_or_else(|_| {
+        kube::core::Status::failure(
+            &String::from_utf8_lossy(&bytes),
+            status.canonical_reason().unwrap_or(""),
+        )
+        .with_code(status.as_u16())
+    });
+    kube::Error::Api(st.boxed())
+}
+
+/// Sends a GET; a non-2xx answer is the server's Status as an error.
+async fn send(
+    client: &Client,
+    req: http::Request<Vec<u8>>,
+) -> Result<kube::client::Body, kube::Error> {
+    let res = client.send(req.map(kube::client::Body::from)).await?;
+    let status = res.status();
+    if !status.is_success() {
+        return Err(status_error(status, res.into_body()).await);
+    }
+    Ok(res.into_body())
+}
+
+/// One list page, parsed straight into the store's value (no intermediate
+/// `serde_json::Value`, no typed object).
+async fn list_page(
+    client: &Client,
+    url: &str,
+    lp: &ListParams,
+    keys: &mut Keys,
+) -> Result<(Vec<Value>, Option<String>, String), kube::Error> {
+    let req = kube::core::Request::new(url)
+        .list(lp)
+        .map_err(kube::Error::BuildRequest)?;
+    let body = send(client, req).await?;
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|e| kube::Error::Service(e.into()))?
+        .to_bytes();
+    let text = std::str::from_utf8(&bytes).map_err(|e| kube::Error::Service(e.into()))?;
+    let mut page = Value::from_json_str(text, keys).map_err(kube::Error::SerdeError)?;
+    let items = match page.get_mut("items").map(std::mem::take) {
+        Some(Value::Array(items)) => items.into_vec(),
+        _ => Vec::new(),
+    };
+    let meta = |k: &str| {
+        page.get("metadata")
+            .and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+    };
+    Ok((
+        items,
+        meta("continue"),
+        meta("resourceVersion").unwrap_or_default(),
+    ))
 }
 
 /// Lists every page of one scope. A continue token that expired mid-way
 /// (`410 Expired`) falls back to one full list, as client-go's pager does
 /// (k8s.io/client-go/tools/pager/pager.go, `FullListIfExpired`).
 async fn list_all(
-    api: &Api<DynamicObject>,
+    client: &Client,
+    url: &str,
     base: &ListParams,
-) -> Result<(Vec<DynamicObject>, String), kube::Error> {
+    keys: &mut Keys,
+) -> Result<(Vec<Value>, String), kube::Error> {
     let mut items = Vec::new();
     let mut lp = base.clone().limit(PAGE_SIZE);
     loop {
-        match api.list(&lp).await {
-            Ok(page) => {
-                items.extend(page.items);
-                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+        match list_page(client, url, &lp, keys).await {
+            Ok((page, token, rv)) => {
+                items.extend(page);
+                match token {
                     Some(token) => lp = lp.continue_token(&token),
-                    None => return Ok((items, page.metadata.resource_version.unwrap_or_default())),
+                    None => return Ok((items, rv)),
                 }
             }
             Err(e) if status_code(&e) == Some(410) && lp.continue_token.is_some() => {
                 tracing::info!(error = %one_line(&e), "continue token expired: listing in full");
-                let page = api.list(base).await?;
-                return Ok((
-                    page.items,
-                    page.metadata.resource_version.unwrap_or_default(),
-                ));
+                let (page, _, rv) = list_page(client, url, base, keys).await?;
+                return Ok((page, rv));
             }
             Err(e) => return Err(e),
         }
     }
 }
 
+/// Why a streaming list gave no list.
+enum StreamFailure {
+    /// The server does not serve streaming lists (400/422 on the request,
+    /// or no end bookmark): list in pages from now on.
+    Unsupported(String),
+    /// Any other failure: answered like the same failure of a list.
+    Failed(kube::Error),
+}
+
+/// A watch event, parsed into the store's value.
+struct Event {
+    kind: EventType,
+    object: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventType {
+    Added,
+    Modified,
+    Deleted,
+    Bookmark,
+    Error,
+}
+
+fn parse_event(line: &[u8], keys: &mut Keys) -> Option<Event> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut v = Value::from_json_str(text, keys).ok()?;
+    let kind = match v.get("type")?.as_str()? {
+        "ADDED" => EventType::Added,
+        "MODIFIED" => EventType::Modified,
+        "DELETED" => EventType::Deleted,
+        "BOOKMARK" => EventType::Bookmark,
+        "ERROR" => EventType::Error,
+        _ => return None,
+    };
+    let object = std::mem::take(v.get_mut("object")?);
+    Some(Event { kind, object })
+}
+
+/// The Status an ERROR event carries.
+fn event_status(o: &Value) -> kube::core::Status {
+    let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
+    kube::core::Status::failure(text("message"), text("reason"))
+        .with_code(o.get("code").and_then(Value::as_u64).unwrap_or(500) as u16)
+}
+
+/// Splits a chunked watch body into lines as they complete.
+fn take_lines(pending: &mut Vec<u8>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+        let line: Vec<u8> = pending.drain(..=pos).collect();
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// A streaming list of one scope: a watch with `sendInitialEvents=true`
+/// (`resourceVersionMatch=NotOlderThan`, `resourceVersion=0`: served from
+/// the watch cache), read up to the bookmark annotated
+/// `k8s.io/initial-events-end`, whose resourceVersion the watch resumes
+/// from (KEP-3157; client-go reflector.go, `watchList`). The stream is then
+/// closed: the ordinary watch that follows is the same request as after a
+/// paged list.
+async fn stream_list(
+    client: &Client,
+    url: &str,
+    scope: &Scope,
+    keys: &mut Keys,
+) -> Result<(Vec<Value>, String), StreamFailure> {
+    let mut wp = watch_params(scope);
+    wp.bookmarks = true;
+    wp.send_initial_events = true;
+    let req = kube::core::Request::new(url)
+        .watch(&wp, "0")
+        .map_err(|e| StreamFailure::Failed(kube::Error::BuildRequest(e)))?;
+    let mut body = match send(client, req).await {
+        Ok(b) => b,
+        // A server without WatchList: 422 Invalid ("sendInitialEvents is
+        // forbidden for watch unless the WatchList feature gate is
+        // enabled", apimachinery's internalversion/validation), or 400 from
+        // one that rejects the parameters outright.
+        Err(e) if matches!(status_code(&e), Some(400 | 422)) => {
+            return Err(StreamFailure::Unsupported(one_line(&e)));
+        }
+        Err(e) => return Err(StreamFailure::Failed(e)),
+    };
+    let mut objects: BTreeMap<Key, Value> = BTreeMap::new();
+    let mut pending = Vec::new();
+    loop {
+        let frame = match tokio::time::timeout(INITIAL_EVENTS_SILENCE, body.frame()).await {
+            Err(_) | Ok(None) => {
+                return Err(StreamFailure::Unsupported(
+                    "the streaming list ended without its initial-events-end bookmark".into(),
+                ));
+            }
+            Ok(Some(Err(e))) => return Err(StreamFailure::Failed(kube::Error::Service(e.into()))),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        pending.extend_from_slice(&data);
+        for line in take_lines(&mut pending) {
+            let Some(ev) = parse_event(&line, keys) else {
+                // An object no view can read is skipped, as a list skips it.
+                continue;
+            };
+            match ev.kind {
+                EventType::Added | EventType::Modified => {
+                    objects.insert(key_of(&ev.object), ev.object);
+                }
+                EventType::Deleted => {
+                    objects.remove(&key_of(&ev.object));
+                }
+                EventType::Bookmark => {
+                    let end = ev
+                        .object
+                        .get("metadata")
+                        .and_then(|m| m.get("annotations"))
+                        .and_then(|a| a.get(INITIAL_EVENTS_END))
+                        .and_then(Value::as_str)
+                        == Some("true");
+                    if end {
+                        let rv = resource_version_of(&ev.object).unwrap_or_default();
+                        return Ok((objects.into_values().collect(), rv));
+                    }
+                }
+                EventType::Error => {
+                    let st = event_status(&ev.object);
+                    return Err(StreamFailure::Failed(kube::Error::Api(st.boxed())));
+                }
+            }
+        }
+    }
+}
+
+/// The first list of one scope: streaming where the server serves it,
+/// else in pages.
+async fn list_scope(
+    env: &Env,
+    spec: &FeedSpec,
+    scope: &Scope,
+) -> Result<(Vec<Value>, String), kube::Error> {
+    let url = spec.url(&env.client, scope);
+    let mut keys = Keys::new();
+    if env.watch_list.load(Ordering::Relaxed) {
+        match stream_list(&env.client, &url, scope, &mut keys).await {
+            Ok(listed) => return Ok(listed),
+            Err(StreamFailure::Unsupported(why)) => {
+                tracing::info!(kind = spec.kind.name(), %why, "no streaming lists: listing in pages");
+                env.watch_list.store(false, Ordering::Relaxed);
+            }
+            // Missing: a list would be too. A 403 falls through to the list,
+            // whose own answer ("cannot list ...") names the right they need.
+            Err(StreamFailure::Failed(e)) if status_code(&e) == Some(404) => {
+                return Err(e);
+            }
+            Err(StreamFailure::Failed(e)) => {
+                tracing::debug!(kind = spec.kind.name(), error = %one_line(&e), "streaming list failed: listing in pages");
+            }
+        }
+    }
+    list_all(&env.client, &url, &list_params(scope), &mut keys).await
+}
+
 /// What one scope's watch stream says to its feed.
 enum WatchMsg {
     /// The server accepted the watch: the feed is current again.
     Established,
-    Event(Box<WatchEvent<DynamicObject>>),
+    Event(Box<Event>),
     StartFailed(kube::Error),
     /// The connection broke mid-stream.
     Broken(kube::Error),
@@ -821,7 +1485,8 @@ enum WatchMsg {
 /// hands back a stream even when the server refused the watch (the error
 /// arrives as the stream's first item, indistinguishable in time from a
 /// quiet kind's silence). The HTTP status tells at once whether the watch
-/// is established, which is what turns a stale feed live again.
+/// is established, which is what turns a stale feed live again. Events are
+/// parsed straight into the store's value.
 fn watch_stream(
     index: usize,
     client: Client,
@@ -831,7 +1496,6 @@ fn watch_stream(
     delay: Duration,
 ) -> BoxStream<'static, (usize, WatchMsg)> {
     async_stream::stream! {
-        use http_body_util::BodyExt;
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -842,28 +1506,15 @@ fn watch_stream(
                 return;
             }
         };
-        let res = match client.send(req.map(kube::client::Body::from)).await {
-            Ok(r) => r,
+        let mut body = match send(&client, req).await {
+            Ok(b) => b,
             Err(e) => {
                 yield (index, WatchMsg::StartFailed(e));
                 return;
             }
         };
-        let status = res.status();
-        let mut body = res.into_body();
-        if !status.is_success() {
-            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            let st = serde_json::from_slice::<kube::core::Status>(&bytes).unwrap_or_else(|_| {
-                kube::core::Status::failure(
-                    &String::from_utf8_lossy(&bytes),
-                    status.canonical_reason().unwrap_or(""),
-                )
-                .with_code(status.as_u16())
-            });
-            yield (index, WatchMsg::StartFailed(kube::Error::Api(st.boxed())));
-            return;
-        }
         yield (index, WatchMsg::Established);
+        let mut keys = Keys::new();
         let mut pending: Vec<u8> = Vec::new();
         loop {
             match body.frame().await {
@@ -875,16 +1526,15 @@ fn watch_stream(
                 Some(Ok(frame)) => {
                     let Ok(data) = frame.into_data() else { continue };
                     pending.extend_from_slice(&data);
-                    while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
-                        let line: Vec<u8> = pending.drain(..=pos).collect();
-                        if line.iter().all(u8::is_ascii_whitespace) {
-                            continue;
-                        }
-                        match serde_json::from_slice::<WatchEvent<DynamicObject>>(&line) {
-                            Ok(ev) => yield (index, WatchMsg::Event(Box::new(ev))),
+                    if keys.len() > MAX_FEED_KEYS {
+                        keys = Keys::new();
+                    }
+                    for line in take_lines(&mut pending) {
+                        match parse_event(&line, &mut keys) {
+                            Some(ev) => yield (index, WatchMsg::Event(Box::new(ev))),
                             // An object no view can read is skipped, as a
                             // list skips it; the watch goes on.
-                            Err(e) => tracing::debug!(error = %e, "undecodable watch event"),
+                            None => tracing::debug!("undecodable watch event"),
                         }
                     }
                 }
@@ -897,26 +1547,34 @@ fn watch_stream(
 
 /// How a list attempt ended.
 enum ListOutcome {
-    Listed(Vec<(Option<String>, Vec<DynamicObject>, String)>),
+    Listed(Vec<(Scope, Vec<Value>, String)>),
     /// Cluster-wide refused: read per namespace from now on.
     FallBack(String),
     Stop(FeedState),
     Failed(String),
 }
 
-async fn list_scopes(spec: &FeedSpec, client: &Client) -> ListOutcome {
-    let base = spec.list_params();
+/// Lists every scope of a feed, concurrently (a kind read by name, such as
+/// the CRDs, has one scope per name).
+async fn list_scopes(spec: &FeedSpec, env: &Env) -> ListOutcome {
+    let answers =
+        futures::future::join_all(spec.scopes.iter().map(|sc| list_scope(env, spec, sc))).await;
     let mut out = Vec::new();
     let mut refused = Vec::new();
-    for scope in &spec.scopes {
-        let api = spec.api(client, scope);
-        match list_all(&api, &base).await {
+    for (scope, answer) in spec.scopes.iter().zip(answers) {
+        match answer {
             Ok((items, rv)) => out.push((scope.clone(), items, rv)),
             Err(e) => match status_code(&e) {
-                Some(403) if scope.is_none() && spec.namespaced && !spec.fallback.is_empty() => {
+                Some(403)
+                    if scope.namespace.is_none()
+                        && spec.namespaced
+                        && !spec.fallback.is_empty() =>
+                {
                     return ListOutcome::FallBack(one_line(&e));
                 }
-                Some(403) if scope.is_some() && spec.scopes.len() > 1 => refused.push(one_line(&e)),
+                Some(403) if scope.namespace.is_some() && spec.scopes.len() > 1 => {
+                    refused.push(one_line(&e))
+                }
                 Some(403) => return ListOutcome::Stop(FeedState::Forbidden(one_line(&e))),
                 Some(404) => return ListOutcome::Stop(FeedState::NotInstalled),
                 _ => return ListOutcome::Failed(one_line(&e)),
@@ -937,12 +1595,15 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
     let mut backoff = watcher::DefaultBackoff::default();
     let mut failed_lists = 0u32;
     'relist: loop {
-        let listed = match list_scopes(&spec, &env.client).await {
+        let listed = match list_scopes(&spec, &env).await {
             ListOutcome::Listed(l) => l,
             ListOutcome::FallBack(why) => {
                 let namespaces = spec.fallback.clone();
                 tracing::info!(kind = kind.name(), %why, ?namespaces, "cluster-wide list refused: reading per namespace");
-                spec.scopes = namespaces.iter().cloned().map(Some).collect();
+                spec.scopes = namespaces
+                    .iter()
+                    .flat_map(|ns| spec.scopes.iter().map(|sc| sc.in_namespace(ns)))
+                    .collect();
                 lock(&env.shared).partial.insert(
                     kind,
                     (namespaces, format!("cluster-wide list refused: {why}")),
@@ -982,19 +1643,28 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
         failed_lists = 0;
         // Namespaces refused one by one drop out of the feed.
         spec.scopes = listed.iter().map(|(scope, _, _)| scope.clone()).collect();
-        if spec.scopes.iter().all(Option::is_some)
+        if spec.scopes.iter().all(|sc| sc.namespace.is_some())
             && let Some((namespaces, _)) = lock(&env.shared).partial.get_mut(&kind)
         {
-            *namespaces = spec.scopes.iter().flatten().cloned().collect();
+            let read: BTreeSet<String> = spec
+                .scopes
+                .iter()
+                .flat_map(|sc| sc.namespace.clone())
+                .collect();
+            *namespaces = read.into_iter().collect();
         }
         // Decode before taking the lock: readers never wait on a large list.
-        let mut fresh: Vec<(Option<String>, Objects)> = Vec::new();
+        let mut fresh: Vec<(Scope, Objects)> = Vec::new();
         let mut rvs = Vec::new();
+        let listed_at = env.clock.now();
         for (scope, items, rv) in listed {
             let objs = items
                 .into_iter()
                 .filter_map(|o| to_object(o, &spec.ar, &mut keys))
-                .map(|(k, o)| (k, Arc::new(o)))
+                .map(|(k, mut o)| {
+                    o.generation_since = Some(listed_at);
+                    (k, Arc::new(o))
+                })
                 .collect();
             fresh.push((scope, objs));
             rvs.push(rv);
@@ -1003,35 +1673,50 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
             let mut s = lock(&env.shared);
             let objs = s.objects.entry(kind).or_default();
             let mut listed_namespaces = Vec::new();
-            for (scope, list) in fresh {
-                match scope {
-                    None => *objs = list,
-                    Some(ns) => {
-                        // Several namespaced feeds may share the kind:
-                        // replace only this namespace.
-                        objs.retain(|(n, _), _| *n != ns);
-                        objs.extend(list);
-                        listed_namespaces.push(ns);
-                    }
+            for (scope, mut list) in fresh {
+                // A relist keeps when each generation was first seen.
+                carry_generation_since(objs, &mut list);
+                if scope == Scope::ALL {
+                    *objs = list;
+                } else {
+                    // Several scopes (namespaces, selectors, names) share
+                    // the kind: replace only what this one holds.
+                    objs.retain(|k, o| !scope.holds(k, o));
+                    objs.extend(list);
                 }
+                listed_namespaces.extend(scope.namespace);
             }
-            if kind == Kind::ConfigMap {
+            if kind == Kind::Event {
                 for ns in &listed_namespaces {
-                    s.config_pending.remove(ns);
+                    cap_events(objs, ns);
                 }
             }
-            if kind != Kind::ConfigMap || s.config_pending.is_empty() {
+            // Per-namespace feeds of one kind: the kind is live once every
+            // namespace is listed, and for EndpointSlices one refused
+            // namespace keeps it forbidden (an unread namespace must not read
+            // as "no endpoints").
+            let waiting = match s.pending(kind) {
+                Some(pending) => {
+                    for ns in &listed_namespaces {
+                        pending.remove(ns);
+                    }
+                    !pending.is_empty()
+                }
+                None => false,
+            } || (kind == Kind::EndpointSlice
+                && matches!(s.feeds.get(&kind), Some(FeedState::Forbidden(_))));
+            if !waiting {
                 s.feeds.insert(kind, FeedState::Live);
             }
         }
         env.notify();
         backoff = watcher::DefaultBackoff::default();
 
-        let wp = spec.watch_params();
+        let wps: Vec<WatchParams> = spec.scopes.iter().map(watch_params).collect();
         let urls: Vec<String> = spec
             .scopes
             .iter()
-            .map(|sc| spec.api(&env.client, sc).resource_url().to_string())
+            .map(|sc| spec.url(&env.client, sc))
             .collect();
         let mut streams: SelectAll<BoxStream<'static, (usize, WatchMsg)>> = SelectAll::new();
         for (i, url) in urls.iter().enumerate() {
@@ -1039,7 +1724,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                 i,
                 env.client.clone(),
                 url.clone(),
-                wp.clone(),
+                wps[i].clone(),
                 rvs[i].clone(),
                 Duration::ZERO,
             ));
@@ -1061,7 +1746,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                     i,
                     env.client.clone(),
                     urls[i].clone(),
-                    wp.clone(),
+                    wps[i].clone(),
                     rv.to_string(),
                     after,
                 )
@@ -1080,45 +1765,76 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                         env.set_feed(kind, FeedState::Live);
                     }
                 }
-                WatchMsg::Event(ev) => match *ev {
-                    WatchEvent::Added(o) | WatchEvent::Modified(o) => {
-                        if let Some(rv) = o.metadata.resource_version.clone() {
-                            rvs[i] = rv;
+                WatchMsg::Event(ev) => {
+                    let Event { kind: ty, object } = *ev;
+                    match ty {
+                        EventType::Added | EventType::Modified => {
+                            if let Some(rv) = resource_version_of(&object) {
+                                rvs[i] = rv;
+                            }
+                            if let Some((k, mut obj)) = to_object(object, &spec.ar, &mut keys) {
+                                let now = env.clock.now();
+                                let mut s = lock(&env.shared);
+                                let objs = s.objects.entry(kind).or_default();
+                                let old = objs.get(&k).cloned();
+                                obj.generation_since = match &old {
+                                    Some(o)
+                                        if changes::generation(o) == changes::generation(&obj) =>
+                                    {
+                                        o.generation_since
+                                    }
+                                    _ => Some(now),
+                                };
+                                let change = changes::between(old.as_deref(), Some(&obj), now);
+                                let ns = k.0.clone();
+                                objs.insert(k, Arc::new(obj));
+                                if kind == Kind::Event {
+                                    cap_events(objs, &ns);
+                                }
+                                if let Some(c) = change {
+                                    Arc::make_mut(&mut s.changes).push(c);
+                                }
+                                drop(s);
+                                env.notify();
+                            }
                         }
-                        if let Some((k, obj)) = to_object(o, &spec.ar, &mut keys) {
-                            lock(&env.shared)
-                                .objects
-                                .entry(kind)
-                                .or_default()
-                                .insert(k, Arc::new(obj));
+                        EventType::Deleted => {
+                            if let Some(rv) = resource_version_of(&object) {
+                                rvs[i] = rv;
+                            }
+                            let k = key_of(&object);
+                            let now = env.clock.now();
+                            let mut s = lock(&env.shared);
+                            let old = s.objects.entry(kind).or_default().remove(&k);
+                            if let Some(c) = old.and_then(|o| changes::between(Some(&o), None, now))
+                            {
+                                Arc::make_mut(&mut s.changes).push(c);
+                            }
+                            drop(s);
                             env.notify();
                         }
-                    }
-                    WatchEvent::Deleted(o) => {
-                        if let Some(rv) = o.metadata.resource_version.clone() {
-                            rvs[i] = rv;
+                        EventType::Bookmark => {
+                            if let Some(rv) = resource_version_of(&object) {
+                                rvs[i] = rv;
+                            }
                         }
-                        let k = key_of(&o);
-                        lock(&env.shared)
-                            .objects
-                            .entry(kind)
-                            .or_default()
-                            .remove(&k);
-                        env.notify();
+                        EventType::Error => {
+                            let status = event_status(&object);
+                            if status.code == 410 {
+                                tracing::info!(
+                                    kind = kind.name(),
+                                    "watch resourceVersion gone: relisting"
+                                );
+                                continue 'relist;
+                            }
+                            // The server ends the stream after an error event.
+                            failures[i] += 1;
+                            mark_stale(&env, kind, format!("{}: {}", status.code, status.message));
+                            let delay = resume_delay(failures[i]);
+                            streams.push(resume(&rvs[i], delay));
+                        }
                     }
-                    WatchEvent::Bookmark(b) => rvs[i] = b.metadata.resource_version,
-                    WatchEvent::Error(status) if status.code == 410 => {
-                        tracing::info!(kind = kind.name(), "watch resourceVersion gone: relisting");
-                        continue 'relist;
-                    }
-                    WatchEvent::Error(status) => {
-                        // The server ends the stream after an error event.
-                        failures[i] += 1;
-                        mark_stale(&env, kind, format!("{}: {}", status.code, status.message));
-                        let delay = resume_delay(failures[i]);
-                        streams.push(resume(&rvs[i], delay));
-                    }
-                },
+                }
                 WatchMsg::StartFailed(e) => match status_code(&e) {
                     Some(410) => continue 'relist,
                     Some(403) => {
@@ -1150,6 +1866,19 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
         }
         // Every scope's stream ended without being resumed (cannot happen,
         // each branch above resumes or returns): list again.
+    }
+}
+
+/// Gives the objects of a fresh list the first-seen time of the same
+/// generation already held (a relist after `410 Gone` is no change).
+fn carry_generation_since(held: &Objects, fresh: &mut Objects) {
+    for (k, o) in fresh.iter_mut() {
+        if let Some(old) = held.get(k)
+            && changes::generation(old) == changes::generation(o)
+            && let Some(o) = Arc::get_mut(o)
+        {
+            o.generation_since = old.generation_since;
+        }
     }
 }
 

@@ -14,11 +14,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::value::{Map, Value};
+use crate::codec::value::{Map, Value};
 
-use super::json;
-use super::lines::LineNode;
-use super::yaml::{self, Document, ParseError};
+use crate::codec::json;
+use crate::codec::lines::LineNode;
+use crate::codec::yaml::{self, Document, ParseError};
 use crate::error::UserError;
 use crate::store::{Location, Object, ObjectOrOther, SourceInfo, SourceKind, Store};
 

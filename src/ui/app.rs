@@ -14,11 +14,42 @@ use super::commands;
 use super::data::Data;
 use super::keys::{self, Cmd, Scope};
 use super::layout::{self, body_rect};
-pub use super::state::{App, Crumb, FindingsOpts, Mode, TABS, View};
+pub use super::state::{App, Crumb, FindingsOpts, Mode, SinceMap, TABS, View};
 use super::vm::{
     self,
     table::{RowKey, TableState},
 };
+
+/// Keeps the first-seen time of every finding still present; one that
+/// went away and came back is new again. Only live sources have a since:
+/// a snapshot's findings were all "seen" when it was opened.
+fn note_findings(app: &mut App) {
+    let Some(data) = &app.data else {
+        return;
+    };
+    let Some(live) = &data.store.live else {
+        return;
+    };
+    if !app.live_clock {
+        // The demo's UI clock follows the session clock it was pinned to.
+        app.now = app.now.max(live.observed_at);
+    }
+    let at = live.observed_at;
+    let old = &app.findings.since;
+    let next: SinceMap = data
+        .audit
+        .findings
+        .iter()
+        .map(|f| {
+            let k = super::data::FindingId::of(f);
+            let t = old.get(&k).copied().unwrap_or(at);
+            (k, t)
+        })
+        .collect();
+    if *old.as_ref() != next {
+        app.findings.since = Arc::new(next);
+    }
+}
 
 impl App {
     /// Builds a crumb for `view` from the current data.
@@ -39,7 +70,7 @@ impl App {
         };
         if let View::Detail { obj, finding } = &c.view {
             let prev = c.detail.take();
-            let mut d = vm::detail::build(data, obj, finding.clone());
+            let mut d = vm::detail::build(data, obj, finding.clone(), self.now);
             if let Some(p) = prev {
                 d.yaml_only = p.yaml_only;
                 d.search = p.search;
@@ -212,6 +243,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
         Action::StoreUpdated(store) => {
             let metrics = app.data.as_ref().and_then(|d| d.metrics.clone());
             app.data = Some(Arc::new(Data::build(store, &app.audit_opts, metrics)));
+            note_findings(app);
             app.refill_all();
             Effect::Render
         }
@@ -222,6 +254,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
                 Arc::ptr_eq(&old.audit, &data.audit) && Arc::ptr_eq(&old.model, &data.model)
             });
             app.data = Some(data);
+            note_findings(app);
             if only_metrics {
                 app.refill_traffic_views();
             } else {
@@ -671,6 +704,7 @@ fn apply_tour_stop(app: &mut App) {
         return;
     };
     let (view, key) = t.target(app.data.as_deref());
+    let detail = t.detail(app.data.as_deref());
     app.namespace = None;
     app.goto(view);
     if let Some(key) = key {
@@ -680,6 +714,9 @@ fn apply_tour_stop(app: &mut App) {
             t.selected = pos;
             t.scroll_into_view(h);
         }
+    }
+    if let Some(detail) = detail {
+        app.push(detail);
     }
 }
 

@@ -88,6 +88,11 @@ pub static COMMANDS: &[Command] = &[
         help: "kinds that could not be read, rules skipped or not judged",
     },
     Command {
+        name: "changes",
+        aliases: &["ch", "history"],
+        help: "recent changes the watchers saw: spec fields, arrivals, departures",
+    },
+    Command {
         name: "ns",
         aliases: &["namespace"],
         help: "ns NAME: only that namespace; ns all: every namespace",
@@ -147,6 +152,7 @@ fn view_for(name: &str) -> Option<View> {
         "fleets" => View::Fleets,
         "findings" => View::Findings,
         "coverage" => View::Coverage,
+        "changes" => View::Changes,
         _ => return None,
     })
 }

@@ -88,6 +88,8 @@ pub struct Data {
     pub namespaces: Arc<Vec<String>>,
     /// Index into `audit.findings` by identity (the first of equals).
     pub finding_ids: Arc<HashMap<FindingId, usize>>,
+    /// Events by the object they regard.
+    pub events: Arc<crate::model::events::Events>,
 }
 
 impl std::fmt::Debug for Data {
@@ -183,8 +185,12 @@ impl Data {
                 listener_marks.entry((k, l.clone())).or_default().add(f);
             }
         }
-        let namespaces: BTreeSet<String> =
-            store.all().filter_map(|o| o.namespace.clone()).collect();
+        let namespaces: BTreeSet<String> = store
+            .all()
+            .filter(|o| o.kind != crate::store::Kind::Event)
+            .filter_map(|o| o.namespace.clone())
+            .collect();
+        let events = Arc::new(crate::model::events::Events::build(&store));
         Data {
             store,
             model,
@@ -195,6 +201,7 @@ impl Data {
             listener_marks: Arc::new(listener_marks),
             namespaces: Arc::new(namespaces.into_iter().collect()),
             finding_ids: Arc::new(finding_ids),
+            events,
         }
     }
 
@@ -205,6 +212,12 @@ impl Data {
 
     pub fn mark(&self, r: &ObjectRef) -> Mark {
         self.marks.get(&key_of(r)).copied().unwrap_or_default()
+    }
+
+    /// Warning events (repeats counted) regarding an object.
+    pub fn warnings(&self, o: &crate::store::Object) -> i64 {
+        self.events
+            .warnings(o.kind.name(), o.namespace_or_empty(), &o.name)
     }
 
     pub fn findings_of(&self, r: &ObjectRef) -> impl Iterator<Item = (usize, &Finding)> {
@@ -240,6 +253,8 @@ impl Data {
         let mut requests = 0.0;
         let mut fivexx = 0.0;
         let mut any = false;
+        let mut responses: Vec<f64> = Vec::new();
+        let mut fivexx_hist: Vec<f64> = Vec::new();
         for pod in &fleet.pods {
             let Some(series) = metrics
                 .pods
@@ -259,15 +274,34 @@ impl Data {
             let n = hist.len();
             if t.rps_history.len() < n {
                 let pad = n - t.rps_history.len();
-                let mut v = vec![0.0; pad];
-                v.append(&mut t.rps_history);
-                t.rps_history = v;
+                for v in [
+                    &mut t.rps_history,
+                    &mut responses,
+                    &mut fivexx_hist,
+                    &mut t.p99_history,
+                ] {
+                    let mut front = vec![0.0; pad];
+                    front.append(v);
+                    *v = front;
+                }
             }
             let off = t.rps_history.len() - n;
             for (i, d) in hist.iter().enumerate() {
                 t.rps_history[off + i] += d.rps;
+                responses[off + i] += d.responses;
+                fivexx_hist[off + i] += d.responses_5xx;
+                if let Some(p) = d.p99_ms {
+                    t.p99_history[off + i] = t.p99_history[off + i].max(p);
+                }
             }
         }
+        // Per interval: the fleet's 5xx share (weighted by responses, as
+        // the latest share is) and its worst pod's p99.
+        t.share_5xx_history = responses
+            .iter()
+            .zip(&fivexx_hist)
+            .map(|(r, f)| if *r > 0.0 { f / r } else { 0.0 })
+            .collect();
         if !any {
             return None;
         }
@@ -294,4 +328,60 @@ pub struct FleetTraffic {
     pub share_5xx: f64,
     pub p99_ms: Option<f64>,
     pub rps_history: Vec<f64>,
+    /// Aligned with `rps_history`: the 5xx share and worst p99 (ms, 0
+    /// without samples) of each interval.
+    pub share_5xx_history: Vec<f64>,
+    pub p99_history: Vec<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::PodSeries;
+
+    /// The fleet's 5xx share per interval is weighted by each pod's
+    /// responses, and p99 is the worst pod's; a pod with a shorter history
+    /// aligns with the newest intervals.
+    #[test]
+    fn fleet_history_has_the_5xx_share_and_p99_per_interval() {
+        let store = Arc::new(crate::demo::showcase_store().unwrap());
+        let data = Data::build(store, &AuditOptions::default(), None);
+        let model = data.model.clone();
+        let fleet = model
+            .fleets
+            .iter()
+            .find(|f| f.pods.len() >= 2)
+            .expect("a fleet with two pods");
+        let d = |responses: f64, fivexx: f64, p99: f64| Derived {
+            rps: responses,
+            responses,
+            responses_5xx: fivexx,
+            p99_ms: Some(p99),
+            ..Derived::default()
+        };
+        let series = |h: Vec<Derived>| {
+            Arc::new(PodSeries {
+                history: h.into(),
+                ..PodSeries::default()
+            })
+        };
+        let key = |i: usize| {
+            let p = &fleet.pods[i];
+            (p.namespace_or_empty().to_string(), p.name.clone())
+        };
+        let mut m = MetricsSnapshot::default();
+        m.pods.insert(
+            key(0),
+            series(vec![d(100.0, 0.0, 20.0), d(100.0, 10.0, 80.0)]),
+        );
+        m.pods.insert(key(1), series(vec![d(300.0, 30.0, 40.0)]));
+        let data = Data {
+            metrics: Some(Arc::new(m)),
+            ..data
+        };
+        let t = data.fleet_traffic(fleet).unwrap();
+        assert_eq!(t.rps_history, vec![100.0, 400.0]);
+        assert_eq!(t.share_5xx_history, vec![0.0, 0.1]);
+        assert_eq!(t.p99_history, vec![20.0, 80.0]);
+    }
 }

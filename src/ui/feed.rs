@@ -215,6 +215,16 @@ pub async fn run(
             }
             _ = interval.tick() => {
                 tick();
+                // A controller lag reaches EG511's threshold with nothing
+                // else changing: judge again then.
+                if let Some(at) = data
+                    .as_ref()
+                    .and_then(|d| d.store.live.as_ref())
+                    .and_then(|l| l.recheck_at)
+                    && live.clock().now() >= at
+                {
+                    dirty = true;
+                }
                 if pods.is_empty() {
                     metrics_state = Freshness::None;
                 } else {

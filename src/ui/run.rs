@@ -18,7 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use crate::cli::Profile;
+use crate::audit::Profile;
 use crate::store::Store;
 
 use super::action::{Action, Effect};

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use crate::audit::Profile;
 use crate::audit::{Area, AuditOptions, Severity};
-use crate::cli::Profile;
 use crate::store::{Kind, ObjectRef};
 
 use super::data::Data;
@@ -45,6 +45,8 @@ pub enum View {
     Findings,
     /// Unreadable kinds and skipped rules (`:coverage`).
     Coverage,
+    /// The change feed (`:changes`): what the watchers saw change.
+    Changes,
     Detail {
         obj: ObjectRef,
         finding: Option<super::data::FindingId>,
@@ -91,7 +93,7 @@ impl View {
             View::Fleets | View::Pods { .. } => 7,
             View::Findings => 8,
             View::Coverage => 0,
-            View::Detail { .. } => usize::MAX,
+            View::Changes | View::Detail { .. } => usize::MAX,
         }
     }
 
@@ -127,6 +129,7 @@ impl View {
             View::Pods { fleet } => format!("Pods ‹fleet {fleet}›"),
             View::Findings => "Findings".into(),
             View::Coverage => "Coverage: unread kinds, skipped rules".into(),
+            View::Changes => "Changes".into(),
             View::Detail { obj, .. } => obj.display_path(),
         }
     }
@@ -169,7 +172,12 @@ pub struct FindingsOpts {
     /// Show only this severity or worse.
     pub min_severity: Option<Severity>,
     pub area: Option<Area>,
+    /// Live sources: when this session first saw each finding (its SINCE).
+    pub since: Arc<SinceMap>,
 }
+
+/// When each finding (by identity) was first seen by this session.
+pub type SinceMap = std::collections::HashMap<super::data::FindingId, jiff::Timestamp>;
 
 pub struct App {
     pub data: Option<Arc<Data>>,

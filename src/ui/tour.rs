@@ -17,7 +17,7 @@ pub struct Tour {
     pub stop: usize,
 }
 
-pub const STOPS: usize = 5;
+pub const STOPS: usize = 6;
 
 impl Default for Tour {
     fn default() -> Self {
@@ -96,6 +96,22 @@ impl Tour {
                 let f = by_5xx.or_else(by_hpa);
                 (View::Fleets, f.map(|f| RowKey::Fleet(f.key.clone())))
             }
+            4 => {
+                // From the burst to its cause: the pay Gateway's routes,
+                // worst 5xx first, with the route whose backend has no
+                // ready endpoint (EG510) selected; `detail` opens it.
+                let key = data
+                    .and_then(cause_finding)
+                    .map(|f| RowKey::Route(key_of(&f.object.without_version())));
+                (
+                    View::Routes {
+                        kind: None,
+                        gateway: Some(("payments".into(), "pay".into())),
+                        listener: None,
+                    },
+                    key,
+                )
+            }
             _ => {
                 let key = data.and_then(|d| {
                     d.audit
@@ -107,6 +123,19 @@ impl Tour {
                 (View::Findings, key)
             }
         }
+    }
+
+    /// The Detail pane this stop opens over its view, if any (stop 5:
+    /// the route whose backend has no ready endpoint, at its EG510).
+    pub fn detail(&self, data: Option<&Data>) -> Option<View> {
+        if self.stop != 4 {
+            return None;
+        }
+        let f = data.and_then(cause_finding)?;
+        Some(View::Detail {
+            obj: f.object.without_version(),
+            finding: Some(FindingId::of(f)),
+        })
     }
 
     /// The caption of this stop (title, text), from what is on screen.
@@ -127,6 +156,7 @@ impl Tour {
             1 => listener_caption(app, data),
             2 => scaling_caption(app, data),
             3 => burst_caption(app, data),
+            4 => cause_caption(app, data),
             _ => "Findings and the guide. Every finding names the rule, the object and the field; below it \
                   is the production guide's section, why it matters and the fix. Enter opens the object's \
                   YAML with the field highlighted. Press Space to finish, then explore freely (? for keys)."
@@ -257,5 +287,37 @@ fn burst_caption(app: &App, data: Option<&Data>) -> String {
             "Live traffic. No metrics were scraped from the fleet {} yet.",
             f.key
         ),
+    }
+}
+
+/// The finding stop 5 leads to: EG510 (no ready endpoint) in `payments`.
+fn cause_finding(d: &Data) -> Option<&crate::audit::Finding> {
+    d.audit
+        .findings
+        .iter()
+        .find(|f| f.rule == "EG510" && f.object.namespace.as_deref() == Some("payments"))
+}
+
+fn cause_caption(app: &App, data: Option<&Data>) -> String {
+    let head = "From the burst to its cause. The pay Gateway's routes, worst 5xx first, lead to one \
+                route rule and its backend.";
+    let Some(d) = data else {
+        return head.to_string();
+    };
+    // The finding the Detail pane shows, else the one this stop opens.
+    let shown = match app.top().view {
+        View::Detail {
+            finding: Some(ref id),
+            ..
+        } => d.finding(id),
+        _ => None,
+    };
+    match shown.or_else(|| cause_finding(d)) {
+        Some(f) => format!(
+            "{head} {}: {}. Esc goes back to the routes.",
+            f.object.display_path(),
+            f.message
+        ),
+        None => format!("{head} Esc goes back to the routes."),
     }
 }

@@ -3,7 +3,7 @@
 //! `status.conditions[Accepted]`, `metadata.annotations[a.b/c]`) maps to the
 //! lines to highlight.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
@@ -49,7 +49,7 @@ fn skip(path: &[Seg], key: &str) -> bool {
 /// Prints the map's entries at `indent`. `first_prefix`, when given, is put
 /// before the first key instead of the indent (a list item's `- `).
 fn print_map(
-    map: &crate::value::Map,
+    map: &crate::codec::value::Map,
     indent: usize,
     path: &mut Vec<Seg>,
     out: &mut Vec<YamlLine>,

@@ -790,12 +790,18 @@ fn listener_set_of_a_missing_parent_or_the_other_kind_stays_visible() {
 #[test]
 fn listener_rules_judge_listener_set_listeners_on_the_listener_set() {
     let mut objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
-    // A Gateway sectionName never names a ListenerSet's listener, even one
-    // of the same name.
+    // A policy on the Gateway's own listener leaves the ListenerSet's bare.
+    edit(&mut objs, "ClientTrafficPolicy", "client")["spec"]["targetRefs"] =
+        json!([target("Gateway", "edge", Some("http"))]);
+    let r = audit(&objs);
+    assert_eq!(on_listener_set(&r, "EG201", "ListenerSet", "api").len(), 1);
+    // A Gateway sectionName that only a ListenerSet listener carries is
+    // translated onto that listener (Envoy Gateway v1.9.0
+    // clienttrafficpolicy.go: the first of `gateway.listeners` by that name).
     edit(&mut objs, "ClientTrafficPolicy", "client")["spec"]["targetRefs"] =
         json!([target("Gateway", "edge", Some("api"))]);
     let r = audit(&objs);
-    assert_eq!(on_listener_set(&r, "EG201", "ListenerSet", "api").len(), 1);
+    assert!(on_listener_set(&r, "EG201", "ListenerSet", "api").is_empty());
     // With the Gateway-wide policy back, the ListenerSet's listeners get it.
     let objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
     let r = audit(&objs);

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::fixtures::*;
-use crate::cli::Profile;
+use crate::audit::Profile;
 use crate::model::tenancy::DEFAULT_CONTROLLER_NAME;
 
 fn telemetry(objs: &mut [Value]) -> &mut Value {

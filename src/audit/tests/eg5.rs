@@ -199,6 +199,51 @@ fn eg506_hpa_saturated_or_blind() {
     none(&audit(&baseline()), "EG506");
 }
 
+/// The Fleets view, the Overview and the tour call an HPA saturated
+/// exactly when EG506 fires: all read `model::fleet::HpaStatus`. At its
+/// maximum with the CPU under target is saturated (the guide's EG506), which
+/// the views once did not say.
+#[test]
+fn eg506_and_the_views_agree_on_saturation() {
+    let name = edge_proxy_name();
+    let cases: [(&str, serde_json::Value); 5] = [
+        ("below max", json!({})),
+        ("at max, cpu under target", json!({"currentReplicas": 5})),
+        (
+            "blind",
+            json!({"conditions": [{"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric"}]}),
+        ),
+        (
+            "limited",
+            json!({"conditions": [{"type": "ScalingLimited", "status": "True", "reason": "TooFewReplicas"}]}),
+        ),
+        (
+            "at max and limited",
+            json!({"currentReplicas": 5, "conditions": [
+            {"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas"}]}),
+        ),
+    ];
+    for (what, patch) in cases {
+        let mut objs = baseline();
+        let hpa = edit(&mut objs, "HorizontalPodAutoscaler", &name);
+        for (k, v) in patch.as_object().unwrap() {
+            hpa["status"][k] = v.clone();
+        }
+        let r = audit(&objs);
+        let fired = !findings_of(&r, "EG506").is_empty();
+        let store = store(&objs);
+        let model = crate::model::Model::build(&store);
+        let fleet = model
+            .fleets
+            .iter()
+            .find(|f| f.hpa.as_ref().is_some_and(|h| h.name == name))
+            .expect("the edge fleet has its HPA");
+        let seen = fleet.hpa_status.as_ref().expect("read once in the model");
+        assert_eq!(seen.saturated(), fired, "{what}");
+        assert_eq!(fired, what != "below max", "{what}");
+    }
+}
+
 #[test]
 fn eg507_always_skipped_on_snapshots() {
     let why = skipped(&audit(&baseline()), "EG507");
@@ -242,7 +287,7 @@ fn manifests_without_status_never_fire_status_rules() {
         json!(0);
     let r = audit(&objs);
     for rule in [
-        "EG103", "EG501", "EG502", "EG503", "EG504", "EG505", "EG506", "EG508", "EG509",
+        "EG103", "EG501", "EG502", "EG503", "EG504", "EG505", "EG506", "EG508", "EG509", "EG511",
     ] {
         assert!(
             findings_of(&r, rule).is_empty(),
@@ -250,4 +295,193 @@ fn manifests_without_status_never_fire_status_rules() {
             r.findings
         );
     }
+}
+
+fn endpoint_slice(ns: &str, service: &str, ready: &[bool]) -> Value {
+    let endpoints: Vec<Value> = ready
+        .iter()
+        .enumerate()
+        .map(|(i, r)| json!({"addresses": [format!("10.1.0.{i}")], "conditions": {"ready": r}}))
+        .collect();
+    json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": format!("{service}-x1"), "namespace": ns,
+                     "labels": {"kubernetes.io/service-name": service}},
+        "addressType": "IPv4", "endpoints": endpoints,
+        "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]})
+}
+
+#[test]
+fn eg510_rule_without_ready_endpoints() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false, false]));
+    let r = audit(&objs);
+    let f = one(&r, "EG510", "HTTPRoute", "shop");
+    assert_eq!(f.path.as_deref(), Some("spec.rules[0].backendRefs"));
+    has_words(f, &["rule 0", "Service apps/svc:80", "0 ready of 2", "503"]);
+    assert!(
+        f.related
+            .iter()
+            .any(|x| x.kind == "Service" && x.name == "svc")
+    );
+
+    // One ready endpoint is enough.
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false, true]));
+    let r = audit(&objs);
+    none(&r, "EG510");
+    assert!(!is_skipped(&r, "EG510"), "{}", skipped(&r, "EG510"));
+}
+
+#[test]
+fn eg510_service_without_any_slice_fires() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    // Slices were read (another Service has one), none names `svc`.
+    objs.push(endpoint_slice(APPS, "other", &[true]));
+    let f = audit(&objs);
+    has_words(
+        one(&f, "EG510", "HTTPRoute", "shop"),
+        &["no EndpointSlice", "does not exist"],
+    );
+}
+
+#[test]
+fn eg510_weights_and_envoy_gateway_backends() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false]));
+    // A weight-0 ref takes no traffic: the healthy one decides.
+    objs.push(endpoint_slice(APPS, "healthy", &[true]));
+    edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
+        {"name": "svc", "port": 80, "weight": 0}, {"name": "healthy", "port": 80}]);
+    none(&audit(&objs), "EG510");
+    // Only weight-0 refs that are not ready, plus an unready weighted one: fires.
+    edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
+        {"name": "healthy", "port": 80, "weight": 0}, {"name": "svc", "port": 80, "weight": 3}]);
+    has_words(
+        one(&audit(&objs), "EG510", "HTTPRoute", "shop"),
+        &["apps/svc"],
+    );
+    // An Envoy Gateway Backend is not judged, and neither is its rule.
+    edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
+        {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "ext"},
+        {"name": "svc", "port": 80}]);
+    none(&audit(&objs), "EG510");
+}
+
+#[test]
+fn eg510_not_judged_when_endpoint_slices_are_unreadable() {
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    objs.push(endpoint_slice(APPS, "svc", &[false]));
+    let mut s = store(&objs);
+    s.set_state(
+        crate::store::Kind::EndpointSlice,
+        crate::store::KindState::Forbidden(
+            "403: endpointslices.discovery.k8s.io is forbidden".into(),
+        ),
+    );
+    let r = audit_store(&s);
+    assert!(skipped(&r, "EG510").contains("forbidden"));
+    let s = r.skipped.iter().find(|s| s.rule == "EG510").unwrap();
+    assert_eq!(s.category, crate::audit::SkipCategory::NotJudged);
+    // A snapshot without any EndpointSlice: not applicable, never clean.
+    let mut objs = baseline();
+    remove_kind(&mut objs, "EndpointSlice");
+    let r = audit(&objs);
+    assert!(skipped(&r, "EG510").contains("no EndpointSlice objects"));
+}
+
+/// A generation lag on the Gateway, the route (in its Envoy Gateway parent
+/// status) and a policy (in its ancestor status).
+fn lagging(objs: &mut [Value]) {
+    let gw = edit(objs, "Gateway", "edge");
+    gw["metadata"]["generation"] = json!(3);
+    gw["status"] = json!({"conditions": [
+        {"type": "Accepted", "status": "True", "observedGeneration": 2},
+        {"type": "Programmed", "status": "True", "observedGeneration": 2}]});
+    let rt = edit(objs, "HTTPRoute", "shop");
+    rt["metadata"]["generation"] = json!(5);
+    rt["status"] = json!({"parents": [
+        {"parentRef": {"name": "edge"}, "controllerName": DEFAULT_CONTROLLER_NAME,
+         "conditions": [{"type": "Accepted", "status": "True", "observedGeneration": 4}]},
+        // Another controller's parent status says nothing of Envoy Gateway's.
+        {"parentRef": {"name": "other"}, "controllerName": "example.com/other",
+         "conditions": [{"type": "Accepted", "status": "True", "observedGeneration": 5}]}]});
+}
+
+#[test]
+fn eg511_fires_at_once_in_a_snapshot_on_gateways_and_routes() {
+    let mut objs = baseline();
+    lagging(&mut objs);
+    let r = audit(&objs);
+    let f = one(&r, "EG511", "Gateway", "edge");
+    has_words(f, &["generation is 3", "generation 2"]);
+    assert_eq!(
+        f.path.as_deref(),
+        Some("status.conditions[].observedGeneration")
+    );
+    let f = one(&r, "EG511", "HTTPRoute", "shop");
+    has_words(f, &["generation is 5", "generation 4"]);
+    // Caught up: quiet. No observedGeneration at all: nothing to judge.
+    edit(&mut objs, "Gateway", "edge")["metadata"]["generation"] = json!(2);
+    edit(&mut objs, "HTTPRoute", "shop")["status"]["parents"][0]["conditions"][0]["observedGeneration"] =
+        json!(5);
+    none(&audit(&objs), "EG511");
+    none(&audit(&baseline()), "EG511");
+}
+
+#[test]
+fn eg511_ignores_parents_of_other_controllers_and_classes_it_does_not_serve() {
+    let mut objs = baseline();
+    lagging(&mut objs);
+    // Only the foreign parent is behind: Envoy Gateway's has caught up.
+    let rt = edit(&mut objs, "HTTPRoute", "shop");
+    rt["status"]["parents"][0]["conditions"][0]["observedGeneration"] = json!(5);
+    rt["status"]["parents"][1]["conditions"][0]["observedGeneration"] = json!(1);
+    // A Gateway of a class no Envoy Gateway controller serves.
+    edit(&mut objs, "Gateway", "edge")["spec"]["gatewayClassName"] = json!("someone-else");
+    objs.push(gateway_class("someone-else", "example.com/other"));
+    none(&audit(&objs), "EG511");
+}
+
+/// Live, the lag must have lasted 60 s by the session clock: at 59 s no
+/// finding, at 60 s one that says for how long.
+#[test]
+fn eg511_live_waits_for_the_threshold() {
+    let mut objs = baseline();
+    lagging(&mut objs);
+    let seen: jiff::Timestamp = NOW.parse().unwrap();
+    let at = |secs: i64| {
+        let mut s = store(&objs);
+        s.source.kind = crate::store::SourceKind::Cluster;
+        let mut fresh = crate::store::Store::new(s.source.clone());
+        for o in s.all() {
+            let mut o = (**o).clone();
+            o.generation_since = Some(seen);
+            fresh.insert(o);
+        }
+        for (k, st) in s.states() {
+            fresh.set_state(k, st.clone());
+        }
+        fresh.live = Some(crate::store::LiveInfo {
+            observed_at: seen + jiff::SignedDuration::from_secs(secs),
+            changes: Default::default(),
+            recheck_at: None,
+        });
+        audit_store(&fresh)
+    };
+    let early = at(59);
+    assert!(
+        skipped(&early, "EG511").contains("HTTPRoute/apps/shop"),
+        "a lag not yet long enough is said: {}",
+        skipped(&early, "EG511")
+    );
+    assert!(!early.incomplete(), "a fresh lag is normal, not a gap");
+    let r = at(60);
+    assert!(!is_skipped(&r, "EG511"));
+    has_words(one(&r, "EG511", "Gateway", "edge"), &["for 60s now"]);
+    has_words(one(&r, "EG511", "HTTPRoute", "shop"), &["for 60s now"]);
 }

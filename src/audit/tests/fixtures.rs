@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::audit::Profile;
 use crate::audit::{AuditOptions, AuditResult, Finding};
-use crate::cli::Profile;
 use crate::model::fleet::hashed_name;
 use crate::model::tenancy::DEFAULT_CONTROLLER_NAME;
 use crate::store::{ObjectOrOther, SourceInfo, SourceKind, Store};
@@ -398,6 +398,12 @@ pub fn baseline() -> Vec<Value> {
             ]),
         ),
         http_route(APPS, "shop", "edge"),
+        // The route's backend with a ready endpoint (EG510 judged, clean).
+        json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "svc-abcde", "namespace": APPS,
+                         "labels": {"kubernetes.io/service-name": "svc"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.1.0.9"], "conditions": {"ready": true}}]}),
         ctp(
             APPS,
             "client",

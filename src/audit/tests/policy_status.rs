@@ -111,9 +111,26 @@ fn a_policy_on_a_gateway_of_another_implementation_gets_no_status() {
     });
 }
 
-#[test]
-fn listener_set_targets_are_said_to_be_unjudged() {
-    let mut objs = baseline();
+/// The baseline on `version` with a ListenerSet `extra` (listener
+/// `extra-http` on 8080) admitted by Gateway `edge`, a ClientTrafficPolicy
+/// on that listener and a BackendTrafficPolicy on the whole ListenerSet.
+fn with_listener_set_policies(version: &str) -> Vec<Value> {
+    let mut objs = on_version(baseline(), version);
+    edit(&mut objs, "Gateway", "edge")["spec"]["allowedListeners"] =
+        json!({"namespaces": {"from": "Same"}});
+    objs.push(
+        json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "ListenerSet",
+        "metadata": {"name": "extra", "namespace": APPS, "creationTimestamp": T1},
+        "spec": {"parentRef": {"name": "edge"},
+                 "listeners": [listener("extra-http", "HTTP", 8080, None)]}}),
+    );
+    objs.push(ctp(
+        APPS,
+        "on-ls-listener",
+        T1,
+        json!([target("ListenerSet", "extra", Some("extra-http"))]),
+        json!({}),
+    ));
     objs.push(btp(
         APPS,
         "on-ls",
@@ -121,15 +138,77 @@ fn listener_set_targets_are_said_to_be_unjudged() {
         json!([target("ListenerSet", "extra", None)]),
         json!({}),
     ));
-    with_policy(&objs, "BackendTrafficPolicy", "on-ls", |p| {
-        assert!(p.ancestors.is_empty());
-        assert_eq!(p.unjudged.len(), 1);
-        assert!(
-            p.unjudged[0].contains("ListenerSet/extra"),
-            "{:?}",
-            p.unjudged
+    objs
+}
+
+#[test]
+fn policies_on_a_listener_set_report_against_it_from_v1_9() {
+    let objs = with_listener_set_policies("v1.9.0");
+    with_policy(&objs, "ClientTrafficPolicy", "on-ls-listener", |p| {
+        let a = &p.ancestors[0].ancestor_ref;
+        assert_eq!(
+            (a.kind.as_str(), a.name.as_str(), a.section_name.as_deref()),
+            ("ListenerSet", "extra", Some("extra-http"))
+        );
+        assert_eq!(
+            conditions(p),
+            vec![("Accepted".into(), "True", "Accepted".into())]
+        );
+        assert!(p.unjudged.is_empty(), "{:?}", p.unjudged);
+    });
+    // The Gateway-wide policy yields the ListenerSet listener.
+    with_policy(&objs, "ClientTrafficPolicy", "client", |p| {
+        let o = p.ancestors[0].condition("Overridden").expect("Overridden");
+        assert_eq!(
+            o.message,
+            "There are existing ClientTrafficPolicies that are overriding these sections [extra-http]"
         );
     });
+    with_policy(&objs, "BackendTrafficPolicy", "backend", |p| {
+        let o = p.ancestors[0].condition("Overridden").expect("Overridden");
+        assert_eq!(
+            o.message,
+            "This policy is being overridden by other backendTrafficPolicies for these listenersets: [apps/extra]"
+        );
+    });
+    let m = Model::build(&store(&objs));
+    let gi = m
+        .gateways
+        .iter()
+        .position(|g| g.obj.name == "edge")
+        .unwrap();
+    let li = m.gateways[gi]
+        .listeners
+        .iter()
+        .position(|l| l.name == "extra-http")
+        .unwrap();
+    let ctp = crate::model::policy::effective_ctp(&m.attachments, gi, li).unwrap();
+    assert_eq!(m.policies[ctp].obj.name, "on-ls-listener");
+}
+
+#[test]
+fn listener_sets_are_no_policy_target_before_v1_9() {
+    let objs = with_listener_set_policies("v1.8.2");
+    with_policy(&objs, "ClientTrafficPolicy", "on-ls-listener", |p| {
+        assert!(p.ancestors.is_empty(), "{:#?}", p.ancestors);
+    });
+    with_policy(&objs, "BackendTrafficPolicy", "on-ls", |p| {
+        assert!(p.ancestors.is_empty(), "{:#?}", p.ancestors);
+    });
+    // The Gateway-wide policy covers the ListenerSet listener instead.
+    let m = Model::build(&store(&objs));
+    let gi = m
+        .gateways
+        .iter()
+        .position(|g| g.obj.name == "edge")
+        .unwrap();
+    let li = m.gateways[gi]
+        .listeners
+        .iter()
+        .position(|l| l.name == "extra-http")
+        .unwrap();
+    let ctp = crate::model::policy::effective_ctp(&m.attachments, gi, li).unwrap();
+    assert_eq!(m.policies[ctp].obj.name, "client");
 }
 
 /// A ClientTrafficPolicy in `platform` selecting Gateways labelled

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::*;
-use crate::cli::Profile;
+use crate::audit::Profile;
 use crate::store::Kind;
 use crate::ui::layout;
 use crate::ui::run::{TuiOptions, initial_app};

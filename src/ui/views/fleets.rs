@@ -106,16 +106,26 @@ fn fleet_lines<'a>(data: &'a Data, f: &'a Fleet, theme: &Theme) -> Vec<Line<'a>>
         ]));
     }
     match data.fleet_traffic(f) {
-        Some(t) => lines.push(Line::from(vec![
-            label("traffic"),
-            Span::raw(format!(
-                "{} rps · 5xx {} · p99 {} · ",
-                fmt_rps(t.rps),
-                fmt_share(t.share_5xx),
-                fmt_ms(t.p99_ms)
-            )),
-            Span::styled(sparkline(&t.rps_history, 40), theme.accent),
-        ])),
+        Some(t) => {
+            lines.push(Line::from(vec![
+                label("traffic"),
+                Span::raw(format!(
+                    "{} rps · 5xx {} · p99 {} · ",
+                    fmt_rps(t.rps),
+                    fmt_share(t.share_5xx),
+                    fmt_ms(t.p99_ms)
+                )),
+                Span::styled(sparkline(&t.rps_history, 40), theme.accent),
+            ]));
+            // The short history of the symptom itself: did the 5xx share
+            // or the latency move first, and when.
+            lines.push(Line::from(vec![
+                label("5xx, p99"),
+                Span::styled(sparkline(&t.share_5xx_history, 20), theme.error),
+                Span::raw("  "),
+                Span::styled(sparkline(&t.p99_history, 20), theme.warning),
+            ]));
+        }
         None => lines.push(Line::from(vec![
             label("traffic"),
             Span::styled("no metrics (none scraped from this source)", theme.dim),

@@ -4,8 +4,6 @@
 use crate::ui::data::Data;
 use crate::ui::widgets::table::{Row, RowKey};
 
-use super::cond;
-
 pub const COLUMNS: [&str; 7] = [
     "NAME",
     "CONTROLLER NAME",
@@ -16,7 +14,11 @@ pub const COLUMNS: [&str; 7] = [
     "ACCEPTED",
 ];
 
-pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
+pub fn rows(
+    data: &Data,
+    controller: Option<&str>,
+    now: jiff::Timestamp,
+) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
     let rows = m
         .classes
@@ -26,7 +28,7 @@ pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Ro
         .map(|(i, c)| {
             let gateways = m.gateways.iter().filter(|g| g.class == Some(i)).count();
             let conditions = crate::model::value::array_at(
-                c.obj.status().unwrap_or(&crate::value::Value::Null),
+                c.obj.status().unwrap_or(&crate::codec::value::Value::Null),
                 &["conditions"],
             );
             Row::new(
@@ -40,7 +42,7 @@ pub fn rows(data: &Data, controller: Option<&str>) -> (Vec<&'static str>, Vec<Ro
                         .map(|(ns, n)| format!("{ns}/{n}"))
                         .unwrap_or_else(|| "-".into()),
                     gateways.to_string(),
-                    cond(conditions, "Accepted"),
+                    super::cond_since(conditions, "Accepted", now),
                 ],
                 RowKey::Class(c.obj.name.clone()),
                 None,

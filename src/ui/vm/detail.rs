@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use crate::model::TargetObj;
 use crate::store::{Kind, Object, ObjectRef};
 use crate::ui::data::{Data, FindingId, Mark, key_of};
 use crate::ui::vm::table::{Row, RowKey, TableState};
@@ -155,7 +154,240 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
     rows
 }
 
-pub fn build(data: &Data, obj: &ObjectRef, finding: Option<FindingId>) -> DetailState {
+/// A route's backends per rule in the side list: each backendRef with its
+/// weight and ready endpoints, or why they are not known (EndpointSlices
+/// forbidden, an Envoy Gateway Backend), so the trail from a 5xx burst ends
+/// at the backend without a ready endpoint.
+fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
+    use crate::model::backends::EndpointsState;
+    let Some(i) = data.model.routes.iter().position(|r| {
+        r.obj.kind.name() == obj.kind && r.obj.name == obj.name && r.obj.namespace == obj.namespace
+    }) else {
+        return Vec::new();
+    };
+    let Some(backends) = data.model.backends.get(i) else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for (rule, refs) in backends.rules.iter().enumerate() {
+        for b in refs {
+            let endpoints = match &b.endpoints {
+                EndpointsState::Read(e) if e.slices == 0 => "no EndpointSlice".to_string(),
+                EndpointsState::Read(e) => {
+                    format!("{} ready, {} not ready", e.ready, e.not_ready)
+                }
+                EndpointsState::Unknown { reason } => format!("endpoints unknown: {reason}"),
+                EndpointsState::NotCounted if b.is_eg_backend() && !b.backend_found => {
+                    "Backend not in the source".to_string()
+                }
+                EndpointsState::NotCounted => "endpoints not counted".to_string(),
+            };
+            // Endpoints first: the side list is narrow, the count is what matters.
+            let mut value = format!("{endpoints}: {} w{}", b.describe(), b.weight);
+            if !b.permitted {
+                value.push_str(", not permitted (no ReferenceGrant)");
+            }
+            if let Some(p) = &b.tls_policy {
+                value.push_str(&format!(", TLS by BackendTLSPolicy {p}"));
+            }
+            let mut mark = Mark::default();
+            if b.ready() == Some(0) && b.weight > 0 {
+                // The row stands out like an error finding would.
+                if let Some(f) = data
+                    .findings_of(obj)
+                    .map(|(_, f)| f)
+                    .find(|f| f.rule == "EG510")
+                {
+                    mark.add(f);
+                }
+            }
+            let key = if b.is_service() {
+                RowKey::None
+            } else {
+                RowKey::Object(ObjectRef::new("", &b.kind, Some(&b.namespace), &b.name))
+            };
+            rows.push(Row::new(
+                vec![format!("rule {rule} backend"), value],
+                key,
+                None,
+                mark,
+            ));
+        }
+    }
+    rows
+}
+
+/// The object's conditions with how long each has held
+/// ("Programmed=False 3m"), its own and, for routes and policies, those of
+/// each parent or ancestor status.
+fn condition_rows(o: &Object, now: jiff::Timestamp) -> Vec<Row> {
+    use crate::codec::value::Value;
+    let Some(status) = o.status() else {
+        return Vec::new();
+    };
+    let mut groups: Vec<(String, &[Value])> = Vec::new();
+    if let Some(c) = status.get("conditions").and_then(Value::as_array) {
+        groups.push((String::new(), c));
+    }
+    for (list, refkey) in [("parents", "parentRef"), ("ancestors", "ancestorRef")] {
+        for p in status.get(list).and_then(Value::as_array).unwrap_or(&[]) {
+            let name = p
+                .get(refkey)
+                .and_then(|r| r.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            if let Some(c) = p.get("conditions").and_then(Value::as_array) {
+                groups.push((format!(" [{name}]"), c));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (scope, conds) in groups {
+        for c in conds {
+            let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
+            let mut cell = format!("{}={}", text("type"), text("status"));
+            if !text("reason").is_empty() && text("status") != "True" {
+                cell.push_str(&format!(" ({})", text("reason")));
+            }
+            cell.push(' ');
+            cell.push_str(&super::age(Some(text("lastTransitionTime")), now));
+            rows.push(Row::new(
+                vec![format!("condition{scope}"), cell],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    }
+    rows
+}
+
+/// The effective configuration (`Model::effective`): per listener the
+/// object declares (a Gateway or ListenerSet) its ClientTrafficPolicy, per
+/// listener a route attaches through its BackendTrafficPolicy,
+/// SecurityPolicy and EnvoyExtensionPolicy, and which policy sets each field.
+fn effective_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
+    let m = &data.model;
+    let same = |o: &Object| {
+        o.kind.name() == obj.kind && o.name == obj.name && o.namespace == obj.namespace
+    };
+    let name = |p: usize| {
+        let o = &m.policies[p].obj;
+        format!("{}/{}", o.namespace_or_empty(), o.name)
+    };
+    let mut rows = Vec::new();
+    let mut push = |head: String, set: &crate::model::policy::EffectiveSet| {
+        let mut value = set
+            .policies
+            .iter()
+            .map(|&p| name(p))
+            .collect::<Vec<_>>()
+            .join(" over ");
+        if let Some(t) = &set.merge_type {
+            value.push_str(&format!(" ({t})"));
+        }
+        if !set.replaced.is_empty() {
+            let r: Vec<String> = set.replaced.iter().map(|&p| name(p)).collect();
+            value.push_str(&format!(", replaces {}", r.join(", ")));
+        }
+        rows.push(Row::new(
+            vec![format!("{head} {}", set.kind.name()), value],
+            RowKey::None,
+            None,
+            Mark::default(),
+        ));
+        for (field, &p) in &set.fields {
+            rows.push(Row::new(
+                vec![format!("  {field}"), name(p)],
+                RowKey::None,
+                None,
+                Mark::default(),
+            ));
+        }
+    };
+    for e in &m.effective.listeners {
+        let l = &m.gateways[e.gateway].listeners[e.listener];
+        if same(&l.declared_by) {
+            push(format!("[{}]", l.name), &e.client);
+        }
+    }
+    if let Some(ri) = m.routes.iter().position(|r| same(&r.obj)) {
+        for e in m.effective.of_route(ri) {
+            let l = &m.gateways[e.gateway].listeners[e.listener];
+            let mut head = format!("[{}/{}]", m.gateways[e.gateway].obj.name, l.name);
+            if let Some(rule) = &e.rule {
+                head.push_str(&format!(" rule {rule}"));
+            }
+            for set in &e.sets {
+                push(head.clone(), set);
+            }
+        }
+    }
+    rows
+}
+
+/// The Events regarding the object, oldest first, as `kubectl describe`
+/// lists them (type, reason, age, from, message); when Events could not be
+/// read, one row that says why.
+fn event_rows(data: &Data, o: &Object, now: jiff::Timestamp) -> Vec<Row> {
+    use crate::store::KindState;
+    let row = |head: String, text: String, warn: bool| {
+        let mut mark = Mark::default();
+        if warn {
+            mark.worst = Some(crate::audit::Severity::Warning);
+        }
+        Row::new(vec![head, text], RowKey::None, None, mark)
+    };
+    match data.store.state(Kind::Event) {
+        KindState::Forbidden(why) => {
+            return vec![row("events".into(), format!("forbidden: {why}"), true)];
+        }
+        KindState::Unavailable(why) => {
+            return vec![row(
+                "events".into(),
+                format!("could not be read: {why}"),
+                true,
+            )];
+        }
+        KindState::NotInstalled => return vec![row("events".into(), "not served".into(), false)],
+        _ => {}
+    }
+    let list = data
+        .events
+        .of(o.kind.name(), o.namespace_or_empty(), &o.name);
+    if list.is_empty() {
+        let none = match data.store.source.kind {
+            crate::store::SourceKind::Snapshot
+                if data.store.state(Kind::Event) == KindState::Absent =>
+            {
+                "none in the snapshot (not recorded)"
+            }
+            _ => "<none>",
+        };
+        return vec![row("events".into(), none.into(), false)];
+    }
+    list.iter()
+        .map(|e| {
+            let from = if e.from.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", e.from)
+            };
+            row(
+                format!("event {} {}", e.kind, e.reason),
+                format!("{}{from} · {}", e.age(now), e.note),
+                e.is_warning(),
+            )
+        })
+        .collect()
+}
+
+pub fn build(
+    data: &Data,
+    obj: &ObjectRef,
+    finding: Option<FindingId>,
+    now: jiff::Timestamp,
+) -> DetailState {
     let object = find_object(data, obj);
     let lines = match &object {
         Some(o) => yaml::print(&o.raw),
@@ -226,6 +458,11 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<FindingId>) -> Detail
         ));
     }
     rows.extend(traffic_rows(data, obj));
+    rows.extend(backend_rows(data, obj));
+    if let Some(o) = &object {
+        rows.extend(condition_rows(o, now));
+        rows.extend(event_rows(data, o, now));
+    }
     for (why, r) in related(data, obj) {
         let mark = data.mark(&r);
         rows.push(Row::new(
@@ -235,6 +472,8 @@ pub fn build(data: &Data, obj: &ObjectRef, finding: Option<FindingId>) -> Detail
             mark,
         ));
     }
+    // After the related objects, which the side list navigates to.
+    rows.extend(effective_rows(data, obj));
     let mut side = TableState::new(vec!["FINDINGS / RELATED", ""], rows);
     if let Some(id) = &finding
         && let Some(pos) = side
@@ -332,20 +571,13 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
         }
     }
     for p in &m.policies {
-        let targets_obj = p.targets.iter().any(|t| match t.obj {
-            TargetObj::Gateway(g) => same(&m.gateways[g].obj),
-            TargetObj::Route(r) => same(&m.routes[r].obj),
-        });
+        let targets_obj = p.targets.iter().any(|t| same(t.obj.object(m)));
         if targets_obj {
             add("policy", p.obj.obj_ref());
         }
         if same(&p.obj) {
             for t in &p.targets {
-                let r = match t.obj {
-                    TargetObj::Gateway(g) => m.gateways[g].obj.obj_ref(),
-                    TargetObj::Route(r) => m.routes[r].obj.obj_ref(),
-                };
-                add("target", r);
+                add("target", t.obj.object(m).obj_ref());
             }
         }
     }

@@ -13,7 +13,13 @@ pub fn rule(id: &str) -> Option<&'static RuleMeta> {
     RULES.iter().find(|r| r.id == id)
 }
 
-pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
+/// Where SINCE goes (live sources only): before the wide MESSAGE.
+const SINCE_COL: usize = 4;
+
+pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'static str>, Vec<Row>) {
+    // "Since" is how long this session has seen a finding: only a live
+    // source has one, and it is measured by the session's clock.
+    let live_at = data.store.live.as_ref().map(|l| l.observed_at.max(now));
     let mut idx: Vec<usize> = (0..data.audit.findings.len())
         .filter(|&i| {
             let f = &data.audit.findings[i];
@@ -72,28 +78,39 @@ pub fn rows(data: &Data, fo: &FindingsOpts) -> (Vec<&'static str>, Vec<Row>) {
             };
             // Every row carries its group value (so `/EG204` finds all of
             // a rule's findings); the table prints it once per group.
-            let cells = if fo.by_object {
+            let mut cells = if fo.by_object {
                 vec![obj, sev, f.rule.to_string(), listener(f), f.message.clone()]
             } else {
                 vec![f.rule.to_string(), sev, obj, listener(f), f.message.clone()]
             };
+            let id = FindingId::of(f);
+            let since = live_at.and_then(|now| {
+                let t = fo.since.get(&id)?;
+                Some(crate::clock::secs_between(*t, now))
+            });
+            if live_at.is_some() {
+                let cell = since.map(crate::clock::short).unwrap_or_else(|| "-".into());
+                cells.insert(SINCE_COL, cell);
+            }
             let mut mark = Mark::default();
             mark.add(f);
-            Row::new(
-                cells,
-                RowKey::Finding(FindingId::of(f)),
-                f.object.namespace.clone(),
-                mark,
-            )
-            .grouped_by(0)
-            .sort_by(
-                1,
-                crate::ui::widgets::table::severity_key(f.severity, f.suppressed.is_some()),
-            )
+            let row = Row::new(cells, RowKey::Finding(id), f.object.namespace.clone(), mark)
+                .grouped_by(0)
+                .sort_by(
+                    1,
+                    crate::ui::widgets::table::severity_key(f.severity, f.suppressed.is_some()),
+                );
+            match since {
+                Some(s) => row.sort_by(SINCE_COL, s as f64),
+                None => row,
+            }
         })
         .collect();
-    let cols = if fo.by_object { BY_OBJECT } else { BY_RULE };
-    (cols.to_vec(), rows)
+    let mut cols = if fo.by_object { BY_OBJECT } else { BY_RULE }.to_vec();
+    if live_at.is_some() {
+        cols.insert(SINCE_COL, "SINCE");
+    }
+    (cols, rows)
 }
 
 fn listener(f: &Finding) -> String {
@@ -132,7 +149,7 @@ mod tests {
                 by_object,
                 ..FindingsOpts::default()
             };
-            let (cols, rows) = rows(&d, &fo);
+            let (cols, rows) = rows(&d, &fo, crate::demo::demo_now());
             let mut t = crate::ui::widgets::table::TableState::new(cols, rows);
             t.filter = "EG204".into();
             t.refresh(None);
@@ -149,7 +166,7 @@ mod tests {
     #[test]
     fn findings_are_listed_worst_first() {
         let d = data();
-        let (_, rows) = rows(&d, &FindingsOpts::default());
+        let (_, rows) = rows(&d, &FindingsOpts::default(), crate::demo::demo_now());
         let ranks: Vec<(bool, crate::audit::Severity)> = rows
             .iter()
             .map(|r| match &r.key {

@@ -1,7 +1,7 @@
 //! Fleets: the proxies of each Gateway (or merged class) with workload,
 //! pods, HPA state and live traffic; Enter shows the pods.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use crate::metrics::PodUsage;
 use crate::model::value::{array_at, i64_at, str_at};
@@ -40,56 +40,12 @@ pub const POD_COLUMNS: [&str; 11] = [
 /// The AGE column of the Pods view (sorted by seconds, not by its text).
 const AGE_COL: usize = 4;
 
-/// HPA numbers as the HPA object states them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Hpa {
-    pub min: Option<i64>,
-    pub max: Option<i64>,
-    pub current: Option<i64>,
-    pub desired: Option<i64>,
-    pub cpu_target: Option<i64>,
-    pub cpu_current: Option<i64>,
-    /// ScalingLimited=True (e.g. TooManyReplicas): pinned at a bound.
-    pub limited: Option<String>,
-}
+/// RESTARTS sorts by the count, not by its "4 (OOMKilled 3m)" text.
+const RESTARTS_COL: usize = 3;
 
-impl Hpa {
-    pub fn read(hpa: &Object) -> Hpa {
-        let spec = hpa.spec();
-        let status = hpa.status().unwrap_or(&Value::Null);
-        let cpu = |list: &[Value], path: &[&str]| {
-            list.iter()
-                .find(|m| str_at(m, &["resource", "name"]) == Some("cpu"))
-                .and_then(|m| i64_at(m, path))
-        };
-        let limited =
-            crate::model::value::condition(array_at(status, &["conditions"]), "ScalingLimited")
-                .filter(|c| c.is_true())
-                .map(|c| c.reason.to_string());
-        Hpa {
-            min: i64_at(spec, &["minReplicas"]).or(Some(1)),
-            max: i64_at(spec, &["maxReplicas"]),
-            current: i64_at(status, &["currentReplicas"]),
-            desired: i64_at(status, &["desiredReplicas"]),
-            cpu_target: cpu(
-                array_at(spec, &["metrics"]),
-                &["resource", "target", "averageUtilization"],
-            ),
-            cpu_current: cpu(
-                array_at(status, &["currentMetrics"]),
-                &["resource", "current", "averageUtilization"],
-            ),
-            limited,
-        }
-    }
-
-    /// At its maximum and wanting more.
-    pub fn saturated(&self) -> bool {
-        matches!((self.current, self.max), (Some(c), Some(m)) if c >= m)
-            && (self.limited.is_some()
-                || matches!((self.cpu_current, self.cpu_target), (Some(c), Some(t)) if c > t))
-    }
-}
+/// HPA numbers as the HPA object states them: the model's reading, so
+/// that SATURATED here is EG506's finding.
+pub use crate::model::fleet::HpaStatus as Hpa;
 
 pub(crate) fn opt(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
@@ -218,6 +174,17 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                 .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
                 .count();
             let restarts: i64 = cs.iter().filter_map(|c| i64_at(c, &["restartCount"])).sum();
+            // The last termination one glance away: an OOMKilled envoy
+            // shows here, not only deep in the pod's YAML.
+            let restarts_cell = match crate::model::events::last_termination(p) {
+                Some((_, reason, _, at)) if restarts > 0 => {
+                    let ago = at
+                        .map(|t| crate::clock::short(crate::clock::secs_between(t, now)))
+                        .unwrap_or_else(|| "?".into());
+                    format!("{restarts} ({reason} {ago})")
+                }
+                _ => restarts.to_string(),
+            };
             let phase = str_at(status, &["phase"]).unwrap_or("-").to_string();
             let series = data.pod_series(p.namespace_or_empty(), &p.name);
             let last = series.and_then(|s| s.latest());
@@ -257,7 +224,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                     p.name.clone(),
                     format!("{ready}/{}", cs.len()),
                     phase,
-                    restarts.to_string(),
+                    restarts_cell,
                     super::age(p.creation_timestamp.as_deref(), now),
                     cpu,
                     mem,
@@ -270,6 +237,7 @@ pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static
                 p.namespace.clone(),
                 data.mark(&p.obj_ref()),
             );
+            let row = row.sort_by(RESTARTS_COL, restarts as f64);
             match super::age_secs(p.creation_timestamp.as_deref(), now) {
                 Some(s) => row.sort_by(AGE_COL, s as f64),
                 None => row,

@@ -1,12 +1,12 @@
 //! Gateways: class, listeners, addresses, conditions, attached routes.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use crate::model::value::{array_at, str_at};
 use crate::ui::data::{Data, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
-use super::cond;
+use super::cond_since;
 
 pub const COLUMNS: [&str; 8] = [
     "NAMESPACE/NAME",
@@ -19,7 +19,11 @@ pub const COLUMNS: [&str; 8] = [
     "FLEET",
 ];
 
-pub fn rows(data: &Data, class: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
+pub fn rows(
+    data: &Data,
+    class: Option<&str>,
+    now: jiff::Timestamp,
+) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
     let rows = m
         .gateways
@@ -78,8 +82,8 @@ pub fn rows(data: &Data, class: Option<&str>) -> (Vec<&'static str>, Vec<Row>) {
                     } else {
                         addresses.join(",")
                     },
-                    cond(g.conditions(), "Accepted"),
-                    cond(g.conditions(), "Programmed"),
+                    cond_since(g.conditions(), "Accepted", now),
+                    cond_since(g.conditions(), "Programmed", now),
                     routes.to_string(),
                     fleet,
                 ],

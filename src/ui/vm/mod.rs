@@ -40,7 +40,13 @@ pub fn rows(
     now: jiff::Timestamp,
     stale_metrics: bool,
 ) -> (Vec<&'static str>, Vec<Row>) {
-    let (columns, mut rows) = view_rows(data, view, fo, now);
+    let (mut columns, mut rows) = view_rows(data, view, fo, now);
+    if !matches!(
+        view,
+        View::Findings | View::Changes | View::Coverage | View::Detail { .. }
+    ) {
+        add_time_columns(data, &mut columns, &mut rows, now);
+    }
     if stale_metrics {
         let cols: Vec<usize> = columns
             .iter()
@@ -61,6 +67,121 @@ pub fn rows(
     (columns, rows)
 }
 
+/// The change feed, newest first: when, what object, its generation
+/// after the change, and what changed.
+fn changes_rows(data: &Data, now: jiff::Timestamp) -> (Vec<&'static str>, Vec<Row>) {
+    const COLUMNS: [&str; 5] = ["AGE", "KIND", "NAMESPACE/NAME", "GEN", "WHAT"];
+    let Some(live) = &data.store.live else {
+        return (COLUMNS.to_vec(), Vec::new());
+    };
+    let rows = live
+        .changes
+        .iter()
+        .rev()
+        .map(|c| {
+            let secs = crate::clock::secs_between(c.at, now);
+            Row::new(
+                vec![
+                    crate::clock::short(secs),
+                    c.object.kind.clone(),
+                    ns_name(c.object.namespace.as_deref(), &c.object.name),
+                    c.generation
+                        .map(|g| g.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    c.describe(),
+                ],
+                RowKey::Object(c.object.clone()),
+                c.object.namespace.clone(),
+                data.mark(&c.object),
+            )
+            .sort_by(0, secs as f64)
+        })
+        .collect();
+    (COLUMNS.to_vec(), rows)
+}
+
+/// The objects the rows stand for, by identity: one pass over the kinds
+/// the rows show (a lookup by name per row would scan the store per row).
+fn row_objs<'a>(
+    data: &'a Data,
+    rows: &[Row],
+) -> std::collections::HashMap<ObjKey, &'a std::sync::Arc<crate::store::Object>> {
+    let mut kinds: Vec<Kind> = Vec::new();
+    for r in rows {
+        if let Some(o) = row_object(data, &r.key)
+            && let Some(k) = Kind::ALL.into_iter().find(|k| k.name() == o.kind)
+            && !kinds.contains(&k)
+        {
+            kinds.push(k);
+        }
+    }
+    kinds
+        .into_iter()
+        .flat_map(|k| data.store.of(k).iter())
+        .map(|o| (key_of(&o.obj_ref()), o))
+        .collect()
+}
+
+/// Every table gets WARN (Warning events of the row's object, repeats
+/// counted; for a fleet, of its workload, HPA and pods) and AGE (sorted by
+/// seconds, not by its text), unless the view has its own AGE.
+fn add_time_columns(
+    data: &Data,
+    columns: &mut Vec<&'static str>,
+    rows: &mut [Row],
+    now: jiff::Timestamp,
+) {
+    let has_age = columns.contains(&"AGE");
+    let warn_col = columns.len();
+    columns.push("WARN");
+    if !has_age {
+        columns.push("AGE");
+    }
+    let with_events = !data.events.is_empty();
+    let objs = row_objs(data, rows);
+    for row in rows.iter_mut() {
+        let obj = row_object(data, &row.key).and_then(|r| objs.get(&key_of(&r)).copied());
+        let warnings = match (&row.key, with_events) {
+            (_, false) => 0,
+            (RowKey::Fleet(key), true) => {
+                data.model
+                    .fleets
+                    .iter()
+                    .find(|f| &f.key == key)
+                    .map_or(0, |f| {
+                        [&f.deployment, &f.daemonset, &f.hpa]
+                            .into_iter()
+                            .flatten()
+                            .chain(f.pods.iter())
+                            .map(|o| data.warnings(o))
+                            .sum()
+                    })
+            }
+            (_, true) => obj.map_or(0, |o| data.warnings(o)),
+        };
+        row.cells.push(if warnings > 0 {
+            warnings.to_string()
+        } else {
+            String::new()
+        });
+        set_sort_key(row, warn_col, warnings as f64);
+        if !has_age {
+            let ts = obj.and_then(|o| o.creation_timestamp.as_deref());
+            row.cells.push(age(ts, now));
+            if let Some(secs) = age_secs(ts, now) {
+                set_sort_key(row, warn_col + 1, secs as f64);
+            }
+        }
+    }
+}
+
+fn set_sort_key(row: &mut Row, col: usize, key: f64) {
+    if row.sort_keys.len() <= col {
+        row.sort_keys.resize(col + 1, None);
+    }
+    row.sort_keys[col] = Some(key);
+}
+
 fn view_rows(
     data: &Data,
     view: &View,
@@ -70,8 +191,8 @@ fn view_rows(
     match view {
         View::Overview => overview::rows(data),
         View::Tenants => tenants::rows(data),
-        View::Classes { controller } => classes::rows(data, controller.as_deref()),
-        View::Gateways { class } => gateways::rows(data, class.as_deref()),
+        View::Classes { controller } => classes::rows(data, controller.as_deref(), now),
+        View::Gateways { class } => gateways::rows(data, class.as_deref(), now),
         View::Listeners { class, gateway } => {
             listeners::rows(data, class.as_deref(), gateway.as_ref())
         }
@@ -83,8 +204,9 @@ fn view_rows(
         View::Policies { kind } => policies::rows(data, *kind),
         View::Fleets => fleets::rows(data),
         View::Pods { fleet } => fleets::pod_rows(data, fleet, now),
-        View::Findings => findings::rows(data, fo),
+        View::Findings => findings::rows(data, fo, now),
         View::Coverage => coverage::rows(data),
+        View::Changes => changes_rows(data, now),
         View::Detail { .. } => (Vec::new(), Vec::new()),
     }
 }
@@ -237,6 +359,11 @@ pub fn plural(kind: Kind) -> String {
 /// "Gateways: forbidden by RBAC (list gateways.gateway.networking.k8s.io)"
 /// when the view's kinds could not be read.
 pub fn placeholder(data: &Data, view: &View) -> Option<String> {
+    if *view == View::Changes && data.store.live.is_none() {
+        return Some(
+            "Changes: only a live source has a change feed; a snapshot is one moment".into(),
+        );
+    }
     let kinds = view_kinds(view);
     let mut msgs = Vec::new();
     for k in kinds {
@@ -281,23 +408,41 @@ pub fn age_secs(ts: Option<&str>, now: jiff::Timestamp) -> Option<i64> {
 
 /// `3d`, `5h`, `12m`, `40s` since an RFC 3339 timestamp.
 pub fn age(ts: Option<&str>, now: jiff::Timestamp) -> String {
-    let Some(s) = age_secs(ts, now) else {
-        return "-".into();
-    };
-    match s {
-        0..120 => format!("{s}s"),
-        120..7200 => format!("{}m", s / 60),
-        7200..172800 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
+    match age_secs(ts, now) {
+        Some(s) => crate::clock::short(s),
+        None => "-".into(),
     }
 }
 
 /// A condition as a short cell: `True`, `False (Reason)`, or `-`.
-pub fn cond(conditions: &[crate::value::Value], kind: &str) -> String {
+pub fn cond(conditions: &[crate::codec::value::Value], kind: &str) -> String {
     match crate::model::value::condition(conditions, kind) {
         Some(c) if c.is_true() => "True".into(),
         Some(c) => format!("{} ({})", c.status, c.reason),
         None => "-".into(),
+    }
+}
+
+/// Like [`cond`], with how long a condition that is not True has held
+/// (`False (Invalid) 3m`, from its `lastTransitionTime`): how long the
+/// trouble has lasted is the first question in an incident.
+pub fn cond_since(
+    conditions: &[crate::codec::value::Value],
+    kind: &str,
+    now: jiff::Timestamp,
+) -> String {
+    let cell = cond(conditions, kind);
+    if cell == "True" || cell == "-" {
+        return cell;
+    }
+    let since = conditions
+        .iter()
+        .find(|c| c.get("type").and_then(crate::codec::value::Value::as_str) == Some(kind))
+        .and_then(|c| c.get("lastTransitionTime"))
+        .and_then(crate::codec::value::Value::as_str);
+    match age_secs(since, now) {
+        Some(s) => format!("{cell} {}", crate::clock::short(s)),
+        None => cell,
     }
 }
 

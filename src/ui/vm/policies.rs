@@ -1,7 +1,7 @@
 //! Policies: kind, targets, how each fared (effective, conflicted,
 //! overridden, merged), and their status.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use crate::model::value::{array_at, condition};
 use crate::model::{Outcome, TargetObj};
@@ -26,6 +26,9 @@ pub fn rows(data: &Data, kind: Option<Kind>) -> (Vec<&'static str>, Vec<Row>) {
                         TargetObj::Gateway(g) => format!("Gateway/{}", m.gateways[g].obj.name),
                         TargetObj::Route(r) => {
                             format!("{}/{}", m.routes[r].obj.kind.name(), m.routes[r].obj.name)
+                        }
+                        TargetObj::ListenerSet(ls) => {
+                            format!("ListenerSet/{}", m.listener_sets[ls].obj.name)
                         }
                     };
                     match &t.section {

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
+use crate::codec::value::Value;
 use crate::metrics::ClusterPoint;
 use crate::model::routes::Route;
-use crate::value::Value;
 
 use crate::model::value::{array_at, condition};
 use crate::store::Kind;
@@ -173,9 +173,10 @@ pub fn rows(
             }
             accepted.dedup();
             let traffic = route_traffic(data, &fleets, r);
-            let [rps, fivexx, p99] =
-                traffic_cells(route_sum(traffic.iter().map(|t| &t.2)).as_ref());
-            Row::new(
+            let sum = route_sum(traffic.iter().map(|t| &t.2));
+            let share = sum.as_ref().and_then(ClusterPoint::share_5xx);
+            let [rps, fivexx, p99] = traffic_cells(sum.as_ref());
+            let row = Row::new(
                 vec![
                     super::ns_name(r.obj.namespace.as_deref(), &r.obj.name),
                     r.obj.kind.name().to_string(),
@@ -198,8 +199,21 @@ pub fn rows(
                 RowKey::Route(key_of(&r.obj.obj_ref())),
                 r.obj.namespace.clone(),
                 data.mark(&r.obj.obj_ref()),
-            )
+            );
+            (share, row)
         })
-        .collect();
-    (COLUMNS.to_vec(), rows)
+        .collect::<Vec<_>>();
+    // A Gateway's routes (the drill-down from a fleet or Gateway) come worst
+    // 5xx share first, so the route behind a burst is the first row; routes
+    // without measured traffic keep their order after them.
+    let mut rows = rows;
+    if gateway.is_some() {
+        rows.sort_by(|a, b| match (a.0, b.0) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+    }
+    (COLUMNS.to_vec(), rows.into_iter().map(|(_, r)| r).collect())
 }

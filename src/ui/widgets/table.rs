@@ -107,10 +107,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &TableState, theme: &Theme, 
 /// Whether a column names its object: cut last, since two names cut to
 /// the same prefix (`payment…`) make two rows look like one.
 fn is_name_col(i: usize, title: &str) -> bool {
-    i == 0
+    // The Detail side list's first column is a label (`condition`, an
+    // effective field), not a name: its values carry the counts.
+    (i == 0 && title != SIDE_LABEL_COL)
         || title.contains("NAME")
         || matches!(title, "GATEWAY" | "OBJECT" | "POD" | "FLEET" | "ROUTE")
 }
+
+/// The title of the Detail side list's label column.
+pub const SIDE_LABEL_COL: &str = "FINDINGS / RELATED";
 
 /// Columns that keep their width (a cut sparkline reads as a different
 /// trend).

@@ -2,7 +2,7 @@
 //! `kubectl get -w -o json` writes them), parsed with serde_json, plus a
 //! linear scan of the text for the lines of the nodes near each root.
 
-use crate::value::Value;
+use crate::codec::value::Value;
 
 use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 use super::yaml::{Document, ParseError};

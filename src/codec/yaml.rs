@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::Number;
 
-use crate::value::{Key as MapKey, Keys, Map, MapBuilder, Value};
+use crate::codec::value::{Key as MapKey, Keys, Map, MapBuilder, Value};
 
 use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 

@@ -1,0 +1,153 @@
+//! `GET .../pods/NAME/log` for the simulator: a deterministic log per
+//! container, a previous log for a container that restarted, and the
+//! errors kube-apiserver gives (k8s.io/kubernetes/pkg/registry/core/pod/strategy.go,
+//! `LogLocation`: a container must be named when the pod has several, and
+//! `previous` needs a terminated container).
+
+use serde_json::Value;
+
+/// Why a log request fails: (HTTP code, message).
+pub type LogError = (u16, String);
+
+fn containers(pod: &Value) -> Vec<&str> {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn restarts(pod: &Value, container: &str) -> i64 {
+    pod.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+        .and_then(|c| c.get("restartCount").and_then(Value::as_i64))
+        .unwrap_or(0)
+}
+
+/// The log text of a container (`tail`: the last lines only).
+pub fn pod_log(
+    pod: &Value,
+    container: Option<&str>,
+    previous: bool,
+    tail: Option<usize>,
+) -> Result<String, LogError> {
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let all = containers(pod);
+    let container = match container {
+        Some(c) if all.contains(&c) => c,
+        Some(c) => {
+            return Err((400, format!("container {c} is not valid for pod {name}")));
+        }
+        None if all.len() == 1 => all[0],
+        None => {
+            return Err((
+                400,
+                format!(
+                    "a container name must be specified for pod {name}, choose one of: [{}]",
+                    all.join(" ")
+                ),
+            ));
+        }
+    };
+    if previous && restarts(pod, container) == 0 {
+        return Err((
+            400,
+            format!("previous terminated container \"{container}\" in pod \"{name}\" not found"),
+        ));
+    }
+    let lines = lines(name, container, previous);
+    let skip = tail.map_or(0, |t| lines.len().saturating_sub(t));
+    Ok(lines[skip..].iter().map(|l| format!("{l}\n")).collect())
+}
+
+/// Envoy access-log lines (Envoy Gateway's default JSON format) for a
+/// proxy, klog-style lines for a controller, and the crash for a previous
+/// container. One line carries terminal escapes, as a hostile request
+/// header would, so clients must neutralise them.
+fn lines(pod: &str, container: &str, previous: bool) -> Vec<String> {
+    if previous {
+        return vec![
+            format!("[2026-11-26 09:41:02.114][1][info][main] starting main dispatch loop ({pod})"),
+            "[2026-11-26 09:52:40.981][1][critical][backtrace] Caught Aborted, suspect faulting address 0x0".to_string(),
+            "[2026-11-26 09:52:40.981][1][critical][backtrace] Backtrace (use tools/stack_decode.py to get line numbers):".to_string(),
+        ];
+    }
+    if container == "envoy" {
+        let mut out = vec![format!(
+            "[2026-11-26 09:53:01.002][1][info][main] starting main dispatch loop ({pod})"
+        )];
+        for i in 0..20 {
+            let (code, flags, host, path) = if i % 4 == 3 {
+                (503, "UH", "pay.example.com", "/v1/charges")
+            } else {
+                (200, "-", "shop.example.com", "/catalog")
+            };
+            out.push(format!(
+                "{{\"start_time\":\"2026-11-26T09:59:{i:02}.000Z\",\"method\":\"GET\",\"x-envoy-origin-path\":\"{path}\",\
+                 \"protocol\":\"HTTP/1.1\",\"response_code\":{code},\"response_flags\":\"{flags}\",\
+                 \":authority\":\"{host}\",\"upstream_host\":\"-\",\"duration\":{}}}",
+                3 + i
+            ));
+        }
+        out.push(
+            "{\"method\":\"GET\",\"x-envoy-origin-path\":\"/\",\"user-agent\":\"\u{1b}]52;c;aGFjaw==\u{7}\u{1b}[2J\",\"response_code\":404}"
+                .to_string(),
+        );
+        return out;
+    }
+    (0..10)
+        .map(|i| {
+            format!(
+                "{{\"level\":\"info\",\"ts\":\"2026-11-26T09:5{i}:00.000Z\",\"logger\":\"gateway-api\",\
+                 \"msg\":\"reconciling gateways\",\"pod\":\"{pod}\",\"container\":\"{container}\"}}"
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(containers: &[&str], restarts: i64) -> Value {
+        json!({"metadata": {"name": "p"},
+               "spec": {"containers": containers.iter().map(|c| json!({"name": c})).collect::<Vec<_>>()},
+               "status": {"containerStatuses": [{"name": containers[0], "restartCount": restarts}]}})
+    }
+
+    #[test]
+    fn containers_previous_and_tail() {
+        let two = pod(&["envoy", "shutdown-manager"], 0);
+        let e = pod_log(&two, None, false, None).unwrap_err();
+        assert_eq!(e.0, 400);
+        assert!(
+            e.1.contains("choose one of: [envoy shutdown-manager]"),
+            "{}",
+            e.1
+        );
+        assert!(
+            pod_log(&two, Some("envoy"), true, None)
+                .unwrap_err()
+                .1
+                .contains("previous terminated")
+        );
+        let text = pod_log(&two, Some("envoy"), false, Some(3)).unwrap();
+        assert_eq!(text.lines().count(), 3);
+        let restarted = pod(&["envoy"], 2);
+        assert!(
+            pod_log(&restarted, None, true, None)
+                .unwrap()
+                .contains("Caught Aborted")
+        );
+    }
+}
