@@ -16,6 +16,7 @@ use crate::codec::value::Value;
 
 pub mod changes;
 pub mod events;
+pub mod refs;
 
 /// Where an object was read from (snapshot input only).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

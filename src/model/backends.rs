@@ -13,9 +13,7 @@ use super::routes::Route;
 use super::value::{array_at, at, bool_at, i64_at, str_at};
 use crate::store::{ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, Kind, KindState, Object, Store};
 
-/// The label the EndpointSlice controller puts on every slice of a Service
-/// (k8s.io/api/discovery/v1/well_known_labels.go, `LabelServiceName`).
-pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+pub use crate::store::refs::{SERVICE_NAME_LABEL, referenced_services_of};
 
 /// Endpoints of one Service, summed over its EndpointSlices.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -260,38 +258,6 @@ pub fn referenced_services(store: &Store) -> std::collections::BTreeMap<String, 
             .flat_map(|k| store.of(*k))
             .map(|o| &**o),
     )
-}
-
-/// [`referenced_services`] over any routes (the live source's own maps).
-pub fn referenced_services_of<'a>(
-    routes: impl Iterator<Item = &'a Object>,
-) -> std::collections::BTreeMap<String, Vec<String>> {
-    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    {
-        for route in routes {
-            let route_ns = route.namespace_or_empty();
-            for rule in array_at(route.spec(), &["rules"]) {
-                for r in array_at(rule, &["backendRefs"]) {
-                    let group = str_at(r, &["group"]).unwrap_or("");
-                    let kind = str_at(r, &["kind"]).unwrap_or("Service");
-                    let Some(name) = str_at(r, &["name"]).filter(|n| !n.is_empty()) else {
-                        continue;
-                    };
-                    if group.is_empty() && kind == "Service" {
-                        let ns = str_at(r, &["namespace"]).unwrap_or(route_ns);
-                        out.entry(ns.to_string())
-                            .or_default()
-                            .push(name.to_string());
-                    }
-                }
-            }
-        }
-    }
-    for names in out.values_mut() {
-        names.sort();
-        names.dedup();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -10,13 +10,7 @@ use super::listeners::{Gateway, Listener, ListenerSet};
 use super::value::{array_at, i64_at, selector_matches, str_at};
 use crate::store::{Kind, Object, Store};
 
-pub const ROUTE_KINDS: [Kind; 5] = [
-    Kind::HttpRoute,
-    Kind::GrpcRoute,
-    Kind::TlsRoute,
-    Kind::TcpRoute,
-    Kind::UdpRoute,
-];
+pub use crate::store::refs::ROUTE_KINDS;
 
 #[derive(Debug, Clone)]
 pub struct RouteParent {

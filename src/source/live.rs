@@ -1033,8 +1033,7 @@ async fn config_maps(env: Env, ar: ApiResource) {
 /// never cluster-wide. A namespace's feed restarts (and relists) when the
 /// set of Services referenced there changes.
 async fn endpoint_slices(env: Env, ar: ApiResource) {
-    use crate::model::backends::{SERVICE_NAME_LABEL, referenced_services_of};
-    use crate::model::routes::ROUTE_KINDS;
+    use crate::store::refs::{ROUTE_KINDS, SERVICE_NAME_LABEL, referenced_services_of};
     let mut rx = env.tx.subscribe();
     loop {
         let wanted = {
