@@ -320,7 +320,7 @@ pub fn tui_cells(data: &[u8]) {
             ])),
             Rect::new(0, 6, w, 1),
         );
-        caption::render(f, Rect::new(0, 7, w, 9), &s, &s, "hint", theme);
+        caption::render(f, Rect::new(0, 7, w, 9), &s, &s, "hint", None, theme);
     });
     let buf = drawn.expect("drawing to a test terminal").buffer.clone();
     for (i, cell) in buf.content.iter().enumerate() {

@@ -121,12 +121,15 @@ impl<T: FnMut() + Send + 'static> LiveTui<'_, T> {
         use crate::ui::action::Action;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let switchable = switch.is_some();
-        let status = crate::ui::feed::live_status_with(
+        let mut status = crate::ui::feed::live_status_with(
             &source,
             &live,
             crate::ui::status::Freshness::None,
             switchable,
         );
+        if let Some((target, _)) = &switch {
+            status.contexts = crate::ui::status::kube_contexts(target.kubeconfig.as_deref());
+        }
         let store = live.store();
         let opts = AuditOptions {
             profile,

@@ -1,187 +1,24 @@
-//! The UI state and `update`, the only place it changes (The Elm
-//! Architecture). Views read the state; they never change it.
+//! `update`, the only place the UI state changes (The Elm Architecture).
+//! It reads the view-model (`vm`) and the layout, never the views; the
+//! views read the same state and never change it.
 
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
-use ratatui::layout::Rect;
 
-use crate::audit::Profile;
-use crate::audit::{Area, AuditOptions, Severity};
-use crate::store::{Kind, ObjectRef};
+use crate::audit::{Area, Severity};
+use crate::store::ObjectRef;
 
 use super::action::{Action, Effect};
 use super::commands;
 use super::data::Data;
 use super::keys::{self, Cmd, Scope};
-use super::status::SourceStatus;
-use super::theme::Theme;
-use super::tour::Tour;
-use super::views::{self, detail::DetailState};
-use super::widgets::table::{RowKey, TableState};
-
-/// A view and its scope (what Enter drilled into).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum View {
-    Overview,
-    Tenants,
-    Classes {
-        controller: Option<String>,
-    },
-    Gateways {
-        class: Option<String>,
-    },
-    Listeners {
-        class: Option<String>,
-        gateway: Option<(String, String)>,
-    },
-    Routes {
-        kind: Option<Kind>,
-        gateway: Option<(String, String)>,
-        listener: Option<String>,
-    },
-    Policies {
-        kind: Option<Kind>,
-    },
-    Fleets,
-    Pods {
-        fleet: String,
-    },
-    Findings,
-    /// The change feed (`:changes`): what the watchers saw change.
-    Changes,
-    Detail {
-        obj: ObjectRef,
-        finding: Option<usize>,
-    },
-}
-
-/// The header's tabs, keys 1-9.
-pub const TABS: [(&str, View); 9] = [
-    ("Overview", View::Overview),
-    ("Tenants", View::Tenants),
-    ("Classes", View::Classes { controller: None }),
-    ("Gateways", View::Gateways { class: None }),
-    (
-        "Listeners",
-        View::Listeners {
-            class: None,
-            gateway: None,
-        },
-    ),
-    (
-        "Routes",
-        View::Routes {
-            kind: None,
-            gateway: None,
-            listener: None,
-        },
-    ),
-    ("Policies", View::Policies { kind: None }),
-    ("Fleets", View::Fleets),
-    ("Findings", View::Findings),
-];
-
-impl View {
-    /// The tab a view belongs to (sub-views light up their parent tab).
-    pub fn tab(&self) -> usize {
-        match self {
-            View::Overview => 0,
-            View::Tenants => 1,
-            View::Classes { .. } => 2,
-            View::Gateways { .. } => 3,
-            View::Listeners { .. } => 4,
-            View::Routes { .. } => 5,
-            View::Policies { .. } => 6,
-            View::Fleets | View::Pods { .. } => 7,
-            View::Findings => 8,
-            View::Changes | View::Detail { .. } => usize::MAX,
-        }
-    }
-
-    /// The breadcrumb label.
-    pub fn label(&self) -> String {
-        let kind = |k: &Option<Kind>| k.map(|k| format!(" {}", k.name())).unwrap_or_default();
-        match self {
-            View::Overview => "Overview".into(),
-            View::Tenants => "Tenants".into(),
-            View::Classes { controller: None } => "GatewayClasses".into(),
-            View::Classes {
-                controller: Some(c),
-            } => format!("GatewayClasses ‹{c}›"),
-            View::Gateways { class: None } => "Gateways".into(),
-            View::Gateways { class: Some(c) } => format!("Gateways ‹class {c}›"),
-            View::Listeners {
-                gateway: Some((ns, n)),
-                ..
-            } => format!("Listeners ‹{ns}/{n}›"),
-            View::Listeners { class: Some(c), .. } => format!("Listeners ‹class {c}›"),
-            View::Listeners { .. } => "Listeners".into(),
-            View::Routes {
-                kind: k,
-                gateway: Some((ns, n)),
-                listener,
-            } => match listener {
-                Some(l) => format!("Routes{} ‹{ns}/{n}:{l}›", kind(k)),
-                None => format!("Routes{} ‹{ns}/{n}›", kind(k)),
-            },
-            View::Routes { kind: k, .. } => format!("Routes{}", kind(k)),
-            View::Policies { kind: k } => format!("Policies{}", kind(k)),
-            View::Fleets => "Fleets".into(),
-            View::Pods { fleet } => format!("Pods ‹fleet {fleet}›"),
-            View::Findings => "Findings".into(),
-            View::Changes => "Changes".into(),
-            View::Detail { obj, .. } => obj.display_path(),
-        }
-    }
-}
-
-/// One step of the breadcrumb trail, with the table state of its view.
-#[derive(Debug, Clone)]
-pub struct Crumb {
-    pub view: View,
-    pub table: TableState,
-    pub detail: Option<DetailState>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    /// `:` with what is typed so far and the completions last offered.
-    Command {
-        input: String,
-        completions: Vec<String>,
-    },
-    /// `/` typing a filter (applied live).
-    Filter,
-    Help {
-        scroll: usize,
-    },
-}
-
-/// Findings view settings (keys `o`, `e`, `a`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FindingsOpts {
-    pub by_object: bool,
-    /// Show only this severity or worse.
-    pub min_severity: Option<Severity>,
-    pub area: Option<Area>,
-    /// Live sources: when this session first saw each finding (its SINCE).
-    pub since: Arc<SinceMap>,
-}
-
-/// A finding's identity across audits: rule, object, listener, field.
-pub type FindingKey = (&'static str, String, Option<String>, Option<String>);
-pub type SinceMap = std::collections::HashMap<FindingKey, jiff::Timestamp>;
-
-pub fn finding_key(f: &crate::audit::Finding) -> FindingKey {
-    (
-        f.rule,
-        f.object.without_version().display_path(),
-        f.listener.clone(),
-        f.path.clone(),
-    )
-}
+use super::layout::{self, body_rect};
+pub use super::state::{App, Crumb, FindingsOpts, Mode, SinceMap, TABS, View};
+use super::vm::{
+    self,
+    table::{RowKey, TableState},
+};
 
 /// Keeps the first-seen time of every finding still present; one that
 /// went away and came back is new again. Only live sources have a since:
@@ -204,7 +41,7 @@ fn note_findings(app: &mut App) {
         .findings
         .iter()
         .map(|f| {
-            let k = finding_key(f);
+            let k = super::data::FindingId::of(f);
             let t = old.get(&k).copied().unwrap_or(at);
             (k, t)
         })
@@ -214,67 +51,7 @@ fn note_findings(app: &mut App) {
     }
 }
 
-pub struct App {
-    pub data: Option<Arc<Data>>,
-    pub audit_opts: AuditOptions,
-    pub status: SourceStatus,
-    pub profile: Profile,
-    pub theme: Theme,
-    pub stack: Vec<Crumb>,
-    pub mode: Mode,
-    pub namespace: Option<String>,
-    pub findings: FindingsOpts,
-    pub tour: Option<Tour>,
-    pub flash: Option<String>,
-    /// A `:ctx NAME` the loop hands to the live source (the only request
-    /// that goes out of the UI; it reads another cluster, never writes).
-    pub switch_context: Option<String>,
-    pub size: (u16, u16),
-    pub now: jiff::Timestamp,
-    /// Whether ticks move `now` (false for the demo's fixed clock).
-    pub live_clock: bool,
-}
-
 impl App {
-    pub fn new(status: SourceStatus, profile: Profile, theme: Theme, now: jiff::Timestamp) -> App {
-        App {
-            data: None,
-            audit_opts: AuditOptions {
-                profile,
-                ..AuditOptions::default()
-            },
-            status,
-            profile,
-            theme,
-            stack: vec![Crumb {
-                view: View::Overview,
-                table: TableState::default(),
-                detail: None,
-            }],
-            mode: Mode::Normal,
-            namespace: None,
-            findings: FindingsOpts::default(),
-            tour: None,
-            flash: None,
-            switch_context: None,
-            size: (120, 40),
-            now,
-            live_clock: true,
-        }
-    }
-
-    pub fn top(&self) -> &Crumb {
-        self.stack.last().expect("the stack is never empty")
-    }
-
-    fn top_mut(&mut self) -> &mut Crumb {
-        self.stack.last_mut().expect("the stack is never empty")
-    }
-
-    pub fn view(&self) -> &View {
-        &self.top().view
-    }
-
     /// Builds a crumb for `view` from the current data.
     fn crumb(&self, view: View) -> Crumb {
         let mut c = Crumb {
@@ -293,9 +70,11 @@ impl App {
         };
         if let View::Detail { obj, finding } = &c.view {
             let prev = c.detail.take();
-            let mut d = views::detail::build(data, obj, *finding, self.now);
+            let mut d = vm::detail::build(data, obj, finding.clone(), self.now);
             if let Some(p) = prev {
                 d.yaml_only = p.yaml_only;
+                d.search = p.search;
+                d.search_hit = d.find(p.search_hit.unwrap_or(0));
                 d.focus_side = p.focus_side;
                 if d.highlight.is_none() {
                     d.scroll = p.scroll;
@@ -304,7 +83,13 @@ impl App {
             c.detail = Some(d);
             return;
         }
-        let (columns, rows) = views::rows(data, &c.view, &self.findings, self.now);
+        let (columns, rows) = vm::rows(
+            data,
+            &c.view,
+            &self.findings,
+            self.now,
+            self.status.metrics_stale(),
+        );
         if c.table.columns != columns {
             c.table = TableState::new(columns, Vec::new());
         }
@@ -315,7 +100,10 @@ impl App {
     fn refill_traffic_views(&mut self) {
         let mut stack = std::mem::take(&mut self.stack);
         for c in &mut stack {
-            if matches!(c.view, View::Fleets | View::Pods { .. }) {
+            if matches!(
+                c.view,
+                View::Fleets | View::Pods { .. } | View::Routes { .. } | View::Detail { .. }
+            ) {
                 self.fill(c);
             }
         }
@@ -356,7 +144,7 @@ impl App {
         match &top.view {
             View::Overview => fleets
                 .iter()
-                .take(views::overview::fleets_shown(self))
+                .take(layout::overview_fleets_shown(self))
                 .map(|f| f.key.clone())
                 .collect(),
             View::Fleets => {
@@ -366,7 +154,7 @@ impl App {
                     .skip(t.offset)
                     .take(self.page_height())
                     .filter_map(|&i| match t.rows.get(i).map(|r| &r.key) {
-                        Some(RowKey::Fleet(f)) => fleets.get(*f).map(|f| f.key.clone()),
+                        Some(RowKey::Fleet(f)) => Some(f.clone()),
                         _ => None,
                     })
                     .collect()
@@ -378,13 +166,12 @@ impl App {
 
     /// Rows the table of the current view shows on screen.
     pub fn page_height(&self) -> usize {
-        let area = views::table_rect(self, body_rect(self.size));
-        area.height.saturating_sub(1) as usize
+        layout::page_height(self)
     }
 
     fn scroll(&mut self) {
         let h = self.page_height();
-        let detail_h = views::detail::yaml_height(body_rect(self.size));
+        let detail_h = layout::yaml_height(body_rect(self.size));
         let c = self.top_mut();
         c.table.scroll_into_view(h);
         if let Some(d) = &mut c.detail {
@@ -399,7 +186,7 @@ impl App {
     /// The object a table row stands for.
     pub fn row_object(&self, key: &RowKey) -> Option<ObjectRef> {
         let data = self.data.as_ref()?;
-        views::row_object(data, key)
+        vm::row_object(data, key)
     }
 
     fn selected_object(&self) -> Option<ObjectRef> {
@@ -435,12 +222,6 @@ impl App {
     }
 }
 
-/// The part of the screen between the header lines and the bottom lines.
-pub fn body_rect(size: (u16, u16)) -> Rect {
-    let (w, h) = size;
-    Rect::new(0, 2, w, h.saturating_sub(4))
-}
-
 /// Applies one action to the state. Returns what the loop must do.
 pub fn update(app: &mut App, action: Action) -> Effect {
     match action {
@@ -464,9 +245,6 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             app.data = Some(Arc::new(Data::build(store, &app.audit_opts, metrics)));
             note_findings(app);
             app.refill_all();
-            if let Some(t) = app.tour.clone() {
-                t.apply(app);
-            }
             Effect::Render
         }
         Action::DataUpdated(data) => {
@@ -482,9 +260,6 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             } else {
                 app.refill_all();
             }
-            if let Some(t) = app.tour.clone() {
-                t.apply(app);
-            }
             Effect::Render
         }
         Action::MetricsUpdated(m) => {
@@ -499,14 +274,21 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             app.flash = Some(msg);
             Effect::Render
         }
-        Action::SourceStatus(s) => {
+        Action::SourceStatus(mut s) => {
+            if s.contexts.is_empty() {
+                s.contexts = app.status.contexts.clone();
+            }
             if s == app.status {
                 return Effect::None;
             }
+            let restale = s.metrics_stale() != app.status.metrics_stale();
             app.status = s;
+            if restale {
+                app.refill_traffic_views();
+            }
             Effect::Render
         }
-        Action::Command(cmd) => commands::run(app, &cmd),
+        Action::Command(cmd) => run_command(app, &cmd),
         Action::Key(key) => on_key(app, key),
         Action::Mouse(m) => on_mouse(app, m),
     }
@@ -521,6 +303,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Effect {
         Mode::Command { input, .. } => on_command_key(app, input, key),
         Mode::Filter => on_filter_key(app, key),
         Mode::Help { scroll } => on_help_key(app, scroll, key),
+        Mode::Pick { items, selected } => on_pick_key(app, items, selected, key),
+        Mode::Search => on_search_key(app, key),
         Mode::Normal => match keys::lookup(&key, &app.scopes()) {
             Some(cmd) => on_cmd(app, cmd),
             None => Effect::None,
@@ -552,12 +336,79 @@ fn on_help_key(app: &mut App, scroll: usize, key: KeyEvent) -> Effect {
     Effect::Render
 }
 
+/// The `:ctx` picker: j/k move, Enter switches, Esc leaves.
+fn on_pick_key(app: &mut App, items: Vec<String>, selected: usize, key: KeyEvent) -> Effect {
+    let last = items.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => app.mode = Mode::Normal,
+        KeyCode::Down | KeyCode::Char('j') => {
+            app.mode = Mode::Pick {
+                selected: (selected + 1).min(last),
+                items,
+            }
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            app.mode = Mode::Pick {
+                selected: selected.saturating_sub(1),
+                items,
+            }
+        }
+        KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            if let Some(name) = items.get(selected) {
+                return run_command(app, &format!("ctx {name}"));
+            }
+        }
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return Effect::Quit;
+        }
+        _ => return Effect::None,
+    }
+    Effect::Render
+}
+
+/// `/` in the Detail pane: every key goes to the search text (none runs
+/// as a command), and the YAML follows the first match.
+fn on_search_key(app: &mut App, key: KeyEvent) -> Effect {
+    let h = layout::yaml_height(body_rect(app.size));
+    let Some(d) = app.top_mut().detail.as_mut() else {
+        app.mode = Mode::Normal;
+        return Effect::Render;
+    };
+    let from = d.search_hit.unwrap_or(d.scroll);
+    match key.code {
+        KeyCode::Esc => {
+            d.search.clear();
+            d.search_hit = None;
+            app.mode = Mode::Normal;
+            return Effect::Render;
+        }
+        KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            return Effect::Render;
+        }
+        KeyCode::Backspace => {
+            if d.search.pop().is_none() {
+                app.mode = Mode::Normal;
+                return Effect::Render;
+            }
+        }
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return Effect::Quit;
+        }
+        KeyCode::Char(c) => d.search.push(c),
+        _ => return Effect::None,
+    }
+    d.search_from(from, h);
+    Effect::Render
+}
+
 fn on_command_key(app: &mut App, mut input: String, key: KeyEvent) -> Effect {
     match key.code {
         KeyCode::Esc => app.mode = Mode::Normal,
         KeyCode::Enter => {
             app.mode = Mode::Normal;
-            return commands::run(app, &input).merge(Effect::Render);
+            return run_command(app, &input).merge(Effect::Render);
         }
         KeyCode::Tab => {
             let (completed, completions) = commands::complete(app, &input);
@@ -639,6 +490,25 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
             }
             app.mode = Mode::Filter;
         }
+        Cmd::Search => {
+            let Some(d) = app.top_mut().detail.as_mut() else {
+                return Effect::None;
+            };
+            d.search.clear();
+            d.search_hit = None;
+            d.focus_side = false;
+            app.mode = Mode::Search;
+        }
+        Cmd::SearchNext => {
+            let h = layout::yaml_height(body_rect(app.size));
+            match app.top_mut().detail.as_mut() {
+                Some(d) if !d.search.is_empty() => {
+                    let from = d.search_hit.map_or(d.scroll, |i| i + 1);
+                    d.search_from(from, h);
+                }
+                _ => return on_cmd(app, Cmd::RowNamespace),
+            }
+        }
         Cmd::Up => move_sel(app, -1),
         Cmd::Down => move_sel(app, 1),
         Cmd::PageUp => move_sel(app, -page),
@@ -673,7 +543,15 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
                     .top()
                     .table
                     .selected_row()
-                    .and_then(|r| views::row_finding(app.data.as_ref()?, &r.key));
+                    .and_then(|r| vm::row_finding(app.data.as_ref()?, &r.key));
+                // A policy-based finding opens the policy carrying its field.
+                let obj = finding
+                    .as_ref()
+                    .and_then(|id| {
+                        let d = app.data.as_ref()?;
+                        Some(vm::finding_target(d, d.finding(id)?))
+                    })
+                    .unwrap_or(obj);
                 app.push(View::Detail { obj, finding });
                 if let Some(d) = &mut app.top_mut().detail {
                     d.yaml_only = true;
@@ -738,8 +616,8 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
         Cmd::TourNext => {
             if let Some(mut t) = app.tour.take() {
                 if t.advance() {
-                    t.apply(app);
                     app.tour = Some(t);
+                    apply_tour_stop(app);
                 } else {
                     app.set_flash("tour finished: keep exploring (? for keys)");
                 }
@@ -748,6 +626,98 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
     }
     app.scroll();
     Effect::Render
+}
+
+/// Carries out a `:` command line (without the colon).
+pub fn run_command(app: &mut App, line: &str) -> Effect {
+    use commands::Parsed;
+    match commands::parse(line) {
+        Parsed::Nothing => {}
+        Parsed::Quit => return Effect::Quit,
+        Parsed::Help => app.mode = Mode::Help { scroll: 0 },
+        Parsed::Unknown(word) => app.set_flash(format!(
+            "unknown command :{word} (Tab completes, :help lists commands)"
+        )),
+        Parsed::Namespace(None) => set_namespace(app, None),
+        Parsed::Namespace(Some(ns)) => {
+            let known = app.data.as_ref().is_none_or(|d| d.namespaces.contains(&ns));
+            set_namespace(app, Some(ns.clone()));
+            if !known {
+                app.set_flash(format!("namespace {ns} (no objects in it)"));
+            }
+        }
+        Parsed::Context(_) if !app.status.can_switch_context => {
+            app.set_flash("context switching needs a live source (this is a snapshot/demo)")
+        }
+        Parsed::Context(Some(name)) => {
+            if !app.status.contexts.is_empty() && !app.status.contexts.contains(&name) {
+                app.set_flash(format!(
+                    "no context {name} in the kubeconfig (:ctx lists them)"
+                ));
+            } else {
+                app.set_flash(format!("switching to context {name}…"));
+                app.switch_context = Some(name);
+            }
+        }
+        Parsed::Context(None) => {
+            if app.status.contexts.is_empty() {
+                app.set_flash("usage: :ctx NAME (the kubeconfig lists no contexts)");
+            } else {
+                let selected = app
+                    .status
+                    .contexts
+                    .iter()
+                    .position(|c| Some(c.as_str()) == app.status.context())
+                    .unwrap_or(0);
+                app.mode = Mode::Pick {
+                    items: app.status.contexts.clone(),
+                    selected,
+                };
+            }
+        }
+        Parsed::Goto(view, filter) => {
+            app.goto(*view);
+            if let Some(f) = filter {
+                let ns = app.namespace.clone();
+                let h = app.page_height();
+                let t = &mut app.top_mut().table;
+                t.filter = f;
+                t.refresh(ns.as_deref());
+                t.scroll_into_view(h);
+            }
+        }
+    }
+    Effect::Render
+}
+
+/// Starts the tour at its first stop.
+pub fn start_tour(app: &mut App) {
+    app.tour = Some(super::tour::Tour::new());
+    apply_tour_stop(app);
+}
+
+/// Goes to the tour's current stop: its view with the row that matters
+/// selected. Only on Space (and at the start): data updates keep
+/// whatever the user did at a stop.
+fn apply_tour_stop(app: &mut App) {
+    let Some(t) = &app.tour else {
+        return;
+    };
+    let (view, key) = t.target(app.data.as_deref());
+    let detail = t.detail(app.data.as_deref());
+    app.namespace = None;
+    app.goto(view);
+    if let Some(key) = key {
+        let h = app.page_height();
+        let t = &mut app.top_mut().table;
+        if let Some(pos) = t.visible.iter().position(|&i| t.rows[i].key == key) {
+            t.selected = pos;
+            t.scroll_into_view(h);
+        }
+    }
+    if let Some(detail) = detail {
+        app.push(detail);
+    }
 }
 
 pub fn set_namespace(app: &mut App, ns: Option<String>) {
@@ -769,7 +739,7 @@ fn move_sel(app: &mut App, delta: isize) {
     if let Some(d) = &mut c.detail {
         if d.focus_side {
             d.side.move_by(delta);
-            d.side.scroll_into_view(views::detail::side_height(body));
+            d.side.scroll_into_view(layout::side_height(body));
         } else {
             d.scroll = (d.scroll as isize + delta).max(0) as usize;
         }
@@ -792,7 +762,19 @@ fn enter(app: &mut App) -> Effect {
                     View::Detail { obj, .. } => obj.clone(),
                     _ => return Effect::None,
                 };
-                let i = *i;
+                let i = i.clone();
+                let target = app
+                    .data
+                    .as_ref()
+                    .and_then(|d| Some(vm::finding_target(d, d.finding(&i)?)));
+                if let Some(t) = target.filter(|t| *t != obj) {
+                    // Its field lives on a policy: open that one.
+                    app.push(View::Detail {
+                        obj: t,
+                        finding: Some(i),
+                    });
+                    return Effect::Render;
+                }
                 let top = app.top_mut();
                 top.view = View::Detail {
                     obj,
@@ -822,7 +804,7 @@ fn enter(app: &mut App) -> Effect {
     let Some(data) = app.data.clone() else {
         return Effect::None;
     };
-    match views::drill(&data, &c.view, &row.key) {
+    match vm::drill(&data, &c.view, &row.key) {
         Some(next) => {
             app.push(next);
             Effect::Render
@@ -859,7 +841,7 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Effect {
         MouseEventKind::Down(MouseButton::Left) => {
             if m.row == 0 {
                 // The tab header: find the tab under the cursor.
-                if let Some(i) = views::tab_at(m.column) {
+                if let Some(i) = layout::tab_at(app, m.column) {
                     app.goto(TABS[i].1.clone());
                     return Effect::Render;
                 }
@@ -868,7 +850,7 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Effect {
             if app.top().detail.is_some() || app.mode != Mode::Normal {
                 return Effect::None;
             }
-            let area = views::table_rect(app, body_rect(app.size));
+            let area = layout::table_rect(app, body_rect(app.size));
             if m.row > area.y && m.row < area.y + area.height && m.column >= area.x {
                 let line = (m.row - area.y - 1) as usize;
                 let t = &mut app.top_mut().table;

@@ -2,8 +2,7 @@
 
 use crate::store::Kind;
 
-use super::action::Effect;
-use super::app::{App, Mode, View, set_namespace};
+use super::state::{App, View};
 
 /// One command: its name, aliases, and what it does.
 pub struct Command {
@@ -84,6 +83,11 @@ pub static COMMANDS: &[Command] = &[
         help: "audit findings with guide text and fix",
     },
     Command {
+        name: "coverage",
+        aliases: &["cov", "skipped"],
+        help: "kinds that could not be read, rules skipped or not judged",
+    },
+    Command {
         name: "changes",
         aliases: &["ch", "history"],
         help: "recent changes the watchers saw: spec fields, arrivals, departures",
@@ -147,64 +151,52 @@ fn view_for(name: &str) -> Option<View> {
         },
         "fleets" => View::Fleets,
         "findings" => View::Findings,
+        "coverage" => View::Coverage,
         "changes" => View::Changes,
         _ => return None,
     })
 }
 
-/// Runs a command line (without the colon).
-pub fn run(app: &mut App, line: &str) -> Effect {
+/// What a command line asks for; `update` (in `app`) carries it out, so
+/// this module reads the state but never changes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Nothing,
+    Quit,
+    Help,
+    /// `ns NAME` / `ns all`.
+    Namespace(Option<String>),
+    /// `ctx` (the picker) or `ctx NAME`.
+    Context(Option<String>),
+    /// A view, and the filter its argument asks for (`:hr web`).
+    Goto(Box<View>, Option<String>),
+    Unknown(String),
+}
+
+/// Parses a command line (without the colon).
+pub fn parse(line: &str) -> Parsed {
     let line = line.trim();
     if line.is_empty() {
-        return Effect::Render;
+        return Parsed::Nothing;
     }
     let (word, arg) = match line.split_once(char::is_whitespace) {
         Some((w, a)) => (w, a.trim()),
         None => (line, ""),
     };
     let Some(cmd) = find(word) else {
-        app.flash = Some(format!(
-            "unknown command :{word} (Tab completes, :help lists commands)"
-        ));
-        return Effect::Render;
+        return Parsed::Unknown(word.to_string());
     };
+    let arg = (!arg.is_empty()).then(|| arg.to_string());
     match cmd.name {
-        "quit" => return Effect::Quit,
-        "help" => app.mode = Mode::Help { scroll: 0 },
-        "ns" => match arg {
-            "" | "all" | "-A" => set_namespace(app, None),
-            ns => {
-                let known = app
-                    .data
-                    .as_ref()
-                    .is_none_or(|d| d.namespaces.iter().any(|n| n == ns));
-                set_namespace(app, Some(ns.to_string()));
-                if !known {
-                    app.flash = Some(format!("namespace {ns} (no objects in it)"));
-                }
-            }
+        "quit" => Parsed::Quit,
+        "help" => Parsed::Help,
+        "ns" => Parsed::Namespace(arg.filter(|a| !matches!(a.as_str(), "all" | "-A"))),
+        "ctx" => Parsed::Context(arg),
+        name => match view_for(name) {
+            Some(v) => Parsed::Goto(Box::new(v), arg),
+            None => Parsed::Unknown(word.to_string()),
         },
-        "ctx" => {
-            if app.status.can_switch_context && !arg.is_empty() {
-                app.switch_context = Some(arg.to_string());
-            }
-            app.flash = Some(if app.status.can_switch_context {
-                if arg.is_empty() {
-                    "usage: :ctx NAME".to_string()
-                } else {
-                    format!("switching to context {arg}…")
-                }
-            } else {
-                "context switching needs a live source (this is a snapshot/demo)".to_string()
-            });
-        }
-        name => {
-            if let Some(v) = view_for(name) {
-                app.goto(v);
-            }
-        }
     }
-    Effect::Render
 }
 
 /// Every word a command may start with.
@@ -216,17 +208,23 @@ fn words() -> impl Iterator<Item = &'static str> {
 
 /// Tab completion: the input extended to the longest common prefix of the
 /// candidates, and the candidates (shown when there is more than one).
-/// Completes command names, and namespace names after `ns `.
+/// Completes command names, namespace names after `ns ` and the
+/// kubeconfig's context names after `ctx `.
 pub fn complete(app: &App, input: &str) -> (String, Vec<String>) {
     let (head, partial, candidates): (String, &str, Vec<String>) =
         match input.split_once(char::is_whitespace) {
-            Some((w, rest)) if find(w).is_some_and(|c| c.name == "ns") => {
-                let mut names: Vec<String> = app
-                    .data
-                    .as_ref()
-                    .map(|d| d.namespaces.to_vec())
-                    .unwrap_or_default();
-                names.insert(0, "all".into());
+            Some((w, rest)) if find(w).is_some_and(|c| matches!(c.name, "ns" | "ctx")) => {
+                let names: Vec<String> = if find(w).is_some_and(|c| c.name == "ctx") {
+                    app.status.contexts.clone()
+                } else {
+                    let mut names: Vec<String> = app
+                        .data
+                        .as_ref()
+                        .map(|d| d.namespaces.to_vec())
+                        .unwrap_or_default();
+                    names.insert(0, "all".into());
+                    names
+                };
                 let rest = rest.trim_start();
                 (
                     format!("{w} "),
@@ -306,7 +304,7 @@ pub fn copy_kubectl(obj: &crate::store::ObjectRef) -> String {
     let resource = match Kind::ALL.into_iter().find(|k| k.name() == obj.kind) {
         Some(k) => {
             let (group, _) = k.group_kind();
-            let plural = super::views::plural(k);
+            let plural = super::vm::plural(k);
             if group.is_empty() {
                 plural
             } else {

@@ -50,6 +50,28 @@ pub fn key_of(r: &ObjectRef) -> ObjKey {
     (r.kind.clone(), r.namespace.clone(), r.name.clone())
 }
 
+/// A finding's identity across audits: (rule, object, listener, path).
+/// Rows and the Detail pane hold this, never an index into the findings,
+/// so a rebuild that adds a finding before it changes nothing on screen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FindingId {
+    pub rule: String,
+    pub object: ObjKey,
+    pub listener: Option<String>,
+    pub path: Option<String>,
+}
+
+impl FindingId {
+    pub fn of(f: &Finding) -> FindingId {
+        FindingId {
+            rule: f.rule.to_string(),
+            object: key_of(&f.object),
+            listener: f.listener.clone(),
+            path: f.path.clone(),
+        }
+    }
+}
+
 /// Everything is shared (`Arc`), so a metrics update that changes no
 /// finding costs a pointer copy.
 #[derive(Clone)]
@@ -64,6 +86,8 @@ pub struct Data {
     pub marks: Arc<HashMap<ObjKey, Mark>>,
     pub listener_marks: Arc<HashMap<(ObjKey, String), Mark>>,
     pub namespaces: Arc<Vec<String>>,
+    /// Index into `audit.findings` by identity (the first of equals).
+    pub finding_ids: Arc<HashMap<FindingId, usize>>,
     /// Events by the object they regard.
     pub events: Arc<crate::model::events::Events>,
 }
@@ -151,7 +175,9 @@ impl Data {
         let mut by_object: HashMap<ObjKey, Vec<usize>> = HashMap::new();
         let mut marks: HashMap<ObjKey, Mark> = HashMap::new();
         let mut listener_marks: HashMap<(ObjKey, String), Mark> = HashMap::new();
+        let mut finding_ids: HashMap<FindingId, usize> = HashMap::new();
         for (i, f) in audit.findings.iter().enumerate() {
+            finding_ids.entry(FindingId::of(f)).or_insert(i);
             let k = key_of(&f.object);
             by_object.entry(k.clone()).or_default().push(i);
             marks.entry(k.clone()).or_default().add(f);
@@ -174,8 +200,14 @@ impl Data {
             marks: Arc::new(marks),
             listener_marks: Arc::new(listener_marks),
             namespaces: Arc::new(namespaces.into_iter().collect()),
+            finding_ids: Arc::new(finding_ids),
             events,
         }
+    }
+
+    /// The finding with this identity in the current audit.
+    pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
+        self.finding_ids.get(id).map(|&i| &self.audit.findings[i])
     }
 
     pub fn mark(&self, r: &ObjectRef) -> Mark {

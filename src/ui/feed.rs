@@ -79,6 +79,7 @@ pub fn live_status_with(
     SourceStatus {
         source: source.to_string(),
         can_switch_context: switchable,
+        contexts: Vec::new(),
         feeds: all,
     }
 }

@@ -34,6 +34,10 @@ pub enum Cmd {
     AreaCycle,
     FocusPane,
     TourNext,
+    /// `/` in the Detail pane: search the YAML.
+    Search,
+    /// `n` in the Detail pane: the next match of the search.
+    SearchNext,
 }
 
 /// Where a binding applies; more specific scopes are looked up first.
@@ -121,6 +125,20 @@ pub static KEYS: &[Binding] = &[
         [ch('y')],
         Cmd::ToggleYaml,
         "YAML only / YAML with findings and relations"
+    ),
+    b!(
+        Detail,
+        "/",
+        [ch('/')],
+        Cmd::Search,
+        "search the YAML (Enter keeps it, Esc clears it)"
+    ),
+    b!(
+        Detail,
+        "n",
+        [ch('n')],
+        Cmd::SearchNext,
+        "next match of the search (without one: the row's namespace)"
     ),
     b!(
         Findings,

@@ -26,7 +26,6 @@ use super::app::{App, update};
 use super::status::SourceStatus;
 use super::terminal;
 use super::theme::Theme;
-use super::tour::Tour;
 use super::views;
 
 pub struct TuiOptions {
@@ -60,9 +59,7 @@ pub fn initial_app(opts: &TuiOptions) -> App {
     }
     update(&mut app, Action::StoreUpdated(opts.store.clone()));
     if opts.tour {
-        let t = Tour::new();
-        t.apply(&mut app);
-        app.tour = Some(t);
+        super::app::start_tour(&mut app);
     }
     app
 }

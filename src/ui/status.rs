@@ -49,14 +49,33 @@ pub struct SourceStatus {
     pub source: String,
     /// Whether `:ctx` can switch contexts (live sources only).
     pub can_switch_context: bool,
+    /// Every context of the kubeconfig, by name only (`:ctx` completes
+    /// and picks from them); never anything the kubeconfig says about
+    /// users or credentials. The feed does not know them: `update` keeps
+    /// them across status updates.
+    pub contexts: Vec<String>,
     pub feeds: Vec<Feed>,
 }
 
 impl SourceStatus {
+    /// Whether the scraped numbers on screen are old (the metrics feed
+    /// stopped answering): the tables mark them.
+    pub fn metrics_stale(&self) -> bool {
+        self.feeds
+            .iter()
+            .any(|f| f.name == "metrics" && matches!(f.freshness, Freshness::Stale(_)))
+    }
+
+    /// The kube context this source reads, when it is a live one.
+    pub fn context(&self) -> Option<&str> {
+        self.source.strip_prefix("context ")
+    }
+
     pub fn snapshot(paths: &[String]) -> SourceStatus {
         SourceStatus {
             source: format!("snapshot {}", paths.join(" ")),
             can_switch_context: false,
+            contexts: Vec::new(),
             feeds: vec![
                 Feed {
                     name: "objects".into(),
@@ -76,4 +95,20 @@ impl SourceStatus {
             ..SourceStatus::snapshot(&[])
         }
     }
+}
+
+/// The context names of a kubeconfig (`KUBECONFIG` or `~/.kube/config`
+/// when `path` is `None`), sorted; empty when it cannot be read. Only the
+/// names leave this function: users and their credentials are dropped.
+pub fn kube_contexts(path: Option<&std::path::Path>) -> Vec<String> {
+    let config = match path {
+        Some(p) => kube::config::Kubeconfig::read_from(p),
+        None => kube::config::Kubeconfig::read(),
+    };
+    let mut names: Vec<String> = config
+        .map(|c| c.contexts.into_iter().map(|c| c.name).collect())
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    names
 }

@@ -6,7 +6,13 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::*;
+use crate::audit::Profile;
+use crate::store::Kind;
+use crate::ui::layout;
 use crate::ui::run::{TuiOptions, initial_app};
+use crate::ui::status::SourceStatus;
+use crate::ui::theme::Theme;
+use crate::ui::views;
 
 fn app() -> App {
     let store = crate::demo::showcase_store().unwrap();
@@ -120,7 +126,7 @@ fn moving_the_selection() {
         }),
     );
     assert_eq!(a.top().table.selected, 1);
-    let area = views::table_rect(&a, body_rect(a.size));
+    let area = layout::table_rect(&a, body_rect(a.size));
     update(
         &mut a,
         Action::Mouse(MouseEvent {
@@ -132,7 +138,9 @@ fn moving_the_selection() {
     );
     assert_eq!(a.top().table.selected, 2);
     // A click on the header opens that tab.
-    let x = (1..120).find(|&x| views::tab_at(x) == Some(8)).unwrap();
+    let x = (1..120)
+        .find(|&x| layout::tab_at(&a, x) == Some(8))
+        .unwrap();
     update(
         &mut a,
         Action::Mouse(MouseEvent {
@@ -369,9 +377,7 @@ fn ticks_redraw_only_with_a_live_clock() {
 #[test]
 fn tour_moves_through_the_stops_and_esc_leaves() {
     let mut a = app();
-    let t = crate::ui::tour::Tour::new();
-    t.apply(&mut a);
-    a.tour = Some(t);
+    start_tour(&mut a);
     assert_eq!(a.view(), &View::Tenants);
     typed(&mut a, " ");
     assert!(matches!(a.view(), View::Listeners { .. }));
@@ -527,4 +533,73 @@ fn the_feed_is_told_which_fleets_are_on_screen() {
     assert_eq!(a.watched_fleets(), vec![fleets[0].clone()]);
     update(&mut a, Action::Command("hr".into()));
     assert!(a.watched_fleets().is_empty(), "routes show no traffic");
+}
+
+/// The showcase with one more HTTPRoute, `aaa/aaa-first`, which sorts
+/// before every other route and brings findings (no timeouts) that sort
+/// before the showcase's findings of the same rules.
+fn with_route_first(a: &App) -> Arc<crate::store::Store> {
+    use crate::store::{Object, ObjectOrOther};
+    let mut store = (*a.data.as_ref().unwrap().store).clone();
+    let v = serde_json::json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "aaa-first", "namespace": "aaa"},
+        "spec": {"parentRefs": [{"name": "pay", "namespace": "payments"}],
+                 "rules": [{"backendRefs": [{"name": "svc", "port": 80}]}]}});
+    match Object::from_value(v, None) {
+        Ok(ObjectOrOther::Object(o)) => store.insert(*o),
+        _ => panic!("the route decodes"),
+    }
+    Arc::new(store)
+}
+
+/// Rows and findings are identities, not positions: after a rebuild in
+/// which a new object sorts before the selected one, the same object stays
+/// selected and the Detail pane keeps showing the same finding.
+#[test]
+fn a_new_object_sorting_first_keeps_selection_and_detail() {
+    let mut a = app();
+    update(&mut a, Action::Command("routes".into()));
+    // Sorted by name: the new route comes first.
+    typed(&mut a, "sjjj");
+    let before = selected_cell(&a, 0);
+    let store = with_route_first(&a);
+    update(&mut a, Action::StoreUpdated(store));
+    let t = &a.top().table;
+    let new_at = t
+        .visible
+        .iter()
+        .position(|&i| t.rows[i].cells[0] == "aaa/aaa-first")
+        .expect("the new route is listed");
+    assert!(new_at < t.selected, "it sorts before the selection");
+    assert_eq!(selected_cell(&a, 0), before);
+
+    // The Detail pane of a finding keeps its finding.
+    let mut a = app();
+    update(&mut a, Action::Command("findings".into()));
+    typed(&mut a, "/EG204");
+    key(&mut a, KeyCode::Enter);
+    typed(&mut a, "j");
+    let row_before = a.top().table.selected_row().unwrap().cells.clone();
+    key(&mut a, KeyCode::Enter);
+    let shown = |a: &App| {
+        let d = a.top().detail.as_ref().expect("detail");
+        let f = d.finding_text.as_ref().expect("a finding");
+        (d.title.clone(), f.rule, f.object.clone(), f.message.clone())
+    };
+    let detail_before = shown(&a);
+    let store = with_route_first(&a);
+    update(&mut a, Action::StoreUpdated(store));
+    let new_first = a
+        .data
+        .as_ref()
+        .unwrap()
+        .audit
+        .findings
+        .iter()
+        .position(|f| f.object.name == "aaa-first");
+    assert!(new_first.is_some(), "the new route has findings");
+    assert_eq!(shown(&a), detail_before);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.top().table.selected_row().unwrap().cells, row_before);
 }

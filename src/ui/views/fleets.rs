@@ -1,280 +1,29 @@
-//! Fleets: the proxies of each Gateway (or merged class) with workload,
-//! pods, HPA state and live traffic; Enter shows the pods.
+//! Draws the Fleets view: the table and, below it, the selected fleet's
+//! shape.
 
-use crate::codec::value::Value;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::metrics::PodUsage;
-use crate::model::value::{array_at, i64_at, str_at};
 use crate::model::{Fleet, ProxySource};
-use crate::store::Object;
-use crate::ui::app::App;
 use crate::ui::data::Data;
+use crate::ui::state::App;
 use crate::ui::theme::Theme;
+use crate::ui::vm::fleets::{Hpa, fmt_ms, fmt_rps, fmt_share, opt};
 use crate::ui::widgets::safe;
 use crate::ui::widgets::sparkline::sparkline;
-use crate::ui::widgets::table::{Row, RowKey};
-
-pub const COLUMNS: [&str; 10] = [
-    "FLEET",
-    "CLASS",
-    "WORKLOAD",
-    "PODS",
-    "HPA min/cur/des/max",
-    "CPU/TARGET",
-    "RPS",
-    "5XX",
-    "P99",
-    "RPS TREND",
-];
-
-pub const POD_COLUMNS: [&str; 11] = [
-    "POD",
-    "READY",
-    "STATUS",
-    "RESTARTS",
-    "AGE",
-    "CPU",
-    "MEM",
-    "RPS",
-    "5XX",
-    "P99",
-    "RPS TREND",
-];
-
-/// The AGE column of the Pods view (sorted by seconds, not by its text).
-const AGE_COL: usize = 4;
-/// RESTARTS sorts by the count, not by its "4 (OOMKilled 3m)" text.
-const RESTARTS_COL: usize = 3;
-
-/// HPA numbers as the HPA object states them: the model's reading, so
-/// that SATURATED here is EG506's finding.
-pub use crate::model::fleet::HpaStatus as Hpa;
-
-fn opt(v: Option<i64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
-}
-
-pub fn pods_ready(pods: &[std::sync::Arc<Object>]) -> (usize, usize) {
-    let ready = pods.iter().filter(|p| pod_ready(p)).count();
-    (ready, pods.len())
-}
-
-fn pod_ready(p: &Object) -> bool {
-    let status = p.status().unwrap_or(&Value::Null);
-    crate::model::value::condition(array_at(status, &["conditions"]), "Ready")
-        .is_some_and(|c| c.is_true())
-}
-
-pub(crate) fn fmt_rps(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.1}k", v / 1000.0)
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-pub(crate) fn fmt_share(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
-}
-
-pub(crate) fn fmt_ms(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.0}ms")).unwrap_or_else(|| "-".into())
-}
-
-pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
-    let m = &data.model;
-    let rows = m
-        .fleets
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let class = &m.classes[f.class];
-            let workload = match (&f.deployment, &f.daemonset) {
-                (Some(d), _) => format!("Deployment {}", d.name),
-                (None, Some(d)) => format!("DaemonSet {}", d.name),
-                _ => "(not found)".into(),
-            };
-            let (ready, total) = pods_ready(&f.pods);
-            let (hpa, cpu) = match &f.hpa {
-                Some(h) => {
-                    let h = Hpa::read(h);
-                    let sat = if h.saturated() { " SATURATED" } else { "" };
-                    (
-                        format!(
-                            "{}/{}/{}/{}{sat}",
-                            opt(h.min),
-                            opt(h.current),
-                            opt(h.desired),
-                            opt(h.max)
-                        ),
-                        match (h.cpu_current, h.cpu_target) {
-                            (Some(c), Some(t)) => format!("{c}%/{t}%"),
-                            (None, Some(t)) => format!("?/{t}%"),
-                            _ => "-".into(),
-                        },
-                    )
-                }
-                None => ("no HPA".into(), "-".into()),
-            };
-            let traffic = data.fleet_traffic(f);
-            let (rps, fivexx, p99, trend) = match &traffic {
-                Some(t) => (
-                    fmt_rps(t.rps),
-                    fmt_share(t.share_5xx),
-                    fmt_ms(t.p99_ms),
-                    sparkline(&t.rps_history, 16),
-                ),
-                None => ("-".into(), "-".into(), "-".into(), "no metrics".into()),
-            };
-            let mut mark = data.mark(&f.owner);
-            for o in [&f.deployment, &f.daemonset, &f.hpa, &f.service]
-                .into_iter()
-                .flatten()
-            {
-                mark.merge(data.mark(&o.obj_ref()));
-            }
-            if let Some(ep) = f.proxy.object() {
-                mark.merge(data.mark(&ep.obj_ref()));
-            }
-            Row::new(
-                vec![
-                    if f.merged {
-                        format!("{} (merged)", f.key)
-                    } else {
-                        f.key.clone()
-                    },
-                    class.obj.name.clone(),
-                    workload,
-                    format!("{ready}/{total}"),
-                    hpa,
-                    cpu,
-                    rps,
-                    fivexx,
-                    p99,
-                    trend,
-                ],
-                RowKey::Fleet(i),
-                f.workload().and_then(|w| w.namespace.clone()),
-                mark,
-            )
-        })
-        .collect();
-    (COLUMNS.to_vec(), rows)
-}
-
-pub fn pod_rows(data: &Data, fleet: &str, now: jiff::Timestamp) -> (Vec<&'static str>, Vec<Row>) {
-    let m = &data.model;
-    let Some((fi, f)) = m.fleets.iter().enumerate().find(|(_, f)| f.key == fleet) else {
-        return (POD_COLUMNS.to_vec(), Vec::new());
-    };
-    let rows = f
-        .pods
-        .iter()
-        .enumerate()
-        .map(|(pi, p)| {
-            let status = p.status().unwrap_or(&Value::Null);
-            let cs = array_at(status, &["containerStatuses"]);
-            let ready = cs
-                .iter()
-                .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
-                .count();
-            let restarts: i64 = cs.iter().filter_map(|c| i64_at(c, &["restartCount"])).sum();
-            // The last termination one glance away: an OOMKilled envoy
-            // shows here, not only deep in the pod's YAML.
-            let restarts_cell = match crate::model::events::last_termination(p) {
-                Some((_, reason, _, at)) if restarts > 0 => {
-                    let ago = at
-                        .map(|t| crate::clock::short(crate::clock::secs_between(t, now)))
-                        .unwrap_or_else(|| "?".into());
-                    format!("{restarts} ({reason} {ago})")
-                }
-                _ => restarts.to_string(),
-            };
-            let phase = str_at(status, &["phase"]).unwrap_or("-").to_string();
-            let series = data.pod_series(p.namespace_or_empty(), &p.name);
-            let last = series.and_then(|s| s.latest());
-            let usage = data.pod_usage(p.namespace_or_empty(), &p.name);
-            let cpu = usage
-                .and_then(|u| u.cpu_cores)
-                .map(|c| format!("{:.0}m", c * 1000.0))
-                .unwrap_or_else(|| "-".into());
-            let (mem, rps, fivexx, p99, trend) = match (series, last) {
-                (Some(s), Some(d)) => {
-                    let hist: Vec<f64> = s.history.iter().map(|d| d.rps).collect();
-                    (
-                        mem_text(usage, d.memory_bytes),
-                        fmt_rps(d.rps),
-                        fmt_share(d.share_5xx),
-                        fmt_ms(d.p99_ms),
-                        sparkline(&hist, 16),
-                    )
-                }
-                (Some(s), None) => (
-                    mem_text(usage, None),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    format!("{:?}", s.state).to_lowercase(),
-                ),
-                _ => (
-                    mem_text(usage, None),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "no metrics".into(),
-                ),
-            };
-            let row = Row::new(
-                vec![
-                    p.name.clone(),
-                    format!("{ready}/{}", cs.len()),
-                    phase,
-                    restarts_cell,
-                    super::age(p.creation_timestamp.as_deref(), now),
-                    cpu,
-                    mem,
-                    rps,
-                    fivexx,
-                    p99,
-                    trend,
-                ],
-                RowKey::Pod(fi, pi),
-                p.namespace.clone(),
-                data.mark(&p.obj_ref()),
-            );
-            let row = row.sort_by(RESTARTS_COL, restarts as f64);
-            match super::age_secs(p.creation_timestamp.as_deref(), now) {
-                Some(s) => row.sort_by(AGE_COL, s as f64),
-                None => row,
-            }
-        })
-        .collect();
-    (POD_COLUMNS.to_vec(), rows)
-}
-
-/// A pod's memory: what `kubectl top` says when metrics.k8s.io is served,
-/// else what Envoy says it allocated.
-fn mem_text(usage: Option<&PodUsage>, envoy_bytes: Option<f64>) -> String {
-    usage
-        .and_then(|u| u.memory_bytes)
-        .or(envoy_bytes)
-        .map(|b| format!("{:.0}Mi", b / 1048576.0))
-        .unwrap_or_else(|| "-".into())
-}
+use crate::ui::widgets::table::RowKey;
 
 /// The table and, below it, the selected fleet's shape.
 pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &Theme) {
     super::table_block(app, data, frame, body, theme, "");
-    let pane = super::pane_below_table(app, body);
+    let pane = crate::ui::layout::pane_below_table(app, body);
     let Some(RowKey::Fleet(i)) = app.top().table.selected_row().map(|r| r.key.clone()) else {
         return;
     };
-    let Some(f) = data.model.fleets.get(i) else {
+    let Some(f) = data.model.fleets.iter().find(|f| f.key == i) else {
         return;
     };
     frame.render_widget(

@@ -53,3 +53,64 @@ pub fn render(frame: &mut Frame, body: Rect, scroll: usize, theme: &Theme) {
     );
     frame.render_widget(p, area);
 }
+
+/// A list to pick one item from (the `:ctx` picker), centred on `body`,
+/// scrolled so that the selection is on screen; `current` is marked.
+pub fn render_picker(
+    frame: &mut Frame,
+    body: Rect,
+    title: &str,
+    items: &[String],
+    selected: usize,
+    current: Option<&str>,
+    theme: &Theme,
+) {
+    let widest = items.iter().map(|i| i.chars().count()).max().unwrap_or(0) as u16;
+    let w = (widest + 6)
+        .max(title.chars().count() as u16 + 2)
+        .min(body.width.saturating_sub(2));
+    let h = (items.len() as u16 + 2).min(body.height);
+    if w < 8 || h < 3 {
+        return;
+    }
+    let area = Rect::new(
+        body.x + (body.width - w) / 2,
+        body.y + (body.height - h) / 2,
+        w,
+        h,
+    );
+    let rows = (h - 2) as usize;
+    let offset = selected.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, item)| {
+            let mark = if Some(item.as_str()) == current {
+                "● "
+            } else {
+                "  "
+            };
+            let style = if i == selected {
+                theme.selection
+            } else {
+                theme.fg
+            };
+            Line::from(vec![
+                Span::styled(mark, theme.accent),
+                crate::ui::widgets::safe::span(item, style),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(theme.accent)
+                .title(Span::styled(title.to_string(), theme.title)),
+        ),
+        area,
+    );
+}

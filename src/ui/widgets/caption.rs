@@ -9,7 +9,17 @@ use crate::ui::theme::Theme;
 
 /// Draws `text` in a box at the bottom of `area`, `title` on its border and
 /// `hint` (e.g. "Space: next · Esc: leave") on the bottom border.
-pub fn render(frame: &mut Frame, area: Rect, title: &str, text: &str, hint: &str, theme: &Theme) {
+/// `avoid` is a screen line the caption must not cover (the row it talks
+/// about): the box moves to the top of `area` when it would.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    text: &str,
+    hint: &str,
+    avoid: Option<u16>,
+    theme: &Theme,
+) {
     let title = super::safe::text(title);
     // The caption's own line breaks stay; anything else is shown escaped.
     let text = super::safe::layout_text(text);
@@ -20,17 +30,24 @@ pub fn render(frame: &mut Frame, area: Rect, title: &str, text: &str, hint: &str
     }
     // Height: the wrapped text plus borders, at most half the area.
     let inner = (width - 4) as usize;
+    // Word wrapping leaves up to a word's width unused per line: one
+    // extra line per paragraph keeps the last line from being cut.
     let lines: usize = text
         .lines()
-        .map(|l| l.chars().count().div_ceil(inner).max(1))
+        .map(|l| {
+            l.chars()
+                .count()
+                .div_ceil(inner.saturating_sub(8).max(1))
+                .max(1)
+        })
         .sum();
-    let height = (lines as u16 + 2).min(area.height / 2).max(3);
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + area.height - height,
-        width,
-        height,
-    );
+    let height = (lines as u16 + 2).min(area.height * 3 / 5).max(3);
+    let bottom = area.y + area.height - height;
+    let y = match avoid {
+        Some(row) if row >= bottom && row < bottom + height => area.y,
+        _ => bottom,
+    };
+    let rect = Rect::new(area.x + (area.width - width) / 2, y, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)

@@ -44,7 +44,7 @@ pub fn rows(
                     gateways.to_string(),
                     super::cond_since(conditions, "Accepted", now),
                 ],
-                RowKey::Class(i),
+                RowKey::Class(c.obj.name.clone()),
                 None,
                 data.mark(&c.obj.obj_ref()),
             )

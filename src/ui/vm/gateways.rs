@@ -3,7 +3,7 @@
 use crate::codec::value::Value;
 
 use crate::model::value::{array_at, str_at};
-use crate::ui::data::Data;
+use crate::ui::data::{Data, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
 use super::cond_since;
@@ -87,7 +87,7 @@ pub fn rows(
                     routes.to_string(),
                     fleet,
                 ],
-                RowKey::Gateway(i),
+                RowKey::Gateway(key_of(&g.obj.obj_ref())),
                 g.obj.namespace.clone(),
                 data.mark(&g.obj.obj_ref()),
             )

@@ -101,7 +101,11 @@ pub fn rows(
                     routes.to_string(),
                     conflict,
                 ],
-                RowKey::Listener(gi, li),
+                RowKey::Listener(
+                    key_of(&g.obj.obj_ref()),
+                    key_of(&l.declared_by.obj_ref()),
+                    l.name.clone(),
+                ),
                 g.obj.namespace.clone(),
                 mark,
             )

@@ -3,7 +3,7 @@
 //! controller in the source serves.
 
 use crate::model::Watch;
-use crate::ui::data::{Data, Mark};
+use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
 pub const COLUMNS: [&str; 6] = [
@@ -50,12 +50,12 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                     .clone()
                     .unwrap_or_else(|| "ControllerNamespace".into()),
             ],
-            RowKey::Controller(i),
+            RowKey::Controller(key_of(&c.deployment.obj_ref())),
             Some(c.namespace().to_string()),
             mark,
         ));
     }
-    for (i, cl) in m.classes.iter().enumerate() {
+    for cl in m.classes.iter() {
         if !cl.controllers.is_empty() {
             continue;
         }
@@ -68,7 +68,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                 "-".into(),
                 "-".into(),
             ],
-            RowKey::Class(i),
+            RowKey::Class(cl.obj.name.clone()),
             None,
             Mark::default(),
         ));

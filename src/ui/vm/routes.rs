@@ -8,7 +8,7 @@ use crate::model::routes::Route;
 
 use crate::model::value::{array_at, condition};
 use crate::store::Kind;
-use crate::ui::data::Data;
+use crate::ui::data::{Data, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
 pub const COLUMNS: [&str; 9] = [
@@ -140,7 +140,7 @@ pub fn rows(
                 })
             })
         })
-        .map(|(i, r)| {
+        .map(|(_, r)| {
             let spec = r.obj.spec();
             let hosts: Vec<&str> = array_at(spec, &["hostnames"])
                 .iter()
@@ -196,7 +196,7 @@ pub fn rows(
                     fivexx,
                     p99,
                 ],
-                RowKey::Route(i),
+                RowKey::Route(key_of(&r.obj.obj_ref())),
                 r.obj.namespace.clone(),
                 data.mark(&r.obj.obj_ref()),
             );

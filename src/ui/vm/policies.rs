@@ -6,7 +6,7 @@ use crate::codec::value::Value;
 use crate::model::value::{array_at, condition};
 use crate::model::{Outcome, TargetObj};
 use crate::store::Kind;
-use crate::ui::data::Data;
+use crate::ui::data::{Data, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
 pub const COLUMNS: [&str; 5] = ["NAMESPACE/NAME", "KIND", "TARGETS", "STATE", "ACCEPTED"];
@@ -16,9 +16,8 @@ pub fn rows(data: &Data, kind: Option<Kind>) -> (Vec<&'static str>, Vec<Row>) {
     let rows = m
         .policies
         .iter()
-        .enumerate()
-        .filter(|(_, p)| kind.is_none_or(|k| p.kind() == k))
-        .map(|(i, p)| {
+        .filter(|p| kind.is_none_or(|k| p.kind() == k))
+        .map(|p| {
             let mut targets: Vec<String> = p
                 .targets
                 .iter()
@@ -93,7 +92,7 @@ pub fn rows(data: &Data, kind: Option<Kind>) -> (Vec<&'static str>, Vec<Row>) {
                         accepted.join(",")
                     },
                 ],
-                RowKey::Policy(i),
+                RowKey::Policy(key_of(&p.obj.obj_ref())),
                 p.obj.namespace.clone(),
                 data.mark(&p.obj.obj_ref()),
             )
