@@ -453,6 +453,68 @@ fn metrics_fill_the_fleet_columns() {
     assert!(row.cells[9].ends_with('█'), "{:?}", row.cells[9]);
 }
 
+/// Issue 12 item 6: when the metrics feed stops answering, the numbers it
+/// left on screen are marked as old, and the mark goes when it is live again.
+#[test]
+fn stale_metrics_are_marked_in_the_tables() {
+    use crate::metrics::{Derived, MetricsSnapshot, PodSeries, ScrapeState};
+    use crate::ui::status::{Feed, Freshness};
+    let mut a = app();
+    let data = a.data.clone().unwrap();
+    let fleet = data.model.fleets[0].clone();
+    let mut snap = MetricsSnapshot::default();
+    for p in &fleet.pods {
+        let mut s = PodSeries {
+            state: ScrapeState::Ok,
+            ..PodSeries::default()
+        };
+        for t in 0..3 {
+            s.push(Derived {
+                at: t as f64,
+                rps: 10.0,
+                requests: 100.0,
+                p99_ms: Some(250.0),
+                ..Derived::default()
+            });
+        }
+        snap.pods.insert(
+            (p.namespace_or_empty().to_string(), p.name.clone()),
+            std::sync::Arc::new(s),
+        );
+    }
+    update(&mut a, Action::Command("fleet".into()));
+    update(&mut a, Action::MetricsUpdated(Arc::new(snap)));
+    let p99 = |a: &App| {
+        let t = &a.top().table;
+        let col = t.columns.iter().position(|c| *c == "P99").unwrap();
+        let row = t
+            .rows
+            .iter()
+            .find(|r| r.cells[0].starts_with(&fleet.key))
+            .unwrap();
+        row.cells[col].clone()
+    };
+    assert_eq!(p99(&a), "250ms");
+    let with_metrics = |freshness| {
+        let mut st = SourceStatus::demo();
+        st.feeds.retain(|f| f.name != "metrics");
+        st.feeds.push(Feed {
+            name: "metrics".into(),
+            freshness,
+        });
+        st
+    };
+    update(
+        &mut a,
+        Action::SourceStatus(with_metrics(Freshness::Stale(
+            std::time::Duration::from_secs(32),
+        ))),
+    );
+    assert_eq!(p99(&a), "~250ms", "a stale number carries the mark");
+    update(&mut a, Action::SourceStatus(with_metrics(Freshness::Live)));
+    assert_eq!(p99(&a), "250ms", "live again: no mark");
+}
+
 #[test]
 fn pods_show_cpu_and_memory_from_metrics_k8s_io() {
     use crate::metrics::{MetricsSnapshot, PodUsage};
