@@ -1306,30 +1306,7 @@ impl<'a> Run<'a> {
         att.winners.insert((k, target.clone()), pi);
         policies[pi].record(target, Outcome::Attached);
         policies[pi].accept(&aref, ctl);
-        let merged = st.merged.direct(&own);
-        let overridden: BTreeSet<Scope> = st
-            .overrides
-            .with_descendants(&own)
-            .difference(&merged)
-            .cloned()
-            .collect();
-        let plural = plural_of(k);
-        if !merged.is_empty() {
-            policies[pi].merged_into = true;
-            let message = format!(
-                "This policy is being merged by other {plural} for {}",
-                self.format_scopes(&merged)
-            );
-            policies[pi].set(&aref, ctl, "Merged", true, "Merged", message);
-        }
-        if !overridden.is_empty() {
-            policies[pi].overridden = true;
-            let message = format!(
-                "This policy is being overridden by other {plural} for {}",
-                self.format_scopes(&overridden)
-            );
-            policies[pi].set(&aref, ctl, "Overridden", true, "Overridden", message);
-        }
+        self.merged_and_overridden(st, &mut policies[pi], &own, &aref);
         policies[pi].warn_deprecated(&aref, ctl);
     }
 
@@ -1396,29 +1373,43 @@ impl<'a> Run<'a> {
         };
         policies[pi].accept(&aref, ctl);
         policies[pi].warn_deprecated(&aref, ctl);
-        let merged = st.merged.direct(&own);
+        self.merged_and_overridden(st, &mut policies[pi], &own, &aref);
+    }
+
+    /// The Merged and Overridden conditions of a policy attached at `own`:
+    /// which more specific policies merge over it, and which replace it
+    /// (the rest of its scope's descendants), as Envoy Gateway words them.
+    fn merged_and_overridden(
+        &self,
+        st: &RouteLevelState,
+        policy: &mut Policy,
+        own: &Scope,
+        aref: &AncestorRef,
+    ) {
+        let ctl = self.controller;
+        let merged = st.merged.direct(own);
         let overridden: BTreeSet<Scope> = st
             .overrides
-            .with_descendants(&own)
+            .with_descendants(own)
             .difference(&merged)
             .cloned()
             .collect();
-        let plural = plural_of(k);
+        let plural = plural_of(st.kind);
         if !merged.is_empty() {
-            policies[pi].merged_into = true;
+            policy.merged_into = true;
             let message = format!(
                 "This policy is being merged by other {plural} for {}",
                 self.format_scopes(&merged)
             );
-            policies[pi].set(&aref, ctl, "Merged", true, "Merged", message);
+            policy.set(aref, ctl, "Merged", true, "Merged", message);
         }
         if !overridden.is_empty() {
-            policies[pi].overridden = true;
+            policy.overridden = true;
             let message = format!(
                 "This policy is being overridden by other {plural} for {}",
                 self.format_scopes(&overridden)
             );
-            policies[pi].set(&aref, ctl, "Overridden", true, "Overridden", message);
+            policy.set(aref, ctl, "Overridden", true, "Overridden", message);
         }
     }
 
