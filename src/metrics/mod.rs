@@ -203,6 +203,21 @@ pub struct ClusterPoint {
 }
 
 impl ClusterPoint {
+    /// Adds another point's counts, rates and gauges (`at` becomes the
+    /// newer); quantiles do not add, and each caller combines them its way.
+    pub fn add_counts(&mut self, p: &ClusterPoint) {
+        self.at = self.at.max(p.at);
+        self.rps += p.rps;
+        self.responses += p.responses;
+        self.responses_2xx += p.responses_2xx;
+        self.responses_4xx += p.responses_4xx;
+        self.responses_5xx += p.responses_5xx;
+        self.active += p.active;
+        self.connect_fail += p.connect_fail;
+        self.timeouts += p.timeouts;
+        self.pending_overflow += p.pending_overflow;
+    }
+
     fn share(&self, n: f64) -> Option<f64> {
         (self.responses > 0.0).then(|| n / self.responses)
     }

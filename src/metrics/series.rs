@@ -358,16 +358,7 @@ pub fn cluster_rollup<'a>(samples: impl IntoIterator<Item = &'a ClusterSample>) 
     let (mut worst50, mut worst99) = (None, None);
     for s in samples {
         let p = &s.point;
-        out.at = out.at.max(p.at);
-        out.rps += p.rps;
-        out.responses += p.responses;
-        out.responses_2xx += p.responses_2xx;
-        out.responses_4xx += p.responses_4xx;
-        out.responses_5xx += p.responses_5xx;
-        out.active += p.active;
-        out.connect_fail += p.connect_fail;
-        out.timeouts += p.timeouts;
-        out.pending_overflow += p.pending_overflow;
+        out.add_counts(p);
         if p.p50_ms.is_some() || p.p99_ms.is_some() {
             match &s.latency {
                 Some(b) => merged.merge(b),

@@ -85,16 +85,7 @@ pub fn route_sum<'a>(points: impl IntoIterator<Item = &'a ClusterPoint>) -> Opti
     let mut out: Option<ClusterPoint> = None;
     for p in points {
         let o = out.get_or_insert_with(ClusterPoint::default);
-        o.at = o.at.max(p.at);
-        o.rps += p.rps;
-        o.responses += p.responses;
-        o.responses_2xx += p.responses_2xx;
-        o.responses_4xx += p.responses_4xx;
-        o.responses_5xx += p.responses_5xx;
-        o.active += p.active;
-        o.connect_fail += p.connect_fail;
-        o.timeouts += p.timeouts;
-        o.pending_overflow += p.pending_overflow;
+        o.add_counts(p);
         o.p99_ms = match (o.p99_ms, p.p99_ms) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
