@@ -134,8 +134,8 @@ pub fn endpoints_by_service(store: &Store) -> HashMap<(&str, &str), Endpoints> {
 /// Whether a ReferenceGrant in `to_ns` lets a route of `route_kind` in
 /// `from_ns` refer to `group`/`kind` `name` (Gateway API's ReferenceGrant:
 /// `from` names group, kind and namespace; `to` group, kind and optionally
-/// the name).
-fn grant_permits(
+/// the name). `egscope trace` asks the same question.
+pub(crate) fn grant_permits(
     store: &Store,
     route_kind: &str,
     from_ns: &str,

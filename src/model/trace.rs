@@ -29,7 +29,7 @@ use super::listeners::Listener;
 use super::policy;
 use super::value::{array_at, at, condition, i64_at, str_at};
 use crate::codec::value::Value;
-use crate::store::{GATEWAY_API_GROUP, Kind, Object, Store};
+use crate::store::{Kind, Object, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
@@ -1323,32 +1323,6 @@ fn filters(rule: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Whether a ReferenceGrant in `to_ns` lets a `from_kind` in `from_ns`
-/// refer to `to_kind` `to_name` (Gateway API `ReferenceGrant`).
-fn grant_allows(
-    store: &Store,
-    from_kind: &str,
-    from_ns: &str,
-    to_group: &str,
-    to_kind: &str,
-    to_ns: &str,
-    to_name: &str,
-) -> bool {
-    store.of(Kind::ReferenceGrant).iter().any(|g| {
-        g.namespace_or_empty() == to_ns
-            && array_at(g.spec(), &["from"]).iter().any(|f| {
-                str_at(f, &["group"]) == Some(GATEWAY_API_GROUP)
-                    && str_at(f, &["kind"]) == Some(from_kind)
-                    && str_at(f, &["namespace"]) == Some(from_ns)
-            })
-            && array_at(g.spec(), &["to"]).iter().any(|t| {
-                str_at(t, &["group"]).unwrap_or("") == to_group
-                    && str_at(t, &["kind"]) == Some(to_kind)
-                    && str_at(t, &["name"]).is_none_or(|n| n == to_name)
-            })
-    })
-}
-
 fn backends(store: &Store, route: &Arc<Object>, rule: &Value) -> Vec<Backend> {
     let route_ns = route.namespace_or_empty();
     array_at(rule, &["backendRefs"])
@@ -1360,13 +1334,13 @@ fn backends(store: &Store, route: &Arc<Object>, rule: &Value) -> Vec<Backend> {
             let name = str_at(b, &["name"]).unwrap_or("").to_string();
             let mut invalid = None;
             if namespace != route_ns
-                && !grant_allows(
+                && !super::backends::grant_permits(
                     store,
                     route.kind.name(),
                     route_ns,
+                    &namespace,
                     &group,
                     &kind,
-                    &namespace,
                     &name,
                 )
             {
