@@ -198,9 +198,14 @@ async fn kubectl_finds_kinds_below_the_preferred_version() {
         eprintln!("skipping: kubectl is not on PATH");
         return;
     }
+    // The v1.4 bundle, where these kinds sit below the preferred version
+    // (the default is v1.6, which serves them at v1).
     let sim = Sim::start(
         Scenario::Objects(with_tenant_objects()),
-        SimOptions::default(),
+        SimOptions {
+            gateway_api: egscope::sim::GatewayApiBundle::V1_4,
+            ..SimOptions::default()
+        },
     )
     .await
     .unwrap();

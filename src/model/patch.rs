@@ -115,7 +115,9 @@ mod tests {
     #[test]
     fn bootstrap_reads_each_form() {
         let b = crate::json_value!({"value": "static_resources:\n  listeners: []\n"});
-        assert!(matches!(Bootstrap::read(&b), Some(Bootstrap::Parsed(v)) if at(&v, &["static_resources"]).is_some()));
+        assert!(
+            matches!(Bootstrap::read(&b), Some(Bootstrap::Parsed(v)) if at(&v, &["static_resources"]).is_some())
+        );
         let b = crate::json_value!({"value": "{not: [yaml"});
         assert_eq!(
             Bootstrap::read(&b),
@@ -123,6 +125,9 @@ mod tests {
         );
         let b = crate::json_value!({"type": "JSONPatch", "jsonPatches": [{"op": "add"}]});
         assert!(matches!(Bootstrap::read(&b), Some(Bootstrap::JsonPatches(p)) if p.len() == 1));
-        assert_eq!(Bootstrap::read(&crate::json_value!({"type": "Merge"})), None);
+        assert_eq!(
+            Bootstrap::read(&crate::json_value!({"type": "Merge"})),
+            None
+        );
     }
 }

@@ -296,7 +296,7 @@ fn listener_set_caption(app: &App, data: Option<&Data>) -> String {
     format!(
         "{head} {decl}:{name} asks for {host} on port {} of {gw_name}, which {with} already \
          holds: Envoy Gateway rejects the ListenerSet's listener ({}) and reports it on the \
-         ListenerSet, not on the Gateway, whose status stays clean. Enter shows the ListenerSet.",
+         ListenerSet, not on the Gateway, whose status stays clean: EG113 names the ListenerSet.",
         l.port,
         c.reason.as_str(),
     )
@@ -438,7 +438,7 @@ mod tests {
             let finding = audit
                 .findings
                 .iter()
-                .find(|x| x.rule == "EG506" && x.object.name == hpa.name);
+                .find(|x| x.rule == crate::audit::RuleId::EG506 && x.object.name == hpa.name);
             let problems = f.hpa_status.as_ref().expect("read once").problems();
             assert_eq!(finding.is_some(), !problems.is_empty(), "{}", f.key);
             assert_eq!(text.contains(": saturated ("), finding.is_some(), "{text}");

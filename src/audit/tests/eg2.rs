@@ -882,22 +882,29 @@ fn route_rules_read_the_listener_set_policy_the_model_resolved() {
     // that route, naming it, and not on the Gateway's own route.
     let spec = without(good_btp_spec(), json!({"tcpKeepalive": null}));
     let r = audit(&behind_listener_set(None, spec.clone()));
-    let f = one(&r, "EG211", "HTTPRoute", "via-ls");
+    let f = one(&r, RuleId::EG211, "HTTPRoute", "via-ls");
     has_words(f, &["apps/ls-backend", "tcpKeepalive"]);
     assert!(f.related.iter().any(|o| o.name == "ls-backend"));
-    assert_eq!(findings_of(&r, "EG211").len(), 1, "apps/shop keeps the Gateway's");
+    assert_eq!(
+        findings_of(&r, RuleId::EG211).len(),
+        1,
+        "apps/shop keeps the Gateway's"
+    );
     // The same on one ListenerSet listener (sectionName).
     let r = audit(&behind_listener_set(Some("api"), spec));
     has_words(
-        one(&r, "EG211", "HTTPRoute", "via-ls"),
+        one(&r, RuleId::EG211, "HTTPRoute", "via-ls"),
         &["apps/ls-backend"],
     );
     // And the other way round: a complete ListenerSet policy covers the
     // route although the Gateway-wide one lacks a field.
     let mut objs = behind_listener_set(None, good_btp_spec());
-    set_btp(&mut objs, without(good_btp_spec(), json!({"tcpKeepalive": null})));
+    set_btp(
+        &mut objs,
+        without(good_btp_spec(), json!({"tcpKeepalive": null})),
+    );
     let r = audit(&objs);
-    let on: Vec<&str> = findings_of(&r, "EG211")
+    let on: Vec<&str> = findings_of(&r, RuleId::EG211)
         .iter()
         .map(|f| f.object.name.as_str())
         .collect();
