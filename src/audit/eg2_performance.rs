@@ -9,7 +9,7 @@ use crate::codec::value::Value;
 use super::Ctx;
 use crate::model::policy::{any_sets, effective_btp, effective_ctp, first_value};
 use crate::model::value::{array_at, at, str_at};
-use crate::model::{Fleet, Model, ProxySource};
+use crate::model::{Bootstrap, Fleet, Model, ProxySource};
 use crate::store::{Kind, Object, ObjectRef};
 use crate::units::{BUFFER_CAP_BYTES, quantity_of};
 
@@ -175,54 +175,39 @@ fn show(v: &Value) -> String {
 /// The guide's alternatives to a policy buffer limit: the fleet's EnvoyProxy
 /// bootstrap, or an EnvoyPatchPolicy on the Gateway (or its merged class),
 /// setting `per_connection_buffer_limit_bytes` ≤ 32768 on `resource`
-/// (`Listener` or `Cluster`) resources.
+/// (`Listener` or `Cluster`) resources. Both are read from the model: the
+/// bootstrap parsed once per fleet, the patch targets resolved once.
 fn buffer_capped_elsewhere(ctx: &Ctx, gateway: usize, resource: &str) -> bool {
     let m = ctx.model;
-    if let Some(fleet) = m.fleet_of(gateway)
-        && let Some(spec) = fleet.proxy_spec(&m.controllers)
-        && let Some(bootstrap) = at(spec, &["bootstrap"])
+    if let Some(bootstrap) = m.fleet_of(gateway).and_then(|f| f.bootstrap.as_ref())
         && bootstrap_caps_buffer(bootstrap, resource)
     {
         return true;
     }
-    let gw = &m.gateways[gateway];
-    let class_name = m.class_of(gw).map(|c| c.obj.name.as_str());
-    ctx.store.of(Kind::EnvoyPatchPolicy).iter().any(|epp| {
-        let spec = epp.spec();
-        let target_kind = str_at(spec, &["targetRef", "kind"]);
-        let target_name = str_at(spec, &["targetRef", "name"]);
-        let targets = match target_kind {
-            Some("Gateway") => {
-                epp.namespace == gw.obj.namespace && target_name == Some(gw.obj.name.as_str())
-            }
-            Some("GatewayClass") => target_name.is_some() && target_name == class_name,
-            _ => false,
-        };
-        targets
-            && array_at(spec, &["jsonPatches"]).iter().any(|p| {
-                str_at(p, &["type"]).is_some_and(|t| t.ends_with(&format!(".{resource}")))
-                    && patch_caps_buffer(p)
-            })
+    m.patches_of(gateway).any(|epp| {
+        epp.json_patches().iter().any(|p| {
+            str_at(p, &["type"]).is_some_and(|t| t.ends_with(&format!(".{resource}")))
+                && patch_caps_buffer(p)
+        })
     })
 }
 
-/// An EnvoyProxy `bootstrap` (`value` YAML or `jsonPatches`) that caps the
+/// An EnvoyProxy bootstrap (`value` YAML or `jsonPatches`) that caps the
 /// buffer of `resource` (`Listener` or `Cluster`): the field must sit under
 /// `listeners` or `clusters` respectively. When the YAML cannot be parsed,
 /// any mention of the field counts.
-fn bootstrap_caps_buffer(bootstrap: &Value, resource: &str) -> bool {
+fn bootstrap_caps_buffer(bootstrap: &Bootstrap, resource: &str) -> bool {
     let section = if resource == "Listener" {
         "listeners"
     } else {
         "clusters"
     };
-    if let Some(text) = str_at(bootstrap, &["value"]) {
-        return match crate::codec::parse_yaml_value(text) {
-            Ok(v) => under_key_caps(&v, section, false),
-            Err(_) => text_caps_buffer(text),
-        };
-    }
-    array_at(bootstrap, &["jsonPatches"]).iter().any(|p| {
+    let patches = match bootstrap {
+        Bootstrap::Parsed(v) => return under_key_caps(v, section, false),
+        Bootstrap::Unparsed(text) => return text_caps_buffer(text),
+        Bootstrap::JsonPatches(p) => p,
+    };
+    patches.iter().any(|p| {
         let path = str_at(p, &["path"])
             .or_else(|| str_at(p, &["operation", "path"]))
             .unwrap_or("");
@@ -295,6 +280,25 @@ fn text_caps_buffer(text: &str) -> bool {
     false
 }
 
+/// The BackendTrafficPolicies in force on one rule of route `ri` behind
+/// listener `li` of Gateway `g`, most specific first, from the model's one
+/// resolution: the rule's own entry when a policy targets the rule, else the
+/// route's.
+fn route_btp(m: &Model, ri: usize, g: usize, li: usize, rule: Option<&str>) -> Vec<usize> {
+    let at_listener = || {
+        m.effective
+            .of_route(ri)
+            .filter(move |e| e.gateway == g && e.listener == li)
+    };
+    let entry = rule
+        .and_then(|n| at_listener().find(|e| e.rule.as_deref() == Some(n)))
+        .or_else(|| at_listener().find(|e| e.rule.is_none()));
+    entry
+        .and_then(|e| e.sets.iter().find(|s| s.kind == Kind::BackendTrafficPolicy))
+        .map(|s| s.policies.clone())
+        .unwrap_or_default()
+}
+
 fn route_rules(ctx: &mut Ctx) {
     let r203 = ctx.require(RuleId::EG203, &[Kind::BackendTrafficPolicy]);
     let r204 = ctx.require(RuleId::EG204, &[Kind::BackendTrafficPolicy]);
@@ -308,29 +312,34 @@ fn route_rules(ctx: &mut Ctx) {
         if route.obj.kind == Kind::UdpRoute {
             continue;
         }
-        // Every (parent Gateway, listener, rule) the route is served by.
+        // Every (parent Gateway, listener, rule) the route is served by,
+        // with the BackendTrafficPolicies the model resolved for it
+        // (`Model::effective`): ListenerSet listener and ListenerSet
+        // policies count there, as Envoy Gateway v1.9 translates them.
         let mut chains: Vec<(usize, Vec<usize>)> = Vec::new();
         for parent in &route.parents {
             let Some(g) = parent.gateway else { continue };
             if !m.class_of(&m.gateways[g]).is_some_and(|c| c.eg_served) || proxy_missing(m, g) {
                 continue;
             }
-            let listeners: Vec<Option<&str>> = if parent.listeners.is_empty() {
-                vec![None]
-            } else {
-                parent.listeners.iter().map(|l| Some(l.as_str())).collect()
-            };
+            if parent.listener_indices.is_empty() {
+                // A parent none of whose listeners the route attaches to is
+                // still judged on the Gateway-wide policy, as before the
+                // model resolved listeners.
+                chains.push((
+                    g,
+                    effective_btp(&m.attachments, &m.policies, ri, None, Some(g), None),
+                ));
+                continue;
+            }
             let rules: Vec<Option<&str>> = if route.rule_names.is_empty() {
                 vec![None]
             } else {
                 route.rule_names.iter().map(|n| n.as_deref()).collect()
             };
-            for l in &listeners {
+            for &li in &parent.listener_indices {
                 for rule in &rules {
-                    chains.push((
-                        g,
-                        effective_btp(&m.attachments, &m.policies, ri, *rule, Some(g), *l),
-                    ));
+                    chains.push((g, route_btp(m, ri, g, li, *rule)));
                 }
             }
         }

@@ -841,3 +841,72 @@ fn eg2_classes_served_by_a_named_tenant_controller_are_audited() {
     on_listener(&r, RuleId::EG201, "edge", "http");
     assert_ne!(DEFAULT_CONTROLLER_NAME, "gateway.envoyproxy.io/tenant-x");
 }
+
+// ---- route rules behind ListenerSet listeners ----
+
+/// The baseline on Envoy Gateway v1.9 with ListenerSet `apps/extra` (HTTP
+/// `api` on 8080) attached to `apps/edge`, HTTPRoute `apps/via-ls`
+/// attached through it, and a BackendTrafficPolicy `ls-backend` targeting
+/// the ListenerSet (`section`: one of its listeners) with `spec`.
+fn behind_listener_set(section: Option<&str>, spec: Value) -> Vec<Value> {
+    let mut objs = baseline();
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!("docker.io/envoyproxy/gateway:v1.9.0");
+    edit(&mut objs, "Gateway", "edge")["spec"]["allowedListeners"] =
+        json!({"namespaces": {"from": "Same"}});
+    objs.push(json!({"apiVersion": GW, "kind": "ListenerSet",
+        "metadata": {"name": "extra", "namespace": APPS, "creationTimestamp": T1},
+        "spec": {"parentRef": {"name": "edge"},
+                 "listeners": [listener("api", "HTTP", 8080, None)]}}));
+    objs.push(route(
+        "HTTPRoute",
+        APPS,
+        "via-ls",
+        json!([{"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": "extra"}]),
+    ));
+    objs.push(btp(
+        APPS,
+        "ls-backend",
+        T1,
+        json!([target("ListenerSet", "extra", section)]),
+        spec,
+    ));
+    objs
+}
+
+#[test]
+fn route_rules_read_the_listener_set_policy_the_model_resolved() {
+    // A ListenerSet-wide BTP without tcpKeepalive replaces the Gateway's
+    // whole for the route behind it (Envoy Gateway v1.9.0
+    // backendtrafficpolicy.go: ListenerSet > Gateway), so EG211 fires on
+    // that route, naming it, and not on the Gateway's own route.
+    let spec = without(good_btp_spec(), json!({"tcpKeepalive": null}));
+    let r = audit(&behind_listener_set(None, spec.clone()));
+    let f = one(&r, RuleId::EG211, "HTTPRoute", "via-ls");
+    has_words(f, &["apps/ls-backend", "tcpKeepalive"]);
+    assert!(f.related.iter().any(|o| o.name == "ls-backend"));
+    assert_eq!(
+        findings_of(&r, RuleId::EG211).len(),
+        1,
+        "apps/shop keeps the Gateway's"
+    );
+    // The same on one ListenerSet listener (sectionName).
+    let r = audit(&behind_listener_set(Some("api"), spec));
+    has_words(
+        one(&r, RuleId::EG211, "HTTPRoute", "via-ls"),
+        &["apps/ls-backend"],
+    );
+    // And the other way round: a complete ListenerSet policy covers the
+    // route although the Gateway-wide one lacks a field.
+    let mut objs = behind_listener_set(None, good_btp_spec());
+    set_btp(
+        &mut objs,
+        without(good_btp_spec(), json!({"tcpKeepalive": null})),
+    );
+    let r = audit(&objs);
+    let on: Vec<&str> = findings_of(&r, RuleId::EG211)
+        .iter()
+        .map(|f| f.object.name.as_str())
+        .collect();
+    assert_eq!(on, ["shop"]);
+}
