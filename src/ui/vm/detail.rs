@@ -192,8 +192,8 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                 "timeouts, overflow",
                 format!("{:.0}, {:.0}", p.timeouts, p.pending_overflow),
             ),
-            ("5xx trend", trend(*fleet, *rule, |p| p.share_5xx())),
-            ("p99 trend", trend(*fleet, *rule, |p| p.p99_ms)),
+            ("5xx trend", trend(fleet, *rule, |p| p.share_5xx())),
+            ("p99 trend", trend(fleet, *rule, |p| p.p99_ms)),
         ] {
             rows.push(Row::new(
                 vec![format!("{head} {what}"), value],
