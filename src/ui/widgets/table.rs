@@ -184,7 +184,10 @@ pub fn fit_columns(columns: &[&str], widths: &[u16], avail: u16) -> Vec<Option<u
     };
     // Narrows the widest column that `pick` allows down to `floor(i)`.
     let narrow = |ws: &mut Vec<Option<u16>>, names: bool, floor: &dyn Fn(usize) -> u16| {
-        while total(ws) > avail {
+        // The total is kept as it shrinks: recounting it per cell taken
+        // made a frame cost columns × width.
+        let mut sum = total(ws);
+        while sum > avail {
             let Some((i, _)) = ws
                 .iter()
                 .enumerate()
@@ -198,6 +201,7 @@ pub fn fit_columns(columns: &[&str], widths: &[u16], avail: u16) -> Vec<Option<u
             };
             if let Some(w) = ws[i].as_mut() {
                 *w -= 1;
+                sum -= 1;
             }
         }
     };
