@@ -38,6 +38,10 @@ pub enum Cmd {
     Search,
     /// `n` in the Detail pane: the next match of the search.
     SearchNext,
+    /// `N` in the Detail pane: the previous match.
+    SearchPrev,
+    /// `p`: the pods of the selected fleet (or of the fleet on screen).
+    Pods,
 }
 
 /// Where a binding applies; more specific scopes are looked up first.
@@ -139,6 +143,13 @@ pub static KEYS: &[Binding] = &[
         [ch('n')],
         Cmd::SearchNext,
         "next match of the search (without one: the row's namespace)"
+    ),
+    b!(
+        Detail,
+        "N",
+        [ch('N')],
+        Cmd::SearchPrev,
+        "previous match of the search"
     ),
     b!(
         Findings,
@@ -279,6 +290,13 @@ pub static KEYS: &[Binding] = &[
         "only the selected row's namespace"
     ),
     b!(Global, "A", [ch('A')], Cmd::AllNamespaces, "all namespaces"),
+    b!(
+        Global,
+        "p",
+        [ch('p')],
+        Cmd::Pods,
+        "pods of the selected fleet (Enter opens its Gateways)"
+    ),
     b!(
         Global,
         "c",

@@ -365,14 +365,14 @@ fn burst_caption(app: &App, data: Option<&Data>) -> String {
     match d.fleet_traffic(f) {
         Some(t) if t.share_5xx > 0.0 => format!(
             "The 5xx burst. Live metrics from each Envoy pod: the fleet {} answers {:.0} rps with \
-             {:.1}% 5xx. {} Enter shows the pods; the Routes view names the failing route.",
+             {:.1}% 5xx. {} Enter walks to its Gateways and their routes, worst 5xx first (p: the pods).",
             f.key,
             t.rps,
             t.share_5xx * 100.0,
             hpa_sentence(f)
         ),
         Some(t) => format!(
-            "Live traffic. The fleet {} answers {:.0} rps with no 5xx right now. {} Enter shows the pods.",
+            "Live traffic. The fleet {} answers {:.0} rps with no 5xx right now. {} Enter shows its Gateways (p: the pods).",
             f.key,
             t.rps,
             hpa_sentence(f)

@@ -166,12 +166,17 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     if let Mode::Help { scroll } = app.mode {
         help::render(frame, body, scroll, theme);
     }
-    if let Mode::Pick { items, selected } = &app.mode {
+    if let Mode::Pick {
+        items,
+        filter,
+        selected,
+    } = &app.mode
+    {
         help::render_picker(
             frame,
             body,
-            " kube context (Enter switches, Esc leaves) ",
             items,
+            filter,
             *selected,
             app.status.context(),
             theme,
@@ -224,6 +229,14 @@ pub fn table_block(
 ) {
     let crumb = app.top();
     let t = &crumb.table;
+    let area = table_rect(app, body);
+    // Columns that leave a narrow table are named, never silently gone.
+    let hidden = table::hidden_columns(t, area.width);
+    let note = if hidden.is_empty() {
+        note.to_string()
+    } else {
+        format!("{note} · hidden at this width: {} ", hidden.join(", "))
+    };
     let title = format!(
         " {} [{}{}] {}",
         crumb.view.label(),
@@ -239,7 +252,6 @@ pub fn table_block(
         .border_style(theme.border)
         .title(safe::span(&title, theme.title));
     frame.render_widget(block, body);
-    let area = table_rect(app, body);
     if let Some(msg) = placeholder(data, &crumb.view) {
         frame.render_widget(
             Paragraph::new(safe::layout_text(&msg).into_owned()).style(theme.warning),

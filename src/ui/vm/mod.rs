@@ -204,6 +204,7 @@ fn view_rows(
         } => routes::rows(data, *kind, gateway.as_ref(), listener.as_deref()),
         View::Policies { kind } => policies::rows(data, *kind),
         View::Fleets => fleets::rows(data),
+        View::FleetGateways { fleet } => fleets::gateway_rows(data, fleet),
         View::Pods { fleet } => fleets::pod_rows(data, fleet, now),
         View::Findings => findings::rows(data, fo, now),
         View::Coverage => coverage::rows(data),
@@ -236,6 +237,13 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
         RowKey::Class(name) => Some(View::Gateways {
             class: Some(name.clone()),
         }),
+        // A fleet's Gateway: its routes, worst 5xx first (the trail from a
+        // fleet's burst to the route behind it).
+        RowKey::Gateway(k) if matches!(view, View::FleetGateways { .. }) => Some(View::Routes {
+            kind: None,
+            gateway: Some((k.1.clone().unwrap_or_default(), k.2.clone())),
+            listener: None,
+        }),
         RowKey::Gateway(k) => Some(View::Listeners {
             class: None,
             gateway: Some((k.1.clone().unwrap_or_default(), k.2.clone())),
@@ -245,7 +253,8 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
             gateway: Some((g.1.clone().unwrap_or_default(), g.2.clone())),
             listener: Some(l.clone()),
         }),
-        RowKey::Fleet(key) => Some(View::Pods { fleet: key.clone() }),
+        // A fleet opens its Gateways; its pods are `p` away.
+        RowKey::Fleet(key) => Some(View::FleetGateways { fleet: key.clone() }),
         RowKey::Finding(id) => {
             let f = data.finding(id)?;
             Some(View::Detail {
@@ -339,7 +348,9 @@ fn view_kinds(view: &View) -> &'static [Kind] {
     match view {
         View::Tenants => &[Kind::Deployment],
         View::Classes { .. } => &[Kind::GatewayClass],
-        View::Gateways { .. } | View::Listeners { .. } => &[Kind::Gateway],
+        View::Gateways { .. } | View::Listeners { .. } | View::FleetGateways { .. } => {
+            &[Kind::Gateway]
+        }
         View::Routes { .. } => &[Kind::HttpRoute, Kind::GrpcRoute],
         View::Policies { .. } => &[Kind::ClientTrafficPolicy, Kind::BackendTrafficPolicy],
         View::Fleets | View::Pods { .. } => &[Kind::Deployment, Kind::Pod],
