@@ -167,7 +167,9 @@ fn the_first_frame_comes_before_a_slow_server_answers() {
         screen.contains("partial:"),
         "no banner while nothing is read:\n{screen}"
     );
-    eprintln!("first frame after {first:?} (process start included; every request delayed {delay:?})");
+    eprintln!(
+        "first frame after {first:?} (process start included; every request delayed {delay:?})"
+    );
     // It fills in as the kinds arrive.
     t.wait_for("objects live", Duration::from_secs(60));
     t._writer.write_all(b"q").unwrap();

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::audit::{self, AuditOptions, AuditResult, Finding, Gap};
+use crate::audit::{self, AuditOptions, AuditResult, Finding, Gap, RuleId};
 use crate::metrics::MetricsSnapshot;
 use crate::model::Model;
 use crate::store::Store;
@@ -29,7 +29,7 @@ impl std::fmt::Debug for Snapshot {
 }
 
 /// The one rule that reads scraped metrics: a new scrape re-judges it alone.
-const METRICS_RULE: &str = "EG507";
+const METRICS_RULE: RuleId = RuleId::EG507;
 
 impl Snapshot {
     /// The model and the audit of `store`. `metrics` (a live source's
@@ -70,10 +70,10 @@ impl Snapshot {
             ..opts.clone()
         };
         let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
-        if !enabled.contains(METRICS_RULE) {
+        if !enabled.contains(&METRICS_RULE) {
             return same_audit();
         }
-        let only: std::collections::HashSet<&'static str> = [METRICS_RULE].into_iter().collect();
+        let only: std::collections::HashSet<RuleId> = [METRICS_RULE].into_iter().collect();
         let fresh = audit::run_on_model(&self.store, &self.model, &opts, only);
         let old: Vec<&Finding> = self
             .audit
