@@ -219,6 +219,11 @@ fn a_first_list_reports_its_progress_per_kind() {
                 && seen.last() != Some(&p)
             {
                 seen.push(p);
+                // The last page ends the list: the kind may be live by the
+                // time the status is read.
+                if p.0 >= routes {
+                    continue;
+                }
                 let status = egscope::session::feed::live_status(
                     "context egscope-sim",
                     &live,
@@ -294,7 +299,7 @@ fn headless_progress_goes_to_a_terminal_stderr_only() {
         "no progress on the terminal: {terminal:?}"
     );
     let json = std::fs::read_to_string(&report).unwrap();
-    assert!(!json.contains("listing"), "progress in the report");
+    assert!(!json.contains("egscope: listing"), "progress in the report");
     let v: serde_json::Value = serde_json::from_str(&json).expect("the report is JSON");
     assert_eq!(v["schema"], "egscope.audit/v1");
 
@@ -315,7 +320,7 @@ fn headless_progress_goes_to_a_terminal_stderr_only() {
     assert!(out.status.success(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        !stderr.contains("listing") && !stderr.contains('\x1b'),
+        !stderr.contains("egscope: listing") && !stderr.contains('\x1b'),
         "progress in piped stderr: {stderr:?}"
     );
     let piped: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

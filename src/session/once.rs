@@ -120,6 +120,25 @@ fn progress_line(live: &Live) -> Option<String> {
             ))
         })
         .collect();
+    // Kinds with no count yet (nothing answered, or a short streaming
+    // list) are named, so a slow kind is visible before its first page.
+    let uncounted: Vec<&str> = waiting
+        .iter()
+        .filter(|k| !progress.contains_key(k))
+        .map(|k| k.name())
+        .collect();
+    if !uncounted.is_empty() {
+        let more = uncounted.len().saturating_sub(3);
+        parts.push(format!(
+            "waiting for {}{}",
+            uncounted[..uncounted.len().min(3)].join(", "),
+            if more > 0 {
+                format!(" +{more}")
+            } else {
+                String::new()
+            }
+        ));
+    }
     parts.push(format!(
         "{} of {counted} kinds listed",
         counted - waiting.len()
