@@ -297,11 +297,14 @@ const UI_FORBIDDEN_CRATES: &[&str] = &["kube", "k8s_openapi"];
 /// (`kube::Client`, `use k8s_openapi::...`), not as part of a longer name.
 fn names_crate(code: &str, name: &str) -> bool {
     let pat = format!("{name}::");
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
     code.match_indices(&pat).any(|(at, _)| {
-        !code[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        let before = &code[..at];
+        match before.strip_suffix("::") {
+            // `::kube::x` names the crate; `crate::kube::x` a module.
+            Some(rest) => !rest.chars().next_back().is_some_and(ident),
+            None => !before.chars().next_back().is_some_and(ident),
+        }
     })
 }
 
