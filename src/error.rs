@@ -28,6 +28,13 @@ impl fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+/// The simulator's errors reach the user as egscope's, neutralised when shown.
+impl From<egscope_sim::SimError> for UserError {
+    fn from(e: egscope_sim::SimError) -> Self {
+        UserError::new(e.message)
+    }
+}
+
 /// What the server said, in one line a person can act on: the status
 /// message with its code (`403: pods is forbidden: User ...`), or the
 /// transport error. Never a debug dump.

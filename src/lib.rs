@@ -7,7 +7,6 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
-pub mod codec;
 pub mod demo;
 pub mod error;
 #[doc(hidden)]
@@ -17,9 +16,14 @@ pub mod model;
 pub mod report;
 pub mod sanitize;
 pub mod session;
-pub mod sim;
 pub mod source;
 pub mod store;
 pub mod ui;
-pub mod units;
 pub mod vocab;
+
+// The crates under egscope keep their old module paths (`crate::codec::…`,
+// `crate::sim::…`, `crate::units::…`, `crate::json_value!`).
+pub use egscope_codec as codec;
+pub use egscope_codec::json_value;
+pub use egscope_codec::units;
+pub use egscope_sim as sim;

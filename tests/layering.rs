@@ -2,20 +2,27 @@
 //! higher layer to a lower one, never sideways or up, so the top-level
 //! modules form no cycle. Reads the sources as text; no build knowledge
 //! needed, so a new forbidden `use` fails here before anyone reviews it.
+//!
+//! The workspace crates under `crates/` sit below all of `src/`: the codec
+//! (a leaf) and the simulator (over the codec only). egscope re-exports them
+//! as `codec`, `units` and `sim`, so their `crate::` paths here rank as the
+//! layers below say; the last tests check the crates' own dependencies.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    // Leaves: the codec and the neutraliser depend on nothing of egscope.
+    // Leaves: the codec (crate egscope-codec) and the neutraliser depend on
+    // nothing of egscope.
     &["codec", "sanitize"],
     // Small shared vocabularies over the codec: quantities and durations,
     // user-facing errors (neutralised), Envoy Gateway's names and labels.
     // The clock every age and lag is measured by (tests step it).
     &["units", "error", "vocab", "clock"],
     &["store"],
-    // Peers over the store: none may use another.
+    // Peers over the store: none may use another. `sim` is the crate
+    // egscope-sim, which cannot use anything of egscope but the codec.
     &["source", "metrics", "model", "sim"],
     &["audit"],
     // What feeds the faces: a source, the scraper and the derived data.
@@ -343,6 +350,104 @@ fn the_tui_knows_no_kube_types_and_no_source() {
                 problems.push(format!(
                     "src/{rel} names {c}: the session owns every kube type"
                 ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The workspace crates and the egscope crates each may depend on. A new
+/// crate under `crates/` fails here until it is placed.
+const CRATES: &[(&str, &[&str])] = &[("egscope-codec", &[]), ("egscope-sim", &["egscope-codec"])];
+
+fn manifest(path: &Path) -> toml::Table {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.parse()
+        .unwrap_or_else(|e| panic!("{} is not TOML: {e}", path.display()))
+}
+
+/// The names of the egscope crates a manifest depends on, in any dependency
+/// table (normal, dev, build).
+fn egscope_deps(m: &toml::Table) -> BTreeSet<String> {
+    ["dependencies", "dev-dependencies", "build-dependencies"]
+        .iter()
+        .filter_map(|t| m.get(*t).and_then(toml::Value::as_table))
+        .flat_map(|t| t.keys())
+        .filter(|k| k.starts_with("egscope"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn workspace_crates_depend_down_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = Vec::new();
+    for e in std::fs::read_dir(root.join("crates")).unwrap() {
+        let path = e.unwrap().path();
+        if path.join("Cargo.toml").is_file() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for dir in &dirs {
+        let m = manifest(&dir.join("Cargo.toml"));
+        let name = m["package"]["name"].as_str().unwrap().to_string();
+        let Some((_, allowed)) = CRATES.iter().find(|(n, _)| *n == name) else {
+            problems.push(format!("crate {name}: place it in CRATES"));
+            continue;
+        };
+        seen.insert(name.clone());
+        for dep in egscope_deps(&m) {
+            if !allowed.contains(&dep.as_str()) {
+                problems.push(format!("crate {name} depends on {dep}: not allowed"));
+            }
+        }
+        // A path written out (`egscope::…`) would need the dependency the
+        // manifest check forbids; a re-export of a higher crate would not.
+        let mut files = Vec::new();
+        rust_files(&dir.join("src"), &mut files);
+        for file in files {
+            let code = code_only(&std::fs::read_to_string(&file).unwrap());
+            for other in CRATES.iter().map(|(n, _)| *n).chain(["egscope"]) {
+                let ident = format!("{}::", other.replace('-', "_"));
+                let named = code.match_indices(&ident).any(|(at, _)| {
+                    !code[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if named && other != name && !allowed.contains(&other) {
+                    problems.push(format!("{} names {other}", file.display()));
+                }
+            }
+        }
+    }
+    for (name, _) in CRATES {
+        if !seen.contains(*name) {
+            problems.push(format!("CRATES lists {name}, which crates/ lacks"));
+        }
+    }
+    // Every crate is a default member, so `cargo test` at the root runs its
+    // tests with no extra step.
+    let ws = manifest(&root.join("Cargo.toml"));
+    for key in ["members", "default-members"] {
+        let listed: BTreeSet<&str> = ws["workspace"][key]
+            .as_array()
+            .unwrap_or_else(|| panic!("workspace.{key} is missing"))
+            .iter()
+            .filter_map(toml::Value::as_str)
+            .collect();
+        for dir in &dirs {
+            let rel = dir
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if !listed.contains(rel.as_str()) {
+                problems.push(format!("workspace.{key} lacks {rel}"));
             }
         }
     }

@@ -41,7 +41,7 @@ fn eg001_undecodable(ctx: &mut Ctx) {
             Finding {
                 rule: RuleId::EG001,
                 severity: catalog::meta(RuleId::EG001).severity,
-                object,
+                object: object.into(),
                 listener: None,
                 path: None,
                 message: format!("could not decode the object{at}: {}", u.reason),

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use super::catalog::RuleId;
 use crate::store::{Location, ObjectRef};
 
@@ -49,11 +51,14 @@ pub struct Suppression {
 pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,
-    pub object: ObjectRef,
+    /// Shared by every finding on the object (and `related` by every
+    /// finding that names it): a large cluster has many findings per route,
+    /// and the references were most of their memory (issue 14).
+    pub object: Arc<ObjectRef>,
     pub listener: Option<String>,
     pub path: Option<String>,
     pub message: String,
-    pub related: Vec<ObjectRef>,
+    pub related: Vec<Arc<ObjectRef>>,
     pub location: Option<Location>,
     pub suppressed: Option<Suppression>,
 }

@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod versions;
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 pub use catalog::{Area, RULES, RuleId, RuleMeta};
 pub use finding::{
@@ -106,6 +107,7 @@ pub fn run_on_model(
         checks: Vec::new(),
         skipped: Vec::new(),
         not_judged: HashSet::new(),
+        refs: HashSet::new(),
     };
     ctx.gate_on_inputs();
     eg0_input::run(&mut ctx);
@@ -208,6 +210,8 @@ pub struct Ctx<'a> {
     /// Rules whose inputs could not be read: whatever they would find is
     /// dropped (an unread HPA would read as a missing one).
     not_judged: HashSet<RuleId>,
+    /// The interned object references of the findings so far.
+    refs: HashSet<Arc<ObjectRef>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -357,7 +361,7 @@ impl<'a> Ctx<'a> {
         FindingBuilder(Finding {
             rule,
             severity: catalog::meta(rule).severity,
-            object: obj.obj_ref(),
+            object: Arc::new(obj.obj_ref()),
             listener: None,
             path: None,
             message: String::new(),
@@ -376,18 +380,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn push(&mut self, f: Finding) {
+    pub fn push(&mut self, mut f: Finding) {
         if !self.enabled(f.rule) || !self.reported(&f.object) || self.not_judged.contains(&f.rule) {
             return;
         }
         if self.opts.record_checks {
             self.checks.push(Check {
                 rule: f.rule,
-                object: f.object.clone(),
+                object: (*f.object).clone(),
                 listener: f.listener.clone(),
             });
         }
+        f.object = self.intern(f.object);
+        for r in &mut f.related {
+            *r = self.intern(r.clone());
+        }
         self.findings.push(f);
+    }
+
+    /// One shared reference per object across all findings.
+    fn intern(&mut self, r: Arc<ObjectRef>) -> Arc<ObjectRef> {
+        if let Some(known) = self.refs.get(&r) {
+            return known.clone();
+        }
+        self.refs.insert(r.clone());
+        r
     }
 
     fn finish(mut self) -> AuditResult {
@@ -446,7 +463,7 @@ impl FindingBuilder {
         let mut refs: Vec<ObjectRef> = related.into_iter().map(|r| r.without_version()).collect();
         refs.sort();
         refs.dedup();
-        self.0.related = refs;
+        self.0.related = refs.into_iter().map(Arc::new).collect();
         self
     }
     pub fn severity(mut self, s: Severity) -> Self {

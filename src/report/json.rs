@@ -61,7 +61,7 @@ impl<'a> JsonFinding<'a> {
             message: &f.message,
             fix: meta.fix,
             guide: meta.guide,
-            related: f.related.iter().map(ObjectRef::without_version).collect(),
+            related: f.related.iter().map(|r| r.without_version()).collect(),
             location: f.location.as_ref(),
             suppressed: f.suppressed.as_ref(),
         }

@@ -127,7 +127,7 @@ fn failure_text(f: &Finding) -> String {
         text.push_str(&format!("\nLocation: {loc}"));
     }
     if !f.related.is_empty() {
-        let related: Vec<String> = f.related.iter().map(object_label).collect();
+        let related: Vec<String> = f.related.iter().map(|r| object_label(r)).collect();
         text.push_str("\nRelated: ");
         text.push_str(&related.join(", "));
     }

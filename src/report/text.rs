@@ -230,7 +230,7 @@ fn finding_lines(out: &mut String, p: &Painter, f: &Finding) {
         }
     }
     if !f.related.is_empty() {
-        let related: Vec<String> = f.related.iter().map(label).collect();
+        let related: Vec<String> = f.related.iter().map(|r| label(r)).collect();
         lines.extend(wrap(
             &format!("related: {}", related.join(", ")),
             DETAIL_INDENT,

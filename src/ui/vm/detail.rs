@@ -603,7 +603,7 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
     }
     for (_, f) in data.findings_of(obj) {
         for r in &f.related {
-            add("named by finding", r.clone());
+            add("named by finding", (**r).clone());
         }
     }
     out

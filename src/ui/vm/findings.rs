@@ -40,7 +40,7 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
         idx.sort_by(|&a, &b| {
             let (fa, fb) = (&fs[a], &fs[b]);
             (
-                worst[&fa.object],
+                worst[&*fa.object],
                 &fa.object.namespace,
                 &fa.object.name,
                 &fa.object.kind,
@@ -48,7 +48,7 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
                 fa.sort_key(),
             )
                 .cmp(&(
-                    worst[&fb.object],
+                    worst[&*fb.object],
                     &fb.object.namespace,
                     &fb.object.name,
                     &fb.object.kind,

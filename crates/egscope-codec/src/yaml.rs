@@ -12,25 +12,25 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::Number;
 
-use crate::codec::value::{Key as MapKey, Keys, Map, MapBuilder, Value};
+use crate::value::{Key as MapKey, Keys, Map, MapBuilder, Value};
 
 use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 
 /// Deepest nesting of mappings and sequences accepted.
-pub(crate) const MAX_DEPTH: usize = 200;
+pub const MAX_DEPTH: usize = 200;
 /// Most nodes that aliases may expand to in one file.
-pub(crate) const MAX_ALIAS_NODES: usize = 1_000_000;
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// One document: its value and the lines of the nodes near its root.
 #[derive(Debug)]
-pub(crate) struct Document {
+pub struct Document {
     pub value: Value,
     pub lines: LineNode,
 }
 
 /// Where and why parsing failed (1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ParseError {
+pub struct ParseError {
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -98,7 +98,7 @@ const FIX_BUDGET: usize = 256 << 20;
 
 /// Parses every document of `text`, handing each to `each` as soon as it
 /// is complete (documents that are empty hand nothing).
-pub(crate) fn parse(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseError> {
+pub fn parse(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseError> {
     let mut fixed: Option<String> = None;
     let mut skip = 0usize;
     let mut work = 0usize;

@@ -417,8 +417,8 @@ impl Rbac {
     /// count: an optional role shipped next to the least-privilege one
     /// (assets/rbac.yaml's log reader) grants nothing until it is bound.
     pub fn from_yaml(text: &str) -> Result<Rbac, String> {
-        let docs: Vec<Value> =
-            crate::codec::parse_yaml_documents(text).map_err(|e| format!("not valid YAML: {e}"))?;
+        let docs: Vec<Value> = egscope_codec::parse_yaml_documents(text)
+            .map_err(|e| format!("not valid YAML: {e}"))?;
         let bound: Vec<&str> = docs
             .iter()
             .filter(|d| {
@@ -800,7 +800,7 @@ mod tests {
     /// optional log reader) is granted once its example binding is used.
     #[test]
     fn optional_log_role_grants_nothing_until_bound() {
-        let shipped = include_str!("../../assets/rbac.yaml");
+        let shipped = include_str!("../../../assets/rbac.yaml");
         let r = Rbac::from_yaml(shipped).unwrap();
         assert!(r.allows("discovery.k8s.io", "endpointslices", "watch"));
         assert!(r.allows("", "pods/proxy", "get"));

@@ -7,21 +7,21 @@
 use std::collections::HashMap;
 
 /// Nodes deeper than this carry no line (the root is depth 0).
-pub(crate) const LINE_DEPTH: usize = 3;
+pub const LINE_DEPTH: usize = 3;
 /// Mappings this deep or deeper do not record their children's lines: a
 /// mapping at depth 2 is an object (or a List's element), never a container.
-pub(crate) const MAP_KIDS_DEPTH: usize = 2;
+pub const MAP_KIDS_DEPTH: usize = 2;
 
 /// The 1-based line where a node starts, and the lines of its children.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct LineNode {
+pub struct LineNode {
     pub line: usize,
     pub kids: Kids,
 }
 
 /// Children of a node, in document order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) enum Kids {
+pub enum Kids {
     #[default]
     None,
     Seq(Vec<LineNode>),

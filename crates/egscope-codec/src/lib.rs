@@ -1,12 +1,20 @@
 //! The codec: egscope's compact JSON value, the YAML parser that keeps line
-//! numbers, and the JSON line scanner. A leaf: it depends on no other
-//! egscope module, so the store, the sources, the model, the audit and the
-//! simulator may all use it (tests/layering.rs keeps it so).
+//! numbers, the JSON line scanner, and Kubernetes quantities and durations.
+//! A leaf crate: it depends on no other egscope crate, so egscope (store,
+//! sources, model, audit) and the simulator (`egscope-sim`) may both use it
+//! (tests/layering.rs keeps it so). egscope re-exports it as `codec` and
+//! `units`.
 
-pub(crate) mod json;
-pub(crate) mod lines;
+// `json`, `lines` and `yaml` are public for egscope's snapshot loader, which
+// reads documents with their line numbers; they are no stable interface.
+#[doc(hidden)]
+pub mod json;
+#[doc(hidden)]
+pub mod lines;
+pub mod units;
 pub mod value;
-pub(crate) mod yaml;
+#[doc(hidden)]
+pub mod yaml;
 
 /// Parses one YAML document (an embedded config file such as the
 /// EnvoyGateway config in its ConfigMap) into a JSON value.

@@ -47,7 +47,7 @@ static NULL: Value = Value::Null;
 #[macro_export]
 macro_rules! json_value {
     ($($json:tt)+) => {
-        $crate::codec::value::Value::from(::serde_json::json!($($json)+))
+        $crate::value::Value::from(::serde_json::json!($($json)+))
     };
 }
 

@@ -2,16 +2,16 @@
 //! `kubectl get -w -o json` writes them), parsed with serde_json, plus a
 //! linear scan of the text for the lines of the nodes near each root.
 
-use crate::codec::value::Value;
+use crate::value::Value;
 
 use super::lines::{Kids, LINE_DEPTH, LineNode, MAP_KIDS_DEPTH};
 use super::yaml::{Document, ParseError};
 
 /// serde_json's own nesting limit.
-pub(crate) const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 128;
 
 /// Parses every JSON value in `bytes`, handing each to `each`.
-pub(crate) fn parse(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseError> {
+pub fn parse(text: &str, each: &mut dyn FnMut(Document)) -> Result<(), ParseError> {
     let mut values = Vec::new();
     // `from_str` trusts the UTF-8 the caller checked: faster than `from_slice`.
     for next in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
@@ -57,7 +57,7 @@ struct Frame {
 
 /// The lines of the nodes down to `LINE_DEPTH` of every top-level value in
 /// valid JSON text (one root per value).
-pub(crate) fn scan_lines(bytes: &[u8]) -> Vec<LineNode> {
+pub fn scan_lines(bytes: &[u8]) -> Vec<LineNode> {
     let mut roots = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Depth below the tracked frames (containers deeper than LINE_DEPTH).

@@ -26,7 +26,7 @@ use super::resources::{self, GatewayApiBundle, RESOURCES, ResourceDef};
 use super::selector::{FieldSelector, LabelSelector};
 use super::traffic::{MetricsError, Traffic};
 use super::{COMPLIANT_YAML, DEMO_NOW, LargeParams, SHOWCASE_YAML};
-use crate::error::UserError;
+use crate::error::SimError;
 
 /// Which cluster the simulator serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,10 +168,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The objects of a scenario, as the API server will serve them.
-pub fn scenario_objects(scenario: &Scenario) -> Result<Vec<Value>, UserError> {
-    let parse = |name: &str, text: &str| -> Result<Vec<Value>, UserError> {
-        let docs: Vec<Value> = crate::codec::parse_yaml_documents(text).map_err(|e| {
-            UserError::new(format!(
+pub fn scenario_objects(scenario: &Scenario) -> Result<Vec<Value>, SimError> {
+    let parse = |name: &str, text: &str| -> Result<Vec<Value>, SimError> {
+        let docs: Vec<Value> = egscope_codec::parse_yaml_documents(text).map_err(|e| {
+            SimError::new(format!(
                 "the embedded {name} scenario is not valid YAML: {e}"
             ))
         })?;
@@ -190,7 +190,7 @@ pub struct Sim;
 
 impl Sim {
     /// Loads the scenario and serves it until [`SimHandle::shutdown`].
-    pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, UserError> {
+    pub async fn start(scenario: Scenario, opts: SimOptions) -> Result<SimHandle, SimError> {
         let mut objects = scenario_objects(&scenario)?;
         let start: jiff::Timestamp = DEMO_NOW.parse().expect("DEMO_NOW is a timestamp");
         let created = "2026-11-01T00:00:00Z";
@@ -208,13 +208,13 @@ impl Sim {
             .listen
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-            UserError::new(format!(
+            SimError::new(format!(
                 "cannot listen on {listen}: {e}. Pick another --listen address."
             ))
         })?;
         let addr = listener
             .local_addr()
-            .map_err(|e| UserError::new(format!("cannot read the listening address: {e}")))?;
+            .map_err(|e| SimError::new(format!("cannot read the listening address: {e}")))?;
         let log_file = match &opts.request_log {
             Some(path) => Some(Mutex::new(
                 std::fs::OpenOptions::new()
@@ -222,7 +222,7 @@ impl Sim {
                     .append(true)
                     .open(path)
                     .map_err(|e| {
-                        UserError::new(format!(
+                        SimError::new(format!(
                             "cannot open the request log {}: {e}",
                             path.display()
                         ))
@@ -367,7 +367,7 @@ impl SimHandle {
     fn kind_of(&self, obj: &Value) -> Result<(usize, (String, String)), String> {
         let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
         let (api_version, kind) = (text("/apiVersion"), text("/kind"));
-        let res = resources::by_group_kind(crate::store::group_of(api_version), kind)
+        let res = resources::by_group_kind(crate::group_of(api_version), kind)
             .filter(|r| RESOURCES[*r].installed(self.shared.bundle))
             .ok_or_else(|| format!("{api_version} {kind} is not served"))?;
         let name = text("/metadata/name");

@@ -5,8 +5,13 @@
 //! `compliant`). [`Sim`] serves a scenario as a read-only Kubernetes API
 //! server on loopback ([`server`]), with a traffic and autoscaling model
 //! ([`traffic`]), fault injection and RBAC ([`faults`]).
+//!
+//! A crate of its own (issue 10): it depends on no egscope crate but the
+//! codec, so egscope's demo, tests and benches run against a cluster that
+//! shares none of the code under test beyond the YAML parser and quantities.
 
 pub mod cluster;
+pub mod error;
 pub mod faults;
 pub mod large;
 pub mod logs;
@@ -15,6 +20,7 @@ pub mod selector;
 pub mod server;
 pub mod traffic;
 
+pub use error::SimError;
 pub use faults::{Fault, FaultKind, Rbac, RbacScope};
 pub use large::{LargeParams, generate, to_list_json};
 pub use resources::GatewayApiBundle;
@@ -24,14 +30,24 @@ pub use server::{
 pub use traffic::{MetricsError, SimClock};
 
 /// The demo cluster (`egscope demo`, scenario `showcase`) as a snapshot.
-pub const SHOWCASE_YAML: &str = include_str!("../../assets/demo/showcase.yaml");
+pub const SHOWCASE_YAML: &str = include_str!("../../../assets/demo/showcase.yaml");
 
 /// A cluster that follows the production guide fully (scenario `compliant`).
-pub const COMPLIANT_YAML: &str = include_str!("../../assets/demo/compliant.yaml");
+pub const COMPLIANT_YAML: &str = include_str!("../../../assets/demo/compliant.yaml");
 
 /// The fixed "now" of the demo snapshots: every creationTimestamp lies
 /// before it and the pod restart of the showcase is recent relative to it.
 pub const DEMO_NOW: &str = "2026-11-26T10:00:00Z";
+
+/// The API group of an `apiVersion` (`""` for the core group). egscope's
+/// store has the same five lines; the simulator keeps its own rather than
+/// depend on egscope's store.
+pub(crate) fn group_of(api_version: &str) -> &str {
+    match api_version.rsplit_once('/') {
+        Some((group, _)) => group,
+        None => "",
+    }
+}
 
 /// A tiny deterministic PRNG (SplitMix64). The simulator must be
 /// reproducible for a seed and needs no statistical quality beyond "looks

@@ -1217,7 +1217,7 @@ mod tests {
 
     #[test]
     fn now_is_the_demo_now() {
-        assert_eq!(timestamp(0), crate::sim::DEMO_NOW);
+        assert_eq!(timestamp(0), crate::DEMO_NOW);
     }
 
     #[test]

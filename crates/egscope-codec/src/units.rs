@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::codec::value::Value;
+use crate::value::Value;
 
 /// The value of a Kubernetes quantity, as a float (bytes for memory, cores
 /// for CPU). `None` when the text is not a quantity.

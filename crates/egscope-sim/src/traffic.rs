@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::SplitMix64;
 use super::cluster::Cluster;
 use super::resources::find;
-use crate::units::quantity_of;
+use egscope_codec::units::quantity_of;
 
 /// Envoy's default histogram buckets (ms), without `+Inf`.
 pub const BUCKETS: [f64; 19] = [

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::resources::{GatewayApiBundle, RESOURCES, by_group_kind};
-use crate::store::group_of;
+use crate::group_of;
 
 /// Default number of events kept per resource for watch resumes.
 pub const DEFAULT_EVENT_CAP: usize = 10_000;
@@ -273,7 +273,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::resources::find;
+    use crate::resources::find;
 
     #[test]
     fn events_and_gone() {
