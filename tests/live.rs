@@ -349,7 +349,7 @@ async fn unreachable_server_and_bad_kubeconfig_fail_fast() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scraper_derives_rates_and_reports_failures_per_pod() {
     use egscope::metrics::ScrapeState;
-    use egscope::metrics::scrape::{Scraper, targets};
+    use egscope::session::scrape::{Scraper, targets};
     let (sim, _kc, target) = start(SimOptions::default()).await;
     let l = synced(&target).await;
     let model = Model::build(&l.store());
@@ -460,7 +460,7 @@ async fn pod_usage_comes_from_metrics_k8s_io() {
 /// deadline when the API server is slow, counting who answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scraping_in_turns_keeps_history_and_rounds_end_on_time() {
-    use egscope::metrics::scrape::{Round, Scraper, targets};
+    use egscope::session::scrape::{Round, Scraper, targets};
     let (sim, _kc, target) = start(SimOptions::default()).await;
     let l = synced(&target).await;
     let pods = targets(&Model::build(&l.store()));

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use egscope::audit::{self, AuditOptions, SkipCategory};
 use egscope::metrics::ScrapeState;
-use egscope::metrics::scrape::{Scraper, targets};
 use egscope::model::Model;
+use egscope::session::scrape::{Scraper, targets};
 use egscope::sim::faults::FaultKind;
 use egscope::sim::{Scenario, SimOptions};
 use egscope::source::live::{self, FeedState, Live};

@@ -27,9 +27,7 @@ fn opts(tour: bool) -> TuiOptions {
         theme: Theme::default(),
         now: Some(egscope::demo::demo_now()),
         tour,
-        feed: None,
-        on_context: None,
-        focus: None,
+        session: None,
     }
 }
 

@@ -39,9 +39,13 @@ fn degraded_banner(app: &ViewState) -> Option<String> {
         .filter(|f| {
             matches!(
                 f.freshness,
-                Freshness::Forbidden | Freshness::Unavailable | Freshness::Partial
+                Freshness::Forbidden
+                    | Freshness::Unavailable
+                    | Freshness::Partial
+                    | Freshness::Listing { .. }
             ) || (matches!(f.name.as_str(), "objects" | "metrics")
                 && matches!(f.freshness, Freshness::Stale(_)))
+                || (f.name == "objects" && f.freshness == Freshness::Syncing)
         })
         .map(|f| match f.freshness {
             Freshness::Stale(_) if f.name == "metrics" => {
