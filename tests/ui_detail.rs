@@ -20,9 +20,7 @@ fn app() -> App {
         theme: Theme::default(),
         now: Some(egscope::demo::demo_now()),
         tour: false,
-        feed: None,
-        on_context: None,
-        focus: None,
+        session: None,
     });
     update(&mut app, Action::Resize(120, 40));
     app
