@@ -58,6 +58,7 @@ fn main() {
         feed: None,
         on_context: None,
         focus: None,
+        on_logs: None,
     });
     update(&mut app, Action::Resize(120, 40));
     update(&mut app, Action::Command("routes".into()));

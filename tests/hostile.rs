@@ -126,6 +126,7 @@ fn app(size: (u16, u16)) -> App {
         feed: None,
         on_context: None,
         focus: None,
+        on_logs: None,
     };
     let mut app = initial_app(&opts);
     update(&mut app, Action::Resize(size.0, size.1));

@@ -30,6 +30,7 @@ fn opts(tour: bool) -> TuiOptions {
         feed: None,
         on_context: None,
         focus: None,
+        on_logs: None,
     }
 }
 

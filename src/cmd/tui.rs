@@ -138,6 +138,9 @@ impl<T: FnMut() + Send + 'static> LiveTui<'_, T> {
         };
         let (ctx_tx, mut ctx_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         let (focus_tx, focus_rx) = tokio::sync::watch::channel(Vec::new());
+        let (log_tx, log_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (client_tx, client_rx) = tokio::sync::watch::channel(live.connection().client.clone());
+        let log_worker = rt.spawn(serve_logs(client_rx, log_rx, tx.clone()));
         let supervisor = rt.spawn(async move {
             let mut feed = tokio::spawn(crate::ui::feed::run(
                 live,
@@ -159,6 +162,7 @@ impl<T: FnMut() + Send + 'static> LiveTui<'_, T> {
                 match connect_live(&target, *sync).await {
                     Ok(next) => {
                         feed.abort();
+                        client_tx.send_replace(next.connection().client.clone());
                         let source = format!("context {}", next.connection().context);
                         let _ = tx.send(Action::Flash(format!("switched to context {name}")));
                         feed = tokio::spawn(crate::ui::feed::run(
@@ -181,13 +185,19 @@ impl<T: FnMut() + Send + 'static> LiveTui<'_, T> {
         let on_context: Box<dyn FnMut(String) + Send> = Box::new(move |name| {
             let _ = ctx_tx.send(name);
         });
+        let on_logs: Box<dyn FnMut(crate::ui::vm::logs::LogTarget) + Send> =
+            Box::new(move |target| {
+                let _ = log_tx.send(target);
+            });
         let hooks = LiveHooks {
             feed: rx,
             on_context,
             focus: focus_tx,
+            on_logs,
         };
         let result = run_tui_with(store, status, profile, now, tour, ui, Some(hooks));
         supervisor.abort();
+        log_worker.abort();
         result
     }
 }
@@ -235,6 +245,52 @@ struct LiveHooks {
     feed: tokio::sync::mpsc::UnboundedReceiver<crate::ui::action::Action>,
     on_context: Box<dyn FnMut(String) + Send>,
     focus: tokio::sync::watch::Sender<Vec<String>>,
+    on_logs: Box<dyn FnMut(crate::ui::vm::logs::LogTarget) + Send>,
+}
+
+/// A log read must not hold the pane's follow polling forever.
+const LOG_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One log pane read through `source::logs`, in the pane's terms.
+pub async fn read_log(
+    client: &kube::Client,
+    target: crate::ui::vm::logs::LogTarget,
+) -> crate::ui::vm::logs::LogReply {
+    use crate::source::logs::{LogError, LogRequest, fetch};
+    use crate::ui::vm::logs::{LogFailure, LogReply};
+    let req = LogRequest {
+        namespace: target.namespace.clone(),
+        pod: target.pod.clone(),
+        container: target.container.clone(),
+        previous: target.previous,
+        tail_lines: Some(i64::from(target.tail_lines)),
+    };
+    let result = match tokio::time::timeout(LOG_TIMEOUT, fetch(client, &req)).await {
+        Ok(Ok(lines)) => Ok(lines),
+        Ok(Err(e @ LogError::Forbidden(_))) => Err(LogFailure::Forbidden(e.to_string())),
+        Ok(Err(e)) => Err(LogFailure::Failed(e.to_string())),
+        Err(_) => Err(LogFailure::Failed(format!(
+            "no answer within {}s",
+            LOG_TIMEOUT.as_secs()
+        ))),
+    };
+    LogReply { target, result }
+}
+
+/// Answers the log pane's reads one at a time (a pane polls every two
+/// seconds at most), with the client of the current context.
+async fn serve_logs(
+    client: tokio::sync::watch::Receiver<kube::Client>,
+    mut reads: tokio::sync::mpsc::UnboundedReceiver<crate::ui::vm::logs::LogTarget>,
+    tx: tokio::sync::mpsc::UnboundedSender<crate::ui::action::Action>,
+) {
+    while let Some(target) = reads.recv().await {
+        let c = client.borrow().clone();
+        let reply = read_log(&c, target).await;
+        if tx.send(crate::ui::action::Action::Logs(reply)).is_err() {
+            return;
+        }
+    }
 }
 
 fn run_tui_with(
@@ -252,9 +308,9 @@ fn run_tui_with(
         .map_err(UserError::new)?;
     let _log = crate::ui::logging::init(&ui.log_level);
     tracing::info!(source = %status.source, "starting the TUI");
-    let (feed, on_context, focus) = match live {
-        Some(h) => (Some(h.feed), Some(h.on_context), Some(h.focus)),
-        None => (None, None, None),
+    let (feed, on_context, focus, on_logs) = match live {
+        Some(h) => (Some(h.feed), Some(h.on_context), Some(h.focus), Some(h.on_logs)),
+        None => (None, None, None, None),
     };
     let opts = crate::ui::run::TuiOptions {
         store: std::sync::Arc::new(store),
@@ -266,6 +322,7 @@ fn run_tui_with(
         feed,
         on_context,
         focus,
+        on_logs,
     };
     crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))
 }

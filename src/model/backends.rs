@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::routes::Route;
 use super::value::{array_at, at, bool_at, i64_at, str_at};
-use crate::store::{ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, Kind, KindState, Object, Store};
+use crate::store::{
+    ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, Kind, KindState, Object, SourceKind, Store,
+};
 
 /// The label the EndpointSlice controller puts on every slice of a Service
 /// (k8s.io/api/discovery/v1/well_known_labels.go, `LabelServiceName`).
@@ -59,6 +61,12 @@ pub struct BackendRef {
     pub backend_found: bool,
     /// The BackendTLSPolicy that targets this Service (`namespace/name`).
     pub tls_policy: Option<String>,
+    /// Why Envoy Gateway cannot send traffic to this ref at all, in its
+    /// own reason words (`RefNotPermitted: …`, `BackendNotFound: …`);
+    /// `None` when it can, or when the source cannot tell. The one answer
+    /// the route Detail, EG510 and `egscope trace` give.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
 }
 
 impl BackendRef {
@@ -179,15 +187,68 @@ fn tls_policies(store: &Store) -> HashMap<(&str, &str), &Arc<Object>> {
     out
 }
 
+/// Why a ref cannot carry traffic (see [`BackendRef::invalid`]). Envoy
+/// Gateway sets ResolvedRefs=False with these reasons
+/// (internal/gatewayapi/route.go, `validateBackendRef` and friends, in
+/// envoyproxy/gateway): a cross-namespace ref without a ReferenceGrant is
+/// `RefNotPermitted`, a Service or Backend that does not exist is
+/// `BackendNotFound`. Absence is told only where the kind was read in that
+/// namespace: a namespace egscope could not read proves nothing.
+fn invalid_reason(
+    store: &Store,
+    known: &Known,
+    permitted: bool,
+    (group, kind): (&str, &str),
+    ns: &str,
+    name: &str,
+) -> Option<String> {
+    if !permitted {
+        return Some(format!(
+            "RefNotPermitted: {kind} {ns}/{name} is in another namespace and no ReferenceGrant allows it"
+        ));
+    }
+    let (store_kind, set) = match (group, kind) {
+        // A live cluster's Services are read by the proxy label only
+        // (source/live.rs, `scopes_of`): a backend Service missing from
+        // the store may well exist.
+        ("", "Service") if store.source.kind == SourceKind::Cluster => return None,
+        ("", "Service") => (Kind::Service, &known.services),
+        (ENVOY_GATEWAY_GROUP, "Backend") => (Kind::Backend, &known.backends),
+        _ => return None,
+    };
+    (store.present(store_kind) && store.covers(store_kind, ns) && !set.contains(&(ns, name)))
+        .then(|| format!("BackendNotFound: {kind} {ns}/{name} does not exist"))
+}
+
+/// The Services and Envoy Gateway Backends in the source, by (namespace,
+/// name): one pass each, so 20,000 routes do not scan them per ref.
+struct Known<'a> {
+    services: std::collections::HashSet<(&'a str, &'a str)>,
+    backends: std::collections::HashSet<(&'a str, &'a str)>,
+}
+
+impl<'a> Known<'a> {
+    fn of(store: &'a Store) -> Known<'a> {
+        let set = |k: Kind| {
+            store
+                .of(k)
+                .iter()
+                .map(|o| (o.namespace_or_empty(), o.name.as_str()))
+                .collect()
+        };
+        Known {
+            services: set(Kind::Service),
+            backends: set(Kind::Backend),
+        }
+    }
+}
+
 /// The backends of every route, in the order of `routes`.
 pub fn backends(store: &Store, routes: &[Route]) -> Vec<RouteBackends> {
     let endpoints = endpoints_by_service(store);
     let tls = tls_policies(store);
-    let eg_backends: std::collections::HashSet<(&str, &str)> = store
-        .of(Kind::Backend)
-        .iter()
-        .map(|b| (b.namespace_or_empty(), b.name.as_str()))
-        .collect();
+    let known = Known::of(store);
+    let eg_backends = &known.backends;
     routes
         .iter()
         .map(|route| {
@@ -227,7 +288,16 @@ pub fn backends(store: &Store, routes: &[Route]) -> Vec<RouteBackends> {
                                 .then(|| tls.get(&(namespace, name.as_str())))
                                 .flatten()
                                 .map(|p| format!("{}/{}", p.namespace_or_empty(), p.name));
+                            let invalid = invalid_reason(
+                                store,
+                                &known,
+                                permitted,
+                                (&group, &kind),
+                                namespace,
+                                &name,
+                            );
                             BackendRef {
+                                invalid,
                                 port: i64_at(r, &["port"]),
                                 // Gateway API: weight defaults to 1.
                                 weight: at(r, &["weight"])

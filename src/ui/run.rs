@@ -43,6 +43,9 @@ pub struct TuiOptions {
     /// Tells the live feed which fleets are on screen, so their pods are
     /// scraped first (live sources).
     pub focus: Option<tokio::sync::watch::Sender<Vec<String>>>,
+    /// Where the log pane's reads go (live sources); the answers come
+    /// back on `feed` as [`Action::Logs`].
+    pub on_logs: Option<Box<dyn FnMut(super::vm::logs::LogTarget) + Send>>,
 }
 
 /// Builds the initial state (also what tests start from).
@@ -54,6 +57,7 @@ pub fn initial_app(opts: &TuiOptions) -> App {
         opts.now.unwrap_or_else(jiff::Timestamp::now),
     );
     app.live_clock = opts.now.is_none();
+    app.logs_live = opts.on_logs.is_some();
     if let Some(now) = opts.now {
         app.audit_opts.now = Some(now);
     }
@@ -185,6 +189,9 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<u8> {
         }
         if let (Some(name), Some(switch)) = (app.switch_context.take(), opts.on_context.as_mut()) {
             switch(name);
+        }
+        if let (Some(target), Some(read)) = (app.log_request.take(), opts.on_logs.as_mut()) {
+            read(target);
         }
         if let Some(focus) = &opts.focus {
             let watched = app.watched_fleets();

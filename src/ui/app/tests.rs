@@ -26,6 +26,7 @@ fn app() -> App {
         feed: None,
         on_context: None,
         focus: None,
+        on_logs: None,
     });
     update(&mut app, Action::Resize(120, 40));
     app
