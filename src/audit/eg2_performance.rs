@@ -1,5 +1,6 @@
 //! EG2xx: performance tuning (guide: Performance Tuning).
 
+use crate::audit::RuleId;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -45,10 +46,10 @@ fn policy_name(m: &Model, i: usize) -> String {
 }
 
 fn listener_rules(ctx: &mut Ctx) {
-    let r201 = ctx.require("EG201", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
-    let r202 = ctx.require("EG202", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
-    let r205 = ctx.require("EG205", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
-    let r206 = ctx.require("EG206", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r201 = ctx.require(RuleId::EG201, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r202 = ctx.require(RuleId::EG202, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r205 = ctx.require(RuleId::EG205, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r206 = ctx.require(RuleId::EG206, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
     if !(r201 || r202 || r205 || r206) {
         return;
     }
@@ -74,9 +75,9 @@ fn listener_rules(ctx: &mut Ctx) {
             let lacks = |path: &[&str]| !any_sets(&m.policies, &chain, path);
             if l.is_http() {
                 if r201 {
-                    ctx.check("EG201", owner, Some(&l.name));
+                    ctx.check(RuleId::EG201, owner, Some(&l.name));
                     if lacks(&["timeout", "http", "requestReceivedTimeout"]) {
-                        ctx.finding("EG201", owner)
+                        ctx.finding(RuleId::EG201, owner)
                             .listener(&l.name)
                             .path("spec.timeout.http.requestReceivedTimeout")
                             .message(format!(
@@ -87,9 +88,9 @@ fn listener_rules(ctx: &mut Ctx) {
                     }
                 }
                 if r202 {
-                    ctx.check("EG202", owner, Some(&l.name));
+                    ctx.check(RuleId::EG202, owner, Some(&l.name));
                     if lacks(&["timeout", "http", "idleTimeout"]) {
-                        ctx.finding("EG202", owner)
+                        ctx.finding(RuleId::EG202, owner)
                             .listener(&l.name)
                             .path("spec.timeout.http.idleTimeout")
                             .message(format!(
@@ -100,7 +101,7 @@ fn listener_rules(ctx: &mut Ctx) {
                     }
                 }
                 if r205 {
-                    ctx.check("EG205", owner, Some(&l.name));
+                    ctx.check(RuleId::EG205, owner, Some(&l.name));
                     let v = first_value(&m.policies, &chain, &["http2", "maxConcurrentStreams"]);
                     let problem = match v.map(|(v, _)| v) {
                         None => Some("sets no http2.maxConcurrentStreams".to_string()),
@@ -118,7 +119,7 @@ fn listener_rules(ctx: &mut Ctx) {
                         },
                     };
                     if let Some(p) = problem {
-                        ctx.finding("EG205", owner)
+                        ctx.finding(RuleId::EG205, owner)
                             .listener(&l.name)
                             .path("spec.http2.maxConcurrentStreams")
                             .message(format!("{source} {p}"))
@@ -128,13 +129,13 @@ fn listener_rules(ctx: &mut Ctx) {
                 }
             }
             if r206 && !l.is_udp() {
-                ctx.check("EG206", owner, Some(&l.name));
+                ctx.check(RuleId::EG206, owner, Some(&l.name));
                 if fleet_caps_listener {
                     continue;
                 }
                 let v = first_value(&m.policies, &chain, &["connection", "bufferLimit"]);
                 if let Some(p) = buffer_problem(v.map(|(v, _)| v)) {
-                    ctx.finding("EG206", owner)
+                    ctx.finding(RuleId::EG206, owner)
                         .listener(&l.name)
                         .path("spec.connection.bufferLimit")
                         .message(format!("{source} {p}"))
@@ -295,10 +296,10 @@ fn text_caps_buffer(text: &str) -> bool {
 }
 
 fn route_rules(ctx: &mut Ctx) {
-    let r203 = ctx.require("EG203", &[Kind::BackendTrafficPolicy]);
-    let r204 = ctx.require("EG204", &[Kind::BackendTrafficPolicy]);
-    let r207 = ctx.require("EG207", &[Kind::BackendTrafficPolicy]);
-    let r211 = ctx.require("EG211", &[Kind::BackendTrafficPolicy]);
+    let r203 = ctx.require(RuleId::EG203, &[Kind::BackendTrafficPolicy]);
+    let r204 = ctx.require(RuleId::EG204, &[Kind::BackendTrafficPolicy]);
+    let r207 = ctx.require(RuleId::EG207, &[Kind::BackendTrafficPolicy]);
+    let r211 = ctx.require(RuleId::EG211, &[Kind::BackendTrafficPolicy]);
     if !(r203 || r204 || r207 || r211) {
         return;
     }
@@ -353,9 +354,9 @@ fn route_rules(ctx: &mut Ctx) {
         };
         let obj = &route.obj;
         if r203 && route.is_http() {
-            ctx.check("EG203", obj, None);
+            ctx.check(RuleId::EG203, obj, None);
             if missing(&["timeout", "http", "requestTimeout"]) {
-                ctx.finding("EG203", obj)
+                ctx.finding(RuleId::EG203, obj)
                     .path("spec.timeout.http.requestTimeout")
                     .message(format!("{lead}: no timeout.http.requestTimeout"))
                     .related(related.iter().cloned())
@@ -363,7 +364,7 @@ fn route_rules(ctx: &mut Ctx) {
             }
         }
         if r204 {
-            ctx.check("EG204", obj, None);
+            ctx.check(RuleId::EG204, obj, None);
             let mut lacking = Vec::new();
             if missing(&["timeout", "tcp", "connectTimeout"]) {
                 lacking.push("timeout.tcp.connectTimeout");
@@ -372,7 +373,7 @@ fn route_rules(ctx: &mut Ctx) {
                 lacking.push("timeout.http.connectionIdleTimeout");
             }
             if !lacking.is_empty() {
-                ctx.finding("EG204", obj)
+                ctx.finding(RuleId::EG204, obj)
                     .path(format!("spec.{}", lacking[0]))
                     .message(format!("{lead}: missing {}", lacking.join(" and ")))
                     .related(related.iter().cloned())
@@ -380,7 +381,7 @@ fn route_rules(ctx: &mut Ctx) {
             }
         }
         if r207 {
-            ctx.check("EG207", obj, None);
+            ctx.check(RuleId::EG207, obj, None);
             let capped_elsewhere = chains
                 .iter()
                 .all(|(g, _)| buffer_capped_elsewhere(ctx, *g, "Cluster"));
@@ -390,7 +391,7 @@ fn route_rules(ctx: &mut Ctx) {
                 )
             });
             if let (Some(p), false) = (problem, capped_elsewhere) {
-                ctx.finding("EG207", obj)
+                ctx.finding(RuleId::EG207, obj)
                     .path("spec.connection.bufferLimit")
                     .message(format!("{lead}: {p}"))
                     .related(related.iter().cloned())
@@ -398,9 +399,9 @@ fn route_rules(ctx: &mut Ctx) {
             }
         }
         if r211 {
-            ctx.check("EG211", obj, None);
+            ctx.check(RuleId::EG211, obj, None);
             if missing(&["tcpKeepalive"]) {
-                ctx.finding("EG211", obj)
+                ctx.finding(RuleId::EG211, obj)
                     .path("spec.tcpKeepalive")
                     .message(format!("{lead}: no tcpKeepalive"))
                     .related(related.iter().cloned())
@@ -431,7 +432,7 @@ pub fn proxy_target<'m>(
 }
 
 fn eg208_resources(ctx: &mut Ctx) {
-    if !ctx.enabled("EG208") {
+    if !ctx.enabled(RuleId::EG208) {
         return;
     }
     let m = ctx.model;
@@ -499,7 +500,7 @@ fn eg208_resources(ctx: &mut Ctx) {
         }
     }
     for (obj, issues, related) in problems {
-        ctx.check("EG208", &obj, None);
+        ctx.check(RuleId::EG208, &obj, None);
         if issues.is_empty() {
             continue;
         }
@@ -513,7 +514,7 @@ fn eg208_resources(ctx: &mut Ctx) {
         } else {
             "no EnvoyProxy sets resources, Envoy Gateway's defaults (100m/512Mi requests, no limits) apply; ".into()
         };
-        ctx.finding("EG208", &obj)
+        ctx.finding(RuleId::EG208, &obj)
             .path(path)
             .message(format!("{lead}{}", issues.join("; ")))
             .related(related)
@@ -543,7 +544,7 @@ fn is_daemonset_fleet(fleet: &Fleet, spec: Option<&Value>) -> bool {
 }
 
 fn eg209_hpa(ctx: &mut Ctx) {
-    if !ctx.enabled("EG209") {
+    if !ctx.enabled(RuleId::EG209) {
         return;
     }
     let m = ctx.model;
@@ -557,7 +558,7 @@ fn eg209_hpa(ctx: &mut Ctx) {
             continue;
         }
         let owner = fleet_owner(m, fleet);
-        ctx.check("EG209", owner, None);
+        ctx.check(RuleId::EG209, owner, None);
         let declared =
             spec.is_some_and(|s| at(s, &["provider", "kubernetes", "envoyHpa"]).is_some());
         if declared || fleet.hpa.is_some() {
@@ -570,7 +571,7 @@ fn eg209_hpa(ctx: &mut Ctx) {
             .into_iter()
             .chain(fleet.deployment.iter().map(|d| d.obj_ref()))
             .collect();
-        ctx.finding("EG209", owner)
+        ctx.finding(RuleId::EG209, owner)
             .path("spec.provider.kubernetes.envoyHpa")
             .message(format!(
                 "the proxy fleet {} has no HorizontalPodAutoscaler: its EnvoyProxy sets no envoyHpa{}",
@@ -603,7 +604,7 @@ fn hpa_metrics_problem(metrics: &[Value], v1_target: Option<i64>) -> Option<Stri
 }
 
 fn eg210_hpa_target(ctx: &mut Ctx) {
-    if !ctx.enabled("EG210") {
+    if !ctx.enabled(RuleId::EG210) {
         return;
     }
     let m = ctx.model;
@@ -646,9 +647,12 @@ fn eg210_hpa_target(ctx: &mut Ctx) {
         }
     }
     for (obj, path, problem) in out {
-        ctx.check("EG210", &obj, None);
+        ctx.check(RuleId::EG210, &obj, None);
         if let Some(p) = problem {
-            ctx.finding("EG210", &obj).path(path).message(p).emit(ctx);
+            ctx.finding(RuleId::EG210, &obj)
+                .path(path)
+                .message(p)
+                .emit(ctx);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::catalog::RuleId;
 use crate::store::{Location, ObjectRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -46,7 +47,7 @@ pub struct Suppression {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub object: ObjectRef,
     pub listener: Option<String>,
@@ -97,7 +98,7 @@ impl SkipCategory {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub reason: String,
     pub category: SkipCategory,
 }
@@ -105,7 +106,7 @@ pub struct Skipped {
 /// One (rule, object) pair a rule examined, passed or not.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Check {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub object: ObjectRef,
     pub listener: Option<String>,
 }

@@ -15,7 +15,7 @@ pub mod versions;
 
 use std::collections::{BTreeSet, HashSet};
 
-pub use catalog::{Area, RULES, RuleMeta};
+pub use catalog::{Area, RULES, RuleId, RuleMeta};
 pub use finding::{
     AuditResult, Check, Finding, Gap, Severity, SkipCategory, Skipped, Summary, Suppression,
 };
@@ -88,7 +88,7 @@ pub fn run_on_model(
     store: &Store,
     model: &Model,
     opts: &AuditOptions,
-    enabled: HashSet<&'static str>,
+    enabled: HashSet<RuleId>,
 ) -> AuditResult {
     // A live audit passes the wall clock; an egscope snapshot is judged at
     // the moment it was taken, any other snapshot at its newest timestamp.
@@ -119,7 +119,7 @@ pub fn run_on_model(
 
 /// The rule IDs the globs select; an error when a glob is malformed or
 /// selects nothing (most likely a typo).
-pub fn select_rules(globs: &[String]) -> Result<HashSet<&'static str>, UserError> {
+pub fn select_rules(globs: &[String]) -> Result<HashSet<RuleId>, UserError> {
     if globs.is_empty() {
         return Ok(RULES.iter().map(|r| r.id).collect());
     }
@@ -134,7 +134,7 @@ pub fn select_rules(globs: &[String]) -> Result<HashSet<&'static str>, UserError
             let before = selected.len();
             let mut any = false;
             for r in RULES {
-                if matcher.is_match(r.id) {
+                if matcher.is_match(r.id.as_str()) {
                     selected.insert(r.id);
                     any = true;
                 }
@@ -201,18 +201,18 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub opts: &'a AuditOptions,
     pub now: Option<jiff::Timestamp>,
-    enabled: HashSet<&'static str>,
+    enabled: HashSet<RuleId>,
     findings: Vec<Finding>,
     checks: Vec<Check>,
     skipped: Vec<Skipped>,
     /// Rules whose inputs could not be read: whatever they would find is
     /// dropped (an unread HPA would read as a missing one).
-    not_judged: HashSet<&'static str>,
+    not_judged: HashSet<RuleId>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn enabled(&self, rule: &str) -> bool {
-        self.enabled.contains(rule)
+    pub fn enabled(&self, rule: RuleId) -> bool {
+        self.enabled.contains(&rule)
     }
 
     /// Marks every enabled rule whose inputs could not be read (see
@@ -247,18 +247,13 @@ impl<'a> Ctx<'a> {
 
     /// Records that `rule` did not run because the source has nothing it
     /// judges (not installed, no metrics asked for).
-    pub fn skip(&mut self, rule: &'static str, reason: impl Into<String>) {
+    pub fn skip(&mut self, rule: RuleId, reason: impl Into<String>) {
         self.skip_as(rule, reason, SkipCategory::NotApplicable);
     }
 
     /// Records that `rule` could not be judged (or only partly): the audit
     /// is then incomplete. The first, most serious reason per rule stays.
-    pub fn skip_as(
-        &mut self,
-        rule: &'static str,
-        reason: impl Into<String>,
-        category: SkipCategory,
-    ) {
+    pub fn skip_as(&mut self, rule: RuleId, reason: impl Into<String>, category: SkipCategory) {
         if !self.enabled(rule) {
             return;
         }
@@ -281,7 +276,7 @@ impl<'a> Ctx<'a> {
     /// absent) makes the rule not applicable; a kind that could not be read
     /// makes it not judged; a kind read only in some namespaces lets it run
     /// and marks it partial.
-    pub fn require(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
+    pub fn require(&mut self, rule: RuleId, kinds: &[Kind]) -> bool {
         if !self.enabled(rule) {
             return false;
         }
@@ -312,7 +307,7 @@ impl<'a> Ctx<'a> {
     /// EnvoyProxy a Gateway names): their absence is no reason to skip, but
     /// when they could not be read the rule is not judged, and when they
     /// were read only in some namespaces it is partial.
-    pub fn require_readable(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
+    pub fn require_readable(&mut self, rule: RuleId, kinds: &[Kind]) -> bool {
         if !self.enabled(rule) {
             return false;
         }
@@ -334,8 +329,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records that `rule` examined `obj` (JUnit test cases).
-    pub fn check(&mut self, rule: &'static str, obj: &Object, listener: Option<&str>) {
-        if !self.opts.record_checks || self.not_judged.contains(rule) {
+    pub fn check(&mut self, rule: RuleId, obj: &Object, listener: Option<&str>) {
+        if !self.opts.record_checks || self.not_judged.contains(&rule) {
             return;
         }
         let object = obj.obj_ref();
@@ -350,7 +345,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Starts a finding of `rule` on `obj` with the catalogue's severity.
-    pub fn finding(&self, rule: &'static str, obj: &Object) -> FindingBuilder {
+    pub fn finding(&self, rule: RuleId, obj: &Object) -> FindingBuilder {
         let suppressed = obj
             .annotations
             .get(&format!("{SUPPRESS_PREFIX}{rule}"))
@@ -382,7 +377,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn push(&mut self, f: Finding) {
-        if !self.enabled(f.rule) || !self.reported(&f.object) || self.not_judged.contains(f.rule) {
+        if !self.enabled(f.rule) || !self.reported(&f.object) || self.not_judged.contains(&f.rule) {
             return;
         }
         if self.opts.record_checks {
@@ -401,7 +396,7 @@ impl<'a> Ctx<'a> {
         self.findings.dedup();
         self.checks.sort();
         self.checks.dedup();
-        self.skipped.sort_by(|a, b| a.rule.cmp(b.rule));
+        self.skipped.sort_by_key(|s| s.rule);
         let coverage = self
             .store
             .states()

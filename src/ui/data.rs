@@ -1,6 +1,7 @@
 //! What the views read, derived once per store (or metrics) update: the
 //! model, the audit, and per-object marks. Never rebuilt per frame.
 
+use crate::audit::RuleId;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -122,20 +123,20 @@ impl Data {
     /// New metrics change only what EG507 says: keep the model and the other
     /// rules' findings, re-judge EG507 (cheap enough for every scrape).
     pub fn with_metrics(&self, opts: &AuditOptions, metrics: Arc<MetricsSnapshot>) -> Data {
-        let rule = "EG507";
+        let rule = RuleId::EG507;
         let opts = AuditOptions {
             metrics: Some(metrics.clone()),
             record_checks: false,
             ..opts.clone()
         };
         let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
-        if !enabled.contains(rule) {
+        if !enabled.contains(&rule) {
             return Data {
                 metrics: Some(metrics),
                 ..self.clone()
             };
         }
-        let only: std::collections::HashSet<&'static str> = [rule].into_iter().collect();
+        let only: std::collections::HashSet<RuleId> = [rule].into_iter().collect();
         let fresh = audit::run_on_model(&self.store, &self.model, &opts, only);
         let old: Vec<&Finding> = self
             .audit

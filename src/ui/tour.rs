@@ -7,6 +7,7 @@
 //! computed from what is on screen (the selected row, its numbers now),
 //! so they stay true while the simulated cluster moves.
 
+use crate::audit::RuleId;
 use crate::ui::data::{Data, FindingId, key_of};
 use crate::ui::state::{App, View};
 use crate::ui::vm::fleets::Hpa;
@@ -117,7 +118,7 @@ impl Tour {
                     d.audit
                         .findings
                         .iter()
-                        .find(|f| f.rule == "EG112")
+                        .find(|f| f.rule == RuleId::EG112)
                         .map(|f| RowKey::Finding(FindingId::of(f)))
                 });
                 (View::Findings, key)
@@ -295,7 +296,7 @@ fn cause_finding(d: &Data) -> Option<&crate::audit::Finding> {
     d.audit
         .findings
         .iter()
-        .find(|f| f.rule == "EG510" && f.object.namespace.as_deref() == Some("payments"))
+        .find(|f| f.rule == RuleId::EG510 && f.object.namespace.as_deref() == Some("payments"))
 }
 
 fn cause_caption(app: &App, data: Option<&Data>) -> String {

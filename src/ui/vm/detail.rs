@@ -2,6 +2,7 @@
 //! field located, its findings and its related objects. Secrets never
 //! reach it: they are not in the store.
 
+use crate::audit::RuleId;
 use std::sync::Arc;
 
 use crate::store::{Kind, Object, ObjectRef};
@@ -195,7 +196,7 @@ fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                 if let Some(f) = data
                     .findings_of(obj)
                     .map(|(_, f)| f)
-                    .find(|f| f.rule == "EG510")
+                    .find(|f| f.rule == RuleId::EG510)
                 {
                     mark.add(f);
                 }

@@ -17,6 +17,7 @@ pub mod routes;
 pub mod table;
 pub mod tenants;
 
+use crate::audit::RuleId;
 use crate::store::{Kind, KindState, ObjectRef};
 
 use super::data::{Data, FindingId, ObjKey, key_of};
@@ -267,10 +268,14 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
 /// The rules judged on a traffic policy's field, and the policy kind that
 /// carries it: their finding is reported on the Gateway or route, but its
 /// `path` is a field of that policy (`audit/eg2_performance.rs`).
-pub fn policy_kind(rule: &str) -> Option<Kind> {
+pub fn policy_kind(rule: RuleId) -> Option<Kind> {
     match rule {
-        "EG201" | "EG202" | "EG205" | "EG206" => Some(Kind::ClientTrafficPolicy),
-        "EG203" | "EG204" | "EG207" | "EG211" => Some(Kind::BackendTrafficPolicy),
+        RuleId::EG201 | RuleId::EG202 | RuleId::EG205 | RuleId::EG206 => {
+            Some(Kind::ClientTrafficPolicy)
+        }
+        RuleId::EG203 | RuleId::EG204 | RuleId::EG207 | RuleId::EG211 => {
+            Some(Kind::BackendTrafficPolicy)
+        }
         _ => None,
     }
 }
