@@ -443,6 +443,42 @@ mod tests {
     }
 
     #[test]
+    fn why_a_ref_is_unusable_is_told_once() {
+        let refs = json!([{"name": "gone"}, {"name": "pg", "namespace": "db"},
+                          {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "ext"},
+                          {"name": "here"}]);
+        let svc = json!({"apiVersion": "v1", "kind": "Service",
+                         "metadata": {"name": "here", "namespace": "apps"}, "spec": {}});
+        let mut s = store(vec![route("apps", refs), svc]);
+        s.source.kind = SourceKind::Snapshot;
+        let m = Model::build(&s);
+        let why: Vec<Option<&str>> = m.backends[0].rules[0]
+            .iter()
+            .map(|b| b.invalid.as_deref())
+            .collect();
+        assert_eq!(
+            why[0],
+            Some("BackendNotFound: Service apps/gone does not exist")
+        );
+        assert!(why[1].is_some_and(|w| w.starts_with("RefNotPermitted: Service db/pg")));
+        assert_eq!(
+            why[2],
+            Some("BackendNotFound: Backend apps/ext does not exist")
+        );
+        assert_eq!(why[3], None);
+        // A live cluster's Services are read by the proxy label only: a
+        // Service missing from the store proves nothing there.
+        s.source.kind = SourceKind::Cluster;
+        let m = Model::build(&s);
+        assert_eq!(m.backends[0].rules[0][0].invalid, None);
+        assert!(m.backends[0].rules[0][2].invalid.is_some(), "Backends are read whole");
+        // Where Services could not be read, nothing is claimed.
+        s.source.kind = SourceKind::Snapshot;
+        s.set_state(Kind::Service, KindState::Forbidden("403".into()));
+        assert_eq!(Model::build(&s).backends[0].rules[0][0].invalid, None);
+    }
+
+    #[test]
     fn unreadable_slices_are_unknown_not_zero() {
         let mut s = store(vec![route("apps", json!([{"name": "a"}]))]);
         s.set_state(

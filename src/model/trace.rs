@@ -22,12 +22,12 @@
 //!
 //! Pure functions over the model; rendering lives in `report::trace_*`.
 
-use std::sync::Arc;
+
 
 use super::Model;
 use super::listeners::Listener;
 use super::policy;
-use super::value::{array_at, at, condition, i64_at, str_at};
+use super::value::{array_at, at, condition, str_at};
 use crate::codec::value::Value;
 use crate::store::{Kind, Object, Store};
 
