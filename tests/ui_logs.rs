@@ -20,11 +20,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn app_on(store: egscope::store::Store, live: bool, size: (u16, u16)) -> App {
-    let on_logs: Option<Box<dyn FnMut(LogTarget) + Send>> = if live {
-        Some(Box::new(|_| {}))
-    } else {
-        None
-    };
+    let on_logs: Option<Box<dyn FnMut(LogTarget) + Send>> =
+        if live { Some(Box::new(|_| {})) } else { None };
     let mut app = initial_app(&TuiOptions {
         store: Arc::new(store),
         status: SourceStatus::demo(),
@@ -174,7 +171,10 @@ fn following_appends_new_lines_only() {
     assert_eq!(p.lines.len(), before + 5, "no line repeated");
     assert!(p.follow);
     let text = screen(&app);
-    assert!(text.contains("09:59:24.000Z"), "the newest line is on screen: {text}");
+    assert!(
+        text.contains("09:59:24.000Z"),
+        "the newest line is on screen: {text}"
+    );
     // Scrolling up pauses: no more polls.
     key(&mut app, KeyCode::Char('g'));
     assert!(!app.logs.as_ref().unwrap().follow);
@@ -224,7 +224,10 @@ fn search_highlights_and_walks_the_matches() {
         .filter(|c| hl.fg.is_none_or(|fg| c.fg == fg) && hl.bg.is_none_or(|bg| c.bg == bg))
         .filter(|c| c.symbol() != " " && c.symbol() != "│")
         .count();
-    assert!(highlighted >= "\"response_code\":503".len(), "{highlighted}");
+    assert!(
+        highlighted >= "\"response_code\":503".len(),
+        "{highlighted}"
+    );
     typed(&mut app, "/zzz-nothing");
     assert!(screen(&app).contains("no match"));
     key(&mut app, KeyCode::Esc);
@@ -276,7 +279,8 @@ fn a_snapshot_has_no_logs_and_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pane_reads_the_simulator_and_follows_it() {
     use egscope::sim::SimOptions;
-    let (sim, _kc, target) = common::start(egscope::sim::Scenario::Showcase, SimOptions::default()).await;
+    let (sim, _kc, target) =
+        common::start(egscope::sim::Scenario::Showcase, SimOptions::default()).await;
     let conn = egscope::source::live::connect(&target).await.unwrap();
     let client = conn.client.clone();
     let live = egscope::source::live::Live::start(conn, None).await;
@@ -286,7 +290,11 @@ async fn the_pane_reads_the_simulator_and_follows_it() {
     on_pods(&mut app);
     key(&mut app, KeyCode::Char('l'));
     let read = app.log_request.take().unwrap();
-    assert_eq!(read.tail_lines, egscope::ui::vm::logs::TAIL_LINES, "a bounded tail");
+    assert_eq!(
+        read.tail_lines,
+        egscope::ui::vm::logs::TAIL_LINES,
+        "a bounded tail"
+    );
     reads.push(read.clone());
     let reply = egscope::cmd::tui::read_log(&client, read).await;
     update(&mut app, Action::Logs(reply));

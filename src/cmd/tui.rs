@@ -309,7 +309,12 @@ fn run_tui_with(
     let _log = crate::ui::logging::init(&ui.log_level);
     tracing::info!(source = %status.source, "starting the TUI");
     let (feed, on_context, focus, on_logs) = match live {
-        Some(h) => (Some(h.feed), Some(h.on_context), Some(h.focus), Some(h.on_logs)),
+        Some(h) => (
+            Some(h.feed),
+            Some(h.on_context),
+            Some(h.focus),
+            Some(h.on_logs),
+        ),
         None => (None, None, None, None),
     };
     let opts = crate::ui::run::TuiOptions {

@@ -471,7 +471,10 @@ mod tests {
         s.source.kind = SourceKind::Cluster;
         let m = Model::build(&s);
         assert_eq!(m.backends[0].rules[0][0].invalid, None);
-        assert!(m.backends[0].rules[0][2].invalid.is_some(), "Backends are read whole");
+        assert!(
+            m.backends[0].rules[0][2].invalid.is_some(),
+            "Backends are read whole"
+        );
         // Where Services could not be read, nothing is claimed.
         s.source.kind = SourceKind::Snapshot;
         s.set_state(Kind::Service, KindState::Forbidden("403".into()));

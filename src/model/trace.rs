@@ -22,8 +22,6 @@
 //!
 //! Pure functions over the model; rendering lives in `report::trace_*`.
 
-
-
 use super::Model;
 use super::listeners::Listener;
 use super::policy;

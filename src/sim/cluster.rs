@@ -272,7 +272,9 @@ impl Cluster {
     /// [`CATCH_UP`] later; one already behind stays behind.
     pub fn upsert(&mut self, res: usize, mut obj: Value) -> u64 {
         let def = &RESOURCES[res];
-        let old = self.objects[res].get(&key_of(def.namespaced, &obj)).cloned();
+        let old = self.objects[res]
+            .get(&key_of(def.namespaced, &obj))
+            .cloned();
         if let Some(old) = &old
             && let Some(g) = generation_of(old)
         {
@@ -439,7 +441,11 @@ mod tests {
     fn a_spec_change_bumps_the_generation_and_the_controller_catches_up() {
         use std::time::Duration;
         let hr = find("gateway.networking.k8s.io", "v1", "httproutes").unwrap();
-        let mut c = Cluster::new(vec![route(1, 2, 2)], "2026-01-01T00:00:00Z", GatewayApiBundle::V1_4);
+        let mut c = Cluster::new(
+            vec![route(1, 2, 2)],
+            "2026-01-01T00:00:00Z",
+            GatewayApiBundle::V1_4,
+        );
         c.catch_up(Duration::from_secs(10));
         // Status only: no new generation, whatever the writer claims.
         let mut same = route(1, 7, 2);
@@ -454,10 +460,18 @@ mod tests {
         let rv = c.resource_version();
         c.catch_up(Duration::from_secs(14));
         assert_eq!(gens(&c, hr), (3, 3), "observed {CATCH_UP:?} later");
-        assert_eq!(c.resource_version(), rv + 1, "one status write, a watch event");
+        assert_eq!(
+            c.resource_version(),
+            rv + 1,
+            "one status write, a watch event"
+        );
         assert_eq!(gens(&c, hr), (3, 3));
         // A controller already behind stays behind.
-        let mut c = Cluster::new(vec![route(1, 2, 1)], "2026-01-01T00:00:00Z", GatewayApiBundle::V1_4);
+        let mut c = Cluster::new(
+            vec![route(1, 2, 1)],
+            "2026-01-01T00:00:00Z",
+            GatewayApiBundle::V1_4,
+        );
         c.upsert(hr, route(9, 2, 1));
         c.catch_up(Duration::from_secs(100));
         assert_eq!(gens(&c, hr), (3, 1));

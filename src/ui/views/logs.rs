@@ -97,7 +97,11 @@ pub fn render(p: &LogPane, frame: &mut Frame, body: Rect, theme: &Theme) {
         None => {}
     }
     if p.lines.is_empty() && lines.is_empty() {
-        let msg = if p.pending { "reading…" } else { "(no lines)" };
+        let msg = if p.pending {
+            "reading…"
+        } else {
+            "(no lines)"
+        };
         lines.push(Line::from(Span::styled(msg, theme.dim)));
     }
     let height = (inner.height as usize).saturating_sub(lines.len());
@@ -118,7 +122,10 @@ pub fn prompt<'a>(p: &LogPane, searching: bool, theme: &Theme) -> Line<'a> {
     if searching {
         let n = p.matches().len();
         let found = match p.hit {
-            Some(i) => format!("   line {} · {n} matching (Enter keeps it, n/N: next/prev)", i + 1),
+            Some(i) => format!(
+                "   line {} · {n} matching (Enter keeps it, n/N: next/prev)",
+                i + 1
+            ),
             None if p.search.is_empty() => "   search the log".to_string(),
             None => "   no match".to_string(),
         };
@@ -150,7 +157,12 @@ mod tests {
 
     #[test]
     fn matches_are_split_out_case_insensitively() {
-        let s = highlighted("GET 503 uh 503", "503", Style::default(), Style::new().bold());
+        let s = highlighted(
+            "GET 503 uh 503",
+            "503",
+            Style::default(),
+            Style::new().bold(),
+        );
         let texts: Vec<&str> = s.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(texts, ["GET ", "503", " uh ", "503"]);
         let s = highlighted("a UH b", "uh", Style::default(), Style::new().bold());

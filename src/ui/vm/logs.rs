@@ -122,7 +122,8 @@ impl LogPane {
         // A full tail with no overlap at all: lines were lost in between.
         if have > 0 && overlap == 0 && fresh.len() >= self.target.tail_lines as usize {
             self.gaps += 1;
-            self.lines.push_back("… (older lines scrolled out of the tail)".into());
+            self.lines
+                .push_back("… (older lines scrolled out of the tail)".into());
         }
         let added = fresh.len() - overlap;
         let at_end = self.at_end();
@@ -177,11 +178,7 @@ impl LogPane {
     pub fn find(&mut self, from: usize, back: bool, height: usize) {
         let m = self.matches();
         self.hit = if back {
-            m.iter()
-                .rev()
-                .find(|&&i| i <= from)
-                .or(m.last())
-                .copied()
+            m.iter().rev().find(|&&i| i <= from).or(m.last()).copied()
         } else {
             m.iter().find(|&&i| i >= from).or(m.first()).copied()
         };
