@@ -542,8 +542,6 @@ fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
             let what: Vec<String> = weighted
                 .iter()
                 .map(|b| match &b.endpoints {
-                    // The model's reason (BackendNotFound) is the precise one.
-                    _ if b.invalid.is_some() => b.invalid.clone().unwrap_or_default(),
                     EndpointsState::Read(e) if e.slices == 0 => format!(
                         "{} has no EndpointSlice (the Service does not exist or selects no pod)",
                         b.describe()

@@ -198,6 +198,7 @@ fn invalid_reason(
     store: &Store,
     known: &Known,
     permitted: bool,
+    has_slices: bool,
     (group, kind): (&str, &str),
     ns: &str,
     name: &str,
@@ -212,6 +213,10 @@ fn invalid_reason(
         // (source/live.rs, `scopes_of`): a backend Service missing from
         // the store may well exist.
         ("", "Service") if store.source.kind == SourceKind::Cluster => return None,
+        // Nor in a snapshot written by `egscope snapshot` (the same
+        // Services); an EndpointSlice labelled with its name shows the
+        // Service exists whatever the snapshot holds.
+        ("", "Service") if has_slices => return None,
         ("", "Service") => (Kind::Service, &known.services),
         (ENVOY_GATEWAY_GROUP, "Backend") => (Kind::Backend, &known.backends),
         _ => return None,
@@ -292,6 +297,7 @@ pub fn backends(store: &Store, routes: &[Route]) -> Vec<RouteBackends> {
                                 store,
                                 &known,
                                 permitted,
+                                matches!(&endpoints, EndpointsState::Read(e) if e.slices > 0),
                                 (&group, &kind),
                                 namespace,
                                 &name,
