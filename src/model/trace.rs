@@ -777,12 +777,7 @@ fn listener_label(m: &Model, (g, li): (usize, usize)) -> String {
 /// Traces `req` through every Envoy fleet of the model, or only the one
 /// serving `gateway` (`NS/NAME`). `Err` when that Gateway is not in the
 /// source (a usage error).
-pub fn trace(
-    m: &Model,
-    store: &Store,
-    req: &Request,
-    gateway: Option<(&str, &str)>,
-) -> Result<Trace, String> {
+pub fn trace(m: &Model, req: &Request, gateway: Option<(&str, &str)>) -> Result<Trace, String> {
     let mut groups: Vec<(String, Vec<usize>)> = m
         .fleets
         .iter()
@@ -813,7 +808,7 @@ pub fn trace(
     }
     let mut fleets: Vec<FleetTrace> = groups
         .into_iter()
-        .map(|(key, gs)| trace_fleet(m, store, req, key, gs))
+        .map(|(key, gs)| trace_fleet(m, req, key, gs))
         .collect();
     // Stable: among equals, the fleets' own order.
     fleets.sort_by_key(|f| std::cmp::Reverse(f.step));
@@ -823,13 +818,7 @@ pub fn trace(
     })
 }
 
-fn trace_fleet(
-    m: &Model,
-    store: &Store,
-    req: &Request,
-    fleet: String,
-    gateways: Vec<usize>,
-) -> FleetTrace {
+fn trace_fleet(m: &Model, req: &Request, fleet: String, gateways: Vec<usize>) -> FleetTrace {
     let mut t = FleetTrace {
         fleet,
         gateways: gateways.clone(),
@@ -1473,7 +1462,7 @@ spec:
         let m = Model::build(&store);
         let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let req = Request::parse(url, Some(method), &hs).expect("request");
-        trace(&m, &store, &req, None).expect("trace")
+        trace(&m, &req, None).expect("trace")
     }
 
     fn winner(t: &Trace) -> Option<(String, usize)> {
