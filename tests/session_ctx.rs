@@ -79,6 +79,7 @@ async fn pump(
             Update::Status(s) => Action::SourceStatus(s),
             Update::Flash(m) => Action::Flash(m),
             Update::Failed(why) => panic!("the session failed: {why}"),
+            Update::Logs(reply) => Action::Logs(reply),
         };
         update(app, action);
         if let Some(name) = app.switch_context.take() {

@@ -9,6 +9,7 @@
 //! without a cluster and runs on the session's one runtime.
 
 pub mod feed;
+pub mod logs;
 mod once;
 mod open;
 pub mod scrape;
@@ -37,6 +38,8 @@ pub enum Update<D> {
     /// server that does not answer, a simulator that would not start):
     /// the face ends and the command reports this with exit code 2.
     Failed(String),
+    /// The answer to a [`Command::Logs`].
+    Logs(logs::LogReply),
 }
 
 /// What the face asks of its session.
@@ -46,6 +49,9 @@ pub enum Command {
     Context(String),
     /// The fleets on screen (keys): their pods are scraped first.
     Focus(Vec<String>),
+    /// Read a tail of a pod's log from the current context; answered by
+    /// [`Update::Logs`].
+    Logs(logs::LogTarget),
 }
 
 /// Both ends a face holds. Dropping it ends the session: its task, its

@@ -192,6 +192,8 @@ async fn supervise<D: Derive>(
         Source::Cluster { .. } => format!("context {}", live.connection().context),
         Source::Demo { label, .. } => label.clone(),
     };
+    // Logs are read from the context on screen: the client follows `:ctx`.
+    let mut client = live.connection().client.clone();
     let mut feed = tokio::spawn(super::feed::run(
         live,
         label,
@@ -213,6 +215,13 @@ async fn supervise<D: Derive>(
                 });
                 continue;
             }
+            Command::Logs(target) => {
+                let (client, tx) = (client.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(Update::Logs(super::logs::read(&client, target).await));
+                });
+                continue;
+            }
             Command::Context(name) => name,
         };
         let Source::Cluster { target: base, sync } = &source else {
@@ -229,6 +238,7 @@ async fn supervise<D: Derive>(
                 feed.abort();
                 let _ = (&mut feed).await;
                 let label = format!("context {}", next.connection().context);
+                client = next.connection().client.clone();
                 let _ = tx.send(Update::Flash(format!("switched to context {name}")));
                 feed = tokio::spawn(super::feed::run(
                     next,

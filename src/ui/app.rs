@@ -246,6 +246,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             Effect::Render
         }
         Action::Tick(now) => {
+            logs::on_tick(app);
             if app.live_clock {
                 app.now = now;
                 // Ages and freshness move: worth one frame a second.
@@ -302,6 +303,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             }
             Effect::Render
         }
+        Action::Logs(reply) => logs::on_reply(app, reply),
         Action::Command(cmd) => run_command(app, &cmd),
         Action::Key(key) => on_key(app, key),
         Action::Mouse(m) => on_mouse(app, m),
@@ -322,7 +324,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Effect {
             filter,
             selected,
         } => on_pick_key(app, items, filter, selected, key),
+        Mode::Search if app.logs.is_some() => logs::on_search_key(app, key),
         Mode::Search => on_search_key(app, key),
+        Mode::Normal if app.logs.is_some() => logs::on_key(app, key),
         Mode::Normal => match keys::lookup(&key, &app.scopes()) {
             Some(cmd) => on_cmd(app, cmd),
             None => Effect::None,
@@ -578,6 +582,9 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
         Cmd::Top => move_sel(app, isize::MIN / 2),
         Cmd::Bottom => move_sel(app, isize::MAX / 2),
         Cmd::Enter => return enter(app),
+        Cmd::Logs => return logs::open(app),
+        // Only the open log pane has these.
+        Cmd::LogFollow | Cmd::LogPrevious => return Effect::None,
         Cmd::Back => return back(app),
         Cmd::Tab(n) => {
             let i = (n as usize).saturating_sub(1);
@@ -929,5 +936,6 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Effect {
     }
 }
 
+mod logs;
 #[cfg(test)]
 mod tests;

@@ -64,6 +64,8 @@ pub fn initial_app(opts: &TuiOptions) -> App {
         opts.now.unwrap_or_else(jiff::Timestamp::now),
     );
     app.live_clock = opts.now.is_none();
+    // Only a session reads a cluster; a snapshot has no logs to show.
+    app.logs_live = opts.session.is_some();
     if let Some(now) = opts.now {
         app.audit_opts.now = Some(now);
     }
@@ -87,6 +89,7 @@ fn from_session(u: Update<Data>) -> Result<Action, String> {
         Update::Status(s) => Action::SourceStatus(s),
         Update::Flash(m) => Action::Flash(m),
         Update::Failed(why) => return Err(why),
+        Update::Logs(reply) => Action::Logs(reply),
     })
 }
 
@@ -220,6 +223,9 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<Ended> {
             }
             if let Some(name) = app.switch_context.take() {
                 let _ = link.commands.send(Command::Context(name));
+            }
+            if let Some(target) = app.log_request.take() {
+                let _ = link.commands.send(Command::Logs(target));
             }
             let watched = app.watched_fleets();
             if last_focus.as_ref() != Some(&watched) {

@@ -212,6 +212,13 @@ pub struct App {
     /// A `:ctx NAME` the loop hands to the live source (the only request
     /// that goes out of the UI; it reads another cluster, never writes).
     pub switch_context: Option<String>,
+    /// The log pane (`l`), over the view it was opened from.
+    pub logs: Option<super::vm::logs::LogPane>,
+    /// A log read the loop hands to the session (like `switch_context`:
+    /// a GET of `pods/log`, never a write).
+    pub log_request: Option<super::vm::logs::LogTarget>,
+    /// Whether the source can read pod logs (live clusters and the demo).
+    pub logs_live: bool,
     pub size: (u16, u16),
     pub now: jiff::Timestamp,
     /// Whether ticks move `now` (false for the demo's fixed clock).
@@ -240,6 +247,9 @@ impl App {
             tour: None,
             flash: None,
             switch_context: None,
+            logs: None,
+            log_request: None,
+            logs_live: false,
             size: (120, 40),
             now,
             live_clock: true,

@@ -1089,6 +1089,7 @@ async fn route(s: &Arc<Shared>, path: &str, query: Option<&str>, accept: &str) -
                 param(&q, "container"),
                 truthy(param(&q, "previous")),
                 tail,
+                lock(&s.world).traffic.clock().elapsed,
             ) {
                 Ok(text) => {
                     let mut r = (StatusCode::OK, text).into_response();

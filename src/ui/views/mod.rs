@@ -6,6 +6,7 @@ pub mod detail;
 pub mod findings;
 pub mod fleets;
 pub mod help;
+pub mod logs;
 pub mod overview;
 
 use ratatui::Frame;
@@ -133,6 +134,9 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     // Body.
     let body = body_rect((area.width, area.height));
     render_body(app, frame, body, theme);
+    if let Some(p) = &app.logs {
+        logs::render(p, frame, body, theme);
+    }
     // Prompt / hints.
     let prompt = Rect::new(0, area.height - 2, area.width, 1);
     render_prompt(app, frame, prompt, theme);
@@ -272,6 +276,10 @@ pub fn table_block(
 
 fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let line = match &app.mode {
+        Mode::Search | Mode::Normal if app.logs.is_some() && app.flash.is_none() => {
+            let searching = app.mode == Mode::Search;
+            logs::prompt(app.logs.as_ref().expect("checked"), searching, theme)
+        }
         Mode::Command { input, completions } => {
             let mut spans = vec![
                 Span::styled(":", theme.prompt),

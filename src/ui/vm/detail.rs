@@ -229,15 +229,14 @@ fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                     format!("{} ready, {} not ready", e.ready, e.not_ready)
                 }
                 EndpointsState::Unknown { reason } => format!("endpoints unknown: {reason}"),
-                EndpointsState::NotCounted if b.is_eg_backend() && !b.backend_found => {
-                    "Backend not in the source".to_string()
-                }
                 EndpointsState::NotCounted => "endpoints not counted".to_string(),
             };
             // Endpoints first: the side list is narrow, the count is what matters.
             let mut value = format!("{endpoints}: {} w{}", b.describe(), b.weight);
-            if !b.permitted {
-                value.push_str(", not permitted (no ReferenceGrant)");
+            // The model's one answer to "why can this backend not be
+            // used" (trace and EG510 read the same).
+            if let Some(why) = &b.invalid {
+                value.push_str(&format!(", {why}"));
             }
             if let Some(p) = &b.tls_policy {
                 value.push_str(&format!(", TLS by BackendTLSPolicy {p}"));

@@ -10,6 +10,7 @@ pub mod findings;
 pub mod fleets;
 pub mod gateways;
 pub mod listeners;
+pub mod logs;
 pub mod overview;
 pub mod policies;
 pub mod routes;
