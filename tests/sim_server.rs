@@ -536,12 +536,14 @@ async fn rbac_with_the_shipped_role() {
         ..SimOptions::default()
     };
     let sim = Sim::start(Scenario::Showcase, opts).await.unwrap();
-    let bundle = GatewayApiBundle::V1_4;
+    // The bundle the simulator serves by default (Gateway API v1.6.1, as
+    // Envoy Gateway v1.9 ships): ListenerSet, not XListenerSet.
+    let bundle = SimOptions::default().gateway_api;
     let mut allowed = 0;
     for r in RESOURCES.iter().filter(|r| r.installed(bundle)) {
         // The role covers what egscope reads: every kind but the
-        // experimental XBackendTrafficPolicy and XMesh.
-        let covered = !matches!(r.kind, "XBackendTrafficPolicy" | "XMesh");
+        // experimental XBackendTrafficPolicy, XMesh and (v1.6) XBackend.
+        let covered = !matches!(r.kind, "XBackendTrafficPolicy" | "XMesh" | "XBackend");
         for v in r.versions(bundle) {
             let base = if r.group.is_empty() {
                 format!("/api/{}", v.name)
@@ -1356,7 +1358,8 @@ async fn crd_objects_follow_the_bundle() {
         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
     )
     .await;
-    assert_eq!(crds["items"].as_array().unwrap().len(), 8);
+    // The v1.9 showcase's eight CRDs and its ListenerSet CRD.
+    assert_eq!(crds["items"].as_array().unwrap().len(), 9);
     sim.shutdown().await;
 }
 
