@@ -15,8 +15,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use egscope::metrics::scrape::{Scraper, targets};
 use egscope::model::Model;
+use egscope::session::scrape::{Scraper, targets};
 use egscope::sim::{LargeParams, Scenario, Sim, SimOptions};
 use egscope::source::live::{self, ClusterTarget, Live};
 

@@ -55,9 +55,7 @@ fn main() {
         theme: Theme::default(),
         now: Some(egscope::demo::demo_now()),
         tour: false,
-        feed: None,
-        on_context: None,
-        focus: None,
+        session: None,
     });
     update(&mut app, Action::Resize(120, 40));
     update(&mut app, Action::Command("routes".into()));

@@ -213,10 +213,10 @@ impl SimArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum GatewayApi {
     /// Gateway API v1.4.1 (Envoy Gateway v1.7.5's CRDs).
-    #[default]
     #[value(name = "v1.4")]
     V1_4,
-    /// Gateway API v1.6.1 (Envoy Gateway v1.9.0's CRDs).
+    /// Gateway API v1.6.1 (Envoy Gateway v1.9.0's CRDs), the default.
+    #[default]
     #[value(name = "v1.6")]
     V1_6,
 }
@@ -242,8 +242,9 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
     /// Which Gateway API CRDs the cluster has: v1.4 (Gateway API v1.4.1, as
-    /// Envoy Gateway v1.7 ships) or v1.6 (v1.6.1, Envoy Gateway v1.9).
-    #[arg(long, value_enum, value_name = "BUNDLE", default_value = "v1.4")]
+    /// Envoy Gateway v1.7 ships) or v1.6 (v1.6.1, Envoy Gateway v1.9, the
+    /// default, as the demo clusters run).
+    #[arg(long, value_enum, value_name = "BUNDLE", default_value = "v1.6")]
     pub gateway_api: GatewayApi,
     /// Enforce the rules of the ClusterRole in FILE (403 for anything else),
     /// bound cluster-wide unless the file has only RoleBindings.

@@ -234,11 +234,11 @@ pub fn text_report(data: &[u8]) {
     let field = data.first().map_or(0, |b| b % 7);
     for f in &mut result.findings {
         match field {
-            0 => f.object.name = s.clone(),
-            1 => f.object.namespace = Some(s.clone()),
+            0 => std::sync::Arc::make_mut(&mut f.object).name = s.clone(),
+            1 => std::sync::Arc::make_mut(&mut f.object).namespace = Some(s.clone()),
             2 => f.listener = Some(s.clone()),
             3 => f.message = format!("{s} {s}"),
-            4 => f.related = vec![ObjectRef::new("", &s, Some(&s), &s)],
+            4 => f.related = vec![ObjectRef::new("", &s, Some(&s), &s).into()],
             5 => {
                 if let Some(sup) = &mut f.suppressed {
                     sup.reason = s.clone();
@@ -247,7 +247,7 @@ pub fn text_report(data: &[u8]) {
                     loc.file = s.as_str().into();
                 }
             }
-            _ => f.object.kind = s.clone(),
+            _ => std::sync::Arc::make_mut(&mut f.object).kind = s.clone(),
         }
     }
     if field == 6 {

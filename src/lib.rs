@@ -1,7 +1,7 @@
 //! egscope: a read-only inspector and production-guide auditor for Envoy
 //! Gateway clusters. Imports run one way, down the layers the README's
 //! Layout section draws (codec → store → source | metrics | model → audit →
-//! report | ui → cmd); tests/layering.rs keeps it so.
+//! session → report | ui → cmd); tests/layering.rs keeps it so.
 
 pub mod audit;
 pub mod cli;
@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod sanitize;
+pub mod session;
 pub mod source;
 pub mod store;
 pub mod ui;

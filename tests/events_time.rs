@@ -4,6 +4,7 @@
 
 mod common;
 
+use egscope::audit::RuleId;
 use std::time::Duration;
 
 use egscope::audit;
@@ -95,7 +96,7 @@ async fn eg511_fires_live_once_the_lag_lasted_a_minute_by_the_session_clock() {
     let lagging = |r: &egscope::audit::AuditResult| {
         r.findings
             .iter()
-            .any(|f| f.rule == "EG511" && f.object.name == "checkout")
+            .any(|f| f.rule == RuleId::EG511 && f.object.name == "checkout")
     };
     let store = l.store();
     let due = store.live.as_ref().and_then(|x| x.recheck_at);

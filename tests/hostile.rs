@@ -123,9 +123,7 @@ fn app(size: (u16, u16)) -> App {
         theme: Theme::default(),
         now: Some(egscope::demo::demo_now()),
         tour: false,
-        feed: None,
-        on_context: None,
-        focus: None,
+        session: None,
     };
     let mut app = initial_app(&opts);
     update(&mut app, Action::Resize(size.0, size.1));

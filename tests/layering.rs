@@ -38,9 +38,6 @@ const LAYERS: &[&[&str]] = &[
 /// issue 10. The test fails on any edge not listed here, and on a listed
 /// edge that no longer occurs (so the list only shrinks).
 const ALLOWED_FOR_NOW: &[(&str, &str, &str)] = &[
-    // The pod-proxy scraper finds its pods in the model; it moves to the
-    // session (stage 4).
-    ("metrics", "model", "metrics/scrape.rs"),
     // A unit test of the trace (issue 13, merged late) loads its fixture
     // through the snapshot loader; it should build its store the way
     // audit/tests/fixtures.rs does.
@@ -295,6 +292,68 @@ fn top_level_modules_form_no_cycle() {
             panic!("top-level modules form a cycle: {}", cycle.join(" → "));
         }
     }
+}
+
+/// Paths the TUI must not name although they lie below it: it gets its
+/// data from the session (issue 10 stage 4), so it can be tested without
+/// a cluster and never reaches the network itself.
+const UI_FORBIDDEN_CRATE_MODULES: &[&str] = &["source"];
+const UI_FORBIDDEN_CRATES: &[&str] = &["kube", "k8s_openapi"];
+
+/// Whether `code` names the external crate `name` as a path root
+/// (`kube::Client`, `use k8s_openapi::...`), not as part of a longer name.
+fn names_crate(code: &str, name: &str) -> bool {
+    let pat = format!("{name}::");
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(&pat).any(|(at, _)| {
+        let before = &code[..at];
+        match before.strip_suffix("::") {
+            // `::kube::x` names the crate; `crate::kube::x` a module.
+            Some(rest) => !rest.chars().next_back().is_some_and(ident),
+            None => !before.chars().next_back().is_some_and(ident),
+        }
+    })
+}
+
+#[test]
+fn the_crate_scanner_tells_a_crate_from_a_longer_name() {
+    assert!(names_crate("use kube::Client;", "kube"));
+    assert!(names_crate("fn f() { ::kube::x() }", "kube"));
+    assert!(!names_crate("use crate::kube::x;", "kube"));
+    assert!(!names_crate("let my_kube::x = 1;", "kube"));
+    assert!(!names_crate(
+        &code_only("// kube::Client\n\"kube::x\""),
+        "kube"
+    ));
+}
+
+#[test]
+fn the_tui_knows_no_kube_types_and_no_source() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src.join("ui"), &mut files);
+    assert!(
+        files.len() > 10,
+        "the scanner found the ui files: {files:?}"
+    );
+    let mut problems = Vec::new();
+    for file in &files {
+        let code = code_only(&std::fs::read_to_string(file).unwrap());
+        let rel = file.strip_prefix(&src).unwrap().display().to_string();
+        for m in root_segments(&code) {
+            if UI_FORBIDDEN_CRATE_MODULES.contains(&m.as_str()) {
+                problems.push(format!("src/{rel} uses crate::{m}: go through the session"));
+            }
+        }
+        for c in UI_FORBIDDEN_CRATES {
+            if names_crate(&code, c) {
+                problems.push(format!(
+                    "src/{rel} names {c}: the session owns every kube type"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The workspace crates and the egscope crates each may depend on. A new

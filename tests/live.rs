@@ -1,6 +1,7 @@
 //! The live path against the simulator in-process: initial sync, watch
 //! events reaching the store, faults, read-only proof, RBAC, bad targets.
 
+use egscope::audit::RuleId;
 use std::time::Duration;
 
 use egscope::audit::{self, AuditOptions};
@@ -94,19 +95,19 @@ async fn live_and_snapshot_audits_agree_and_only_get_is_sent() {
         but_eg511(finding_keys(&live_result)),
         but_eg511(finding_keys(&snap_result))
     );
-    assert!(!live_result.findings.iter().any(|f| f.rule == "EG511"));
-    assert!(snap_result.findings.iter().any(|f| f.rule == "EG511"));
+    assert!(!live_result.findings.iter().any(|f| f.rule == RuleId::EG511));
+    assert!(snap_result.findings.iter().any(|f| f.rule == RuleId::EG511));
     // Skipped alike; only EG507's reason says where the metrics would come from.
     let skipped = |r: &audit::AuditResult| -> Vec<(String, audit::SkipCategory)> {
         r.skipped
             .iter()
-            .filter(|s| s.rule != "EG511")
+            .filter(|s| s.rule != RuleId::EG511)
             .map(|s| (s.rule.to_string(), s.category))
             .collect()
     };
     assert_eq!(skipped(&live_result), skipped(&snap_result));
     assert!(!snap_result.incomplete());
-    assert!(live_result.findings.iter().any(|f| f.rule == "EG112"));
+    assert!(live_result.findings.iter().any(|f| f.rule == RuleId::EG112));
     // Without the record (a plain List of the same objects) kinds listed
     // and found empty read as absent: that is what the record is for.
     let plain = yaml.replacen("snapshot.egscope.io/coverage", "x-ignored", 1);
@@ -210,17 +211,21 @@ async fn forbidden_and_missing_kinds_degrade_one_kind() {
         KindState::Forbidden(_)
     ));
     let r = audit::run(&store, &fixed_now()).unwrap();
-    for rule in ["EG201", "EG202", "EG205", "EG206"] {
-        let s = r.skipped.iter().find(|s| s.rule == rule).expect(rule);
+    for rule in [RuleId::EG201, RuleId::EG202, RuleId::EG205, RuleId::EG206] {
+        let s = r
+            .skipped
+            .iter()
+            .find(|s| s.rule == rule)
+            .unwrap_or_else(|| panic!("{rule} not skipped"));
         assert!(s.reason.contains("forbidden"), "{}", s.reason);
     }
     assert!(
         r.skipped
             .iter()
-            .any(|s| s.rule == "EG506" && s.reason.contains("not installed"))
+            .any(|s| s.rule == RuleId::EG506 && s.reason.contains("not installed"))
     );
     assert!(
-        r.findings.iter().any(|f| f.rule == "EG112"),
+        r.findings.iter().any(|f| f.rule == RuleId::EG112),
         "other kinds still audited"
     );
     drop(l);
@@ -344,7 +349,7 @@ async fn unreachable_server_and_bad_kubeconfig_fail_fast() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scraper_derives_rates_and_reports_failures_per_pod() {
     use egscope::metrics::ScrapeState;
-    use egscope::metrics::scrape::{Scraper, targets};
+    use egscope::session::scrape::{Scraper, targets};
     let (sim, _kc, target) = start(SimOptions::default()).await;
     let l = synced(&target).await;
     let model = Model::build(&l.store());
@@ -370,15 +375,15 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
         ..fixed_now()
     };
     let r = audit::run(&l.store(), &opts).unwrap();
-    assert!(!r.skipped.iter().any(|s| s.rule == "EG507"));
+    assert!(!r.skipped.iter().any(|s| s.rule == RuleId::EG507));
     assert!(
         r.findings
             .iter()
-            .any(|f| f.rule == "EG507" && f.object.name == "pay"),
+            .any(|f| f.rule == RuleId::EG507 && f.object.name == "pay"),
         "{:?}",
         r.findings
             .iter()
-            .filter(|f| f.rule == "EG507")
+            .filter(|f| f.rule == RuleId::EG507)
             .collect::<Vec<_>>()
     );
     // It names the rule the burst is on, first (the simulator puts the
@@ -386,7 +391,7 @@ async fn scraper_derives_rates_and_reports_failures_per_pod() {
     let pay = r
         .findings
         .iter()
-        .find(|f| f.rule == "EG507" && f.object.name == "pay")
+        .find(|f| f.rule == RuleId::EG507 && f.object.name == "pay")
         .unwrap();
     let named = pay.message.split("; most 5xx: ").nth(1).unwrap_or("");
     assert!(
@@ -455,7 +460,7 @@ async fn pod_usage_comes_from_metrics_k8s_io() {
 /// deadline when the API server is slow, counting who answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scraping_in_turns_keeps_history_and_rounds_end_on_time() {
-    use egscope::metrics::scrape::{Round, Scraper, targets};
+    use egscope::session::scrape::{Round, Scraper, targets};
     let (sim, _kc, target) = start(SimOptions::default()).await;
     let l = synced(&target).await;
     let pods = targets(&Model::build(&l.store()));
@@ -565,7 +570,11 @@ async fn endpoint_slices_only_for_referenced_services() {
         .expect("pay-api");
     assert_eq!(model.backends[i].rules[0][0].ready(), Some(0));
     let r = audit::run(&store, &fixed_now()).unwrap();
-    let eg510: Vec<_> = r.findings.iter().filter(|f| f.rule == "EG510").collect();
+    let eg510: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::EG510)
+        .collect();
     assert!(
         eg510
             .iter()
@@ -601,11 +610,11 @@ async fn forbidden_endpoint_slices_make_eg510_not_judged() {
     assert_eq!(l.feeds()[&Kind::Gateway], FeedState::Live);
     let store = l.store();
     let r = audit::run(&store, &fixed_now()).unwrap();
-    assert!(r.findings.iter().all(|f| f.rule != "EG510"));
+    assert!(r.findings.iter().all(|f| f.rule != RuleId::EG510));
     let skipped = r
         .skipped
         .iter()
-        .find(|s| s.rule == "EG510")
+        .find(|s| s.rule == RuleId::EG510)
         .expect("EG510 skipped");
     assert_eq!(skipped.category, egscope::audit::SkipCategory::NotJudged);
     assert!(skipped.reason.contains("forbidden"), "{}", skipped.reason);

@@ -2,12 +2,13 @@
 //! way a real cluster fails (issue 9), against the simulator behaving like a
 //! real API server.
 
+use egscope::audit::RuleId;
 use std::time::{Duration, Instant};
 
 use egscope::audit::{self, AuditOptions, SkipCategory};
 use egscope::metrics::ScrapeState;
-use egscope::metrics::scrape::{Scraper, targets};
 use egscope::model::Model;
+use egscope::session::scrape::{Scraper, targets};
 use egscope::sim::faults::FaultKind;
 use egscope::sim::{Scenario, SimOptions};
 use egscope::source::live::{self, FeedState, Live};
@@ -17,7 +18,7 @@ use egscope::store::{Kind, KindState};
 mod common;
 use common::{at_demo_now, fault, start};
 
-fn skipped(r: &audit::AuditResult, rule: &str) -> Option<(SkipCategory, String)> {
+fn skipped(r: &audit::AuditResult, rule: RuleId) -> Option<(SkipCategory, String)> {
     r.skipped
         .iter()
         .find(|s| s.rule == rule)
@@ -55,7 +56,7 @@ async fn a_kind_that_keeps_failing_is_named_and_makes_the_audit_incomplete() {
     let store = l.store();
     let r = audit::run(&store, &at_demo_now()).unwrap();
     assert!(r.incomplete());
-    for rule in ["EG201", "EG112", "EG501"] {
+    for rule in [RuleId::EG201, RuleId::EG112, RuleId::EG501] {
         let (cat, reason) = skipped(&r, rule).unwrap_or_else(|| panic!("{rule} not skipped"));
         assert_eq!(cat, SkipCategory::NotJudged, "{rule}");
         assert!(
@@ -64,13 +65,13 @@ async fn a_kind_that_keeps_failing_is_named_and_makes_the_audit_incomplete() {
         );
     }
     assert!(
-        !r.findings.iter().any(|f| f.rule == "EG201"),
+        !r.findings.iter().any(|f| f.rule == RuleId::EG201),
         "no finding from a rule that could not see its Gateways"
     );
     assert_eq!(r.coverage[0].kind, "Gateway.gateway.networking.k8s.io");
     // Rules that need no Gateway were still judged.
-    assert!(skipped(&r, "EG401").is_none());
-    assert!(skipped(&r, "EG103").is_none());
+    assert!(skipped(&r, RuleId::EG401).is_none());
+    assert!(skipped(&r, RuleId::EG103).is_none());
     assert!(r.findings.iter().any(|f| f.object.kind == "HTTPRoute"));
     drop(l);
     sim.shutdown().await;
@@ -105,18 +106,18 @@ async fn forbidden_crds_and_pod_proxy_are_not_judged() {
         ..at_demo_now()
     };
     let r = audit::run(&store, &opts).unwrap();
-    let (cat, reason) = skipped(&r, "EG403").expect("EG403 skipped");
+    let (cat, reason) = skipped(&r, RuleId::EG403).expect("EG403 skipped");
     assert_eq!(cat, SkipCategory::NotJudged);
     assert!(
         reason.starts_with("CustomResourceDefinition is forbidden: 403: "),
         "{reason}"
     );
     assert!(reason.len() < 300, "one line: {reason}");
-    let (cat, reason) = skipped(&r, "EG507").expect("EG507 skipped");
+    let (cat, reason) = skipped(&r, RuleId::EG507).expect("EG507 skipped");
     assert_eq!(cat, SkipCategory::NotJudged);
     assert!(reason.contains("pods/proxy forbidden"), "{reason}");
     assert!(r.incomplete());
-    assert!(!r.findings.iter().any(|f| f.rule == "EG507"));
+    assert!(!r.findings.iter().any(|f| f.rule == RuleId::EG507));
     drop(l);
     sim.shutdown().await;
 }
@@ -270,7 +271,10 @@ async fn the_snapshot_of_a_degraded_cluster_audits_like_the_cluster() {
     // EG511 alone differs by design (guide/rules.md): a snapshot reports a
     // controller's lag at once, a live session after 60 s of seeing it.
     let but_eg511 = |f: &[audit::Finding]| -> Vec<audit::Finding> {
-        f.iter().filter(|x| x.rule != "EG511").cloned().collect()
+        f.iter()
+            .filter(|x| x.rule != RuleId::EG511)
+            .cloned()
+            .collect()
     };
     assert_eq!(but_eg511(&live_r.findings), {
         let mut f = but_eg511(&snap_r.findings);
@@ -282,7 +286,7 @@ async fn the_snapshot_of_a_degraded_cluster_audits_like_the_cluster() {
     let key = |r: &audit::AuditResult| -> Vec<(String, SkipCategory)> {
         r.skipped
             .iter()
-            .filter(|s| s.rule != "EG511")
+            .filter(|s| s.rule != RuleId::EG511)
             .map(|s| (s.rule.to_string(), s.category))
             .collect()
     };
@@ -498,7 +502,7 @@ async fn a_transient_discovery_error_is_retried() {
     assert!(l.wait_synced(Duration::from_secs(20)).await.is_empty());
     assert_eq!(l.feeds()[&Kind::Gateway], FeedState::Live);
     let r = audit::run(&l.store(), &at_demo_now()).unwrap();
-    assert!(r.findings.iter().any(|f| f.rule == "EG112"));
+    assert!(r.findings.iter().any(|f| f.rule == RuleId::EG112));
     assert!(!r.incomplete(), "{:?}", r.skipped);
     assert!(
         sim.requests()
@@ -586,7 +590,7 @@ async fn a_namespace_scoped_user_never_gets_a_clean_audit() {
     assert!(
         r.findings
             .iter()
-            .any(|f| f.rule == "EG201" && f.object.name == "catalog"),
+            .any(|f| f.rule == RuleId::EG201 && f.object.name == "catalog"),
         "the namespace's own findings: {:?}",
         r.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
     );
@@ -597,7 +601,7 @@ async fn a_namespace_scoped_user_never_gets_a_clean_audit() {
         );
     }
     assert!(
-        !r.findings.iter().any(|f| f.rule == "EG115"),
+        !r.findings.iter().any(|f| f.rule == RuleId::EG115),
         "an unreadable EnvoyProxy is not a missing one"
     );
     drop(scoped);
@@ -614,7 +618,7 @@ async fn a_namespace_scoped_user_never_gets_a_clean_audit() {
     let r = audit::run(&nothing.store(), &at_demo_now()).unwrap();
     assert!(r.incomplete());
     assert!(r.summary().not_judged > 10, "{:?}", r.summary());
-    let reason = &skipped(&r, "EG201").unwrap().1;
+    let reason = &skipped(&r, RuleId::EG201).unwrap().1;
     assert!(
         reason.contains("cannot list resource") && reason.contains("in the namespace \"default\""),
         "{reason}"

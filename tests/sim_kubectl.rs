@@ -198,9 +198,14 @@ async fn kubectl_finds_kinds_below_the_preferred_version() {
         eprintln!("skipping: kubectl is not on PATH");
         return;
     }
+    // The v1.4 bundle, where these kinds sit below the preferred version
+    // (the default is v1.6, which serves them at v1).
     let sim = Sim::start(
         Scenario::Objects(with_tenant_objects()),
-        SimOptions::default(),
+        SimOptions {
+            gateway_api: egscope::sim::GatewayApiBundle::V1_4,
+            ..SimOptions::default()
+        },
     )
     .await
     .unwrap();
@@ -310,4 +315,65 @@ async fn kubectl_under_a_rolebinding_and_a_down_metrics_api() {
         "{err}"
     );
     sim.shutdown().await;
+}
+
+/// `egscope sim` serves Gateway API v1.6.1 by default (the demo clusters run
+/// Envoy Gateway v1.9.0), and v1.4.1 with `--gateway-api v1.4`: each bundle's
+/// CRDs with its bundle-version, ListenerSet only with v1.6.
+#[test]
+fn egscope_sim_serves_either_bundle_default_v1_6() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    for (flag, bundle, listenersets) in [
+        (None, "v1.6.1", true),
+        (Some("v1.6"), "v1.6.1", true),
+        (Some("v1.4"), "v1.4.1", false),
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_egscope"));
+        cmd.args(["sim", "--scenario", "showcase"]);
+        if let Some(f) = flag {
+            cmd.args(["--gateway-api", f]);
+        }
+        let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains(&format!("Gateway API {bundle}")), "{first}");
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        let addr = url.trim_start_matches("http://").to_string();
+        let get = |path: &str| -> String {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            write!(
+                s,
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        };
+        let crd = get(
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.gateway.networking.k8s.io",
+        );
+        assert!(
+            crd.starts_with("HTTP/1.1 200") && crd.contains(bundle),
+            "{flag:?}: {crd}"
+        );
+        let ls = get("/apis/gateway.networking.k8s.io/v1/namespaces/payments/listenersets");
+        let xls = get("/apis/gateway.networking.x-k8s.io/v1alpha1/xlistenersets");
+        if listenersets {
+            assert!(ls.starts_with("HTTP/1.1 200"), "{flag:?}: {ls}");
+            assert!(ls.contains("partners"), "{ls}");
+            assert!(xls.starts_with("HTTP/1.1 404"), "{flag:?}: {xls}");
+        } else {
+            assert!(ls.starts_with("HTTP/1.1 404"), "{flag:?}: {ls}");
+            assert!(xls.starts_with("HTTP/1.1 200"), "{flag:?}: {xls}");
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }

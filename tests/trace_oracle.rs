@@ -350,12 +350,10 @@ fn trace_picks_the_route_envoy_gateway_orders_first() {
                     };
                     used = true;
                     compared += 1;
-                    let got = trace(&model, &store, &request, Some((ns, gw)))
-                        .ok()
-                        .and_then(|t| {
-                            let h = t.best()?.hit.as_ref()?;
-                            Some(format!("{}/match/{}", h.cluster, h.entry.match_index))
-                        });
+                    let got = trace(&model, &request, Some((ns, gw))).ok().and_then(|t| {
+                        let h = t.best()?.hit.as_ref()?;
+                        Some(format!("{}/match/{}", h.cluster, h.entry.match_index))
+                    });
                     if got.as_deref() == Some(expected.as_str()) {
                         agree += 1;
                     } else {

@@ -27,9 +27,7 @@ fn opts(tour: bool) -> TuiOptions {
         theme: Theme::default(),
         now: Some(egscope::demo::demo_now()),
         tour,
-        feed: None,
-        on_context: None,
-        focus: None,
+        session: None,
     }
 }
 
@@ -116,7 +114,7 @@ fn fleets() {
 fn pods_of_the_platform_fleet() {
     snap("pods", false, |app| {
         update(app, Action::Command("fleet".into()));
-        key(app, KeyCode::Enter);
+        typed(app, "p");
         assert!(matches!(app.view(), View::Pods { .. }));
     });
 }
@@ -275,7 +273,7 @@ fn routes_with_traffic_per_route_and_rule() {
 fn detail_of_the_oom_killed_pod_lists_its_events() {
     snap("detail_oom_pod", false, |app| {
         update(app, Action::Command("fleet".into()));
-        key(app, KeyCode::Enter);
+        typed(app, "p");
         typed(app, "/rnvz7");
         key(app, KeyCode::Enter);
         key(app, KeyCode::Enter);

@@ -29,9 +29,80 @@ impl Area {
     }
 }
 
+/// A rule's ID. The compiler checks every ID the code names: a typo does
+/// not build, and a `match` over the rules is exhaustive. Strings from users
+/// (`--rules`, `ignore-EGnnn` annotations) become IDs through [`RuleId::parse`].
+/// IDs are a public contract: never renumber, retire instead.
+macro_rules! rule_ids {
+    ($($id:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $($id),*
+        }
+
+        impl RuleId {
+            /// Every rule, in catalogue order ([`RULES`] has the same order).
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$id),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(RuleId::$id => stringify!($id)),*
+                }
+            }
+        }
+    };
+}
+
+rule_ids!(
+    EG001, EG002, EG101, EG102, EG103, EG104, EG105, EG106, EG110, EG111, EG112, EG113, EG114,
+    EG115, EG201, EG202, EG203, EG204, EG205, EG206, EG207, EG208, EG209, EG210, EG211, EG301,
+    EG302, EG303, EG304, EG305, EG306, EG307, EG308, EG309, EG310, EG401, EG402, EG403, EG404,
+    EG405, EG406, EG501, EG502, EG503, EG504, EG505, EG506, EG507, EG508, EG509, EG510, EG511
+);
+
+impl RuleId {
+    /// The ID a user typed, exactly (`EG201`); `None` for an unknown one.
+    pub fn parse(text: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|id| id.as_str() == text)
+    }
+
+    /// Its catalogue entry. Never fails: the test
+    /// `the_catalogue_has_one_entry_per_id_in_order` keeps [`RULES`] in
+    /// [`RuleId::ALL`]'s order.
+    pub fn meta(self) -> &'static RuleMeta {
+        &RULES[self as usize]
+    }
+}
+
+// Reports sort and compare IDs as text (`EG1xx` before `EG2xx`); the
+// catalogue is in that order too, but the text is the contract.
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RuleMeta {
-    pub id: &'static str,
+    pub id: RuleId,
     pub severity: Severity,
     #[serde(skip)]
     pub area: Area,
@@ -53,9 +124,9 @@ const LIVE: &str = "Live state";
 const INPUT: &str = "Input";
 
 macro_rules! rule {
-    ($id:literal, $sev:ident, $area:ident, $guide:expr, $title:literal, $why:literal, $fix:literal) => {
+    ($id:ident, $sev:ident, $area:ident, $guide:expr, $title:literal, $why:literal, $fix:literal) => {
         RuleMeta {
-            id: $id,
+            id: RuleId::$id,
             severity: Severity::$sev,
             area: Area::$area,
             title: $title,
@@ -69,7 +140,7 @@ macro_rules! rule {
 
 pub static RULES: &[RuleMeta] = &[
     rule!(
-        "EG001",
+        EG001,
         Error,
         Input,
         INPUT,
@@ -78,7 +149,7 @@ pub static RULES: &[RuleMeta] = &[
         "Fix the object so that it has apiVersion, kind and metadata.name and fields of the types its CRD declares."
     ),
     rule!(
-        "EG002",
+        EG002,
         Warning,
         Input,
         INPUT,
@@ -87,7 +158,7 @@ pub static RULES: &[RuleMeta] = &[
         "Give the annotation audit.egscope.io/ignore-<ID> a non-empty value explaining the exception."
     ),
     rule!(
-        "EG101",
+        EG101,
         Error,
         Tenancy,
         DEPLOY,
@@ -96,7 +167,7 @@ pub static RULES: &[RuleMeta] = &[
         "Install each tenant's controller with a distinct --set config.envoyGateway.gateway.controllerName=..."
     ),
     rule!(
-        "EG102",
+        EG102,
         Error,
         Tenancy,
         DEPLOY,
@@ -105,7 +176,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.controllerName to the controllerName of a running Envoy Gateway controller, or install that controller."
     ),
     rule!(
-        "EG103",
+        EG103,
         Error,
         Tenancy,
         DEPLOY,
@@ -114,7 +185,7 @@ pub static RULES: &[RuleMeta] = &[
         "Read the Accepted condition's reason and message; usually the parametersRef names a missing or invalid EnvoyProxy."
     ),
     rule!(
-        "EG104",
+        EG104,
         Error,
         Tenancy,
         DEPLOY,
@@ -123,7 +194,7 @@ pub static RULES: &[RuleMeta] = &[
         "Give each controller provider.kubernetes.watch with disjoint namespaces (type Namespaces or NamespaceSelector)."
     ),
     rule!(
-        "EG105",
+        EG105,
         Warning,
         Tenancy,
         DEPLOY,
@@ -132,7 +203,7 @@ pub static RULES: &[RuleMeta] = &[
         "Move the Gateway into a watched namespace or add its namespace to the controller's provider.kubernetes.watch."
     ),
     rule!(
-        "EG106",
+        EG106,
         Info,
         Tenancy,
         DEPLOY,
@@ -141,7 +212,7 @@ pub static RULES: &[RuleMeta] = &[
         "Consolidate on one GatewayClass per controller, or run one controller per tenant."
     ),
     rule!(
-        "EG110",
+        EG110,
         Error,
         Tenancy,
         DEPLOY,
@@ -150,7 +221,7 @@ pub static RULES: &[RuleMeta] = &[
         "Turn off spec.mergeGateways on the EnvoyProxy or use the ControllerNamespace deploy mode."
     ),
     rule!(
-        "EG111",
+        EG111,
         Error,
         Tenancy,
         DEPLOY,
@@ -159,7 +230,7 @@ pub static RULES: &[RuleMeta] = &[
         "Remove spec.infrastructure.parametersRef from the Gateway; configure the merged fleet through the GatewayClass EnvoyProxy."
     ),
     rule!(
-        "EG112",
+        EG112,
         Error,
         Tenancy,
         DEPLOY,
@@ -168,7 +239,7 @@ pub static RULES: &[RuleMeta] = &[
         "Give the listener a distinct hostname or port, or move the Gateway to a class that does not merge."
     ),
     rule!(
-        "EG113",
+        EG113,
         Error,
         Tenancy,
         DEPLOY,
@@ -177,7 +248,7 @@ pub static RULES: &[RuleMeta] = &[
         "Give each listener on a port a distinct hostname and a compatible protocol, or use another port."
     ),
     rule!(
-        "EG114",
+        EG114,
         Info,
         Tenancy,
         DEPLOY,
@@ -186,7 +257,7 @@ pub static RULES: &[RuleMeta] = &[
         "Drop mergeGateways or add the Gateways it is meant to consolidate."
     ),
     rule!(
-        "EG115",
+        EG115,
         Error,
         Tenancy,
         DEPLOY,
@@ -195,7 +266,7 @@ pub static RULES: &[RuleMeta] = &[
         "Create the EnvoyProxy (GatewayClass refs default to namespace default; Gateway refs use the Gateway's namespace) or fix the reference."
     ),
     rule!(
-        "EG201",
+        EG201,
         Warning,
         Performance,
         PERF,
@@ -204,7 +275,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.timeout.http.requestReceivedTimeout in a ClientTrafficPolicy targeting the Gateway or listener."
     ),
     rule!(
-        "EG202",
+        EG202,
         Warning,
         Performance,
         PERF,
@@ -213,7 +284,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.timeout.http.idleTimeout in a ClientTrafficPolicy targeting the Gateway or listener."
     ),
     rule!(
-        "EG203",
+        EG203,
         Warning,
         Performance,
         PERF,
@@ -222,7 +293,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.timeout.http.requestTimeout in a BackendTrafficPolicy targeting the route or its Gateway."
     ),
     rule!(
-        "EG204",
+        EG204,
         Warning,
         Performance,
         PERF,
@@ -231,7 +302,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.timeout.tcp.connectTimeout (and, for HTTP routes, spec.timeout.http.connectionIdleTimeout) in a BackendTrafficPolicy."
     ),
     rule!(
-        "EG205",
+        EG205,
         Warning,
         Performance,
         PERF,
@@ -240,7 +311,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.http2.maxConcurrentStreams to at most 100 in a ClientTrafficPolicy."
     ),
     rule!(
-        "EG206",
+        EG206,
         Warning,
         Performance,
         PERF,
@@ -249,7 +320,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.connection.bufferLimit: 32Ki in a ClientTrafficPolicy, or per_connection_buffer_limit_bytes via EnvoyProxy bootstrap or EnvoyPatchPolicy."
     ),
     rule!(
-        "EG207",
+        EG207,
         Warning,
         Performance,
         PERF,
@@ -258,7 +329,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.connection.bufferLimit: 32Ki in a BackendTrafficPolicy, or per_connection_buffer_limit_bytes on the cluster via bootstrap or EnvoyPatchPolicy."
     ),
     rule!(
-        "EG208",
+        EG208,
         Error,
         Performance,
         PERF,
@@ -267,7 +338,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.provider.kubernetes.envoyDeployment.container.resources (requests and limits for cpu and memory) in the fleet's EnvoyProxy."
     ),
     rule!(
-        "EG209",
+        EG209,
         Warning,
         Performance,
         PERF,
@@ -276,7 +347,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.provider.kubernetes.envoyHpa in the fleet's EnvoyProxy."
     ),
     rule!(
-        "EG210",
+        EG210,
         Warning,
         Performance,
         PERF,
@@ -285,7 +356,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set envoyHpa.metrics to a Resource cpu metric with target.averageUtilization between 60 and 70."
     ),
     rule!(
-        "EG211",
+        EG211,
         Warning,
         Performance,
         PERF,
@@ -294,7 +365,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.tcpKeepalive (even {}) in a BackendTrafficPolicy for the route or its Gateway."
     ),
     rule!(
-        "EG301",
+        EG301,
         Error,
         Observability,
         OBS,
@@ -303,7 +374,7 @@ pub static RULES: &[RuleMeta] = &[
         "Remove spec.telemetry.accessLog.disable: true from the EnvoyProxy."
     ),
     rule!(
-        "EG302",
+        EG302,
         Warning,
         Observability,
         OBS,
@@ -312,7 +383,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set format.type: JSON with a json field map in every spec.telemetry.accessLog.settings[] entry."
     ),
     rule!(
-        "EG303",
+        EG303,
         Warning,
         Observability,
         OBS,
@@ -321,7 +392,7 @@ pub static RULES: &[RuleMeta] = &[
         "Add %REQ(:METHOD)%, %REQ(:PATH)%, %RESPONSE_CODE%, %DURATION% and %UPSTREAM_HOST% to format.json."
     ),
     rule!(
-        "EG304",
+        EG304,
         Info,
         Observability,
         OBS,
@@ -330,7 +401,7 @@ pub static RULES: &[RuleMeta] = &[
         "Add a File or OpenTelemetry sink to the access log settings."
     ),
     rule!(
-        "EG305",
+        EG305,
         Info,
         Observability,
         OBS,
@@ -339,7 +410,7 @@ pub static RULES: &[RuleMeta] = &[
         "Add spec.telemetry.accessLog with a JSON format and a File or OpenTelemetry sink to the fleet's EnvoyProxy."
     ),
     rule!(
-        "EG306",
+        EG306,
         Error,
         Observability,
         OBS,
@@ -348,7 +419,7 @@ pub static RULES: &[RuleMeta] = &[
         "Remove spec.telemetry.metrics.prometheus.disable: true from the EnvoyProxy."
     ),
     rule!(
-        "EG307",
+        EG307,
         Warning,
         Observability,
         OBS,
@@ -357,7 +428,7 @@ pub static RULES: &[RuleMeta] = &[
         "Remove telemetry.metrics.prometheus.disable: true from the EnvoyGateway config (ConfigMap envoy-gateway-config)."
     ),
     rule!(
-        "EG308",
+        EG308,
         Warning,
         Observability,
         OBS,
@@ -366,7 +437,7 @@ pub static RULES: &[RuleMeta] = &[
         "Add spec.telemetry.tracing with an OpenTelemetry provider to the fleet's EnvoyProxy."
     ),
     rule!(
-        "EG309",
+        EG309,
         Warning,
         Observability,
         OBS,
@@ -375,7 +446,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.telemetry.tracing.samplingRate (or samplingFraction) within the profile's range."
     ),
     rule!(
-        "EG310",
+        EG310,
         Info,
         Observability,
         OBS,
@@ -384,7 +455,7 @@ pub static RULES: &[RuleMeta] = &[
         "Set spec.telemetry.tracing.provider.type: OpenTelemetry."
     ),
     rule!(
-        "EG401",
+        EG401,
         Error,
         Operations,
         OPS,
@@ -393,7 +464,7 @@ pub static RULES: &[RuleMeta] = &[
         "Install a released version (helm install --version vX.Y.Z) so the controller image has a fixed tag."
     ),
     rule!(
-        "EG402",
+        EG402,
         Info,
         Operations,
         OPS,
@@ -402,7 +473,7 @@ pub static RULES: &[RuleMeta] = &[
         "Install with helm upgrade --install eg oci://docker.io/envoyproxy/gateway-helm --version vX.Y.Z."
     ),
     rule!(
-        "EG403",
+        EG403,
         Warning,
         Operations,
         OPS,
@@ -411,7 +482,7 @@ pub static RULES: &[RuleMeta] = &[
         "Upgrade the CRDs and the proxies to the versions the controller release ships with."
     ),
     rule!(
-        "EG404",
+        EG404,
         Info,
         Operations,
         OPS,
@@ -420,7 +491,7 @@ pub static RULES: &[RuleMeta] = &[
         "Apply the resource from a Git repository through Argo CD or Flux."
     ),
     rule!(
-        "EG405",
+        EG405,
         Error,
         Operations,
         OPS,
@@ -429,7 +500,7 @@ pub static RULES: &[RuleMeta] = &[
         "Upgrade to the fixed version named in the finding."
     ),
     rule!(
-        "EG406",
+        EG406,
         Warning,
         Operations,
         OPS,
@@ -438,7 +509,7 @@ pub static RULES: &[RuleMeta] = &[
         "Upgrade the controller (and then the CRDs and proxies) to a supported release; the finding names the oldest one."
     ),
     rule!(
-        "EG501",
+        EG501,
         Error,
         Live,
         LIVE,
@@ -447,7 +518,7 @@ pub static RULES: &[RuleMeta] = &[
         "Read the condition's reason and message; check the GatewayClass, parametersRef and the proxy fleet."
     ),
     rule!(
-        "EG502",
+        EG502,
         Error,
         Live,
         LIVE,
@@ -456,7 +527,7 @@ pub static RULES: &[RuleMeta] = &[
         "Read the listener's conditions: resolve the conflict or the reference it names."
     ),
     rule!(
-        "EG503",
+        EG503,
         Warning,
         Live,
         LIVE,
@@ -465,7 +536,7 @@ pub static RULES: &[RuleMeta] = &[
         "Read status.parents[].conditions: fix the parentRef, the backendRefs or the ReferenceGrant."
     ),
     rule!(
-        "EG504",
+        EG504,
         Warning,
         Live,
         LIVE,
@@ -474,7 +545,7 @@ pub static RULES: &[RuleMeta] = &[
         "Read status.ancestors[].conditions: resolve the conflict, the missing target or the invalid field."
     ),
     rule!(
-        "EG505",
+        EG505,
         Warning,
         Live,
         LIVE,
@@ -483,7 +554,7 @@ pub static RULES: &[RuleMeta] = &[
         "Inspect the pod's events and the envoy container's logs (kubectl describe pod, kubectl logs --previous)."
     ),
     rule!(
-        "EG506",
+        EG506,
         Warning,
         Live,
         LIVE,
@@ -494,7 +565,7 @@ pub static RULES: &[RuleMeta] = &[
     RuleMeta {
         live_metrics: true,
         ..rule!(
-            "EG507",
+            EG507,
             Error,
             Live,
             LIVE,
@@ -504,7 +575,7 @@ pub static RULES: &[RuleMeta] = &[
         )
     },
     rule!(
-        "EG508",
+        EG508,
         Warning,
         Live,
         LIVE,
@@ -513,7 +584,7 @@ pub static RULES: &[RuleMeta] = &[
         "Check the Deployment's pods for scheduling, image or readiness problems."
     ),
     rule!(
-        "EG509",
+        EG509,
         Error,
         Live,
         LIVE,
@@ -522,7 +593,7 @@ pub static RULES: &[RuleMeta] = &[
         "Check the controller Deployment's pods, events and logs."
     ),
     rule!(
-        "EG510",
+        EG510,
         Error,
         Live,
         LIVE,
@@ -531,7 +602,7 @@ pub static RULES: &[RuleMeta] = &[
         "Check the backend Service's selector and its pods' readiness (`kubectl get endpointslices -l kubernetes.io/service-name=NAME`)."
     ),
     rule!(
-        "EG511",
+        EG511,
         Warning,
         Live,
         LIVE,
@@ -541,12 +612,39 @@ pub static RULES: &[RuleMeta] = &[
     ),
 ];
 
-/// The metadata of a rule by ID.
+/// The metadata of a rule by the ID a user typed.
 pub fn rule(id: &str) -> Option<&'static RuleMeta> {
-    RULES.iter().find(|r| r.id == id)
+    RuleId::parse(id).map(RuleId::meta)
 }
 
-/// Like [`rule`] for IDs the code itself names; a typo is a bug caught by tests.
-pub fn meta(id: &str) -> &'static RuleMeta {
-    rule(id).unwrap_or_else(|| panic!("rule {id} is not in the catalogue"))
+/// The metadata of a rule the code names.
+pub fn meta(id: RuleId) -> &'static RuleMeta {
+    id.meta()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_has_one_entry_per_id_in_order() {
+        assert_eq!(RULES.len(), RuleId::ALL.len());
+        for (meta, id) in RULES.iter().zip(RuleId::ALL) {
+            assert_eq!(meta.id, *id);
+            assert_eq!(id.meta().id, *id);
+        }
+    }
+
+    #[test]
+    fn ids_parse_exactly_and_sort_as_text() {
+        assert_eq!(RuleId::parse("EG507"), Some(RuleId::EG507));
+        assert_eq!(RuleId::parse("eg507"), None);
+        assert_eq!(RuleId::parse("EG999"), None);
+        let mut sorted = RuleId::ALL.to_vec();
+        sorted.sort();
+        let text: Vec<&str> = sorted.iter().map(|id| id.as_str()).collect();
+        let mut by_text = text.clone();
+        by_text.sort();
+        assert_eq!(text, by_text);
+    }
 }

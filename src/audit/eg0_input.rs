@@ -1,6 +1,7 @@
 //! EG0xx: problems with the input itself.
 
 use super::{Ctx, Finding, SUPPRESS_PREFIX, catalog};
+use crate::audit::RuleId;
 use crate::store::ObjectRef;
 
 pub fn run(ctx: &mut Ctx) {
@@ -9,7 +10,7 @@ pub fn run(ctx: &mut Ctx) {
 }
 
 fn eg001_undecodable(ctx: &mut Ctx) {
-    if !ctx.enabled("EG001") {
+    if !ctx.enabled(RuleId::EG001) {
         return;
     }
     let found: Vec<Finding> = ctx
@@ -38,9 +39,9 @@ fn eg001_undecodable(ctx: &mut Ctx) {
                 .map(|l| format!(" at {l}"))
                 .unwrap_or_default();
             Finding {
-                rule: "EG001",
-                severity: catalog::meta("EG001").severity,
-                object,
+                rule: RuleId::EG001,
+                severity: catalog::meta(RuleId::EG001).severity,
+                object: object.into(),
                 listener: None,
                 path: None,
                 message: format!("could not decode the object{at}: {}", u.reason),
@@ -56,7 +57,7 @@ fn eg001_undecodable(ctx: &mut Ctx) {
 }
 
 fn eg002_suppression_without_reason(ctx: &mut Ctx) {
-    if !ctx.enabled("EG002") {
+    if !ctx.enabled(RuleId::EG002) {
         return;
     }
     let store = ctx.store;
@@ -65,9 +66,9 @@ fn eg002_suppression_without_reason(ctx: &mut Ctx) {
             let Some(rule) = key.strip_prefix(SUPPRESS_PREFIX) else {
                 continue;
             };
-            ctx.check("EG002", obj, None);
+            ctx.check(RuleId::EG002, obj, None);
             if value.trim().is_empty() {
-                ctx.finding("EG002", obj)
+                ctx.finding(RuleId::EG002, obj)
                     .path(format!("metadata.annotations[{key}]"))
                     .message(format!(
                         "suppression of {rule} has no reason, so it does not suppress; \

@@ -1,5 +1,6 @@
 //! EG1xx: deployment modes and tenancy (guide: Deployment Modes).
 
+use crate::audit::RuleId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Ctx, join_sorted};
@@ -21,13 +22,13 @@ pub fn run(ctx: &mut Ctx) {
 }
 
 fn eg101_shared_controller_name(ctx: &mut Ctx) {
-    if !ctx.require("EG101", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG101, &[Kind::Deployment]) {
         return;
     }
     let m = ctx.model;
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, c) in m.controllers.iter().enumerate() {
-        ctx.check("EG101", &c.deployment, None);
+        ctx.check(RuleId::EG101, &c.deployment, None);
         by_name
             .entry(c.config.controller_name.as_str())
             .or_default()
@@ -40,7 +41,7 @@ fn eg101_shared_controller_name(ctx: &mut Ctx) {
                 .iter()
                 .filter(|&&o| o != i)
                 .map(|&o| m.controllers[o].deployment.obj_ref());
-            ctx.finding("EG101", &c.deployment)
+            ctx.finding(RuleId::EG101, &c.deployment)
                 .path("data[envoy-gateway.yaml].gateway.controllerName")
                 .message(format!(
                     "{} controllers share the controllerName {name}; each tenant needs its own",
@@ -53,13 +54,13 @@ fn eg101_shared_controller_name(ctx: &mut Ctx) {
 }
 
 fn eg102_unserved_class(ctx: &mut Ctx) {
-    if !ctx.require("EG102", &[Kind::GatewayClass, Kind::Deployment]) {
+    if !ctx.require(RuleId::EG102, &[Kind::GatewayClass, Kind::Deployment]) {
         return;
     }
     let m = ctx.model;
     if m.controllers.is_empty() {
         ctx.skip(
-            "EG102",
+            RuleId::EG102,
             "no Envoy Gateway controller is visible in the source",
         );
         return;
@@ -69,14 +70,14 @@ fn eg102_unserved_class(ctx: &mut Ctx) {
         if !class.eg_served {
             continue;
         }
-        ctx.check("EG102", &class.obj, None);
+        ctx.check(RuleId::EG102, &class.obj, None);
         if class.controllers.is_empty() {
             let known = join_sorted(
                 m.controllers
                     .iter()
                     .map(|c| c.config.controller_name.as_str()),
             );
-            ctx.finding("EG102", &class.obj)
+            ctx.finding(RuleId::EG102, &class.obj)
                 .path("spec.controllerName")
                 .message(format!(
                     "no controller in the source serves {}; controllers seen: {known}",
@@ -88,7 +89,7 @@ fn eg102_unserved_class(ctx: &mut Ctx) {
 }
 
 fn eg103_class_not_accepted(ctx: &mut Ctx) {
-    if !ctx.require("EG103", &[Kind::GatewayClass]) {
+    if !ctx.require(RuleId::EG103, &[Kind::GatewayClass]) {
         return;
     }
     for class in &ctx.model.classes {
@@ -102,9 +103,9 @@ fn eg103_class_not_accepted(ctx: &mut Ctx) {
         let Some(acc) = crate::model::value::condition(conds, "Accepted") else {
             continue;
         };
-        ctx.check("EG103", &class.obj, None);
+        ctx.check(RuleId::EG103, &class.obj, None);
         if !acc.is_true() {
-            ctx.finding("EG103", &class.obj)
+            ctx.finding(RuleId::EG103, &class.obj)
                 .path("status.conditions[Accepted]")
                 .message(format!("GatewayClass is not Accepted ({})", acc.describe()))
                 .emit(ctx);
@@ -113,7 +114,7 @@ fn eg103_class_not_accepted(ctx: &mut Ctx) {
 }
 
 fn eg104_watch_overlap(ctx: &mut Ctx) {
-    if !ctx.require("EG104", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG104, &[Kind::Deployment]) {
         return;
     }
     let m = ctx.model;
@@ -126,7 +127,7 @@ fn eg104_watch_overlap(ctx: &mut Ctx) {
         .map(|c| c.watched_set(ctx.store))
         .collect();
     for (i, c) in m.controllers.iter().enumerate() {
-        ctx.check("EG104", &c.deployment, None);
+        ctx.check(RuleId::EG104, &c.deployment, None);
         let mut overlaps = Vec::new();
         let mut shared: BTreeSet<String> = BTreeSet::new();
         let mut all_namespaces = false;
@@ -169,7 +170,7 @@ fn eg104_watch_overlap(ctx: &mut Ctx) {
                 join_sorted(shared.iter().map(String::as_str))
             )
         };
-        ctx.finding("EG104", &c.deployment)
+        ctx.finding(RuleId::EG104, &c.deployment)
             .path("data[envoy-gateway.yaml].provider.kubernetes.watch")
             .message(what)
             .related(overlaps)
@@ -178,7 +179,7 @@ fn eg104_watch_overlap(ctx: &mut Ctx) {
 }
 
 fn eg105_gateway_not_watched(ctx: &mut Ctx) {
-    if !ctx.require("EG105", &[Kind::Gateway, Kind::Deployment]) {
+    if !ctx.require(RuleId::EG105, &[Kind::Gateway, Kind::Deployment]) {
         return;
     }
     let m = ctx.model;
@@ -189,7 +190,7 @@ fn eg105_gateway_not_watched(ctx: &mut Ctx) {
         if class.controllers.is_empty() {
             continue;
         }
-        ctx.check("EG105", &gw.obj, None);
+        ctx.check(RuleId::EG105, &gw.obj, None);
         let ns = gw.obj.namespace_or_empty();
         if !class
             .controllers
@@ -200,7 +201,7 @@ fn eg105_gateway_not_watched(ctx: &mut Ctx) {
                 .controllers
                 .iter()
                 .map(|&c| m.controllers[c].deployment.obj_ref());
-            ctx.finding("EG105", &gw.obj)
+            ctx.finding(RuleId::EG105, &gw.obj)
                 .path("metadata.namespace")
                 .message(format!(
                     "namespace {ns} is not watched by the controller of class {} ({})",
@@ -213,12 +214,12 @@ fn eg105_gateway_not_watched(ctx: &mut Ctx) {
 }
 
 fn eg106_controller_with_many_classes(ctx: &mut Ctx) {
-    if !ctx.require("EG106", &[Kind::Deployment, Kind::GatewayClass]) {
+    if !ctx.require(RuleId::EG106, &[Kind::Deployment, Kind::GatewayClass]) {
         return;
     }
     let m = ctx.model;
     for (i, c) in m.controllers.iter().enumerate() {
-        ctx.check("EG106", &c.deployment, None);
+        ctx.check(RuleId::EG106, &c.deployment, None);
         let served: Vec<_> = m
             .classes
             .iter()
@@ -226,7 +227,7 @@ fn eg106_controller_with_many_classes(ctx: &mut Ctx) {
             .collect();
         if served.len() > 1 {
             let names = join_sorted(served.iter().map(|cl| cl.obj.name.as_str()));
-            ctx.finding("EG106", &c.deployment)
+            ctx.finding(RuleId::EG106, &c.deployment)
                 .message(format!("serves {} GatewayClasses: {names}", served.len()))
                 .related(served.iter().map(|cl| cl.obj.obj_ref()))
                 .emit(ctx);
@@ -235,7 +236,7 @@ fn eg106_controller_with_many_classes(ctx: &mut Ctx) {
 }
 
 fn eg110_merge_in_gateway_namespace_mode(ctx: &mut Ctx) {
-    if !ctx.require("EG110", &[Kind::EnvoyProxy]) {
+    if !ctx.require(RuleId::EG110, &[Kind::EnvoyProxy]) {
         return;
     }
     let m = ctx.model;
@@ -253,9 +254,9 @@ fn eg110_merge_in_gateway_namespace_mode(ctx: &mut Ctx) {
         if gns_controllers.is_empty() {
             continue;
         }
-        ctx.check("EG110", ep, None);
+        ctx.check(RuleId::EG110, ep, None);
         if class.merges && seen.insert(ep.obj_ref()) {
-            ctx.finding("EG110", ep)
+            ctx.finding(RuleId::EG110, ep)
                 .path("spec.mergeGateways")
                 .message(format!(
                     "mergeGateways is on, but the controller of class {} deploys proxies in \
@@ -274,7 +275,7 @@ fn eg110_merge_in_gateway_namespace_mode(ctx: &mut Ctx) {
 }
 
 fn eg111_infra_ref_on_merged_gateway(ctx: &mut Ctx) {
-    if !ctx.require("EG111", &[Kind::Gateway]) {
+    if !ctx.require(RuleId::EG111, &[Kind::Gateway]) {
         return;
     }
     let m = ctx.model;
@@ -285,9 +286,9 @@ fn eg111_infra_ref_on_merged_gateway(ctx: &mut Ctx) {
         if !class.merges {
             continue;
         }
-        ctx.check("EG111", &gw.obj, None);
+        ctx.check(RuleId::EG111, &gw.obj, None);
         if gw.rejected_by_merge {
-            ctx.finding("EG111", &gw.obj)
+            ctx.finding(RuleId::EG111, &gw.obj)
                 .path("spec.infrastructure.parametersRef")
                 .message(format!(
                     "class {} merges gateways, so Envoy Gateway rejects a Gateway-level \
@@ -301,8 +302,8 @@ fn eg111_infra_ref_on_merged_gateway(ctx: &mut Ctx) {
 }
 
 fn eg112_eg113_listener_conflicts(ctx: &mut Ctx) {
-    let run112 = ctx.require("EG112", &[Kind::Gateway]);
-    let run113 = ctx.require("EG113", &[Kind::Gateway]);
+    let run112 = ctx.require(RuleId::EG112, &[Kind::Gateway]);
+    let run113 = ctx.require(RuleId::EG113, &[Kind::Gateway]);
     if !run112 && !run113 {
         return;
     }
@@ -314,16 +315,20 @@ fn eg112_eg113_listener_conflicts(ctx: &mut Ctx) {
             // ListenerSet that declares it.
             let owner = &l.declared_by;
             if run113 {
-                ctx.check("EG113", owner, Some(&l.name));
+                ctx.check(RuleId::EG113, owner, Some(&l.name));
             }
             if run112 && merges {
-                ctx.check("EG112", owner, Some(&l.name));
+                ctx.check(RuleId::EG112, owner, Some(&l.name));
             }
             let Some(conflict) = &l.conflict else {
                 continue;
             };
-            let rule = if conflict.merged { "EG112" } else { "EG113" };
-            if (rule == "EG112" && !run112) || (rule == "EG113" && !run113) {
+            let rule = if conflict.merged {
+                RuleId::EG112
+            } else {
+                RuleId::EG113
+            };
+            if (rule == RuleId::EG112 && !run112) || (rule == RuleId::EG113 && !run113) {
                 continue;
             }
             let with: Vec<String> = conflict
@@ -400,7 +405,7 @@ fn eg112_eg113_listener_conflicts(ctx: &mut Ctx) {
 }
 
 fn eg114_merging_single_gateway(ctx: &mut Ctx) {
-    if !ctx.require("EG114", &[Kind::GatewayClass, Kind::EnvoyProxy]) {
+    if !ctx.require(RuleId::EG114, &[Kind::GatewayClass, Kind::EnvoyProxy]) {
         return;
     }
     let m = ctx.model;
@@ -408,14 +413,14 @@ fn eg114_merging_single_gateway(ctx: &mut Ctx) {
         if !class.merges || !class.eg_served {
             continue;
         }
-        ctx.check("EG114", &class.obj, None);
+        ctx.check(RuleId::EG114, &class.obj, None);
         let count = m
             .gateways
             .iter()
             .filter(|g| g.class == Some(ci) && !g.rejected_by_merge)
             .count();
         if count == 1 {
-            ctx.finding("EG114", &class.obj)
+            ctx.finding(RuleId::EG114, &class.obj)
                 .path("spec.parametersRef")
                 .message("the class merges gateways but has a single Gateway")
                 .related(class.envoy_proxy.iter().map(|e| e.obj_ref()))
@@ -425,7 +430,7 @@ fn eg114_merging_single_gateway(ctx: &mut Ctx) {
 }
 
 fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
-    if !ctx.require("EG115", &[Kind::EnvoyProxy]) {
+    if !ctx.require(RuleId::EG115, &[Kind::EnvoyProxy]) {
         return;
     }
     let m = ctx.model;
@@ -436,12 +441,12 @@ fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
         if class.envoy_proxy.is_none() && !ctx.store.covers(Kind::EnvoyProxy, ns) {
             // Unread is not missing: a namespace-scoped reader cannot see it.
             let why = ctx.store.state(Kind::EnvoyProxy).describe(Kind::EnvoyProxy);
-            ctx.skip_as("EG115", why, super::SkipCategory::Partial);
+            ctx.skip_as(RuleId::EG115, why, super::SkipCategory::Partial);
             continue;
         }
-        ctx.check("EG115", &class.obj, None);
+        ctx.check(RuleId::EG115, &class.obj, None);
         if class.envoy_proxy.is_none() {
-            ctx.finding("EG115", &class.obj)
+            ctx.finding(RuleId::EG115, &class.obj)
                 .path("spec.parametersRef")
                 .message(format!(
                     "parametersRef names EnvoyProxy {ns}/{name}, which does not exist"
@@ -457,12 +462,12 @@ fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
                 .covers(Kind::EnvoyProxy, gw.obj.namespace_or_empty())
         {
             let why = ctx.store.state(Kind::EnvoyProxy).describe(Kind::EnvoyProxy);
-            ctx.skip_as("EG115", why, super::SkipCategory::Partial);
+            ctx.skip_as(RuleId::EG115, why, super::SkipCategory::Partial);
             continue;
         }
-        ctx.check("EG115", &gw.obj, None);
+        ctx.check(RuleId::EG115, &gw.obj, None);
         if gw.envoy_proxy.is_none() {
-            ctx.finding("EG115", &gw.obj)
+            ctx.finding(RuleId::EG115, &gw.obj)
                 .path("spec.infrastructure.parametersRef")
                 .message(format!(
                     "infrastructure.parametersRef names EnvoyProxy {}/{name}, which does not exist",

@@ -1,5 +1,6 @@
 //! EG2xx: performance tuning (guide: Performance Tuning).
 
+use crate::audit::RuleId;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use crate::codec::value::Value;
 use super::Ctx;
 use crate::model::policy::{any_sets, effective_btp, effective_ctp, first_value};
 use crate::model::value::{array_at, at, str_at};
-use crate::model::{Fleet, Model, ProxySource};
+use crate::model::{Bootstrap, Fleet, Model, ProxySource};
 use crate::store::{Kind, Object, ObjectRef};
 use crate::units::{BUFFER_CAP_BYTES, quantity_of};
 
@@ -45,10 +46,10 @@ fn policy_name(m: &Model, i: usize) -> String {
 }
 
 fn listener_rules(ctx: &mut Ctx) {
-    let r201 = ctx.require("EG201", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
-    let r202 = ctx.require("EG202", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
-    let r205 = ctx.require("EG205", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
-    let r206 = ctx.require("EG206", &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r201 = ctx.require(RuleId::EG201, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r202 = ctx.require(RuleId::EG202, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r205 = ctx.require(RuleId::EG205, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
+    let r206 = ctx.require(RuleId::EG206, &[Kind::Gateway, Kind::ClientTrafficPolicy]);
     if !(r201 || r202 || r205 || r206) {
         return;
     }
@@ -74,9 +75,9 @@ fn listener_rules(ctx: &mut Ctx) {
             let lacks = |path: &[&str]| !any_sets(&m.policies, &chain, path);
             if l.is_http() {
                 if r201 {
-                    ctx.check("EG201", owner, Some(&l.name));
+                    ctx.check(RuleId::EG201, owner, Some(&l.name));
                     if lacks(&["timeout", "http", "requestReceivedTimeout"]) {
-                        ctx.finding("EG201", owner)
+                        ctx.finding(RuleId::EG201, owner)
                             .listener(&l.name)
                             .path("spec.timeout.http.requestReceivedTimeout")
                             .message(format!(
@@ -87,9 +88,9 @@ fn listener_rules(ctx: &mut Ctx) {
                     }
                 }
                 if r202 {
-                    ctx.check("EG202", owner, Some(&l.name));
+                    ctx.check(RuleId::EG202, owner, Some(&l.name));
                     if lacks(&["timeout", "http", "idleTimeout"]) {
-                        ctx.finding("EG202", owner)
+                        ctx.finding(RuleId::EG202, owner)
                             .listener(&l.name)
                             .path("spec.timeout.http.idleTimeout")
                             .message(format!(
@@ -100,7 +101,7 @@ fn listener_rules(ctx: &mut Ctx) {
                     }
                 }
                 if r205 {
-                    ctx.check("EG205", owner, Some(&l.name));
+                    ctx.check(RuleId::EG205, owner, Some(&l.name));
                     let v = first_value(&m.policies, &chain, &["http2", "maxConcurrentStreams"]);
                     let problem = match v.map(|(v, _)| v) {
                         None => Some("sets no http2.maxConcurrentStreams".to_string()),
@@ -118,7 +119,7 @@ fn listener_rules(ctx: &mut Ctx) {
                         },
                     };
                     if let Some(p) = problem {
-                        ctx.finding("EG205", owner)
+                        ctx.finding(RuleId::EG205, owner)
                             .listener(&l.name)
                             .path("spec.http2.maxConcurrentStreams")
                             .message(format!("{source} {p}"))
@@ -128,13 +129,13 @@ fn listener_rules(ctx: &mut Ctx) {
                 }
             }
             if r206 && !l.is_udp() {
-                ctx.check("EG206", owner, Some(&l.name));
+                ctx.check(RuleId::EG206, owner, Some(&l.name));
                 if fleet_caps_listener {
                     continue;
                 }
                 let v = first_value(&m.policies, &chain, &["connection", "bufferLimit"]);
                 if let Some(p) = buffer_problem(v.map(|(v, _)| v)) {
-                    ctx.finding("EG206", owner)
+                    ctx.finding(RuleId::EG206, owner)
                         .listener(&l.name)
                         .path("spec.connection.bufferLimit")
                         .message(format!("{source} {p}"))
@@ -174,54 +175,39 @@ fn show(v: &Value) -> String {
 /// The guide's alternatives to a policy buffer limit: the fleet's EnvoyProxy
 /// bootstrap, or an EnvoyPatchPolicy on the Gateway (or its merged class),
 /// setting `per_connection_buffer_limit_bytes` ≤ 32768 on `resource`
-/// (`Listener` or `Cluster`) resources.
+/// (`Listener` or `Cluster`) resources. Both are read from the model: the
+/// bootstrap parsed once per fleet, the patch targets resolved once.
 fn buffer_capped_elsewhere(ctx: &Ctx, gateway: usize, resource: &str) -> bool {
     let m = ctx.model;
-    if let Some(fleet) = m.fleet_of(gateway)
-        && let Some(spec) = fleet.proxy_spec(&m.controllers)
-        && let Some(bootstrap) = at(spec, &["bootstrap"])
+    if let Some(bootstrap) = m.fleet_of(gateway).and_then(|f| f.bootstrap.as_ref())
         && bootstrap_caps_buffer(bootstrap, resource)
     {
         return true;
     }
-    let gw = &m.gateways[gateway];
-    let class_name = m.class_of(gw).map(|c| c.obj.name.as_str());
-    ctx.store.of(Kind::EnvoyPatchPolicy).iter().any(|epp| {
-        let spec = epp.spec();
-        let target_kind = str_at(spec, &["targetRef", "kind"]);
-        let target_name = str_at(spec, &["targetRef", "name"]);
-        let targets = match target_kind {
-            Some("Gateway") => {
-                epp.namespace == gw.obj.namespace && target_name == Some(gw.obj.name.as_str())
-            }
-            Some("GatewayClass") => target_name.is_some() && target_name == class_name,
-            _ => false,
-        };
-        targets
-            && array_at(spec, &["jsonPatches"]).iter().any(|p| {
-                str_at(p, &["type"]).is_some_and(|t| t.ends_with(&format!(".{resource}")))
-                    && patch_caps_buffer(p)
-            })
+    m.patches_of(gateway).any(|epp| {
+        epp.json_patches().iter().any(|p| {
+            str_at(p, &["type"]).is_some_and(|t| t.ends_with(&format!(".{resource}")))
+                && patch_caps_buffer(p)
+        })
     })
 }
 
-/// An EnvoyProxy `bootstrap` (`value` YAML or `jsonPatches`) that caps the
+/// An EnvoyProxy bootstrap (`value` YAML or `jsonPatches`) that caps the
 /// buffer of `resource` (`Listener` or `Cluster`): the field must sit under
 /// `listeners` or `clusters` respectively. When the YAML cannot be parsed,
 /// any mention of the field counts.
-fn bootstrap_caps_buffer(bootstrap: &Value, resource: &str) -> bool {
+fn bootstrap_caps_buffer(bootstrap: &Bootstrap, resource: &str) -> bool {
     let section = if resource == "Listener" {
         "listeners"
     } else {
         "clusters"
     };
-    if let Some(text) = str_at(bootstrap, &["value"]) {
-        return match crate::codec::parse_yaml_value(text) {
-            Ok(v) => under_key_caps(&v, section, false),
-            Err(_) => text_caps_buffer(text),
-        };
-    }
-    array_at(bootstrap, &["jsonPatches"]).iter().any(|p| {
+    let patches = match bootstrap {
+        Bootstrap::Parsed(v) => return under_key_caps(v, section, false),
+        Bootstrap::Unparsed(text) => return text_caps_buffer(text),
+        Bootstrap::JsonPatches(p) => p,
+    };
+    patches.iter().any(|p| {
         let path = str_at(p, &["path"])
             .or_else(|| str_at(p, &["operation", "path"]))
             .unwrap_or("");
@@ -294,11 +280,30 @@ fn text_caps_buffer(text: &str) -> bool {
     false
 }
 
+/// The BackendTrafficPolicies in force on one rule of route `ri` behind
+/// listener `li` of Gateway `g`, most specific first, from the model's one
+/// resolution: the rule's own entry when a policy targets the rule, else the
+/// route's.
+fn route_btp(m: &Model, ri: usize, g: usize, li: usize, rule: Option<&str>) -> Vec<usize> {
+    let at_listener = || {
+        m.effective
+            .of_route(ri)
+            .filter(move |e| e.gateway == g && e.listener == li)
+    };
+    let entry = rule
+        .and_then(|n| at_listener().find(|e| e.rule.as_deref() == Some(n)))
+        .or_else(|| at_listener().find(|e| e.rule.is_none()));
+    entry
+        .and_then(|e| e.sets.iter().find(|s| s.kind == Kind::BackendTrafficPolicy))
+        .map(|s| s.policies.clone())
+        .unwrap_or_default()
+}
+
 fn route_rules(ctx: &mut Ctx) {
-    let r203 = ctx.require("EG203", &[Kind::BackendTrafficPolicy]);
-    let r204 = ctx.require("EG204", &[Kind::BackendTrafficPolicy]);
-    let r207 = ctx.require("EG207", &[Kind::BackendTrafficPolicy]);
-    let r211 = ctx.require("EG211", &[Kind::BackendTrafficPolicy]);
+    let r203 = ctx.require(RuleId::EG203, &[Kind::BackendTrafficPolicy]);
+    let r204 = ctx.require(RuleId::EG204, &[Kind::BackendTrafficPolicy]);
+    let r207 = ctx.require(RuleId::EG207, &[Kind::BackendTrafficPolicy]);
+    let r211 = ctx.require(RuleId::EG211, &[Kind::BackendTrafficPolicy]);
     if !(r203 || r204 || r207 || r211) {
         return;
     }
@@ -307,29 +312,34 @@ fn route_rules(ctx: &mut Ctx) {
         if route.obj.kind == Kind::UdpRoute {
             continue;
         }
-        // Every (parent Gateway, listener, rule) the route is served by.
+        // Every (parent Gateway, listener, rule) the route is served by,
+        // with the BackendTrafficPolicies the model resolved for it
+        // (`Model::effective`): ListenerSet listener and ListenerSet
+        // policies count there, as Envoy Gateway v1.9 translates them.
         let mut chains: Vec<(usize, Vec<usize>)> = Vec::new();
         for parent in &route.parents {
             let Some(g) = parent.gateway else { continue };
             if !m.class_of(&m.gateways[g]).is_some_and(|c| c.eg_served) || proxy_missing(m, g) {
                 continue;
             }
-            let listeners: Vec<Option<&str>> = if parent.listeners.is_empty() {
-                vec![None]
-            } else {
-                parent.listeners.iter().map(|l| Some(l.as_str())).collect()
-            };
+            if parent.listener_indices.is_empty() {
+                // A parent none of whose listeners the route attaches to is
+                // still judged on the Gateway-wide policy, as before the
+                // model resolved listeners.
+                chains.push((
+                    g,
+                    effective_btp(&m.attachments, &m.policies, ri, None, Some(g), None),
+                ));
+                continue;
+            }
             let rules: Vec<Option<&str>> = if route.rule_names.is_empty() {
                 vec![None]
             } else {
                 route.rule_names.iter().map(|n| n.as_deref()).collect()
             };
-            for l in &listeners {
+            for &li in &parent.listener_indices {
                 for rule in &rules {
-                    chains.push((
-                        g,
-                        effective_btp(&m.attachments, &m.policies, ri, *rule, Some(g), *l),
-                    ));
+                    chains.push((g, route_btp(m, ri, g, li, *rule)));
                 }
             }
         }
@@ -353,9 +363,9 @@ fn route_rules(ctx: &mut Ctx) {
         };
         let obj = &route.obj;
         if r203 && route.is_http() {
-            ctx.check("EG203", obj, None);
+            ctx.check(RuleId::EG203, obj, None);
             if missing(&["timeout", "http", "requestTimeout"]) {
-                ctx.finding("EG203", obj)
+                ctx.finding(RuleId::EG203, obj)
                     .path("spec.timeout.http.requestTimeout")
                     .message(format!("{lead}: no timeout.http.requestTimeout"))
                     .related(related.iter().cloned())
@@ -363,7 +373,7 @@ fn route_rules(ctx: &mut Ctx) {
             }
         }
         if r204 {
-            ctx.check("EG204", obj, None);
+            ctx.check(RuleId::EG204, obj, None);
             let mut lacking = Vec::new();
             if missing(&["timeout", "tcp", "connectTimeout"]) {
                 lacking.push("timeout.tcp.connectTimeout");
@@ -372,7 +382,7 @@ fn route_rules(ctx: &mut Ctx) {
                 lacking.push("timeout.http.connectionIdleTimeout");
             }
             if !lacking.is_empty() {
-                ctx.finding("EG204", obj)
+                ctx.finding(RuleId::EG204, obj)
                     .path(format!("spec.{}", lacking[0]))
                     .message(format!("{lead}: missing {}", lacking.join(" and ")))
                     .related(related.iter().cloned())
@@ -380,7 +390,7 @@ fn route_rules(ctx: &mut Ctx) {
             }
         }
         if r207 {
-            ctx.check("EG207", obj, None);
+            ctx.check(RuleId::EG207, obj, None);
             let capped_elsewhere = chains
                 .iter()
                 .all(|(g, _)| buffer_capped_elsewhere(ctx, *g, "Cluster"));
@@ -390,7 +400,7 @@ fn route_rules(ctx: &mut Ctx) {
                 )
             });
             if let (Some(p), false) = (problem, capped_elsewhere) {
-                ctx.finding("EG207", obj)
+                ctx.finding(RuleId::EG207, obj)
                     .path("spec.connection.bufferLimit")
                     .message(format!("{lead}: {p}"))
                     .related(related.iter().cloned())
@@ -398,9 +408,9 @@ fn route_rules(ctx: &mut Ctx) {
             }
         }
         if r211 {
-            ctx.check("EG211", obj, None);
+            ctx.check(RuleId::EG211, obj, None);
             if missing(&["tcpKeepalive"]) {
-                ctx.finding("EG211", obj)
+                ctx.finding(RuleId::EG211, obj)
                     .path("spec.tcpKeepalive")
                     .message(format!("{lead}: no tcpKeepalive"))
                     .related(related.iter().cloned())
@@ -431,7 +441,7 @@ pub fn proxy_target<'m>(
 }
 
 fn eg208_resources(ctx: &mut Ctx) {
-    if !ctx.enabled("EG208") {
+    if !ctx.enabled(RuleId::EG208) {
         return;
     }
     let m = ctx.model;
@@ -499,7 +509,7 @@ fn eg208_resources(ctx: &mut Ctx) {
         }
     }
     for (obj, issues, related) in problems {
-        ctx.check("EG208", &obj, None);
+        ctx.check(RuleId::EG208, &obj, None);
         if issues.is_empty() {
             continue;
         }
@@ -513,7 +523,7 @@ fn eg208_resources(ctx: &mut Ctx) {
         } else {
             "no EnvoyProxy sets resources, Envoy Gateway's defaults (100m/512Mi requests, no limits) apply; ".into()
         };
-        ctx.finding("EG208", &obj)
+        ctx.finding(RuleId::EG208, &obj)
             .path(path)
             .message(format!("{lead}{}", issues.join("; ")))
             .related(related)
@@ -543,7 +553,7 @@ fn is_daemonset_fleet(fleet: &Fleet, spec: Option<&Value>) -> bool {
 }
 
 fn eg209_hpa(ctx: &mut Ctx) {
-    if !ctx.enabled("EG209") {
+    if !ctx.enabled(RuleId::EG209) {
         return;
     }
     let m = ctx.model;
@@ -557,7 +567,7 @@ fn eg209_hpa(ctx: &mut Ctx) {
             continue;
         }
         let owner = fleet_owner(m, fleet);
-        ctx.check("EG209", owner, None);
+        ctx.check(RuleId::EG209, owner, None);
         let declared =
             spec.is_some_and(|s| at(s, &["provider", "kubernetes", "envoyHpa"]).is_some());
         if declared || fleet.hpa.is_some() {
@@ -570,7 +580,7 @@ fn eg209_hpa(ctx: &mut Ctx) {
             .into_iter()
             .chain(fleet.deployment.iter().map(|d| d.obj_ref()))
             .collect();
-        ctx.finding("EG209", owner)
+        ctx.finding(RuleId::EG209, owner)
             .path("spec.provider.kubernetes.envoyHpa")
             .message(format!(
                 "the proxy fleet {} has no HorizontalPodAutoscaler: its EnvoyProxy sets no envoyHpa{}",
@@ -603,7 +613,7 @@ fn hpa_metrics_problem(metrics: &[Value], v1_target: Option<i64>) -> Option<Stri
 }
 
 fn eg210_hpa_target(ctx: &mut Ctx) {
-    if !ctx.enabled("EG210") {
+    if !ctx.enabled(RuleId::EG210) {
         return;
     }
     let m = ctx.model;
@@ -646,9 +656,12 @@ fn eg210_hpa_target(ctx: &mut Ctx) {
         }
     }
     for (obj, path, problem) in out {
-        ctx.check("EG210", &obj, None);
+        ctx.check(RuleId::EG210, &obj, None);
         if let Some(p) = problem {
-            ctx.finding("EG210", &obj).path(path).message(p).emit(ctx);
+            ctx.finding(RuleId::EG210, &obj)
+                .path(path)
+                .message(p)
+                .emit(ctx);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! EG3xx: observability (guide: Observability).
 
+use crate::audit::RuleId;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -51,14 +52,14 @@ fn proxy_specs(ctx: &Ctx) -> Vec<(Arc<Object>, Value, Semantics)> {
 fn proxy_content_rules(ctx: &mut Ctx) {
     for (obj, spec, semantics) in proxy_specs(ctx) {
         let access_log = at(&spec, &["telemetry", "accessLog"]);
-        if ctx.enabled("EG301") {
-            ctx.check("EG301", &obj, None);
+        if ctx.enabled(RuleId::EG301) {
+            ctx.check(RuleId::EG301, &obj, None);
             if access_log
                 .and_then(|a| a.get("disable"))
                 .and_then(Value::as_bool)
                 == Some(true)
             {
-                ctx.finding("EG301", &obj)
+                ctx.finding(RuleId::EG301, &obj)
                     .path("spec.telemetry.accessLog.disable")
                     .message("access logging is disabled on the proxies")
                     .emit(ctx);
@@ -71,10 +72,10 @@ fn proxy_content_rules(ctx: &mut Ctx) {
         if !settings.is_empty() && !disabled {
             access_log_settings(ctx, &obj, settings);
         }
-        if ctx.enabled("EG306") {
-            ctx.check("EG306", &obj, None);
+        if ctx.enabled(RuleId::EG306) {
+            ctx.check(RuleId::EG306, &obj, None);
             if bool_at(&spec, &["telemetry", "metrics", "prometheus", "disable"]) == Some(true) {
-                ctx.finding("EG306", &obj)
+                ctx.finding(RuleId::EG306, &obj)
                     .path("spec.telemetry.metrics.prometheus.disable")
                     .message("Prometheus metrics are disabled: port 19001 and its scrape annotations are gone")
                     .emit(ctx);
@@ -125,11 +126,11 @@ fn access_log_settings(ctx: &mut Ctx, obj: &Arc<Object>, settings: &[Value]) {
             bad_sinks.push(format!("settings[{i}] sinks: {}", types.join(", ")));
         }
     }
-    if ctx.enabled("EG302") {
-        ctx.check("EG302", obj, None);
+    if ctx.enabled(RuleId::EG302) {
+        ctx.check(RuleId::EG302, obj, None);
         if let Some(&first) = text_settings.first() {
             let list: Vec<String> = text_settings.iter().map(|i| i.to_string()).collect();
-            ctx.finding("EG302", obj)
+            ctx.finding(RuleId::EG302, obj)
                 .path(format!("spec.telemetry.accessLog.settings[{first}].format"))
                 .message(format!(
                     "access log setting(s) {} use the Text format, not JSON",
@@ -138,10 +139,10 @@ fn access_log_settings(ctx: &mut Ctx, obj: &Arc<Object>, settings: &[Value]) {
                 .emit(ctx);
         }
     }
-    if ctx.enabled("EG303") {
-        ctx.check("EG303", obj, None);
+    if ctx.enabled(RuleId::EG303) {
+        ctx.check(RuleId::EG303, obj, None);
         if !missing_fields.is_empty() {
-            ctx.finding("EG303", obj)
+            ctx.finding(RuleId::EG303, obj)
                 .path("spec.telemetry.accessLog.settings[].format.json")
                 .message(format!(
                     "JSON access log misses required fields: {}",
@@ -150,10 +151,10 @@ fn access_log_settings(ctx: &mut Ctx, obj: &Arc<Object>, settings: &[Value]) {
                 .emit(ctx);
         }
     }
-    if ctx.enabled("EG304") {
-        ctx.check("EG304", obj, None);
+    if ctx.enabled(RuleId::EG304) {
+        ctx.check(RuleId::EG304, obj, None);
         if !bad_sinks.is_empty() {
-            ctx.finding("EG304", obj)
+            ctx.finding(RuleId::EG304, obj)
                 .path("spec.telemetry.accessLog.settings[].sinks")
                 .message(format!(
                     "no File or OpenTelemetry sink: {}",
@@ -209,8 +210,8 @@ pub fn client_sampling_percent(tracing: &Value, semantics: &Semantics) -> Option
 }
 
 fn tracing_rules(ctx: &mut Ctx, obj: &Arc<Object>, tracing: &Value, semantics: &Semantics) {
-    if ctx.enabled("EG309") {
-        ctx.check("EG309", obj, None);
+    if ctx.enabled(RuleId::EG309) {
+        ctx.check(RuleId::EG309, obj, None);
         let (lo, hi, name) = match ctx.opts.profile {
             Profile::Production => (1.0, 10.0, "production: 1-10%"),
             Profile::Staging => (100.0, 100.0, "staging: 100%"),
@@ -239,7 +240,7 @@ fn tracing_rules(ctx: &mut Ctx, obj: &Arc<Object>, tracing: &Value, semantics: &
             let client = client_sampling_percent(tracing, semantics)
                 .map(|c| format!("; client-forced traces (x-client-trace-id) are sampled at {c}%"))
                 .unwrap_or_default();
-            ctx.finding("EG309", obj)
+            ctx.finding(RuleId::EG309, obj)
                 .path(path)
                 .message(format!(
                     "tracing samples {shown} of requests; the profile wants {name}{how}{client}"
@@ -247,11 +248,11 @@ fn tracing_rules(ctx: &mut Ctx, obj: &Arc<Object>, tracing: &Value, semantics: &
                 .emit(ctx);
         }
     }
-    if ctx.enabled("EG310") {
-        ctx.check("EG310", obj, None);
+    if ctx.enabled(RuleId::EG310) {
+        ctx.check(RuleId::EG310, obj, None);
         let provider = str_at(tracing, &["provider", "type"]).unwrap_or("OpenTelemetry");
         if provider != "OpenTelemetry" {
-            ctx.finding("EG310", obj)
+            ctx.finding(RuleId::EG310, obj)
                 .path("spec.telemetry.tracing.provider.type")
                 .message(format!("tracing provider is {provider}, not OpenTelemetry"))
                 .emit(ctx);
@@ -272,13 +273,13 @@ fn fleet_rules(ctx: &mut Ctx) {
             .map(|o| o.obj_ref())
             .into_iter()
             .collect();
-        if ctx.enabled("EG305") {
-            ctx.check("EG305", owner, None);
+        if ctx.enabled(RuleId::EG305) {
+            ctx.check(RuleId::EG305, owner, None);
             if spec
                 .and_then(|s| at(s, &["telemetry", "accessLog"]))
                 .is_none()
             {
-                ctx.finding("EG305", owner)
+                ctx.finding(RuleId::EG305, owner)
                     .path("spec.telemetry.accessLog")
                     .message(format!(
                         "fleet {} has no explicit access log configuration; Envoy Gateway's default JSON log to stdout applies",
@@ -288,13 +289,13 @@ fn fleet_rules(ctx: &mut Ctx) {
                     .emit(ctx);
             }
         }
-        if ctx.enabled("EG308") {
-            ctx.check("EG308", owner, None);
+        if ctx.enabled(RuleId::EG308) {
+            ctx.check(RuleId::EG308, owner, None);
             if spec
                 .and_then(|s| at(s, &["telemetry", "tracing"]))
                 .is_none()
             {
-                ctx.finding("EG308", owner)
+                ctx.finding(RuleId::EG308, owner)
                     .path("spec.telemetry.tracing")
                     .message(format!("fleet {} has no tracing configured", fleet.key))
                     .related(related.clone())
@@ -305,13 +306,13 @@ fn fleet_rules(ctx: &mut Ctx) {
 }
 
 fn eg307_controller_metrics(ctx: &mut Ctx) {
-    if !ctx.require("EG307", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG307, &[Kind::Deployment]) {
         return;
     }
     for c in &ctx.model.controllers {
-        ctx.check("EG307", &c.deployment, None);
+        ctx.check(RuleId::EG307, &c.deployment, None);
         if c.config.metrics_disabled {
-            ctx.finding("EG307", &c.deployment)
+            ctx.finding(RuleId::EG307, &c.deployment)
                 .path("data[envoy-gateway.yaml].telemetry.metrics.prometheus.disable")
                 .message(
                     "the controller's Prometheus metrics are disabled in its EnvoyGateway config",

@@ -1,5 +1,6 @@
 //! EG4xx: operations (guide: Operations).
 
+use crate::audit::RuleId;
 use std::collections::BTreeSet;
 
 use super::Ctx;
@@ -24,11 +25,11 @@ pub fn run(ctx: &mut Ctx) {
 }
 
 fn eg401_unpinned_controller(ctx: &mut Ctx) {
-    if !ctx.require("EG401", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG401, &[Kind::Deployment]) {
         return;
     }
     for c in &ctx.model.controllers {
-        ctx.check("EG401", &c.deployment, None);
+        ctx.check(RuleId::EG401, &c.deployment, None);
         let image = c.image.as_deref().unwrap_or("");
         let digest = image_has_digest(image);
         let tag = image_tag(image);
@@ -47,7 +48,7 @@ fn eg401_unpinned_controller(ctx: &mut Ctx) {
             None
         };
         if let Some(p) = problem {
-            ctx.finding("EG401", &c.deployment)
+            ctx.finding(RuleId::EG401, &c.deployment)
                 .path("spec.template.spec.containers[envoy-gateway].image")
                 .message(p)
                 .emit(ctx);
@@ -56,11 +57,11 @@ fn eg401_unpinned_controller(ctx: &mut Ctx) {
 }
 
 fn eg402_helm_chart(ctx: &mut Ctx) {
-    if !ctx.require("EG402", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG402, &[Kind::Deployment]) {
         return;
     }
     for c in &ctx.model.controllers {
-        ctx.check("EG402", &c.deployment, None);
+        ctx.check(RuleId::EG402, &c.deployment, None);
         let chart = c.deployment.labels.get("helm.sh/chart");
         let pinned = chart
             .and_then(|v| v.strip_prefix("gateway-helm-"))
@@ -76,7 +77,7 @@ fn eg402_helm_chart(ctx: &mut Ctx) {
                     "no helm.sh/chart label: not installed by the gateway-helm chart".to_string()
                 }
             };
-            ctx.finding("EG402", &c.deployment)
+            ctx.finding(RuleId::EG402, &c.deployment)
                 .path("metadata.labels[helm.sh/chart]")
                 .message(msg)
                 .emit(ctx);
@@ -133,7 +134,7 @@ fn fleets_of(m: &Model, controller: usize) -> impl Iterator<Item = &Fleet> {
 }
 
 fn eg403_version_skew(ctx: &mut Ctx) {
-    if !ctx.require("EG403", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG403, &[Kind::Deployment]) {
         return;
     }
     let m = ctx.model;
@@ -155,12 +156,12 @@ fn eg403_version_skew(ctx: &mut Ctx) {
         };
         let Some(compat) = compat_for(&version) else {
             ctx.skip(
-                "EG403",
+                RuleId::EG403,
                 format!("controller {version} is not in the compatibility table"),
             );
             continue;
         };
-        ctx.check("EG403", &c.deployment, None);
+        ctx.check(RuleId::EG403, &c.deployment, None);
         let mut skew = Vec::new();
         let mut related = Vec::new();
         let mut proxy_versions = BTreeSet::new();
@@ -196,7 +197,7 @@ fn eg403_version_skew(ctx: &mut Ctx) {
             ));
         }
         if !skew.is_empty() {
-            ctx.finding("EG403", &c.deployment)
+            ctx.finding(RuleId::EG403, &c.deployment)
                 .message(format!("controller {version}: {}", skew.join("; ")))
                 .related(related)
                 .emit(ctx);
@@ -214,7 +215,7 @@ fn gitops_managed(o: &Object) -> bool {
 }
 
 fn eg404_gitops(ctx: &mut Ctx) {
-    if !ctx.enabled("EG404") {
+    if !ctx.enabled(RuleId::EG404) {
         return;
     }
     let store: &Store = ctx.store;
@@ -224,7 +225,7 @@ fn eg404_gitops(ctx: &mut Ctx) {
         .chain(POLICY_KINDS);
     for kind in kinds {
         for o in store.of(kind) {
-            ctx.check("EG404", o, None);
+            ctx.check(RuleId::EG404, o, None);
             if gitops_managed(o) {
                 continue;
             }
@@ -236,7 +237,7 @@ fn eg404_gitops(ctx: &mut Ctx) {
             } else {
                 "no Argo CD or Flux tracking annotation or label"
             };
-            ctx.finding("EG404", o)
+            ctx.finding(RuleId::EG404, o)
                 .path("metadata")
                 .message(msg)
                 .emit(ctx);
@@ -356,7 +357,7 @@ fn fleets_of_controller<'a>(
 }
 
 fn eg405_advisories(ctx: &mut Ctx) {
-    if !ctx.enabled("EG405") {
+    if !ctx.enabled(RuleId::EG405) {
         return;
     }
     let m = ctx.model;
@@ -366,7 +367,7 @@ fn eg405_advisories(ctx: &mut Ctx) {
             continue;
         };
         judged = true;
-        ctx.check("EG405", &c.deployment, None);
+        ctx.check(RuleId::EG405, &c.deployment, None);
         let mut hits = Vec::new();
         let mut related = Vec::new();
         for adv in ADVISORIES
@@ -389,7 +390,7 @@ fn eg405_advisories(ctx: &mut Ctx) {
             }
         }
         if !hits.is_empty() {
-            ctx.finding("EG405", &c.deployment)
+            ctx.finding(RuleId::EG405, &c.deployment)
                 .message(format!(
                     "controller {version} is exposed to {}",
                     hits.join("; ")
@@ -409,7 +410,7 @@ fn eg405_advisories(ctx: &mut Ctx) {
         if !seen.insert(owner.obj_ref()) {
             continue;
         }
-        ctx.check("EG405", owner, None);
+        ctx.check(RuleId::EG405, owner, None);
         let hits: Vec<String> = ADVISORIES
             .iter()
             .filter(|a| a.component == Component::Proxy && a.affects(&version))
@@ -422,7 +423,7 @@ fn eg405_advisories(ctx: &mut Ctx) {
             })
             .collect();
         if !hits.is_empty() {
-            ctx.finding("EG405", owner)
+            ctx.finding(RuleId::EG405, owner)
                 .message(format!(
                     "fleet {} runs Envoy {version}, exposed to {}",
                     fleet.key,
@@ -434,7 +435,7 @@ fn eg405_advisories(ctx: &mut Ctx) {
     }
     if !judged {
         ctx.skip(
-            "EG405",
+            RuleId::EG405,
             "no controller or proxy version is known in the source",
         );
     }
@@ -443,12 +444,12 @@ fn eg405_advisories(ctx: &mut Ctx) {
 /// EG406: the controller's release is past its end of life at the audit's
 /// "now" (Envoy Gateway's compatibility matrix; see `versions::COMPAT`).
 fn eg406_end_of_life(ctx: &mut Ctx) {
-    if !ctx.require("EG406", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG406, &[Kind::Deployment]) {
         return;
     }
     let Some(now) = ctx.now else {
         ctx.skip(
-            "EG406",
+            RuleId::EG406,
             "no \"now\" to judge end of life at (no timestamp in the source)",
         );
         return;
@@ -484,7 +485,7 @@ fn eg406_end_of_life(ctx: &mut Ctx) {
             }
         };
         judged = true;
-        ctx.check("EG406", &c.deployment, None);
+        ctx.check(RuleId::EG406, &c.deployment, None);
         if !ended {
             continue;
         }
@@ -504,7 +505,7 @@ fn eg406_end_of_life(ctx: &mut Ctx) {
                 newest.eg.0, newest.eg.1
             ),
         };
-        ctx.finding("EG406", &c.deployment)
+        ctx.finding(RuleId::EG406, &c.deployment)
             .message(format!(
                 "controller {version}: v{}.{} {when}, and gets no security fixes; {move_to}",
                 version.major, version.minor
@@ -517,6 +518,6 @@ fn eg406_end_of_life(ctx: &mut Ctx) {
         } else {
             unknown.join("; ")
         };
-        ctx.skip("EG406", reason);
+        ctx.skip(RuleId::EG406, reason);
     }
 }

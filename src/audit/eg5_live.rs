@@ -3,6 +3,7 @@
 //! `status` is never a finding.
 
 use super::Ctx;
+use crate::audit::RuleId;
 use crate::model::tenancy::DEFAULT_CONTROLLER_NAME;
 use crate::model::value::{array_at, at, condition, i64_at, str_at};
 use crate::store::{Kind, Object};
@@ -31,7 +32,7 @@ fn conditions(obj: &Object) -> &[crate::codec::value::Value] {
 }
 
 fn eg501_gateway_conditions(ctx: &mut Ctx) {
-    if !ctx.require("EG501", &[Kind::Gateway]) {
+    if !ctx.require(RuleId::EG501, &[Kind::Gateway]) {
         return;
     }
     for (_, gw) in ctx.model.eg_gateways() {
@@ -39,7 +40,7 @@ fn eg501_gateway_conditions(ctx: &mut Ctx) {
         if conds.is_empty() {
             continue;
         }
-        ctx.check("EG501", &gw.obj, None);
+        ctx.check(RuleId::EG501, &gw.obj, None);
         let mut problems = Vec::new();
         for kind in ["Accepted", "Programmed"] {
             if let Some(c) = condition(conds, kind)
@@ -49,7 +50,7 @@ fn eg501_gateway_conditions(ctx: &mut Ctx) {
             }
         }
         if !problems.is_empty() {
-            ctx.finding("EG501", &gw.obj)
+            ctx.finding(RuleId::EG501, &gw.obj)
                 .path("status.conditions")
                 .message(format!("Gateway is {}", problems.join("; ")))
                 .emit(ctx);
@@ -58,7 +59,7 @@ fn eg501_gateway_conditions(ctx: &mut Ctx) {
 }
 
 fn eg502_listener_health(ctx: &mut Ctx) {
-    if !ctx.require("EG502", &[Kind::Gateway]) {
+    if !ctx.require(RuleId::EG502, &[Kind::Gateway]) {
         return;
     }
     for (_, gw) in ctx.model.eg_gateways() {
@@ -72,7 +73,7 @@ fn eg502_listener_health(ctx: &mut Ctx) {
             }
             // Found on the object that declares the listener (a
             // ListenerSet's listener status lives in the ListenerSet).
-            ctx.check("EG502", &l.declared_by, Some(&l.name));
+            ctx.check(RuleId::EG502, &l.declared_by, Some(&l.name));
             let mut problems = Vec::new();
             if let Some(c) = condition(conds, "Conflicted").filter(|c| c.is_true()) {
                 problems.push(format!("Conflicted ({})", c.describe()));
@@ -84,7 +85,7 @@ fn eg502_listener_health(ctx: &mut Ctx) {
                 problems.push(format!("not Programmed ({})", c.describe()));
             }
             if !problems.is_empty() {
-                ctx.finding("EG502", &l.declared_by)
+                ctx.finding(RuleId::EG502, &l.declared_by)
                     .listener(&l.name)
                     .path(format!("status.listeners[{}].conditions", l.name))
                     .message(format!("listener is {}", problems.join("; ")))
@@ -110,7 +111,7 @@ fn eg_controller_name(ctx: &Ctx, name: &str) -> bool {
 }
 
 fn eg503_route_status(ctx: &mut Ctx) {
-    if !ctx.enabled("EG503") {
+    if !ctx.enabled(RuleId::EG503) {
         return;
     }
     for route in &ctx.model.routes {
@@ -126,7 +127,7 @@ fn eg503_route_status(ctx: &mut Ctx) {
             if conds.is_empty() {
                 continue;
             }
-            ctx.check("EG503", &route.obj, None);
+            ctx.check(RuleId::EG503, &route.obj, None);
             let pref = at(parent, &["parentRef"]).cloned().unwrap_or_default();
             let pname = str_at(&pref, &["name"]).unwrap_or("?");
             let pns = str_at(&pref, &["namespace"]).unwrap_or(route.obj.namespace_or_empty());
@@ -147,7 +148,7 @@ fn eg503_route_status(ctx: &mut Ctx) {
                     .iter()
                     .find(|g| g.obj.name == pname && g.obj.namespace_or_empty() == pns)
                     .map(|g| g.obj.obj_ref());
-                ctx.finding("EG503", &route.obj)
+                ctx.finding(RuleId::EG503, &route.obj)
                     .path("status.parents[].conditions")
                     .message(format!(
                         "parent Gateway {pns}/{pname}{section}: {}",
@@ -161,7 +162,7 @@ fn eg503_route_status(ctx: &mut Ctx) {
 }
 
 fn eg504_policy_status(ctx: &mut Ctx) {
-    if !ctx.enabled("EG504") {
+    if !ctx.enabled(RuleId::EG504) {
         return;
     }
     for policy in &ctx.model.policies {
@@ -173,7 +174,7 @@ fn eg504_policy_status(ctx: &mut Ctx) {
             if conds.is_empty() {
                 continue;
             }
-            ctx.check("EG504", &policy.obj, None);
+            ctx.check(RuleId::EG504, &policy.obj, None);
             let Some(c) = condition(conds, "Accepted").filter(|c| c.is_false()) else {
                 continue;
             };
@@ -184,7 +185,7 @@ fn eg504_policy_status(ctx: &mut Ctx) {
             let section = str_at(&r, &["sectionName"])
                 .map(|s| format!(" section {s}"))
                 .unwrap_or_default();
-            ctx.finding("EG504", &policy.obj)
+            ctx.finding(RuleId::EG504, &policy.obj)
                 .path("status.ancestors[].conditions")
                 .message(format!(
                     "not accepted for {kind} {ns}/{name}{section} ({})",
@@ -243,7 +244,7 @@ fn pod_problem(pod: &Object, now: Option<jiff::Timestamp>) -> Option<String> {
 }
 
 fn eg505_proxy_pods(ctx: &mut Ctx) {
-    if !ctx.require("EG505", &[Kind::Pod]) {
+    if !ctx.require(RuleId::EG505, &[Kind::Pod]) {
         return;
     }
     let m = ctx.model;
@@ -252,9 +253,9 @@ fn eg505_proxy_pods(ctx: &mut Ctx) {
             if pod.status().is_none() {
                 continue;
             }
-            ctx.check("EG505", pod, None);
+            ctx.check(RuleId::EG505, pod, None);
             if let Some(p) = pod_problem(pod, ctx.now) {
-                ctx.finding("EG505", pod)
+                ctx.finding(RuleId::EG505, pod)
                     .path("status")
                     .message(format!("proxy pod of fleet {}: {p}", fleet.key))
                     .emit(ctx);
@@ -264,7 +265,7 @@ fn eg505_proxy_pods(ctx: &mut Ctx) {
 }
 
 fn eg506_hpa_saturated(ctx: &mut Ctx) {
-    if !ctx.require("EG506", &[Kind::HorizontalPodAutoscaler]) {
+    if !ctx.require(RuleId::EG506, &[Kind::HorizontalPodAutoscaler]) {
         return;
     }
     let m = ctx.model;
@@ -275,10 +276,10 @@ fn eg506_hpa_saturated(ctx: &mut Ctx) {
         if !state.has_status {
             continue;
         }
-        ctx.check("EG506", hpa, None);
+        ctx.check(RuleId::EG506, hpa, None);
         let problems = state.problems();
         if !problems.is_empty() {
-            ctx.finding("EG506", hpa)
+            ctx.finding(RuleId::EG506, hpa)
                 .path("status")
                 .message(format!(
                     "HPA of fleet {} is {}",
@@ -317,7 +318,7 @@ fn why_unscraped(series: &[&crate::metrics::PodSeries]) -> String {
 const FIVEXX_WINDOW_SECS: f64 = 60.0;
 
 fn eg507_fleet_5xx(ctx: &mut Ctx) {
-    if !ctx.enabled("EG507") {
+    if !ctx.enabled(RuleId::EG507) {
         return;
     }
     let Some(metrics) = ctx.opts.metrics.clone() else {
@@ -327,7 +328,7 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
                 "no live metrics were collected (audit --metrics-window SECS, or the TUI, scrapes them)"
             }
         };
-        ctx.skip("EG507", reason);
+        ctx.skip(RuleId::EG507, reason);
         return;
     };
     let m = ctx.model;
@@ -366,9 +367,9 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
         };
         judged += 1;
         let owner = super::eg2_performance::fleet_owner(m, fleet);
-        ctx.check("EG507", owner, None);
+        ctx.check(RuleId::EG507, owner, None);
         if share > threshold {
-            ctx.finding("EG507", owner)
+            ctx.finding(RuleId::EG507, owner)
                 .message(format!(
                     "fleet {} served {:.1}% 5xx over the last minute (threshold {:.1}%){}",
                     fleet.key,
@@ -387,7 +388,7 @@ fn eg507_fleet_5xx(ctx: &mut Ctx) {
             super::SkipCategory::Partial
         };
         ctx.skip_as(
-            "EG507",
+            RuleId::EG507,
             format!("no traffic numbers for fleet {}", unseen.join(", ")),
             category,
         );
@@ -452,18 +453,18 @@ fn worst_routes(metrics: &crate::metrics::MetricsSnapshot, fleet: &str) -> Strin
 }
 
 fn eg508_fleet_replicas(ctx: &mut Ctx) {
-    if !ctx.require("EG508", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG508, &[Kind::Deployment]) {
         return;
     }
     let m = ctx.model;
     for fleet in &m.fleets {
         let Some(d) = &fleet.deployment else { continue };
         let Some(status) = d.status() else { continue };
-        ctx.check("EG508", d, None);
+        ctx.check(RuleId::EG508, d, None);
         let desired = i64_at(d.spec(), &["replicas"]).unwrap_or(1);
         let available = i64_at(status, &["availableReplicas"]).unwrap_or(0);
         if available < desired {
-            ctx.finding("EG508", d)
+            ctx.finding(RuleId::EG508, d)
                 .path("status.availableReplicas")
                 .message(format!(
                     "{available} of {desired} desired proxy replicas available (fleet {})",
@@ -475,16 +476,16 @@ fn eg508_fleet_replicas(ctx: &mut Ctx) {
 }
 
 fn eg509_controller_ready(ctx: &mut Ctx) {
-    if !ctx.require("EG509", &[Kind::Deployment]) {
+    if !ctx.require(RuleId::EG509, &[Kind::Deployment]) {
         return;
     }
     for c in &ctx.model.controllers {
         let Some(status) = c.deployment.status() else {
             continue;
         };
-        ctx.check("EG509", &c.deployment, None);
+        ctx.check(RuleId::EG509, &c.deployment, None);
         if i64_at(status, &["readyReplicas"]).unwrap_or(0) == 0 {
-            ctx.finding("EG509", &c.deployment)
+            ctx.finding(RuleId::EG509, &c.deployment)
                 .path("status.readyReplicas")
                 .message(format!(
                     "controller {} has no ready replica",
@@ -503,7 +504,7 @@ fn eg509_controller_ready(ctx: &mut Ctx) {
 /// Refs that no ReferenceGrant permits are EG503's (RefNotPermitted).
 fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
     use crate::model::backends::EndpointsState;
-    if !ctx.require("EG510", &[Kind::EndpointSlice]) {
+    if !ctx.require(RuleId::EG510, &[Kind::EndpointSlice]) {
         return;
     }
     let eg: std::collections::HashSet<usize> = ctx.model.eg_gateways().map(|(i, _)| i).collect();
@@ -531,10 +532,10 @@ fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
                 EndpointsState::Unknown { reason } => Some(reason.clone()),
                 _ => None,
             }) {
-                ctx.skip_as("EG510", reason, crate::audit::SkipCategory::Partial);
+                ctx.skip_as(RuleId::EG510, reason, crate::audit::SkipCategory::Partial);
                 continue;
             }
-            ctx.check("EG510", &route.obj, None);
+            ctx.check(RuleId::EG510, &route.obj, None);
             if weighted.iter().any(|b| b.ready().unwrap_or(0) > 0) {
                 continue;
             }
@@ -559,7 +560,7 @@ fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
                 .iter()
                 .map(|b| crate::store::ObjectRef::new("", "Service", Some(&b.namespace), &b.name))
                 .collect();
-            ctx.finding("EG510", &route.obj)
+            ctx.finding(RuleId::EG510, &route.obj)
                 .path(format!("spec.rules[{i}].backendRefs"))
                 .message(format!(
                     "{rule}: no ready endpoint, Envoy answers 503 no_healthy_upstream: {}",
@@ -578,7 +579,7 @@ fn eg510_backends_without_endpoints(ctx: &mut Ctx) {
 /// controller that is merely a few seconds behind is no finding.
 fn eg511_generation_lag(ctx: &mut Ctx) {
     use crate::store::changes::{LAG_THRESHOLD_SECS, generation_lag};
-    if !ctx.enabled("EG511") {
+    if !ctx.enabled(RuleId::EG511) {
         return;
     }
     let live_at = ctx.store.live.as_ref().map(|l| l.observed_at);
@@ -611,7 +612,7 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
         let own = path == "status.conditions";
         let lag = generation_lag(obj, own, |c| eg_controller_name(ctx, c));
         if obj.status().is_some() {
-            ctx.check("EG511", obj, None);
+            ctx.check(RuleId::EG511, obj, None);
         }
         let Some((generation, observed)) = lag else {
             continue;
@@ -632,7 +633,7 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
             }
             (None, _) => String::new(),
         };
-        ctx.finding("EG511", obj)
+        ctx.finding(RuleId::EG511, obj)
             .path(format!("{path}[].observedGeneration"))
             .message(format!(
                 "metadata.generation is {generation} but the controller's status reflects \
@@ -644,7 +645,7 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
         let more = waiting.len().saturating_sub(3);
         waiting.truncate(3);
         ctx.skip_as(
-            "EG511",
+            RuleId::EG511,
             format!(
                 "{}{} lag{} behind the controller for less than {LAG_THRESHOLD_SECS}s of this \
                  session (judged once they last that long)",

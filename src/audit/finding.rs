@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use super::catalog::RuleId;
 use crate::store::{Location, ObjectRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -46,13 +49,16 @@ pub struct Suppression {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
-    pub object: ObjectRef,
+    /// Shared by every finding on the object (and `related` by every
+    /// finding that names it): a large cluster has many findings per route,
+    /// and the references were most of their memory (issue 14).
+    pub object: Arc<ObjectRef>,
     pub listener: Option<String>,
     pub path: Option<String>,
     pub message: String,
-    pub related: Vec<ObjectRef>,
+    pub related: Vec<Arc<ObjectRef>>,
     pub location: Option<Location>,
     pub suppressed: Option<Suppression>,
 }
@@ -97,7 +103,7 @@ impl SkipCategory {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub reason: String,
     pub category: SkipCategory,
 }
@@ -105,7 +111,7 @@ pub struct Skipped {
 /// One (rule, object) pair a rule examined, passed or not.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Check {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub object: ObjectRef,
     pub listener: Option<String>,
 }

@@ -8,6 +8,7 @@
 //! what it has and is marked partial. A kind read only in some namespaces
 //! makes either kind of rule partial.
 
+use crate::audit::RuleId;
 use crate::store::Kind;
 use Kind::*;
 
@@ -33,76 +34,85 @@ const fn i(needs: &'static [Kind], looks_up: &'static [&'static [Kind]]) -> Inpu
     Inputs { needs, looks_up }
 }
 
-/// The inputs of `rule` (an unknown ID reads nothing).
-pub fn of(rule: &str) -> Inputs {
+/// The inputs of `rule`. The match is exhaustive: a new rule must say what
+/// it reads.
+pub fn of(rule: RuleId) -> Inputs {
     match rule {
-        "EG101" => i(&[Deployment], &[&[ConfigMap]]),
-        "EG102" => i(&[GatewayClass, Deployment], &[&[ConfigMap]]),
-        "EG103" => i(&[GatewayClass], &[]),
-        "EG104" => i(&[Deployment], &[&[ConfigMap, Namespace]]),
-        "EG105" => i(&[Gateway, Deployment], &[TENANCY, &[Namespace]]),
-        "EG106" => i(&[Deployment, GatewayClass], &[&[ConfigMap]]),
-        "EG110" => i(&[EnvoyProxy], &[TENANCY]),
-        "EG111" | "EG114" => i(
+        RuleId::EG101 => i(&[Deployment], &[&[ConfigMap]]),
+        RuleId::EG102 => i(&[GatewayClass, Deployment], &[&[ConfigMap]]),
+        RuleId::EG103 => i(&[GatewayClass], &[]),
+        RuleId::EG104 => i(&[Deployment], &[&[ConfigMap, Namespace]]),
+        RuleId::EG105 => i(&[Gateway, Deployment], &[TENANCY, &[Namespace]]),
+        RuleId::EG106 => i(&[Deployment, GatewayClass], &[&[ConfigMap]]),
+        RuleId::EG110 => i(&[EnvoyProxy], &[TENANCY]),
+        RuleId::EG111 | RuleId::EG114 => i(
             &[Gateway, GatewayClass],
             &[&[EnvoyProxy, XListenerSet, ListenerSet]],
         ),
-        "EG112" => i(
+        RuleId::EG112 => i(
             &[Gateway],
             &[TENANCY, &[EnvoyProxy, XListenerSet, ListenerSet]],
         ),
-        "EG113" => i(&[Gateway], &[&[XListenerSet, ListenerSet]]),
-        "EG115" => i(&[], &[&[EnvoyProxy, GatewayClass, Gateway]]),
-        "EG201" | "EG202" | "EG205" => i(&[Gateway, ClientTrafficPolicy], &[TENANCY]),
-        "EG206" => i(
+        RuleId::EG113 => i(&[Gateway], &[&[XListenerSet, ListenerSet]]),
+        RuleId::EG115 => i(&[], &[&[EnvoyProxy, GatewayClass, Gateway]]),
+        RuleId::EG201 | RuleId::EG202 | RuleId::EG205 => {
+            i(&[Gateway, ClientTrafficPolicy], &[TENANCY])
+        }
+        RuleId::EG206 => i(
             &[Gateway, ClientTrafficPolicy],
             &[TENANCY, &[EnvoyProxy, EnvoyPatchPolicy]],
         ),
-        "EG203" | "EG204" | "EG211" => i(&[BackendTrafficPolicy], &[TENANCY, ROUTES, &[Gateway]]),
-        "EG207" => i(
+        RuleId::EG203 | RuleId::EG204 | RuleId::EG211 => {
+            i(&[BackendTrafficPolicy], &[TENANCY, ROUTES, &[Gateway]])
+        }
+        RuleId::EG207 => i(
             &[BackendTrafficPolicy],
             &[TENANCY, ROUTES, &[Gateway, EnvoyProxy, EnvoyPatchPolicy]],
         ),
-        "EG208" => i(&[EnvoyProxy], &[TENANCY, &[Gateway, Deployment, DaemonSet]]),
-        "EG209" => i(
+        RuleId::EG208 => i(&[EnvoyProxy], &[TENANCY, &[Gateway, Deployment, DaemonSet]]),
+        RuleId::EG209 => i(
             &[EnvoyProxy, HorizontalPodAutoscaler],
             &[TENANCY, &[Gateway, Deployment]],
         ),
-        "EG210" => i(&[EnvoyProxy, HorizontalPodAutoscaler], &[TENANCY]),
-        "EG301" | "EG302" | "EG303" | "EG304" | "EG306" | "EG309" | "EG310" => {
-            i(&[EnvoyProxy], &[TENANCY, &[Gateway]])
-        }
-        "EG305" | "EG308" => i(&[EnvoyProxy], &[TENANCY, &[Gateway]]),
-        "EG307" => i(&[Deployment, ConfigMap], &[]),
-        "EG401" | "EG402" | "EG406" => i(&[Deployment], &[]),
-        "EG403" => i(
+        RuleId::EG210 => i(&[EnvoyProxy, HorizontalPodAutoscaler], &[TENANCY]),
+        RuleId::EG301
+        | RuleId::EG302
+        | RuleId::EG303
+        | RuleId::EG304
+        | RuleId::EG306
+        | RuleId::EG309
+        | RuleId::EG310 => i(&[EnvoyProxy], &[TENANCY, &[Gateway]]),
+        RuleId::EG305 | RuleId::EG308 => i(&[EnvoyProxy], &[TENANCY, &[Gateway]]),
+        RuleId::EG307 => i(&[Deployment, ConfigMap], &[]),
+        RuleId::EG401 | RuleId::EG402 | RuleId::EG406 => i(&[Deployment], &[]),
+        RuleId::EG403 => i(
             &[Deployment, CustomResourceDefinition],
             &[&[Pod, ConfigMap]],
         ),
-        "EG404" => i(
+        RuleId::EG404 => i(
             &[],
             &[&[GatewayClass, Gateway, EnvoyProxy], ROUTES, POLICIES],
         ),
-        "EG405" => i(
+        RuleId::EG405 => i(
             &[Deployment],
             &[&[ConfigMap, EnvoyProxy, Pod, TcpRoute], POLICIES],
         ),
-        "EG501" | "EG502" => i(&[Gateway], &[TENANCY]),
-        "EG503" => i(&[HttpRoute, GrpcRoute], &[&[TlsRoute, TcpRoute, UdpRoute]]),
-        "EG504" => i(&[], &[POLICIES]),
-        "EG505" => i(&[Pod], &[TENANCY, &[Gateway]]),
-        "EG506" => i(
+        RuleId::EG501 | RuleId::EG502 => i(&[Gateway], &[TENANCY]),
+        RuleId::EG503 => i(&[HttpRoute, GrpcRoute], &[&[TlsRoute, TcpRoute, UdpRoute]]),
+        RuleId::EG504 => i(&[], &[POLICIES]),
+        RuleId::EG505 => i(&[Pod], &[TENANCY, &[Gateway]]),
+        RuleId::EG506 => i(
             &[HorizontalPodAutoscaler],
             &[TENANCY, &[Gateway, Deployment]],
         ),
-        "EG507" => i(&[Pod], &[TENANCY, &[Gateway]]),
-        "EG508" => i(&[Deployment], &[TENANCY, &[Gateway]]),
-        "EG509" => i(&[Deployment], &[]),
-        "EG510" => i(
+        RuleId::EG507 => i(&[Pod], &[TENANCY, &[Gateway]]),
+        RuleId::EG508 => i(&[Deployment], &[TENANCY, &[Gateway]]),
+        RuleId::EG509 => i(&[Deployment], &[]),
+        RuleId::EG510 => i(
             &[EndpointSlice],
             &[TENANCY, ROUTES, &[Gateway, ReferenceGrant, Backend]],
         ),
-        "EG511" => i(
+        RuleId::EG511 => i(
             &[],
             &[
                 TENANCY,
@@ -111,7 +121,8 @@ pub fn of(rule: &str) -> Inputs {
                 POLICIES,
             ],
         ),
-        _ => i(&[], &[]),
+        // EG0xx judge the input itself.
+        RuleId::EG001 | RuleId::EG002 => i(&[], &[]),
     }
 }
 
@@ -126,7 +137,7 @@ mod tests {
             let inputs = of(r.id);
             let reads_nothing = inputs.needs.is_empty() && inputs.looks_up.is_empty();
             // EG0xx judge the input itself.
-            assert_eq!(reads_nothing, r.id.starts_with("EG0"), "{}", r.id);
+            assert_eq!(reads_nothing, r.id.as_str().starts_with("EG0"), "{}", r.id);
         }
     }
 }

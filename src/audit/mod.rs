@@ -14,8 +14,9 @@ pub mod inputs;
 pub mod versions;
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
-pub use catalog::{Area, RULES, RuleMeta};
+pub use catalog::{Area, RULES, RuleId, RuleMeta};
 pub use finding::{
     AuditResult, Check, Finding, Gap, Severity, SkipCategory, Skipped, Summary, Suppression,
 };
@@ -88,7 +89,7 @@ pub fn run_on_model(
     store: &Store,
     model: &Model,
     opts: &AuditOptions,
-    enabled: HashSet<&'static str>,
+    enabled: HashSet<RuleId>,
 ) -> AuditResult {
     // A live audit passes the wall clock; an egscope snapshot is judged at
     // the moment it was taken, any other snapshot at its newest timestamp.
@@ -106,6 +107,7 @@ pub fn run_on_model(
         checks: Vec::new(),
         skipped: Vec::new(),
         not_judged: HashSet::new(),
+        refs: HashSet::new(),
     };
     ctx.gate_on_inputs();
     eg0_input::run(&mut ctx);
@@ -119,7 +121,7 @@ pub fn run_on_model(
 
 /// The rule IDs the globs select; an error when a glob is malformed or
 /// selects nothing (most likely a typo).
-pub fn select_rules(globs: &[String]) -> Result<HashSet<&'static str>, UserError> {
+pub fn select_rules(globs: &[String]) -> Result<HashSet<RuleId>, UserError> {
     if globs.is_empty() {
         return Ok(RULES.iter().map(|r| r.id).collect());
     }
@@ -134,7 +136,7 @@ pub fn select_rules(globs: &[String]) -> Result<HashSet<&'static str>, UserError
             let before = selected.len();
             let mut any = false;
             for r in RULES {
-                if matcher.is_match(r.id) {
+                if matcher.is_match(r.id.as_str()) {
                     selected.insert(r.id);
                     any = true;
                 }
@@ -201,18 +203,20 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub opts: &'a AuditOptions,
     pub now: Option<jiff::Timestamp>,
-    enabled: HashSet<&'static str>,
+    enabled: HashSet<RuleId>,
     findings: Vec<Finding>,
     checks: Vec<Check>,
     skipped: Vec<Skipped>,
     /// Rules whose inputs could not be read: whatever they would find is
     /// dropped (an unread HPA would read as a missing one).
-    not_judged: HashSet<&'static str>,
+    not_judged: HashSet<RuleId>,
+    /// The interned object references of the findings so far.
+    refs: HashSet<Arc<ObjectRef>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn enabled(&self, rule: &str) -> bool {
-        self.enabled.contains(rule)
+    pub fn enabled(&self, rule: RuleId) -> bool {
+        self.enabled.contains(&rule)
     }
 
     /// Marks every enabled rule whose inputs could not be read (see
@@ -247,18 +251,13 @@ impl<'a> Ctx<'a> {
 
     /// Records that `rule` did not run because the source has nothing it
     /// judges (not installed, no metrics asked for).
-    pub fn skip(&mut self, rule: &'static str, reason: impl Into<String>) {
+    pub fn skip(&mut self, rule: RuleId, reason: impl Into<String>) {
         self.skip_as(rule, reason, SkipCategory::NotApplicable);
     }
 
     /// Records that `rule` could not be judged (or only partly): the audit
     /// is then incomplete. The first, most serious reason per rule stays.
-    pub fn skip_as(
-        &mut self,
-        rule: &'static str,
-        reason: impl Into<String>,
-        category: SkipCategory,
-    ) {
+    pub fn skip_as(&mut self, rule: RuleId, reason: impl Into<String>, category: SkipCategory) {
         if !self.enabled(rule) {
             return;
         }
@@ -281,7 +280,7 @@ impl<'a> Ctx<'a> {
     /// absent) makes the rule not applicable; a kind that could not be read
     /// makes it not judged; a kind read only in some namespaces lets it run
     /// and marks it partial.
-    pub fn require(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
+    pub fn require(&mut self, rule: RuleId, kinds: &[Kind]) -> bool {
         if !self.enabled(rule) {
             return false;
         }
@@ -312,7 +311,7 @@ impl<'a> Ctx<'a> {
     /// EnvoyProxy a Gateway names): their absence is no reason to skip, but
     /// when they could not be read the rule is not judged, and when they
     /// were read only in some namespaces it is partial.
-    pub fn require_readable(&mut self, rule: &'static str, kinds: &[Kind]) -> bool {
+    pub fn require_readable(&mut self, rule: RuleId, kinds: &[Kind]) -> bool {
         if !self.enabled(rule) {
             return false;
         }
@@ -334,8 +333,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records that `rule` examined `obj` (JUnit test cases).
-    pub fn check(&mut self, rule: &'static str, obj: &Object, listener: Option<&str>) {
-        if !self.opts.record_checks || self.not_judged.contains(rule) {
+    pub fn check(&mut self, rule: RuleId, obj: &Object, listener: Option<&str>) {
+        if !self.opts.record_checks || self.not_judged.contains(&rule) {
             return;
         }
         let object = obj.obj_ref();
@@ -350,7 +349,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Starts a finding of `rule` on `obj` with the catalogue's severity.
-    pub fn finding(&self, rule: &'static str, obj: &Object) -> FindingBuilder {
+    pub fn finding(&self, rule: RuleId, obj: &Object) -> FindingBuilder {
         let suppressed = obj
             .annotations
             .get(&format!("{SUPPRESS_PREFIX}{rule}"))
@@ -362,7 +361,7 @@ impl<'a> Ctx<'a> {
         FindingBuilder(Finding {
             rule,
             severity: catalog::meta(rule).severity,
-            object: obj.obj_ref(),
+            object: Arc::new(obj.obj_ref()),
             listener: None,
             path: None,
             message: String::new(),
@@ -381,18 +380,31 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn push(&mut self, f: Finding) {
-        if !self.enabled(f.rule) || !self.reported(&f.object) || self.not_judged.contains(f.rule) {
+    pub fn push(&mut self, mut f: Finding) {
+        if !self.enabled(f.rule) || !self.reported(&f.object) || self.not_judged.contains(&f.rule) {
             return;
         }
         if self.opts.record_checks {
             self.checks.push(Check {
                 rule: f.rule,
-                object: f.object.clone(),
+                object: (*f.object).clone(),
                 listener: f.listener.clone(),
             });
         }
+        f.object = self.intern(f.object);
+        for r in &mut f.related {
+            *r = self.intern(r.clone());
+        }
         self.findings.push(f);
+    }
+
+    /// One shared reference per object across all findings.
+    fn intern(&mut self, r: Arc<ObjectRef>) -> Arc<ObjectRef> {
+        if let Some(known) = self.refs.get(&r) {
+            return known.clone();
+        }
+        self.refs.insert(r.clone());
+        r
     }
 
     fn finish(mut self) -> AuditResult {
@@ -401,7 +413,7 @@ impl<'a> Ctx<'a> {
         self.findings.dedup();
         self.checks.sort();
         self.checks.dedup();
-        self.skipped.sort_by(|a, b| a.rule.cmp(b.rule));
+        self.skipped.sort_by_key(|s| s.rule);
         let coverage = self
             .store
             .states()
@@ -451,7 +463,7 @@ impl FindingBuilder {
         let mut refs: Vec<ObjectRef> = related.into_iter().map(|r| r.without_version()).collect();
         refs.sort();
         refs.dedup();
-        self.0.related = refs;
+        self.0.related = refs.into_iter().map(Arc::new).collect();
         self
     }
     pub fn severity(mut self, s: Severity) -> Self {

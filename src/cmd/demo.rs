@@ -1,13 +1,10 @@
 //! `egscope demo`: the TUI on the simulator, or its audit headless.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
-use std::time::Duration;
 
 use super::audit::audit_store;
-use super::runtime;
 use super::sim::sim_config;
-use super::tui::{LiveTui, UiArgs, connect_live_with, sim_target};
+use super::tui::{UiArgs, live_session_tui};
 use crate::audit::AuditOptions;
 use crate::cli::{DemoArgs, FailOn, SimArgs};
 use crate::error::UserError;
@@ -34,34 +31,20 @@ pub fn demo(args: &DemoArgs, ui: &UiArgs) -> Result<u8, UserError> {
             true,
         );
     }
-    let (scenario, opts) = sim_config(&SimArgs::for_demo(args.scenario))?;
-    let rt = runtime()?;
-    // The session clock is the simulator's: it steps with the traffic
-    // model, so ages, "since" and EG511's lag move as the demo runs.
-    let (sim, live, clock) = rt.block_on(async {
-        let sim = Arc::new(crate::sim::Sim::start(scenario, opts).await?);
-        let clock = crate::clock::Clock::manual(sim.now());
-        let live =
-            connect_live_with(&sim_target(&sim)?, Duration::from_secs(30), clock.clone()).await?;
-        Ok::<_, UserError>((sim, live, clock))
-    })?;
-    let source = format!("demo ({:?}, simulated)", args.scenario).to_lowercase();
-    let now = Some(sim.now());
-    let ticker = sim.clone();
-    let tick = move || {
-        ticker.advance(crate::ui::feed::SCRAPE_INTERVAL);
-        clock.advance(crate::ui::feed::SCRAPE_INTERVAL);
+    let (scenario, options) = sim_config(&SimArgs::for_demo(args.scenario))?;
+    let label = format!("demo ({:?}, simulated)", args.scenario).to_lowercase();
+    // The simulator starts inside the session, after the first frame: a
+    // large scenario takes seconds to generate.
+    let source = crate::session::Source::Demo {
+        scenario,
+        options,
+        label,
     };
-    LiveTui {
-        rt: &rt,
-        live,
+    live_session_tui(
         source,
-        profile: args.profile,
-        now,
-        tour: args.tour,
+        args.profile,
+        Some(crate::demo::demo_now()),
+        args.tour,
         ui,
-        tick,
-        switch: None,
-    }
-    .run()
+    )
 }

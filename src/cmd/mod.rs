@@ -19,7 +19,6 @@ use std::time::Duration;
 use crate::audit::{AuditResult, Severity};
 use crate::cli::{ClusterArgs, FailOn};
 use crate::error::UserError;
-use crate::source;
 use crate::source::live::ClusterTarget;
 use crate::store::Store;
 
@@ -144,10 +143,7 @@ pub fn cluster_target(args: &ClusterArgs) -> ClusterTarget {
     }
 }
 
-/// `--sync-timeout` beyond a day is no use and would overflow a deadline.
-pub(crate) const MAX_SYNC_SECS: u64 = 86_400;
-
-/// Lists the cluster once through the watchers and returns the store when
+/// Lists the cluster once through the session and returns the store when
 /// every kind has synced (or is forbidden or not installed).
 pub fn live_store(args: &ClusterArgs) -> Result<Store, UserError> {
     live_store_with_metrics(args, 0).map(|(store, _)| store)
@@ -159,33 +155,11 @@ pub fn live_store_with_metrics(
     args: &ClusterArgs,
     window_secs: u64,
 ) -> Result<(Store, Option<crate::metrics::MetricsSnapshot>), UserError> {
-    let target = cluster_target(args);
-    runtime()?.block_on(async {
-        let conn = source::live::connect(&target).await?;
-        let live = source::live::Live::start(conn.clone(), target.namespace.clone()).await;
-        let late = live
-            .wait_synced(Duration::from_secs(args.sync_timeout.min(MAX_SYNC_SECS)))
-            .await;
-        if !late.is_empty() {
-            let names: Vec<&str> = late.iter().map(|k| k.name()).collect();
-            tracing::warn!(kinds = ?names, "kinds did not finish their first list");
-        }
-        let store = live.store();
-        if window_secs == 0 {
-            return Ok((store, None));
-        }
-        let targets = crate::metrics::scrape::targets(&crate::model::Model::build(&store));
-        let mut scraper = crate::metrics::scrape::Scraper::new(conn.client);
-        // A round is bounded in time across all pods, so pods that hang
-        // never starve the others of their turn.
-        scraper.round_deadline = Some(Duration::from_secs(10));
-        let t0 = std::time::Instant::now();
-        scraper.scrape_once(&targets, 0.0).await;
-        tokio::time::sleep(Duration::from_secs(window_secs)).await;
-        let snapshot = scraper
-            .scrape_once(&targets, t0.elapsed().as_secs_f64())
-            .await
-            .clone();
-        Ok((live.store(), Some(snapshot)))
-    })
+    let read = crate::session::read_cluster(
+        &runtime()?,
+        &cluster_target(args),
+        Duration::from_secs(args.sync_timeout),
+        Duration::from_secs(window_secs),
+    )?;
+    Ok((read.store, read.metrics))
 }

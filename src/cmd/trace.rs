@@ -57,7 +57,6 @@ pub fn run(args: &TraceArgs, cluster: &ClusterArgs, stdin: &mut dyn Read) -> Res
     let model = Model::build(&store);
     let t = trace::trace(
         &model,
-        &store,
         &req,
         gateway.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
     )

@@ -1,55 +1,16 @@
-//! The TUI entry points: on a live cluster (with `:ctx` switching), on
-//! snapshot files, and the live-source plumbing the demo shares.
+//! The TUI entry points: on a live session (a cluster, with `:ctx`
+//! switching, or the demo's simulator) and on snapshot files.
 
 use std::io::{IsTerminal, Read};
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::{MAX_SYNC_SECS, cluster_target, runtime};
+use super::{cluster_target, runtime};
 use crate::audit::AuditOptions;
 use crate::cli::ClusterArgs;
 use crate::error::UserError;
+use crate::session::{self, Source};
 use crate::source;
-use crate::source::live::ClusterTarget;
 use crate::store::Store;
-
-/// A kubeconfig for the in-process simulator, in a temp file the client
-/// reads once.
-pub(super) fn sim_target(sim: &crate::sim::SimHandle) -> Result<ClusterTarget, UserError> {
-    let dir = std::env::temp_dir().join(format!("egscope-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| UserError::new(format!("cannot create {}: {e}", dir.display())))?;
-    let path = dir.join("kubeconfig");
-    std::fs::write(&path, sim.kubeconfig_yaml())
-        .map_err(|e| UserError::new(format!("cannot write {}: {e}", path.display())))?;
-    Ok(ClusterTarget {
-        kubeconfig: Some(path),
-        connect_timeout: Duration::from_secs(5),
-        ..ClusterTarget::default()
-    })
-}
-
-pub(super) async fn connect_live(
-    target: &ClusterTarget,
-    sync: Duration,
-) -> Result<Arc<source::live::Live>, UserError> {
-    connect_live_with(target, sync, crate::clock::Clock::wall()).await
-}
-
-pub(super) async fn connect_live_with(
-    target: &ClusterTarget,
-    sync: Duration,
-    clock: crate::clock::Clock,
-) -> Result<Arc<source::live::Live>, UserError> {
-    let conn = source::live::connect(target).await?;
-    let live = source::live::Live::start_with_clock(conn, target.namespace.clone(), clock).await;
-    // The TUI opens once the first lists are in or after `sync` at most; a
-    // kind still syncing then shows as such and fills in when it arrives.
-    let _ = live
-        .wait_a_while(sync.min(Duration::from_secs(MAX_SYNC_SECS)))
-        .await;
-    Ok(Arc::new(live))
-}
 
 /// `egscope` with no subcommand: the TUI on the current cluster.
 pub fn live_tui(
@@ -62,134 +23,33 @@ pub fn live_tui(
             "the TUI needs a terminal; for a report use `egscope audit` (or `--help`)",
         ));
     }
-    let target = cluster_target(cluster);
+    let source = Source::Cluster {
+        target: cluster_target(cluster),
+        sync: Duration::from_secs(cluster.sync_timeout),
+    };
+    live_session_tui(source, profile, None, false, ui)
+}
+
+/// The TUI over a live session: it draws at once and fills in as the
+/// session's source connects and its kinds arrive (k9s draws at once too).
+/// `now` is a fixed clock (the demo), or `None` for the wall clock.
+pub(super) fn live_session_tui(
+    source: Source,
+    profile: crate::audit::Profile,
+    now: Option<jiff::Timestamp>,
+    tour: bool,
+    ui: &UiArgs,
+) -> Result<u8, UserError> {
     let rt = runtime()?;
-    // A real cluster may take long to list everything: open after at most
-    // two seconds (k9s draws at once and fills in) and let the kinds arrive.
-    let live = rt.block_on(connect_live(
-        &target,
-        Duration::from_secs(cluster.sync_timeout.min(2)),
-    ))?;
-    let source = format!("context {}", live.connection().context);
-    let switch = Some((target, Duration::from_secs(cluster.sync_timeout)));
-    LiveTui {
-        rt: &rt,
-        live,
-        source,
+    let status = source.initial_status();
+    let store = session::initial_store(&source);
+    let opts = AuditOptions {
         profile,
-        now: None,
-        tour: false,
-        ui,
-        tick: || {},
-        switch,
-    }
-    .run()
-}
-
-/// The TUI over a live source. With `switch` (a real cluster), `:ctx NAME`
-/// reconnects to another context of the same kubeconfig and replaces the
-/// feed; the demo has no other context.
-pub(super) struct LiveTui<'a, T> {
-    pub rt: &'a tokio::runtime::Runtime,
-    pub live: Arc<source::live::Live>,
-    /// What the status line calls the source (`context prod`, `demo ...`).
-    pub source: String,
-    pub profile: crate::audit::Profile,
-    /// A fixed clock (the demo), or the wall clock.
-    pub now: Option<jiff::Timestamp>,
-    pub tour: bool,
-    pub ui: &'a UiArgs,
-    /// Called before every scrape (the demo advances its simulator).
-    pub tick: T,
-    /// Where `:ctx` may connect: the base target and the sync wait.
-    pub switch: Option<(ClusterTarget, Duration)>,
-}
-
-impl<T: FnMut() + Send + 'static> LiveTui<'_, T> {
-    pub fn run(self) -> Result<u8, UserError> {
-        let LiveTui {
-            rt,
-            live,
-            source,
-            profile,
-            now,
-            tour,
-            ui,
-            tick,
-            switch,
-        } = self;
-        use crate::ui::action::Action;
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let switchable = switch.is_some();
-        let mut status = crate::ui::feed::live_status_with(
-            &source,
-            &live,
-            crate::ui::status::Freshness::None,
-            switchable,
-        );
-        if let Some((target, _)) = &switch {
-            status.contexts = crate::ui::status::kube_contexts(target.kubeconfig.as_deref());
-        }
-        let store = live.store();
-        let opts = AuditOptions {
-            profile,
-            now,
-            ..AuditOptions::default()
-        };
-        let (ctx_tx, mut ctx_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-        let (focus_tx, focus_rx) = tokio::sync::watch::channel(Vec::new());
-        let supervisor = rt.spawn(async move {
-            let mut feed = tokio::spawn(crate::ui::feed::run(
-                live,
-                source,
-                opts.clone(),
-                switchable,
-                tx.clone(),
-                focus_rx.clone(),
-                tick,
-            ));
-            while let Some(name) = ctx_rx.recv().await {
-                let Some((base, sync)) = &switch else {
-                    continue;
-                };
-                let target = ClusterTarget {
-                    context: Some(name.clone()),
-                    ..base.clone()
-                };
-                match connect_live(&target, *sync).await {
-                    Ok(next) => {
-                        feed.abort();
-                        let source = format!("context {}", next.connection().context);
-                        let _ = tx.send(Action::Flash(format!("switched to context {name}")));
-                        feed = tokio::spawn(crate::ui::feed::run(
-                            next,
-                            source,
-                            opts.clone(),
-                            true,
-                            tx.clone(),
-                            focus_rx.clone(),
-                            || {},
-                        ));
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Action::Flash(format!("context {name}: {e}")));
-                    }
-                }
-            }
-            feed.abort();
-        });
-        let on_context: Box<dyn FnMut(String) + Send> = Box::new(move |name| {
-            let _ = ctx_tx.send(name);
-        });
-        let hooks = LiveHooks {
-            feed: rx,
-            on_context,
-            focus: focus_tx,
-        };
-        let result = run_tui_with(store, status, profile, now, tour, ui, Some(hooks));
-        supervisor.abort();
-        result
-    }
+        now,
+        ..AuditOptions::default()
+    };
+    let link = session::spawn(rt.handle(), source, opts);
+    run_tui_with(&rt, store, status, profile, now, tour, ui, Some(link))
 }
 
 /// The TUI flags every entry point shares.
@@ -218,7 +78,9 @@ pub fn snapshot_tui(
             "the TUI needs a terminal; for a report use `egscope audit --snapshot ...`",
         ));
     }
+    let rt = runtime()?;
     run_tui_with(
+        &rt,
         store,
         crate::ui::status::SourceStatus::snapshot(paths),
         profile,
@@ -229,22 +91,16 @@ pub fn snapshot_tui(
     )
 }
 
-/// What a live source adds to the TUI: the feed of updates, where `:ctx`
-/// goes, and the channel that tells the feed which fleets are on screen.
-struct LiveHooks {
-    feed: tokio::sync::mpsc::UnboundedReceiver<crate::ui::action::Action>,
-    on_context: Box<dyn FnMut(String) + Send>,
-    focus: tokio::sync::watch::Sender<Vec<String>>,
-}
-
+#[allow(clippy::too_many_arguments)]
 fn run_tui_with(
+    rt: &tokio::runtime::Runtime,
     store: Store,
     status: crate::ui::status::SourceStatus,
     profile: crate::audit::Profile,
     now: Option<jiff::Timestamp>,
     tour: bool,
     ui: &UiArgs,
-    live: Option<LiveHooks>,
+    session: Option<session::Link<crate::ui::data::Data>>,
 ) -> Result<u8, UserError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let user = crate::ui::user_theme_path();
@@ -252,10 +108,6 @@ fn run_tui_with(
         .map_err(UserError::new)?;
     let _log = crate::ui::logging::init(&ui.log_level);
     tracing::info!(source = %status.source, "starting the TUI");
-    let (feed, on_context, focus) = match live {
-        Some(h) => (Some(h.feed), Some(h.on_context), Some(h.focus)),
-        None => (None, None, None),
-    };
     let opts = crate::ui::run::TuiOptions {
         store: std::sync::Arc::new(store),
         status,
@@ -263,9 +115,12 @@ fn run_tui_with(
         theme,
         now,
         tour,
-        feed,
-        on_context,
-        focus,
+        session,
     };
-    crate::ui::run::run(opts).map_err(|e| UserError::new(format!("terminal error: {e}")))
+    let ended = crate::ui::run::run(rt, opts)
+        .map_err(|e| UserError::new(format!("terminal error: {e}")))?;
+    match ended.failed {
+        Some(why) => Err(UserError::new(why)),
+        None => Ok(ended.code),
+    }
 }

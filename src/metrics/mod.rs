@@ -2,11 +2,11 @@
 //! `:19001/stats/prometheus`, scraped through the API server, turned into a
 //! short history of derived series per pod and per fleet.
 //!
-//! These types are what the UI and the EG507 rule read; the parser, the
-//! maths and the scraper live in the submodules.
+//! These types are what the UI and the EG507 rule read; the parser and the
+//! maths live in the submodules, the scraper (which picks its pods from the
+//! model) in the session layer.
 
 pub mod prom;
-pub mod scrape;
 pub mod series;
 
 pub use crate::units::{PodUsage, UsageMap};
@@ -274,7 +274,7 @@ pub struct MetricsSnapshot {
     /// Fleets are re-summed only when one of their pods was scraped.
     pub routes: BTreeMap<String, std::sync::Arc<FleetRoutes>>,
     /// Per (fleet key, cluster): the last [`HISTORY`] fleet sums, kept only
-    /// for the fleets on screen ([`scrape::Scraper::set_focus`]).
+    /// for the fleets on screen (`session::scrape::Scraper::set_focus`).
     pub route_history: BTreeMap<(String, std::sync::Arc<str>), VecDeque<ClusterPoint>>,
 }
 

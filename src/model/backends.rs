@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::routes::Route;
 use super::value::{array_at, at, bool_at, i64_at, str_at};
-use crate::store::{ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, Kind, KindState, Object, Store};
+use crate::store::{
+    ENVOY_GATEWAY_GROUP, GATEWAY_API_GROUP, Kind, KindState, Object, SourceKind, Store,
+};
 
 /// The label the EndpointSlice controller puts on every slice of a Service
 /// (k8s.io/api/discovery/v1/well_known_labels.go, `LabelServiceName`).
@@ -59,6 +61,12 @@ pub struct BackendRef {
     pub backend_found: bool,
     /// The BackendTLSPolicy that targets this Service (`namespace/name`).
     pub tls_policy: Option<String>,
+    /// Why Envoy Gateway cannot send traffic to this ref at all, in its
+    /// own reason words (`RefNotPermitted: …`, `BackendNotFound: …`);
+    /// `None` when it can, or when the source cannot tell. The one answer
+    /// the route Detail, EG510 and `egscope trace` give.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
 }
 
 impl BackendRef {
@@ -179,15 +187,73 @@ fn tls_policies(store: &Store) -> HashMap<(&str, &str), &Arc<Object>> {
     out
 }
 
+/// Why a ref cannot carry traffic (see [`BackendRef::invalid`]). Envoy
+/// Gateway sets ResolvedRefs=False with these reasons
+/// (internal/gatewayapi/route.go, `validateBackendRef` and friends, in
+/// envoyproxy/gateway): a cross-namespace ref without a ReferenceGrant is
+/// `RefNotPermitted`, a Service or Backend that does not exist is
+/// `BackendNotFound`. Absence is told only where the kind was read in that
+/// namespace: a namespace egscope could not read proves nothing.
+fn invalid_reason(
+    store: &Store,
+    known: &Known,
+    permitted: bool,
+    has_slices: bool,
+    (group, kind): (&str, &str),
+    ns: &str,
+    name: &str,
+) -> Option<String> {
+    if !permitted {
+        return Some(format!(
+            "RefNotPermitted: {kind} {ns}/{name} is in another namespace and no ReferenceGrant allows it"
+        ));
+    }
+    let (store_kind, set) = match (group, kind) {
+        // A live cluster's Services are read by the proxy label only
+        // (source/live.rs, `scopes_of`): a backend Service missing from
+        // the store may well exist.
+        ("", "Service") if store.source.kind == SourceKind::Cluster => return None,
+        // Nor in a snapshot written by `egscope snapshot` (the same
+        // Services); an EndpointSlice labelled with its name shows the
+        // Service exists whatever the snapshot holds.
+        ("", "Service") if has_slices => return None,
+        ("", "Service") => (Kind::Service, &known.services),
+        (ENVOY_GATEWAY_GROUP, "Backend") => (Kind::Backend, &known.backends),
+        _ => return None,
+    };
+    (store.present(store_kind) && store.covers(store_kind, ns) && !set.contains(&(ns, name)))
+        .then(|| format!("BackendNotFound: {kind} {ns}/{name} does not exist"))
+}
+
+/// The Services and Envoy Gateway Backends in the source, by (namespace,
+/// name): one pass each, so 20,000 routes do not scan them per ref.
+struct Known<'a> {
+    services: std::collections::HashSet<(&'a str, &'a str)>,
+    backends: std::collections::HashSet<(&'a str, &'a str)>,
+}
+
+impl<'a> Known<'a> {
+    fn of(store: &'a Store) -> Known<'a> {
+        let set = |k: Kind| {
+            store
+                .of(k)
+                .iter()
+                .map(|o| (o.namespace_or_empty(), o.name.as_str()))
+                .collect()
+        };
+        Known {
+            services: set(Kind::Service),
+            backends: set(Kind::Backend),
+        }
+    }
+}
+
 /// The backends of every route, in the order of `routes`.
 pub fn backends(store: &Store, routes: &[Route]) -> Vec<RouteBackends> {
     let endpoints = endpoints_by_service(store);
     let tls = tls_policies(store);
-    let eg_backends: std::collections::HashSet<(&str, &str)> = store
-        .of(Kind::Backend)
-        .iter()
-        .map(|b| (b.namespace_or_empty(), b.name.as_str()))
-        .collect();
+    let known = Known::of(store);
+    let eg_backends = &known.backends;
     routes
         .iter()
         .map(|route| {
@@ -227,7 +293,17 @@ pub fn backends(store: &Store, routes: &[Route]) -> Vec<RouteBackends> {
                                 .then(|| tls.get(&(namespace, name.as_str())))
                                 .flatten()
                                 .map(|p| format!("{}/{}", p.namespace_or_empty(), p.name));
+                            let invalid = invalid_reason(
+                                store,
+                                &known,
+                                permitted,
+                                matches!(&endpoints, EndpointsState::Read(e) if e.slices > 0),
+                                (&group, &kind),
+                                namespace,
+                                &name,
+                            );
                             BackendRef {
+                                invalid,
                                 port: i64_at(r, &["port"]),
                                 // Gateway API: weight defaults to 1.
                                 weight: at(r, &["weight"])
@@ -370,6 +446,45 @@ mod tests {
         assert!(r[0].is_eg_backend() && r[0].backend_found);
         assert_eq!(r[0].endpoints, EndpointsState::NotCounted);
         assert_eq!(r[1].tls_policy.as_deref(), Some("apps/tls"));
+    }
+
+    #[test]
+    fn why_a_ref_is_unusable_is_told_once() {
+        let refs = json!([{"name": "gone"}, {"name": "pg", "namespace": "db"},
+                          {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "ext"},
+                          {"name": "here"}]);
+        let svc = json!({"apiVersion": "v1", "kind": "Service",
+                         "metadata": {"name": "here", "namespace": "apps"}, "spec": {}});
+        let mut s = store(vec![route("apps", refs), svc]);
+        s.source.kind = SourceKind::Snapshot;
+        let m = Model::build(&s);
+        let why: Vec<Option<&str>> = m.backends[0].rules[0]
+            .iter()
+            .map(|b| b.invalid.as_deref())
+            .collect();
+        assert_eq!(
+            why[0],
+            Some("BackendNotFound: Service apps/gone does not exist")
+        );
+        assert!(why[1].is_some_and(|w| w.starts_with("RefNotPermitted: Service db/pg")));
+        assert_eq!(
+            why[2],
+            Some("BackendNotFound: Backend apps/ext does not exist")
+        );
+        assert_eq!(why[3], None);
+        // A live cluster's Services are read by the proxy label only: a
+        // Service missing from the store proves nothing there.
+        s.source.kind = SourceKind::Cluster;
+        let m = Model::build(&s);
+        assert_eq!(m.backends[0].rules[0][0].invalid, None);
+        assert!(
+            m.backends[0].rules[0][2].invalid.is_some(),
+            "Backends are read whole"
+        );
+        // Where Services could not be read, nothing is claimed.
+        s.source.kind = SourceKind::Snapshot;
+        s.set_state(Kind::Service, KindState::Forbidden("403".into()));
+        assert_eq!(Model::build(&s).backends[0].rules[0][0].invalid, None);
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub struct Fleet {
     /// release (`tenancy::effective_envoy_proxy`); `None` when none applies
     /// or a referenced one is missing.
     pub effective_proxy: Option<Value>,
+    /// The effective EnvoyProxy's `spec.bootstrap`, parsed once here
+    /// rather than per Gateway and rule.
+    pub bootstrap: Option<super::patch::Bootstrap>,
 }
 
 impl Fleet {
@@ -210,6 +213,7 @@ pub fn fleets(
                 hpa: None,
                 hpa_status: None,
                 pods: Vec::new(),
+                bootstrap: None,
             };
             let ns = controller.map(|c| c.namespace().to_string());
             attach_infra(
@@ -220,6 +224,7 @@ pub fn fleets(
                 &hashed_name(&key),
                 controllers,
             );
+            fleet.bootstrap = read_bootstrap(&fleet);
             out.push(fleet);
         } else {
             for g in members {
@@ -264,6 +269,7 @@ pub fn fleets(
                     hpa: None,
                     hpa_status: None,
                     pods: Vec::new(),
+                    bootstrap: None,
                 };
                 attach_infra(
                     &mut fleet,
@@ -273,11 +279,17 @@ pub fn fleets(
                     &name,
                     controllers,
                 );
+                fleet.bootstrap = read_bootstrap(&fleet);
                 out.push(fleet);
             }
         }
     }
     out
+}
+
+fn read_bootstrap(fleet: &Fleet) -> Option<super::patch::Bootstrap> {
+    let spec = fleet.proxy_spec(&[])?;
+    super::patch::Bootstrap::read(at(spec, &["bootstrap"])?)
 }
 
 /// Finds the fleet's workload, Service, pods and HPA: by owning labels

@@ -6,6 +6,7 @@ pub mod backends;
 pub mod events;
 pub mod fleet;
 pub mod listeners;
+pub mod patch;
 pub mod policy;
 pub mod routes;
 pub mod tenancy;
@@ -19,6 +20,7 @@ pub use fleet::{Fleet, ProxySource};
 pub use listeners::{
     Attachment, Conflict, ConflictReason, ConflictSemantics, Gateway, Listener, ListenerSet,
 };
+pub use patch::{Bootstrap, PatchPolicy, PatchTarget};
 pub use policy::{Attachments, Outcome, Policy, Target, TargetObj};
 pub use routes::{Route, RouteParent};
 pub use tenancy::{Class, Controller, EgConfig, Semantics, Watch};
@@ -42,6 +44,9 @@ pub struct Model {
     /// sets each field), computed once from `policies`.
     pub effective: policy::EffectiveConfig,
     pub fleets: Vec<Fleet>,
+    /// Every EnvoyPatchPolicy with its target resolved (EG206/EG207 read
+    /// which Gateways each one patches here).
+    pub patch_policies: Vec<PatchPolicy>,
     /// GatewayClasses could not be read (a user bound to one namespace
     /// cannot list cluster-scoped kinds): a Gateway whose class is unknown
     /// is then taken for Envoy Gateway's, and the rules that rely on it are
@@ -78,6 +83,7 @@ impl Model {
         let effective =
             policy::effective_config(&classes, &gateways, &routes, &policies, &attachments);
         let fleets = fleet::fleets(store, &controllers, &classes, &gateways);
+        let patch_policies = patch::patch_policies(store, &gateways, &classes);
         Model {
             controllers,
             classes,
@@ -89,6 +95,7 @@ impl Model {
             attachments,
             effective,
             fleets,
+            patch_policies,
             classes_unreadable: store.state(Kind::GatewayClass).unreadable(),
         }
     }
@@ -107,6 +114,14 @@ impl Model {
                 Some(c) => c.eg_served,
                 None => self.classes_unreadable,
             })
+    }
+
+    /// The EnvoyPatchPolicies that patch Gateway `gateway` (directly or
+    /// through its class).
+    pub fn patches_of(&self, gateway: usize) -> impl Iterator<Item = &PatchPolicy> {
+        self.patch_policies
+            .iter()
+            .filter(move |p| p.applies_to(&self.gateways, gateway))
     }
 
     /// The fleet a Gateway belongs to.

@@ -22,12 +22,10 @@
 //!
 //! Pure functions over the model; rendering lives in `report::trace_*`.
 
-use std::sync::Arc;
-
 use super::Model;
 use super::listeners::Listener;
 use super::policy;
-use super::value::{array_at, at, condition, i64_at, str_at};
+use super::value::{array_at, at, condition, str_at};
 use crate::codec::value::Value;
 use crate::store::{Kind, Object, Store};
 
@@ -624,6 +622,21 @@ pub struct Backend {
     pub endpoints: Option<crate::model::backends::EndpointsState>,
 }
 
+impl Backend {
+    fn of(r: &crate::model::backends::BackendRef) -> Backend {
+        Backend {
+            group: r.group.clone(),
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            port: r.port,
+            weight: r.weight,
+            invalid: r.invalid.clone(),
+            endpoints: Some(r.endpoints.clone()),
+        }
+    }
+}
+
 /// The matched route rule and what it implies.
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -764,12 +777,7 @@ fn listener_label(m: &Model, (g, li): (usize, usize)) -> String {
 /// Traces `req` through every Envoy fleet of the model, or only the one
 /// serving `gateway` (`NS/NAME`). `Err` when that Gateway is not in the
 /// source (a usage error).
-pub fn trace(
-    m: &Model,
-    store: &Store,
-    req: &Request,
-    gateway: Option<(&str, &str)>,
-) -> Result<Trace, String> {
+pub fn trace(m: &Model, req: &Request, gateway: Option<(&str, &str)>) -> Result<Trace, String> {
     let mut groups: Vec<(String, Vec<usize>)> = m
         .fleets
         .iter()
@@ -800,7 +808,7 @@ pub fn trace(
     }
     let mut fleets: Vec<FleetTrace> = groups
         .into_iter()
-        .map(|(key, gs)| trace_fleet(m, store, req, key, gs))
+        .map(|(key, gs)| trace_fleet(m, req, key, gs))
         .collect();
     // Stable: among equals, the fleets' own order.
     fleets.sort_by_key(|f| std::cmp::Reverse(f.step));
@@ -810,13 +818,7 @@ pub fn trace(
     })
 }
 
-fn trace_fleet(
-    m: &Model,
-    store: &Store,
-    req: &Request,
-    fleet: String,
-    gateways: Vec<usize>,
-) -> FleetTrace {
+fn trace_fleet(m: &Model, req: &Request, fleet: String, gateways: Vec<usize>) -> FleetTrace {
     let mut t = FleetTrace {
         fleet,
         gateways: gateways.clone(),
@@ -1178,15 +1180,14 @@ fn trace_fleet(
         .obj
         .status()
         .is_some_and(|st| !array_at(st, &["parents"]).is_empty());
-    let mut backends = backends(store, &route.obj, rule);
-    // The model's backend fact lists the rule's backendRefs in order.
-    if let Some(refs) = m.backends.get(w.route).and_then(|b| b.rules.get(w.rule)) {
-        for (b, r) in backends.iter_mut().zip(refs) {
-            if r.name == b.name && r.namespace == b.namespace {
-                b.endpoints = Some(r.endpoints.clone());
-            }
-        }
-    }
+    // The model's backend fact (`Model::backends`): the same refs,
+    // weights, endpoints and "why unusable" as EG510 and the Detail pane.
+    let mut backends: Vec<Backend> = m
+        .backends
+        .get(w.route)
+        .and_then(|b| b.rules.get(w.rule))
+        .map(|refs| refs.iter().map(Backend::of).collect())
+        .unwrap_or_default();
     if has_status {
         let this_rule = format!("rule {}", w.rule);
         let applies = unresolved
@@ -1318,65 +1319,6 @@ fn filters(rule: &Value) -> Vec<String> {
                 t.to_string()
             } else {
                 format!("{t} ({detail})")
-            }
-        })
-        .collect()
-}
-
-fn backends(store: &Store, route: &Arc<Object>, rule: &Value) -> Vec<Backend> {
-    let route_ns = route.namespace_or_empty();
-    array_at(rule, &["backendRefs"])
-        .iter()
-        .map(|b| {
-            let group = str_at(b, &["group"]).unwrap_or("").to_string();
-            let kind = str_at(b, &["kind"]).unwrap_or("Service").to_string();
-            let namespace = str_at(b, &["namespace"]).unwrap_or(route_ns).to_string();
-            let name = str_at(b, &["name"]).unwrap_or("").to_string();
-            let mut invalid = None;
-            if namespace != route_ns
-                && !super::backends::grant_permits(
-                    store,
-                    route.kind.name(),
-                    route_ns,
-                    &namespace,
-                    &group,
-                    &kind,
-                    &name,
-                )
-            {
-                invalid = Some(format!(
-                    "RefNotPermitted: {kind} {namespace}/{name} is in another namespace and no ReferenceGrant allows it"
-                ));
-            } else {
-                let store_kind = match (group.as_str(), kind.as_str()) {
-                    ("", "Service") => Some(Kind::Service),
-                    ("gateway.envoyproxy.io", "Backend") => Some(Kind::Backend),
-                    _ => None,
-                };
-                // Only where the kind was read in that namespace can its
-                // absence be told.
-                if let Some(k) = store_kind
-                    && store.present(k)
-                    && store.covers(k, &namespace)
-                    && !store
-                        .of(k)
-                        .iter()
-                        .any(|o| o.namespace_or_empty() == namespace && o.name == name)
-                {
-                    invalid = Some(format!(
-                        "BackendNotFound: {kind} {namespace}/{name} does not exist"
-                    ));
-                }
-            }
-            Backend {
-                group,
-                kind,
-                namespace,
-                name,
-                port: i64_at(b, &["port"]),
-                weight: i64_at(b, &["weight"]).unwrap_or(1),
-                invalid,
-                endpoints: None,
             }
         })
         .collect()
@@ -1520,7 +1462,7 @@ spec:
         let m = Model::build(&store);
         let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let req = Request::parse(url, Some(method), &hs).expect("request");
-        trace(&m, &store, &req, None).expect("trace")
+        trace(&m, &req, None).expect("trace")
     }
 
     fn winner(t: &Trace) -> Option<(String, usize)> {

@@ -1,6 +1,7 @@
 //! `--format json`: the public `egscope.audit/v1` contract (design §1).
 //! Keys come out in struct declaration order; extend, never rename.
 
+use crate::audit::RuleId;
 use serde::Serialize;
 
 use crate::audit::catalog;
@@ -29,7 +30,7 @@ struct Report<'a> {
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    rule: &'static str,
+    rule: RuleId,
     severity: Severity,
     title: &'static str,
     object: &'a ObjectRef,
@@ -60,7 +61,7 @@ impl<'a> JsonFinding<'a> {
             message: &f.message,
             fix: meta.fix,
             guide: meta.guide,
-            related: f.related.iter().map(ObjectRef::without_version).collect(),
+            related: f.related.iter().map(|r| r.without_version()).collect(),
             location: f.location.as_ref(),
             suppressed: f.suppressed.as_ref(),
         }
@@ -155,7 +156,7 @@ mod tests {
         );
         assert_eq!(
             doc["skipped"],
-            serde_json::json!([{"rule": "EG507", "reason": "no live metrics in a snapshot",
+            serde_json::json!([{"rule": RuleId::EG507, "reason": "no live metrics in a snapshot",
                                 "category": "not-applicable"}])
         );
         assert_eq!(doc["coverage"], serde_json::json!([]));
@@ -241,8 +242,8 @@ mod tests {
 
         let err = finding(&doc, "EG113");
         assert_eq!(err["severity"], "error");
-        assert_eq!(err["title"], catalog::meta("EG113").title);
-        assert_eq!(err["fix"], catalog::meta("EG113").fix);
+        assert_eq!(err["title"], catalog::meta(RuleId::EG113).title);
+        assert_eq!(err["fix"], catalog::meta(RuleId::EG113).fix);
         assert_eq!(err["guide"], "Deployment Modes");
         assert_eq!(err["listener"], "https");
         assert_eq!(err["path"], "spec.listeners[1]");
@@ -294,7 +295,7 @@ mod tests {
             .iter()
             .map(|f| f["rule"].as_str().unwrap())
             .collect();
-        let given: Vec<&str> = result.findings.iter().map(|f| f.rule).collect();
+        let given: Vec<&str> = result.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, given);
     }
 

@@ -2,20 +2,20 @@
 //! listener) the rule examined; findings are failures, suppressed findings
 //! pass with a note, skipped rules are skipped test cases.
 
+use crate::audit::RuleId;
 use std::collections::HashSet;
 use std::io::Cursor;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use crate::audit::catalog::{self, RULES};
 use crate::audit::{AuditResult, Finding, SkipCategory};
 use crate::store::ObjectRef;
 
 use super::{ReportMeta, object_label};
 
 /// What a test case is about: (rule, object without apiVersion, listener).
-type Key<'a> = (&'a str, ObjectRef, Option<&'a str>);
+type Key<'a> = (RuleId, ObjectRef, Option<&'a str>);
 
 struct Case<'a> {
     name: String,
@@ -33,7 +33,7 @@ impl Case<'_> {
 }
 
 struct Suite<'a> {
-    rule: &'a str,
+    rule: RuleId,
     name: String,
     cases: Vec<Case<'a>>,
 }
@@ -45,30 +45,14 @@ fn case_name(object: &ObjectRef, listener: Option<&str>) -> String {
     }
 }
 
-fn suite_name(rule: &str) -> String {
-    match catalog::rule(rule) {
-        Some(m) => format!("{rule} {}", m.title),
-        None => rule.to_string(),
-    }
+fn suite_name(rule: RuleId) -> String {
+    format!("{rule} {}", rule.meta().title)
 }
 
 fn suites(result: &AuditResult) -> Vec<Suite<'_>> {
-    // Rules in catalogue order, then any unknown ones in order of appearance.
-    let mut rules: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-    let mentioned = result
-        .checks
-        .iter()
-        .map(|c| c.rule)
-        .chain(result.findings.iter().map(|f| f.rule))
-        .chain(result.skipped.iter().map(|s| s.rule));
-    for id in mentioned {
-        if !rules.contains(&id) {
-            rules.push(id);
-        }
-    }
-
     let mut out = Vec::new();
-    for rule in rules {
+    // Rules in catalogue order.
+    for &rule in RuleId::ALL {
         let mut seen: HashSet<Key> = HashSet::new();
         let mut cases = Vec::new();
         let mut keys: Vec<Key> = Vec::new();
@@ -130,12 +114,11 @@ fn suites(result: &AuditResult) -> Vec<Suite<'_>> {
 
 fn failure_text(f: &Finding) -> String {
     let mut text = f.message.clone();
-    if let Some(m) = catalog::rule(f.rule) {
-        text.push_str("\nFix: ");
-        text.push_str(m.fix);
-        text.push_str("\nGuide: ");
-        text.push_str(m.guide);
-    }
+    let m = f.rule.meta();
+    text.push_str("\nFix: ");
+    text.push_str(m.fix);
+    text.push_str("\nGuide: ");
+    text.push_str(m.guide);
     if let Some(p) = &f.path {
         text.push_str("\nPath: ");
         text.push_str(p);
@@ -144,7 +127,7 @@ fn failure_text(f: &Finding) -> String {
         text.push_str(&format!("\nLocation: {loc}"));
     }
     if !f.related.is_empty() {
-        let related: Vec<String> = f.related.iter().map(object_label).collect();
+        let related: Vec<String> = f.related.iter().map(|r| object_label(r)).collect();
         text.push_str("\nRelated: ");
         text.push_str(&related.join(", "));
     }
@@ -215,7 +198,10 @@ fn write(w: &mut Writer<Cursor<Vec<u8>>>, suites: &[Suite]) -> std::io::Result<(
             ],
         )))?;
         for case in &suite.cases {
-            let attrs = [("classname", suite.rule), ("name", case.name.as_str())];
+            let attrs = [
+                ("classname", suite.rule.as_str()),
+                ("name", case.name.as_str()),
+            ];
             if case.findings.is_empty() && case.skipped.is_none() && case.error.is_none() {
                 w.write_event(Event::Empty(start("testcase", &attrs)))?;
                 continue;
@@ -395,7 +381,7 @@ mod tests {
             .find(|(n, t)| n == "failure" && t.starts_with(message.as_str()))
             .expect("failure text round-trips");
         assert!(failure.1.contains("Location: cluster.yaml:42"));
-        assert!(failure.1.contains(catalog::meta("EG113").fix));
+        assert!(failure.1.contains(RuleId::EG113.meta().fix));
     }
 
     #[test]
@@ -407,7 +393,7 @@ mod tests {
         assert_eq!(out[0].1, "suppressed: applied by the platform pipeline");
         // EG404 suite: two cases, none failing.
         let suites = suites(&result);
-        let eg404 = suites.iter().find(|s| s.rule == "EG404").unwrap();
+        let eg404 = suites.iter().find(|s| s.rule == RuleId::EG404).unwrap();
         assert_eq!(eg404.cases.len(), 2);
         assert!(eg404.cases.iter().all(|c| !c.failed()));
     }

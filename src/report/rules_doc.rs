@@ -3,6 +3,7 @@
 //! `<!-- rules:end -->`. Everything comes from `catalog::RULES`, in its order,
 //! so the output is deterministic.
 
+use crate::audit::RuleId;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -71,7 +72,7 @@ fn labelled(out: &mut String, label: &str, text: &str) {
 
 #[derive(Serialize)]
 struct JsonRule {
-    id: &'static str,
+    id: RuleId,
     severity: &'static str,
     area: &'static str,
     title: &'static str,
@@ -194,7 +195,7 @@ mod tests {
     #[test]
     fn rules_text_and_markdown_neutralise_controls() {
         let hostile = [RuleMeta {
-            id: "EG999",
+            id: RuleId::EG001,
             severity: crate::audit::Severity::Info,
             area: Area::Input,
             title: "title \x1b]0;owned\x07 with \u{202e}bidi",
@@ -223,7 +224,7 @@ mod tests {
         for format in [RulesFormat::Text, RulesFormat::Json, RulesFormat::Markdown] {
             let out = render_rules(format);
             for r in RULES {
-                assert!(out.contains(r.id), "{:?} misses {}", format, r.id);
+                assert!(out.contains(r.id.as_str()), "{:?} misses {}", format, r.id);
                 assert!(
                     out.contains(r.title),
                     "{:?} misses title of {}",
@@ -255,7 +256,7 @@ mod tests {
                     "title"
                 ]
             );
-            assert_eq!(j["id"], r.id);
+            assert_eq!(j["id"], r.id.as_str());
             assert_eq!(j["severity"], r.severity.as_str());
             assert_eq!(j["area"], r.area.as_str());
             assert_eq!(j["fix"], r.fix);

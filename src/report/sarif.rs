@@ -3,6 +3,7 @@
 //! result per finding, with a physical location when the source has one and
 //! always a logical location naming the object.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use crate::audit::catalog::{RULES, RuleMeta};
@@ -48,7 +49,7 @@ fn rule_descriptor(r: &RuleMeta) -> Value {
     })
 }
 
-fn rule_index(id: &str) -> Option<usize> {
+fn rule_index(id: RuleId) -> Option<usize> {
     RULES.iter().position(|r| r.id == id)
 }
 
@@ -190,7 +191,7 @@ mod tests {
         let rules = driver.rules.as_ref().unwrap();
         assert_eq!(rules.len(), RULES.len());
         for (i, r) in rules.iter().enumerate() {
-            assert_eq!(r.id, RULES[i].id);
+            assert_eq!(r.id, RULES[i].id.as_str());
         }
         let results = run.results.as_ref().unwrap();
         assert_eq!(results.len(), 4);
@@ -218,7 +219,7 @@ mod tests {
             .as_array()
             .unwrap();
         let eg201 = rules.iter().find(|r| r["id"] == "EG201").unwrap();
-        let meta = catalog::meta("EG201");
+        let meta = catalog::meta(RuleId::EG201);
         assert_eq!(eg201["shortDescription"]["text"], meta.title);
         assert_eq!(eg201["fullDescription"]["text"], meta.rationale);
         assert_eq!(eg201["help"]["text"], meta.fix);

@@ -1,5 +1,6 @@
 //! A hand-built audit result that every renderer's tests share.
 
+use crate::audit::RuleId;
 use std::sync::Arc;
 
 use crate::audit::Profile;
@@ -38,20 +39,20 @@ fn loc(line: usize) -> Option<Location> {
 pub(crate) fn sample() -> (AuditResult, ReportMeta) {
     let findings = vec![
         Finding {
-            rule: "EG113",
+            rule: RuleId::EG113,
             severity: Severity::Error,
-            object: edge(),
+            object: edge().into(),
             listener: Some("https".into()),
             path: Some("spec.listeners[1]".into()),
             message: "listener \"https\" conflicts with listener \"https-alt\": same port 443 & hostname <unset>".into(),
-            related: vec![ObjectRef::new(GW, "Gateway", Some("apps"), "edge-alt"), class()],
+            related: vec![ObjectRef::new(GW, "Gateway", Some("apps"), "edge-alt").into(), class().into()],
             location: loc(42),
             suppressed: None,
         },
         Finding {
-            rule: "EG002",
+            rule: RuleId::EG002,
             severity: Severity::Warning,
-            object: class(),
+            object: class().into(),
             listener: None,
             path: None,
             message: "annotation audit.egscope.io/ignore-EG106 has an empty reason".into(),
@@ -60,20 +61,20 @@ pub(crate) fn sample() -> (AuditResult, ReportMeta) {
             suppressed: None,
         },
         Finding {
-            rule: "EG201",
+            rule: RuleId::EG201,
             severity: Severity::Warning,
-            object: edge(),
+            object: edge().into(),
             listener: Some("http".into()),
             path: Some("spec.timeout.http.requestReceivedTimeout".into()),
             message: "no ClientTrafficPolicy sets a request-received timeout for this listener".into(),
-            related: vec![ObjectRef::new(EG, "ClientTrafficPolicy", Some("apps"), "edge-ctp")],
+            related: vec![ObjectRef::new(EG, "ClientTrafficPolicy", Some("apps"), "edge-ctp").into()],
             location: loc(12),
             suppressed: None,
         },
         Finding {
-            rule: "EG404",
+            rule: RuleId::EG404,
             severity: Severity::Info,
-            object: shop(),
+            object: shop().into(),
             listener: None,
             path: None,
             message: "no Argo CD or Flux ownership labels or annotations".into(),
@@ -84,23 +85,23 @@ pub(crate) fn sample() -> (AuditResult, ReportMeta) {
             }),
         },
     ];
-    let check = |rule: &'static str, object: ObjectRef, listener: Option<&str>| Check {
+    let check = |rule: RuleId, object: ObjectRef, listener: Option<&str>| Check {
         rule,
         object,
         listener: listener.map(str::to_string),
     };
     let checks = vec![
-        check("EG113", edge(), Some("http")),
-        check("EG113", edge(), Some("https")),
-        check("EG201", edge(), Some("http")),
-        check("EG201", edge(), Some("https")),
-        check("EG404", edge(), None),
-        check("EG404", shop(), None),
+        check(RuleId::EG113, edge(), Some("http")),
+        check(RuleId::EG113, edge(), Some("https")),
+        check(RuleId::EG201, edge(), Some("http")),
+        check(RuleId::EG201, edge(), Some("https")),
+        check(RuleId::EG404, edge(), None),
+        check(RuleId::EG404, shop(), None),
     ];
     let result = AuditResult {
         findings,
         skipped: vec![Skipped {
-            rule: "EG507",
+            rule: RuleId::EG507,
             reason: "no live metrics in a snapshot".into(),
             category: crate::audit::SkipCategory::NotApplicable,
         }],
@@ -128,17 +129,17 @@ pub(crate) fn incomplete() -> (AuditResult, ReportMeta) {
     let (mut result, meta) = sample();
     result.skipped = vec![
         Skipped {
-            rule: "EG401",
+            rule: RuleId::EG401,
             reason: "Deployment is forbidden: 403: deployments.apps is forbidden".into(),
             category: SkipCategory::NotJudged,
         },
         Skipped {
-            rule: "EG201",
+            rule: RuleId::EG201,
             reason: "Gateway was read only in namespace apps (cluster-wide list refused)".into(),
             category: SkipCategory::Partial,
         },
         Skipped {
-            rule: "EG507",
+            rule: RuleId::EG507,
             reason: "no live metrics in a snapshot".into(),
             category: SkipCategory::NotApplicable,
         },
@@ -167,7 +168,7 @@ pub(crate) fn clean() -> (AuditResult, ReportMeta) {
         findings: vec![],
         skipped: vec![],
         checks: vec![Check {
-            rule: "EG201",
+            rule: RuleId::EG201,
             object: edge(),
             listener: Some("http".into()),
         }],

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::audit::catalog;
 use crate::audit::{AuditResult, Finding, Severity, SkipCategory, Summary};
+use crate::audit::{RuleId, RuleMeta};
 use crate::sanitize::escape;
 use crate::store::{ObjectRef, SourceKind};
 
@@ -66,13 +66,13 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
     }
 
     // Group by (severity, rule); within a group keep the audit's order.
-    let mut groups: BTreeMap<(Severity, &str), Vec<&Finding>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Severity, RuleId), Vec<&Finding>> = BTreeMap::new();
     for f in &result.findings {
         groups.entry((f.severity, f.rule)).or_default().push(f);
     }
     for ((severity, rule), findings) in &groups {
         out.push('\n');
-        rule_header(&mut out, &p, *severity, rule);
+        rule_header(&mut out, &p, *severity, *rule);
         for f in findings {
             finding_lines(&mut out, &p, f);
         }
@@ -100,7 +100,7 @@ pub fn render(result: &AuditResult, meta: &ReportMeta) -> String {
         out.push('\n');
         let _ = writeln!(out, "{}", p.paint(BOLD, heading));
         for s in skipped {
-            let title = catalog::rule(s.rule).map_or("", |m| m.title);
+            let title = s.rule.meta().title;
             let reason = escape(&s.reason);
             let text = if title.is_empty() {
                 format!("{}: {reason}", s.rule)
@@ -175,8 +175,8 @@ fn heading(meta: &ReportMeta) -> String {
     )
 }
 
-fn rule_header(out: &mut String, p: &Painter, severity: Severity, rule: &str) {
-    let (title, guide) = catalog::rule(rule).map_or(("", ""), |m| (m.title, m.guide));
+fn rule_header(out: &mut String, p: &Painter, severity: Severity, rule: RuleId) {
+    let RuleMeta { title, guide, .. } = *rule.meta();
     let text = if guide.is_empty() {
         title.to_string()
     } else {
@@ -189,7 +189,7 @@ fn rule_header(out: &mut String, p: &Painter, severity: Severity, rule: &str) {
             let _ = writeln!(
                 out,
                 "{} {}{pad}  {}",
-                p.paint(BOLD, rule),
+                p.paint(BOLD, rule.as_str()),
                 p.paint(severity_style(severity), sev),
                 p.paint(Style::new(), &line[TITLE_INDENT.len()..])
             );
@@ -230,7 +230,7 @@ fn finding_lines(out: &mut String, p: &Painter, f: &Finding) {
         }
     }
     if !f.related.is_empty() {
-        let related: Vec<String> = f.related.iter().map(label).collect();
+        let related: Vec<String> = f.related.iter().map(|r| label(r)).collect();
         lines.extend(wrap(
             &format!("related: {}", related.join(", ")),
             DETAIL_INDENT,

@@ -66,6 +66,8 @@ const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 const INITIAL_EVENTS_SILENCE: Duration = Duration::from_secs(10);
 /// A feed's shared mapping keys are dropped past this many (see `to_object`).
 const MAX_FEED_KEYS: usize = 1 << 16;
+/// A streaming list reports its progress every this many objects.
+const STREAM_TALLY_EVERY: usize = 500;
 
 /// How to reach a cluster (the cluster flags of every command).
 #[derive(Debug, Clone, Default)]
@@ -277,6 +279,9 @@ struct Shared {
     event_pending: BTreeSet<String>,
     /// What the watches saw change since the first lists.
     changes: Arc<ChangeLog>,
+    /// First lists under way: objects read so far and the server's count
+    /// (`remainingItemCount` plus what was read), per kind and scope URL.
+    progress: HashMap<Kind, BTreeMap<String, (usize, Option<usize>)>>,
 }
 
 impl Shared {
@@ -310,6 +315,15 @@ struct Env {
 impl Env {
     fn notify(&self) {
         self.tx.send_modify(|g| *g += 1);
+    }
+
+    /// How far one scope's first list got (see [`Live::progress`]).
+    fn tally(&self, kind: Kind, scope: &str, read: usize, total: Option<usize>) {
+        lock(&self.shared)
+            .progress
+            .entry(kind)
+            .or_default()
+            .insert(scope.to_string(), (read, total));
     }
 
     fn set_feed(&self, kind: Kind, state: FeedState) {
@@ -465,6 +479,23 @@ impl Live {
     /// Every feed's state.
     pub fn feeds(&self) -> BTreeMap<Kind, FeedState> {
         lock(&self.env.shared).feeds.clone()
+    }
+
+    /// The kinds whose first list is under way: objects read so far, and
+    /// the total when the server said (paged lists carry
+    /// `remainingItemCount`; a streaming list does not, nor does a list
+    /// with a selector). Summed over the kind's scopes.
+    pub fn progress(&self) -> BTreeMap<Kind, (usize, Option<usize>)> {
+        let s = lock(&self.env.shared);
+        s.progress
+            .iter()
+            .filter(|(k, _)| s.feeds.get(k).is_some_and(|f| !f.synced()))
+            .map(|(k, scopes)| {
+                let read = scopes.values().map(|(r, _)| r).sum();
+                let total = scopes.values().map(|(_, t)| *t).sum::<Option<usize>>();
+                (*k, (read, total))
+            })
+            .collect()
     }
 
     /// Kinds read only in some namespaces.
@@ -1234,12 +1265,16 @@ async fn send(
 
 /// One list page, parsed straight into the store's value (no intermediate
 /// `serde_json::Value`, no typed object).
+/// One list page: its items, the continue token, the resourceVersion and
+/// how many items the server says remain after it.
+type Page = (Vec<Value>, Option<String>, String, Option<usize>);
+
 async fn list_page(
     client: &Client,
     url: &str,
     lp: &ListParams,
     keys: &mut Keys,
-) -> Result<(Vec<Value>, Option<String>, String), kube::Error> {
+) -> Result<Page, kube::Error> {
     let req = kube::core::Request::new(url)
         .list(lp)
         .map_err(kube::Error::BuildRequest)?;
@@ -1262,10 +1297,18 @@ async fn list_page(
             .filter(|c| !c.is_empty())
             .map(str::to_string)
     };
+    // ListMeta.remainingItemCount (k8s.io/apimachinery/pkg/apis/meta/v1
+    // types.go): set on paged lists without a selector, an estimate.
+    let remaining = page
+        .get("metadata")
+        .and_then(|m| m.get("remainingItemCount"))
+        .and_then(Value::as_u64)
+        .map(|n| n as usize);
     Ok((
         items,
         meta("continue"),
         meta("resourceVersion").unwrap_or_default(),
+        remaining,
     ))
 }
 
@@ -1277,13 +1320,19 @@ async fn list_all(
     url: &str,
     base: &ListParams,
     keys: &mut Keys,
+    tally: &(dyn Fn(usize, Option<usize>) + Send + Sync),
 ) -> Result<(Vec<Value>, String), kube::Error> {
     let mut items = Vec::new();
     let mut lp = base.clone().limit(PAGE_SIZE);
     loop {
         match list_page(client, url, &lp, keys).await {
-            Ok((page, token, rv)) => {
+            Ok((page, token, rv, remaining)) => {
                 items.extend(page);
+                let total = match (&token, remaining) {
+                    (None, _) => Some(items.len()),
+                    (Some(_), r) => r.map(|r| r + items.len()),
+                };
+                tally(items.len(), total);
                 match token {
                     Some(token) => lp = lp.continue_token(&token),
                     None => return Ok((items, rv)),
@@ -1291,7 +1340,7 @@ async fn list_all(
             }
             Err(e) if status_code(&e) == Some(410) && lp.continue_token.is_some() => {
                 tracing::info!(error = %one_line(&e), "continue token expired: listing in full");
-                let (page, _, rv) = list_page(client, url, base, keys).await?;
+                let (page, _, rv, _) = list_page(client, url, base, keys).await?;
                 return Ok((page, rv));
             }
             Err(e) => return Err(e),
@@ -1369,6 +1418,7 @@ async fn stream_list(
     url: &str,
     scope: &Scope,
     keys: &mut Keys,
+    tally: &(dyn Fn(usize, Option<usize>) + Send + Sync),
 ) -> Result<(Vec<Value>, String), StreamFailure> {
     let mut wp = watch_params(scope);
     wp.bookmarks = true;
@@ -1411,6 +1461,10 @@ async fn stream_list(
             match ev.kind {
                 EventType::Added | EventType::Modified => {
                     objects.insert(key_of(&ev.object), ev.object);
+                    // No total in a stream; the count moves every so often.
+                    if objects.len().is_multiple_of(STREAM_TALLY_EVERY) {
+                        tally(objects.len(), None);
+                    }
                 }
                 EventType::Deleted => {
                     objects.remove(&key_of(&ev.object));
@@ -1446,8 +1500,10 @@ async fn list_scope(
 ) -> Result<(Vec<Value>, String), kube::Error> {
     let url = spec.url(&env.client, scope);
     let mut keys = Keys::new();
+    let kind = spec.kind;
+    let tally = |read: usize, total: Option<usize>| env.tally(kind, &url, read, total);
     if env.watch_list.load(Ordering::Relaxed) {
-        match stream_list(&env.client, &url, scope, &mut keys).await {
+        match stream_list(&env.client, &url, scope, &mut keys, &tally).await {
             Ok(listed) => return Ok(listed),
             Err(StreamFailure::Unsupported(why)) => {
                 tracing::info!(kind = spec.kind.name(), %why, "no streaming lists: listing in pages");
@@ -1463,7 +1519,7 @@ async fn list_scope(
             }
         }
     }
-    list_all(&env.client, &url, &list_params(scope), &mut keys).await
+    list_all(&env.client, &url, &list_params(scope), &mut keys, &tally).await
 }
 
 /// What one scope's watch stream says to its feed.
@@ -1640,6 +1696,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
             }
         };
         failed_lists = 0;
+        lock(&env.shared).progress.remove(&kind);
         // Namespaces refused one by one drop out of the feed.
         spec.scopes = listed.iter().map(|(scope, _, _)| scope.clone()).collect();
         if spec.scopes.iter().all(|sc| sc.namespace.is_some())

@@ -26,6 +26,8 @@ pub enum Action {
     SourceStatus(SourceStatus),
     /// A short message for the status line (e.g. a context switch failed).
     Flash(String),
+    /// A pod log read answered (the log pane).
+    Logs(super::vm::logs::LogReply),
     /// A `:` command, as typed after the colon.
     Command(String),
     Quit,

@@ -102,7 +102,11 @@ impl App {
         for c in &mut stack {
             if matches!(
                 c.view,
-                View::Fleets | View::Pods { .. } | View::Routes { .. } | View::Detail { .. }
+                View::Fleets
+                    | View::FleetGateways { .. }
+                    | View::Pods { .. }
+                    | View::Routes { .. }
+                    | View::Detail { .. }
             ) {
                 self.fill(c);
             }
@@ -159,7 +163,17 @@ impl App {
                     })
                     .collect()
             }
-            View::Pods { fleet } => vec![fleet.clone()],
+            View::Pods { fleet } | View::FleetGateways { fleet } => vec![fleet.clone()],
+            // A Gateway's routes and a route's Detail show per-route traffic
+            // (and its history, kept only for fleets on screen).
+            View::Routes {
+                gateway: Some((ns, n)),
+                ..
+            } => vm::routes::fleet_of_gateway(data)
+                .get(&(ns.as_str(), n.as_str()))
+                .map(|f| vec![f.to_string()])
+                .unwrap_or_default(),
+            View::Detail { obj, .. } => vm::routes::fleets_of_route(data, obj),
             _ => Vec::new(),
         }
     }
@@ -232,6 +246,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             Effect::Render
         }
         Action::Tick(now) => {
+            logs::on_tick(app);
             if app.live_clock {
                 app.now = now;
                 // Ages and freshness move: worth one frame a second.
@@ -288,6 +303,7 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             }
             Effect::Render
         }
+        Action::Logs(reply) => logs::on_reply(app, reply),
         Action::Command(cmd) => run_command(app, &cmd),
         Action::Key(key) => on_key(app, key),
         Action::Mouse(m) => on_mouse(app, m),
@@ -303,8 +319,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Effect {
         Mode::Command { input, .. } => on_command_key(app, input, key),
         Mode::Filter => on_filter_key(app, key),
         Mode::Help { scroll } => on_help_key(app, scroll, key),
-        Mode::Pick { items, selected } => on_pick_key(app, items, selected, key),
+        Mode::Pick {
+            items,
+            filter,
+            selected,
+        } => on_pick_key(app, items, filter, selected, key),
+        Mode::Search if app.logs.is_some() => logs::on_search_key(app, key),
         Mode::Search => on_search_key(app, key),
+        Mode::Normal if app.logs.is_some() => logs::on_key(app, key),
         Mode::Normal => match keys::lookup(&key, &app.scopes()) {
             Some(cmd) => on_cmd(app, cmd),
             None => Effect::None,
@@ -336,34 +358,57 @@ fn on_help_key(app: &mut App, scroll: usize, key: KeyEvent) -> Effect {
     Effect::Render
 }
 
-/// The `:ctx` picker: j/k move, Enter switches, Esc leaves.
-fn on_pick_key(app: &mut App, items: Vec<String>, selected: usize, key: KeyEvent) -> Effect {
-    let last = items.len().saturating_sub(1);
+/// The `:ctx` picker: typing narrows the list, Up/Down move, Enter
+/// switches to the selected context, Esc leaves. Letters filter rather
+/// than move (context names are full of j, k and q).
+fn on_pick_key(
+    app: &mut App,
+    items: Vec<String>,
+    mut filter: String,
+    selected: usize,
+    key: KeyEvent,
+) -> Effect {
+    let shown = super::state::pick_shown(&items, &filter).len();
+    let last = shown.saturating_sub(1);
+    let mut selected = selected.min(last);
     match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => app.mode = Mode::Normal,
-        KeyCode::Down | KeyCode::Char('j') => {
-            app.mode = Mode::Pick {
-                selected: (selected + 1).min(last),
-                items,
-            }
-        }
-        KeyCode::Up | KeyCode::Char('k') => {
-            app.mode = Mode::Pick {
-                selected: selected.saturating_sub(1),
-                items,
-            }
-        }
-        KeyCode::Enter => {
+        KeyCode::Esc => {
             app.mode = Mode::Normal;
-            if let Some(name) = items.get(selected) {
-                return run_command(app, &format!("ctx {name}"));
-            }
+            return Effect::Render;
         }
         KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
             return Effect::Quit;
         }
+        KeyCode::Down => selected = (selected + 1).min(last),
+        KeyCode::Up => selected = selected.saturating_sub(1),
+        KeyCode::Enter => {
+            let name = super::state::pick_shown(&items, &filter)
+                .get(selected)
+                .map(|s| s.to_string());
+            app.mode = Mode::Normal;
+            return match name {
+                Some(name) => run_command(app, &format!("ctx {name}")),
+                None => {
+                    app.set_flash(format!("no context matches {filter}"));
+                    Effect::Render
+                }
+            };
+        }
+        KeyCode::Backspace => {
+            filter.pop();
+            selected = 0;
+        }
+        KeyCode::Char(c) => {
+            filter.push(c);
+            selected = 0;
+        }
         _ => return Effect::None,
     }
+    app.mode = Mode::Pick {
+        items,
+        filter,
+        selected,
+    };
     Effect::Render
 }
 
@@ -509,6 +554,27 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
                 _ => return on_cmd(app, Cmd::RowNamespace),
             }
         }
+        Cmd::SearchPrev => {
+            let h = layout::yaml_height(body_rect(app.size));
+            match app.top_mut().detail.as_mut() {
+                Some(d) if !d.search.is_empty() => {
+                    let from = d.search_hit.unwrap_or(d.scroll);
+                    d.search_back(from, h);
+                }
+                _ => return Effect::None,
+            }
+        }
+        Cmd::Pods => {
+            let fleet = match (app.view(), app.top().table.selected_row().map(|r| &r.key)) {
+                (View::FleetGateways { fleet }, _) => Some(fleet.clone()),
+                (View::Fleets | View::Overview, Some(RowKey::Fleet(f))) => Some(f.clone()),
+                _ => None,
+            };
+            match fleet {
+                Some(fleet) => app.push(View::Pods { fleet }),
+                None => return Effect::None,
+            }
+        }
         Cmd::Up => move_sel(app, -1),
         Cmd::Down => move_sel(app, 1),
         Cmd::PageUp => move_sel(app, -page),
@@ -516,6 +582,9 @@ pub fn on_cmd(app: &mut App, cmd: Cmd) -> Effect {
         Cmd::Top => move_sel(app, isize::MIN / 2),
         Cmd::Bottom => move_sel(app, isize::MAX / 2),
         Cmd::Enter => return enter(app),
+        Cmd::Logs => return logs::open(app),
+        // Only the open log pane has these.
+        Cmd::LogFollow | Cmd::LogPrevious => return Effect::None,
         Cmd::Back => return back(app),
         Cmd::Tab(n) => {
             let i = (n as usize).saturating_sub(1);
@@ -671,6 +740,7 @@ pub fn run_command(app: &mut App, line: &str) -> Effect {
                     .unwrap_or(0);
                 app.mode = Mode::Pick {
                     items: app.status.contexts.clone(),
+                    filter: String::new(),
                     selected,
                 };
             }
@@ -866,5 +936,6 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Effect {
     }
 }
 
+mod logs;
 #[cfg(test)]
 mod tests;

@@ -4,9 +4,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::audit::{self, AuditOptions, AuditResult, Finding, Severity};
+use crate::audit::{AuditOptions, AuditResult, Finding, Severity};
 use crate::metrics::{Derived, MetricsSnapshot};
 use crate::model::{Fleet, Model};
+use crate::session::{Derive, Snapshot};
 use crate::store::{ObjectRef, Store};
 
 /// How a row is marked: its worst unsuppressed finding, or dimmed when all
@@ -92,6 +93,13 @@ pub struct Data {
     pub events: Arc<crate::model::events::Events>,
 }
 
+/// The live session derives the indexes off the UI thread.
+impl Derive for Data {
+    fn derive(snapshot: Snapshot, prev: Option<&Self>) -> Self {
+        Data::from_snapshot(snapshot, prev)
+    }
+}
+
 impl std::fmt::Debug for Data {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Data")
@@ -102,74 +110,52 @@ impl std::fmt::Debug for Data {
 }
 
 impl Data {
+    /// Model, audit and indexes of `store` (snapshot sources and tests;
+    /// a live session derives them off the UI thread).
     pub fn build(
         store: Arc<Store>,
         opts: &AuditOptions,
         metrics: Option<Arc<MetricsSnapshot>>,
     ) -> Data {
-        let model = Model::build(&store);
-        let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
-        // Live metrics let EG507 judge the fleets' 5xx share.
-        let opts = AuditOptions {
-            metrics: metrics.clone().or_else(|| opts.metrics.clone()),
-            record_checks: false,
-            ..opts.clone()
-        };
-        let audit = audit::run_on_model(&store, &model, &opts, enabled);
-        Data::from_parts(store, Arc::new(model), audit, metrics)
+        Data::from_snapshot(Snapshot::derive(store, opts, metrics), None)
     }
 
-    /// New metrics change only what EG507 says: keep the model and the other
-    /// rules' findings, re-judge EG507 (cheap enough for every scrape).
+    /// New metrics change only what EG507 says (see
+    /// [`Snapshot::with_metrics`]); the indexes are kept when the audit is.
     pub fn with_metrics(&self, opts: &AuditOptions, metrics: Arc<MetricsSnapshot>) -> Data {
-        let rule = "EG507";
-        let opts = AuditOptions {
-            metrics: Some(metrics.clone()),
-            record_checks: false,
-            ..opts.clone()
-        };
-        let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
-        if !enabled.contains(rule) {
+        Data::from_snapshot(self.snapshot().with_metrics(opts, metrics), Some(self))
+    }
+
+    /// The session's view of the same moment.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            store: self.store.clone(),
+            model: self.model.clone(),
+            audit: self.audit.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+
+    /// The indexes of a snapshot; those of `prev` when it has the same
+    /// store, model and audit (a scrape that changed no finding).
+    pub fn from_snapshot(s: Snapshot, prev: Option<&Data>) -> Data {
+        if let Some(p) = prev
+            && Arc::ptr_eq(&p.audit, &s.audit)
+            && Arc::ptr_eq(&p.model, &s.model)
+            && Arc::ptr_eq(&p.store, &s.store)
+        {
             return Data {
-                metrics: Some(metrics),
-                ..self.clone()
+                metrics: s.metrics,
+                ..p.clone()
             };
         }
-        let only: std::collections::HashSet<&'static str> = [rule].into_iter().collect();
-        let fresh = audit::run_on_model(&self.store, &self.model, &opts, only);
-        let old: Vec<&Finding> = self
-            .audit
-            .findings
-            .iter()
-            .filter(|f| f.rule == rule)
-            .collect();
-        let unchanged = old.len() == fresh.findings.len()
-            && old.iter().zip(&fresh.findings).all(|(a, b)| *a == b)
-            && self.audit.skipped.iter().any(|s| s.rule == rule)
-                == fresh.skipped.iter().any(|s| s.rule == rule);
-        if unchanged {
-            return Data {
-                metrics: Some(metrics),
-                ..self.clone()
-            };
-        }
-        let mut audit = AuditResult::clone(&self.audit);
-        audit.findings.retain(|f| f.rule != rule);
-        audit.skipped.retain(|s| s.rule != rule);
-        audit.checks.retain(|c| c.rule != rule);
-        audit.findings.extend(fresh.findings);
-        audit.skipped.extend(fresh.skipped);
-        audit.checks.extend(fresh.checks);
-        audit
-            .findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        Data::from_parts(self.store.clone(), self.model.clone(), audit, Some(metrics))
+        Data::from_parts(s.store, s.model, s.audit, s.metrics)
     }
 
     fn from_parts(
         store: Arc<Store>,
         model: Arc<Model>,
-        audit: AuditResult,
+        audit: Arc<AuditResult>,
         metrics: Option<Arc<MetricsSnapshot>>,
     ) -> Data {
         let mut by_object: HashMap<ObjKey, Vec<usize>> = HashMap::new();
@@ -194,7 +180,7 @@ impl Data {
         Data {
             store,
             model,
-            audit: Arc::new(audit),
+            audit,
             metrics,
             by_object: Arc::new(by_object),
             marks: Arc::new(marks),

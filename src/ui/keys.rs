@@ -38,6 +38,16 @@ pub enum Cmd {
     Search,
     /// `n` in the Detail pane: the next match of the search.
     SearchNext,
+    /// `N` in the Detail pane and in the log pane: the previous match.
+    SearchPrev,
+    /// `p`: the pods of the selected fleet (or of the fleet on screen).
+    Pods,
+    /// `l`: the log pane of the selected pod (or a fleet's first pod).
+    Logs,
+    /// `f` in the log pane: follow on/off.
+    LogFollow,
+    /// `p` in the log pane: the previous (crashed) container's log.
+    LogPrevious,
 }
 
 /// Where a binding applies; more specific scopes are looked up first.
@@ -46,6 +56,7 @@ pub enum Scope {
     Global,
     Findings,
     Detail,
+    Logs,
     Tour,
 }
 
@@ -55,6 +66,7 @@ impl Scope {
             Scope::Global => "Everywhere",
             Scope::Findings => "Findings view",
             Scope::Detail => "Detail pane",
+            Scope::Logs => "Log pane (l)",
             Scope::Tour => "Tour (egscope demo --tour)",
         }
     }
@@ -99,6 +111,36 @@ macro_rules! b {
 
 pub static KEYS: &[Binding] = &[
     b!(
+        Logs,
+        "Esc / l",
+        [code(KeyCode::Esc), ch('l')],
+        Cmd::Back,
+        "close the log pane"
+    ),
+    b!(
+        Logs,
+        "f",
+        [ch('f')],
+        Cmd::LogFollow,
+        "follow new lines on/off"
+    ),
+    b!(
+        Logs,
+        "p",
+        [ch('p')],
+        Cmd::LogPrevious,
+        "the previous (restarted) container's log / the current one"
+    ),
+    b!(
+        Logs,
+        "/",
+        [ch('/')],
+        Cmd::Search,
+        "search the log (Enter keeps it, Esc clears it)"
+    ),
+    b!(Logs, "n", [ch('n')], Cmd::SearchNext, "next match"),
+    b!(Logs, "N", [ch('N')], Cmd::SearchPrev, "previous match"),
+    b!(
         Tour,
         "Space",
         [ch(' ')],
@@ -139,6 +181,13 @@ pub static KEYS: &[Binding] = &[
         [ch('n')],
         Cmd::SearchNext,
         "next match of the search (without one: the row's namespace)"
+    ),
+    b!(
+        Detail,
+        "N",
+        [ch('N')],
+        Cmd::SearchPrev,
+        "previous match of the search"
     ),
     b!(
         Findings,
@@ -281,6 +330,13 @@ pub static KEYS: &[Binding] = &[
     b!(Global, "A", [ch('A')], Cmd::AllNamespaces, "all namespaces"),
     b!(
         Global,
+        "p",
+        [ch('p')],
+        Cmd::Pods,
+        "pods of the selected fleet (Enter opens its Gateways)"
+    ),
+    b!(
+        Global,
         "c",
         [ch('c')],
         Cmd::Copy,
@@ -292,6 +348,13 @@ pub static KEYS: &[Binding] = &[
         [ch('C')],
         Cmd::CopyKubectl,
         "copy a `kubectl get KIND -n NS NAME` command for it (OSC 52)"
+    ),
+    b!(
+        Global,
+        "l",
+        [ch('l')],
+        Cmd::Logs,
+        "log of the selected pod's Envoy container (a fleet: its first running pod)"
     ),
     b!(Global, "?", [ch('?')], Cmd::Help, "this help"),
     b!(Global, "q / C-c", [ch('q'), ctrl('c')], Cmd::Quit, "quit"),
@@ -328,7 +391,13 @@ pub fn lookup(ev: &KeyEvent, scopes: &[Scope]) -> Option<Cmd> {
 /// The help page: one section per scope, generated from [`KEYS`].
 pub fn help_lines() -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     let mut out = Vec::new();
-    for scope in [Scope::Global, Scope::Findings, Scope::Detail, Scope::Tour] {
+    for scope in [
+        Scope::Global,
+        Scope::Findings,
+        Scope::Detail,
+        Scope::Logs,
+        Scope::Tour,
+    ] {
         let entries: Vec<_> = KEYS
             .iter()
             .filter(|b| b.scope == scope && !b.label.is_empty())

@@ -14,19 +14,21 @@
 //! - `commands`: `:` commands, aliases and Tab completion;
 //! - `data`: model + audit + marks, rebuilt only on store/metrics updates;
 //! - `theme`: semantic roles from `themes/*.toml`;
-//! - `status`: SourceStatus for the status line (feed freshness);
+//! - `status`: the session's SourceStatus for the status line (feed
+//!   freshness), re-exported;
 //! - `tour`: `egscope demo --tour`;
 //! - `yaml`: JSON → YAML printer with per-line field paths;
 //! - `views/`: drawing only, per view; `widgets/`: table, sparkline,
 //!   status line, breadcrumb, caption box;
-//! - `terminal`: enter/restore (panic hook included); `run`: the event loop;
+//! - `terminal`: enter/restore (panic hook included); `run`: the event
+//!   loop over the session's [`crate::session::Link`] (the live feed itself
+//!   is the session's);
 //! - `logging`: tracing to a file in the state dir, never the terminal.
 
 pub mod action;
 pub mod app;
 pub mod commands;
 pub mod data;
-pub mod feed;
 pub mod keys;
 pub mod layout;
 pub mod logging;

@@ -1,7 +1,9 @@
-//! The event loop: terminal input, a 1 s tick and the data feeds all become
-//! [`Action`]s on one channel; `update` applies them and the loop redraws
-//! only when one of them changed what is on screen. No busy loop: the task
-//! sleeps in `recv` until something happens.
+//! The event loop: terminal input, a 1 s tick and the session's updates
+//! all become [`Action`]s; `update` applies them and the loop redraws only
+//! when one of them changed what is on screen. No busy loop: the task
+//! sleeps until something happens. It runs on the caller's runtime, the
+//! same one the session's feeds run on, and reads the session's channel
+//! directly (no relay).
 //!
 //! SIGTERM, SIGHUP and SIGINT (sent from outside: in raw mode Ctrl-C is a
 //! key, not a signal) end the loop the way `q` does, so the terminal
@@ -19,10 +21,12 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use crate::audit::Profile;
+use crate::session::{Command, Link, Update};
 use crate::store::Store;
 
 use super::action::{Action, Effect};
 use super::app::{App, update};
+use super::data::Data;
 use super::status::SourceStatus;
 use super::terminal;
 use super::theme::Theme;
@@ -36,13 +40,19 @@ pub struct TuiOptions {
     /// A fixed clock (the demo); `None` follows the wall clock.
     pub now: Option<jiff::Timestamp>,
     pub tour: bool,
-    /// Later store, metrics and status updates (live sources).
-    pub feed: Option<mpsc::UnboundedReceiver<Action>>,
-    /// Where `:ctx NAME` goes (live sources).
-    pub on_context: Option<Box<dyn FnMut(String) + Send>>,
-    /// Tells the live feed which fleets are on screen, so their pods are
-    /// scraped first (live sources).
-    pub focus: Option<tokio::sync::watch::Sender<Vec<String>>>,
+    /// A live session: its snapshots and status come in, `:ctx` and the
+    /// fleets on screen go out.
+    pub session: Option<Link<Data>>,
+}
+
+/// How the TUI ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// 0 on `q`, 128 + N for signal N, 2 when the source failed.
+    pub code: u8,
+    /// Why the session could not open its source (printed once the
+    /// terminal is restored).
+    pub failed: Option<String>,
 }
 
 /// Builds the initial state (also what tests start from).
@@ -54,6 +64,8 @@ pub fn initial_app(opts: &TuiOptions) -> App {
         opts.now.unwrap_or_else(jiff::Timestamp::now),
     );
     app.live_clock = opts.now.is_none();
+    // Only a session reads a cluster; a snapshot has no logs to show.
+    app.logs_live = opts.session.is_some();
     if let Some(now) = opts.now {
         app.audit_opts.now = Some(now);
     }
@@ -64,13 +76,21 @@ pub fn initial_app(opts: &TuiOptions) -> App {
     app
 }
 
-/// Runs the TUI until the user quits (exit code 0) or a signal ends it
-/// (128 + the signal number).
-pub fn run(opts: TuiOptions) -> io::Result<u8> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+/// Runs the TUI on `rt` until the user quits (exit code 0), a signal ends
+/// it (128 + the signal number) or the session fails to open its source.
+pub fn run(rt: &tokio::runtime::Runtime, opts: TuiOptions) -> io::Result<Ended> {
     rt.block_on(run_async(opts))
+}
+
+/// A session update as the action `update` applies; `Failed` ends the loop.
+fn from_session(u: Update<Data>) -> Result<Action, String> {
+    Ok(match u {
+        Update::Data(d) => Action::DataUpdated(d),
+        Update::Status(s) => Action::SourceStatus(s),
+        Update::Flash(m) => Action::Flash(m),
+        Update::Failed(why) => return Err(why),
+        Update::Logs(reply) => Action::Logs(reply),
+    })
 }
 
 /// The signals that end the TUI. Registered before the terminal changes
@@ -107,7 +127,7 @@ pub fn signal_exit_code(signal: i32) -> u8 {
     (128 + signal).clamp(0, 255) as u8
 }
 
-async fn run_async(mut opts: TuiOptions) -> io::Result<u8> {
+async fn run_async(mut opts: TuiOptions) -> io::Result<Ended> {
     terminal::install_panic_hook();
     let mut signals = Signals::new()?;
     let mut stdout = io::stdout();
@@ -151,26 +171,32 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<u8> {
             }
         }
     });
-    // Data feeds (live sources).
-    if let Some(mut feed) = opts.feed.take() {
-        let feed_tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(a) = feed.recv().await {
-                if feed_tx.send(a).is_err() {
-                    break;
-                }
-            }
-        });
-    }
     drop(tx);
+    let mut session = opts.session.take();
 
     term.draw(|f| views::render(&app, f))?;
     let mut code = 0;
+    let mut failed = None;
+    let mut last_focus: Option<Vec<String>> = None;
     loop {
         let action = tokio::select! {
             a = rx.recv() => match a {
                 Some(a) => a,
                 None => break,
+            },
+            u = recv_update(&mut session) => match u.map(from_session) {
+                Some(Ok(a)) => a,
+                Some(Err(why)) => {
+                    tracing::error!(%why, "the session could not open its source");
+                    failed = Some(why);
+                    code = 2;
+                    break;
+                }
+                // The session ended: the screen keeps its last data.
+                None => {
+                    session = None;
+                    continue;
+                }
             },
             n = signals.next() => {
                 tracing::info!(signal = n, "signal: restoring the terminal and exiting");
@@ -183,18 +209,29 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<u8> {
         while let Ok(a) = rx.try_recv() {
             effect = effect.merge(update(&mut app, a));
         }
-        if let (Some(name), Some(switch)) = (app.switch_context.take(), opts.on_context.as_mut()) {
-            switch(name);
-        }
-        if let Some(focus) = &opts.focus {
-            let watched = app.watched_fleets();
-            focus.send_if_modified(|cur| {
-                let changed = *cur != watched;
-                if changed {
-                    *cur = watched;
+        if let Some(link) = &mut session {
+            while let Ok(u) = link.updates.try_recv() {
+                match from_session(u) {
+                    Ok(a) => effect = effect.merge(update(&mut app, a)),
+                    Err(why) => {
+                        failed = Some(why);
+                        code = 2;
+                        effect = Effect::Quit;
+                        break;
+                    }
                 }
-                changed
-            });
+            }
+            if let Some(name) = app.switch_context.take() {
+                let _ = link.commands.send(Command::Context(name));
+            }
+            if let Some(target) = app.log_request.take() {
+                let _ = link.commands.send(Command::Logs(target));
+            }
+            let watched = app.watched_fleets();
+            if last_focus.as_ref() != Some(&watched) {
+                let _ = link.commands.send(Command::Focus(watched.clone()));
+                last_focus = Some(watched);
+            }
         }
         match effect {
             Effect::Quit => break,
@@ -211,7 +248,15 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<u8> {
         tracing::trace!(elapsed_us = t.elapsed().as_micros() as u64, "frame");
     }
     tracing::info!(code, "quit");
-    Ok(code)
+    Ok(Ended { code, failed })
+}
+
+/// The next session update; pending forever without a session.
+async fn recv_update(session: &mut Option<Link<Data>>) -> Option<Update<Data>> {
+    match session {
+        Some(link) => link.updates.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard. The

@@ -39,6 +39,11 @@ pub enum View {
         kind: Option<Kind>,
     },
     Fleets,
+    /// A fleet's Gateways with their traffic (Enter on a fleet); Enter on
+    /// one opens its routes, worst 5xx first.
+    FleetGateways {
+        fleet: String,
+    },
     Pods {
         fleet: String,
     },
@@ -90,7 +95,7 @@ impl View {
             View::Listeners { .. } => 4,
             View::Routes { .. } => 5,
             View::Policies { .. } => 6,
-            View::Fleets | View::Pods { .. } => 7,
+            View::Fleets | View::FleetGateways { .. } | View::Pods { .. } => 7,
             View::Findings => 8,
             View::Coverage => 0,
             View::Changes | View::Detail { .. } => usize::MAX,
@@ -126,6 +131,7 @@ impl View {
             View::Routes { kind: k, .. } => format!("Routes{}", kind(k)),
             View::Policies { kind: k } => format!("Policies{}", kind(k)),
             View::Fleets => "Fleets".into(),
+            View::FleetGateways { fleet } => format!("Gateways ‹fleet {fleet}›"),
             View::Pods { fleet } => format!("Pods ‹fleet {fleet}›"),
             View::Findings => "Findings".into(),
             View::Coverage => "Coverage: unread kinds, skipped rules".into(),
@@ -157,12 +163,24 @@ pub enum Mode {
         scroll: usize,
     },
     /// `:ctx` without a name: pick one of the kubeconfig's contexts.
+    /// Typing narrows the list (`filter`, a case-insensitive substring);
+    /// `selected` indexes the narrowed list ([`pick_shown`]).
     Pick {
         items: Vec<String>,
+        filter: String,
         selected: usize,
     },
     /// `/` in the Detail pane: a search in the YAML (applied live).
     Search,
+}
+
+/// The picker's items that match its filter, in their order.
+pub fn pick_shown<'a>(items: &'a [String], filter: &str) -> Vec<&'a String> {
+    let f = filter.to_lowercase();
+    items
+        .iter()
+        .filter(|i| i.to_lowercase().contains(&f))
+        .collect()
 }
 
 /// Findings view settings (keys `o`, `e`, `a`).
@@ -194,6 +212,13 @@ pub struct App {
     /// A `:ctx NAME` the loop hands to the live source (the only request
     /// that goes out of the UI; it reads another cluster, never writes).
     pub switch_context: Option<String>,
+    /// The log pane (`l`), over the view it was opened from.
+    pub logs: Option<super::vm::logs::LogPane>,
+    /// A log read the loop hands to the session (like `switch_context`:
+    /// a GET of `pods/log`, never a write).
+    pub log_request: Option<super::vm::logs::LogTarget>,
+    /// Whether the source can read pod logs (live clusters and the demo).
+    pub logs_live: bool,
     pub size: (u16, u16),
     pub now: jiff::Timestamp,
     /// Whether ticks move `now` (false for the demo's fixed clock).
@@ -222,6 +247,9 @@ impl App {
             tour: None,
             flash: None,
             switch_context: None,
+            logs: None,
+            log_request: None,
+            logs_live: false,
             size: (120, 40),
             now,
             live_clock: true,

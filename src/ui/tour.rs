@@ -7,9 +7,9 @@
 //! computed from what is on screen (the selected row, its numbers now),
 //! so they stay true while the simulated cluster moves.
 
+use crate::audit::RuleId;
 use crate::ui::data::{Data, FindingId, key_of};
 use crate::ui::state::{App, View};
-use crate::ui::vm::fleets::Hpa;
 use crate::ui::vm::table::RowKey;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct Tour {
     pub stop: usize,
 }
 
-pub const STOPS: usize = 6;
+pub const STOPS: usize = 7;
 
 impl Default for Tour {
     fn default() -> Self {
@@ -72,12 +72,25 @@ impl Tour {
                     key,
                 )
             }
-            2 | 3 => {
+            2 => (
+                View::Listeners {
+                    class: None,
+                    gateway: None,
+                },
+                m.and_then(listener_set_conflict).map(|(g, l)| {
+                    RowKey::Listener(
+                        key_of(&g.obj.obj_ref()),
+                        key_of(&l.declared_by.obj_ref()),
+                        l.name.clone(),
+                    )
+                }),
+            ),
+            3 | 4 => {
                 let d = data;
                 let fleets = m.map(|m| m.fleets.as_slice()).unwrap_or_default();
-                // Stop 3 is about the 5xx burst: the fleet failing most now;
-                // stop 2 about scaling: a saturated fleet, else one with an HPA.
-                let by_5xx = (self.stop == 3)
+                // Stop 5 is about the 5xx burst: the fleet failing most now;
+                // stop 4 about scaling: a saturated fleet, else one with an HPA.
+                let by_5xx = (self.stop == 4)
                     .then(|| {
                         fleets
                             .iter()
@@ -90,13 +103,13 @@ impl Tour {
                 let by_hpa = || {
                     fleets
                         .iter()
-                        .find(|f| f.hpa.as_deref().is_some_and(|h| Hpa::read(h).saturated()))
+                        .find(|f| f.hpa_status.as_ref().is_some_and(|h| h.saturated()))
                         .or_else(|| fleets.iter().find(|f| f.hpa.is_some()))
                 };
                 let f = by_5xx.or_else(by_hpa);
                 (View::Fleets, f.map(|f| RowKey::Fleet(f.key.clone())))
             }
-            4 => {
+            5 => {
                 // From the burst to its cause: the pay Gateway's routes,
                 // worst 5xx first, with the route whose backend has no
                 // ready endpoint (EG510) selected; `detail` opens it.
@@ -117,7 +130,7 @@ impl Tour {
                     d.audit
                         .findings
                         .iter()
-                        .find(|f| f.rule == "EG112")
+                        .find(|f| f.rule == RuleId::EG112)
                         .map(|f| RowKey::Finding(FindingId::of(f)))
                 });
                 (View::Findings, key)
@@ -125,10 +138,10 @@ impl Tour {
         }
     }
 
-    /// The Detail pane this stop opens over its view, if any (stop 5:
+    /// The Detail pane this stop opens over its view, if any (stop 6:
     /// the route whose backend has no ready endpoint, at its EG510).
     pub fn detail(&self, data: Option<&Data>) -> Option<View> {
-        if self.stop != 4 {
+        if self.stop != 5 {
             return None;
         }
         let f = data.and_then(cause_finding)?;
@@ -154,9 +167,10 @@ impl Tour {
                 )
             }
             1 => listener_caption(app, data),
-            2 => scaling_caption(app, data),
-            3 => burst_caption(app, data),
-            4 => cause_caption(app, data),
+            2 => listener_set_caption(app, data),
+            3 => scaling_caption(app, data),
+            4 => burst_caption(app, data),
+            5 => cause_caption(app, data),
             _ => "Findings and the guide. Every finding names the rule, the object and the field; below it \
                   is the production guide's section, why it matters and the fix. Enter opens the object's \
                   YAML with the field highlighted. Press Space to finish, then explore freely (? for keys)."
@@ -214,8 +228,82 @@ fn listener_caption(app: &App, data: Option<&Data>) -> String {
     )
 }
 
+/// The first listener a ListenerSet declares that conflicts, with its
+/// Gateway.
+fn listener_set_conflict(
+    m: &crate::model::Model,
+) -> Option<(&crate::model::Gateway, &crate::model::Listener)> {
+    m.gateways.iter().find_map(|g| {
+        g.listeners
+            .iter()
+            .find(|l| l.from_listener_set() && l.conflict.is_some())
+            .map(|l| (g, l))
+    })
+}
+
+/// Stop 3: the selected listener, when a ListenerSet declares it; its
+/// conflict as Envoy Gateway reports it, on the ListenerSet
+/// (`internal/gatewayapi/testdata/listenerset-hostname-conflict.out.yaml`
+/// in Envoy Gateway v1.9.0: the Gateway's own listener stays Accepted).
+fn listener_set_caption(app: &App, data: Option<&Data>) -> String {
+    let head = "ListenerSets. A Gateway that admits them (spec.allowedListeners) takes listeners from \
+                other objects, so teams add hostnames without editing the Gateway.";
+    let sel = app.top().table.selected_row().map(|r| &r.key);
+    let (Some(d), Some(RowKey::Listener(g, from, name))) = (data, sel) else {
+        return format!("{head} Select a listener whose FROM is a ListenerSet.");
+    };
+    let m = &d.model;
+    let Some(gw) = m.gateways.iter().find(|x| key_of(&x.obj.obj_ref()) == *g) else {
+        return head.to_string();
+    };
+    let Some(l) = gw
+        .listeners
+        .iter()
+        .find(|l| &l.name == name && key_of(&l.declared_by.obj_ref()) == *from)
+    else {
+        return head.to_string();
+    };
+    let decl = format!(
+        "{}/{}",
+        l.declared_by.namespace_or_empty(),
+        l.declared_by.name
+    );
+    let gw_name = format!("{}/{}", gw.obj.namespace_or_empty(), gw.obj.name);
+    let Some(c) = &l.conflict else {
+        return format!(
+            "{head} {decl}:{name} is added to {gw_name} and has no conflict; those marked ✗ do."
+        );
+    };
+    let others: Vec<String> = c
+        .with
+        .iter()
+        .filter_map(|&(gi, li)| {
+            let o = m.gateways.get(gi)?.listeners.get(li)?;
+            Some(format!(
+                "{}/{}:{}",
+                o.declared_by.namespace_or_empty(),
+                o.declared_by.name,
+                o.name
+            ))
+        })
+        .collect();
+    let with = if others.is_empty() {
+        "another listener".to_string()
+    } else {
+        others.join(", ")
+    };
+    let host = l.hostname.as_deref().unwrap_or("*");
+    format!(
+        "{head} {decl}:{name} asks for {host} on port {} of {gw_name}, which {with} already \
+         holds: Envoy Gateway rejects the ListenerSet's listener ({}) and reports it on the \
+         ListenerSet, not on the Gateway, whose status stays clean: EG113 names the ListenerSet.",
+        l.port,
+        c.reason.as_str(),
+    )
+}
+
 fn hpa_sentence(f: &crate::model::Fleet) -> String {
-    let Some(h) = f.hpa.as_deref().map(Hpa::read) else {
+    let Some(h) = f.hpa_status.as_ref() else {
         return "It has no HPA: its replicas are fixed.".to_string();
     };
     let cpu = match (h.cpu_current, h.cpu_target) {
@@ -227,8 +315,14 @@ fn hpa_sentence(f: &crate::model::Fleet) -> String {
         h.current.map_or("?".into(), |v| v.to_string()),
         h.max.map_or("?".into(), |v| v.to_string()),
     );
-    if h.saturated() {
-        format!("{at}: saturated, it cannot scale further.")
+    // The words EG506 uses (`HpaStatus::problems`), so the tour and the
+    // finding never disagree on what "saturated" means.
+    let problems = h.problems();
+    if !problems.is_empty() {
+        format!(
+            "{at}: saturated ({}), it cannot scale further.",
+            problems.join("; ")
+        )
     } else {
         format!("{at}: not saturated right now, it can still scale.")
     }
@@ -240,7 +334,7 @@ fn scaling_caption(app: &App, data: Option<&Data>) -> String {
                 scales."
             .to_string();
     };
-    let sat = f.hpa.as_deref().is_some_and(|h| Hpa::read(h).saturated());
+    let sat = f.hpa_status.as_ref().is_some_and(|h| h.saturated());
     format!(
         "Scaling. The fleet {} serves {} Gateway{}. {}{}",
         f.key,
@@ -271,14 +365,14 @@ fn burst_caption(app: &App, data: Option<&Data>) -> String {
     match d.fleet_traffic(f) {
         Some(t) if t.share_5xx > 0.0 => format!(
             "The 5xx burst. Live metrics from each Envoy pod: the fleet {} answers {:.0} rps with \
-             {:.1}% 5xx. {} Enter shows the pods; the Routes view names the failing route.",
+             {:.1}% 5xx. {} Enter walks to its Gateways and their routes, worst 5xx first (p: the pods).",
             f.key,
             t.rps,
             t.share_5xx * 100.0,
             hpa_sentence(f)
         ),
         Some(t) => format!(
-            "Live traffic. The fleet {} answers {:.0} rps with no 5xx right now. {} Enter shows the pods.",
+            "Live traffic. The fleet {} answers {:.0} rps with no 5xx right now. {} Enter shows its Gateways (p: the pods).",
             f.key,
             t.rps,
             hpa_sentence(f)
@@ -290,12 +384,12 @@ fn burst_caption(app: &App, data: Option<&Data>) -> String {
     }
 }
 
-/// The finding stop 5 leads to: EG510 (no ready endpoint) in `payments`.
+/// The finding stop 6 leads to: EG510 (no ready endpoint) in `payments`.
 fn cause_finding(d: &Data) -> Option<&crate::audit::Finding> {
     d.audit
         .findings
         .iter()
-        .find(|f| f.rule == "EG510" && f.object.namespace.as_deref() == Some("payments"))
+        .find(|f| f.rule == RuleId::EG510 && f.object.namespace.as_deref() == Some("payments"))
 }
 
 fn cause_caption(app: &App, data: Option<&Data>) -> String {
@@ -319,5 +413,43 @@ fn cause_caption(app: &App, data: Option<&Data>) -> String {
             f.message
         ),
         None => format!("{head} Esc goes back to the routes."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tour's scaling sentence and EG506 read one `HpaStatus` and say
+    /// the same words about the showcase's saturated fleet.
+    #[test]
+    fn the_tour_and_eg506_agree_on_saturation() {
+        let store = crate::demo::showcase_store().expect("the showcase loads");
+        let model = crate::model::Model::build(&store);
+        let opts = crate::audit::AuditOptions {
+            now: Some(crate::demo::demo_now()),
+            ..crate::audit::AuditOptions::default()
+        };
+        let audit = crate::audit::run(&store, &opts).expect("the audit runs");
+        let mut saturated = 0;
+        for f in model.fleets.iter().filter(|f| f.hpa.is_some()) {
+            let text = hpa_sentence(f);
+            let hpa = f.hpa.as_ref().expect("filtered");
+            let finding = audit
+                .findings
+                .iter()
+                .find(|x| x.rule == crate::audit::RuleId::EG506 && x.object.name == hpa.name);
+            let problems = f.hpa_status.as_ref().expect("read once").problems();
+            assert_eq!(finding.is_some(), !problems.is_empty(), "{}", f.key);
+            assert_eq!(text.contains(": saturated ("), finding.is_some(), "{text}");
+            if let Some(finding) = finding {
+                saturated += 1;
+                for p in &problems {
+                    assert!(finding.message.contains(p.as_str()), "{}", finding.message);
+                    assert!(text.contains(p.as_str()), "{text}");
+                }
+            }
+        }
+        assert!(saturated > 0, "the showcase has a saturated fleet");
     }
 }

@@ -9,6 +9,7 @@ use egscope::sim::{Scenario, Sim, SimHandle, SimOptions};
 use egscope::source::live::ClusterTarget;
 
 /// Starts the simulator on `scenario` and writes a kubeconfig for it.
+#[allow(dead_code)] // not every test file starts a simulator
 pub async fn start(
     scenario: Scenario,
     opts: SimOptions,
@@ -33,6 +34,7 @@ pub fn fault(target: &str, kind: FaultKind) -> Fault {
 }
 
 /// Audit options judged at the demo's fixed "now".
+#[allow(dead_code)] // not every test file audits
 pub fn at_demo_now() -> AuditOptions {
     AuditOptions {
         now: Some(egscope::demo::demo_now()),

@@ -55,6 +55,65 @@ pub struct Cluster {
     floor: Vec<u64>,
     event_cap: usize,
     bundle: GatewayApiBundle,
+    /// The simulated time of the last [`Cluster::catch_up`].
+    now: std::time::Duration,
+    /// Spec changes the controllers have yet to observe: (resource, key,
+    /// when the change was made).
+    unobserved: Vec<(usize, ObjKey, std::time::Duration)>,
+}
+
+/// How long a controller that keeps up takes to observe a spec change
+/// (simulated time): well under EG511's threshold, so the lag shows as
+/// "waiting" and then clears, as on a healthy cluster.
+pub const CATCH_UP: std::time::Duration = std::time::Duration::from_secs(4);
+
+fn generation_of(obj: &Value) -> Option<i64> {
+    obj.pointer("/metadata/generation").and_then(Value::as_i64)
+}
+
+/// Every `observedGeneration` a controller writes in a status: its own,
+/// its conditions', and those of its parents (routes) and ancestors
+/// (policies).
+fn observed_generations(status: &mut Value) -> Vec<&mut Value> {
+    let mut out = Vec::new();
+    let Some(st) = status.as_object_mut() else {
+        return out;
+    };
+    for (k, v) in st.iter_mut() {
+        match (k.as_str(), v) {
+            ("observedGeneration", v) => out.push(v),
+            ("conditions", Value::Array(cs)) => out.extend(
+                cs.iter_mut()
+                    .filter_map(|c| c.get_mut("observedGeneration")),
+            ),
+            ("parents" | "ancestors", Value::Array(ps)) => {
+                for p in ps {
+                    if let Some(Value::Array(cs)) = p.get_mut("conditions") {
+                        out.extend(
+                            cs.iter_mut()
+                                .filter_map(|c| c.get_mut("observedGeneration")),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether the controllers had observed `obj`'s generation: no status
+/// counts as observed (nothing was claimed yet).
+fn observed(obj: &Value) -> bool {
+    let Some(g) = generation_of(obj) else {
+        return true;
+    };
+    let mut status = obj.get("status").cloned().unwrap_or(Value::Null);
+    let seen: Vec<i64> = observed_generations(&mut status)
+        .into_iter()
+        .filter_map(|v| v.as_i64())
+        .collect();
+    seen.iter().max().is_none_or(|m| *m >= g)
 }
 
 /// A deterministic UUID (v5-shaped) from a string.
@@ -100,6 +159,8 @@ impl Cluster {
             floor: vec![0; RESOURCES.len()],
             event_cap: DEFAULT_EVENT_CAP,
             bundle,
+            now: std::time::Duration::ZERO,
+            unobserved: Vec::new(),
         };
         for mut obj in objects {
             let api_version = obj
@@ -200,8 +261,31 @@ impl Cluster {
     }
 
     /// Creates or replaces an object; returns its new resourceVersion.
+    /// A replace that changes `spec` bumps `metadata.generation`, as
+    /// kube-apiserver does for custom resources (apiextensions-apiserver
+    /// pkg/registry/customresource/strategy.go, `PrepareForUpdate`) and the
+    /// built-ins with a generation (e.g. pkg/registry/apps/deployment/
+    /// strategy.go): the new generation is the old one, plus one when the
+    /// spec differs, whatever the writer put there. Objects that never had
+    /// a generation (the simulator's pods) are left without. A controller
+    /// that had observed the old generation observes the new one
+    /// [`CATCH_UP`] later; one already behind stays behind.
     pub fn upsert(&mut self, res: usize, mut obj: Value) -> u64 {
         let def = &RESOURCES[res];
+        let old = self.objects[res]
+            .get(&key_of(def.namespaced, &obj))
+            .cloned();
+        if let Some(old) = &old
+            && let Some(g) = generation_of(old)
+        {
+            let changed = old.get("spec") != obj.get("spec");
+            obj["metadata"]["generation"] = json!(g + i64::from(changed));
+            if changed && observed(old) {
+                let key = key_of(def.namespaced, &obj);
+                self.unobserved.retain(|(r, k, _)| (*r, k) != (res, &key));
+                self.unobserved.push((res, key, self.now));
+            }
+        }
         self.rv += 1;
         let storage = def.storage_version(self.bundle).unwrap_or("v1");
         obj["apiVersion"] = json!(def.api_version(storage));
@@ -222,6 +306,37 @@ impl Cluster {
         };
         self.push_event(res, kind, obj);
         self.rv
+    }
+
+    /// The controllers observe the spec changes made at least [`CATCH_UP`]
+    /// before `now` (simulated time): every observedGeneration in the
+    /// object's status becomes its generation, a status-only write.
+    pub fn catch_up(&mut self, now: std::time::Duration) {
+        self.now = now;
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.unobserved)
+            .into_iter()
+            .partition(|(_, _, at)| *at + CATCH_UP <= now);
+        self.unobserved = later;
+        for (res, key, _) in due {
+            let Some(cur) = self.objects[res].get(&key).cloned() else {
+                continue;
+            };
+            let Some(g) = generation_of(&cur) else {
+                continue;
+            };
+            let mut obj = (*cur).clone();
+            let Some(status) = obj.get_mut("status") else {
+                continue;
+            };
+            let fields = observed_generations(status);
+            if fields.is_empty() {
+                continue;
+            }
+            for f in fields {
+                *f = json!(g);
+            }
+            self.upsert(res, obj);
+        }
     }
 
     /// Deletes an object; the DELETED event carries its last state with a
@@ -302,5 +417,63 @@ mod tests {
         assert!(evs[0].rv < evs[1].rv);
         c.delete(gw, "x", "g0").unwrap();
         assert_eq!(c.count(gw), 3);
+    }
+
+    fn route(spec_weight: i64, generation: i64, observed: i64) -> Value {
+        json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+               "metadata": {"name": "r", "namespace": "x", "generation": generation},
+               "spec": {"rules": [{"backendRefs": [{"name": "s", "weight": spec_weight}]}]},
+               "status": {"parents": [{"controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
+                   "conditions": [{"type": "Accepted", "status": "True", "observedGeneration": observed}]}]}})
+    }
+
+    fn gens(c: &Cluster, res: usize) -> (i64, i64) {
+        let o = c.get(res, "x", "r").unwrap();
+        (
+            generation_of(&o).unwrap(),
+            o.pointer("/status/parents/0/conditions/0/observedGeneration")
+                .and_then(Value::as_i64)
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_spec_change_bumps_the_generation_and_the_controller_catches_up() {
+        use std::time::Duration;
+        let hr = find("gateway.networking.k8s.io", "v1", "httproutes").unwrap();
+        let mut c = Cluster::new(
+            vec![route(1, 2, 2)],
+            "2026-01-01T00:00:00Z",
+            GatewayApiBundle::V1_4,
+        );
+        c.catch_up(Duration::from_secs(10));
+        // Status only: no new generation, whatever the writer claims.
+        let mut same = route(1, 7, 2);
+        same["status"]["parents"][0]["conditions"][0]["reason"] = json!("Accepted");
+        c.upsert(hr, same);
+        assert_eq!(gens(&c, hr), (2, 2));
+        // A spec change: the next generation, not yet observed.
+        c.upsert(hr, route(5, 2, 2));
+        assert_eq!(gens(&c, hr), (3, 2));
+        c.catch_up(Duration::from_secs(13));
+        assert_eq!(gens(&c, hr), (3, 2), "not before CATCH_UP");
+        let rv = c.resource_version();
+        c.catch_up(Duration::from_secs(14));
+        assert_eq!(gens(&c, hr), (3, 3), "observed {CATCH_UP:?} later");
+        assert_eq!(
+            c.resource_version(),
+            rv + 1,
+            "one status write, a watch event"
+        );
+        assert_eq!(gens(&c, hr), (3, 3));
+        // A controller already behind stays behind.
+        let mut c = Cluster::new(
+            vec![route(1, 2, 1)],
+            "2026-01-01T00:00:00Z",
+            GatewayApiBundle::V1_4,
+        );
+        c.upsert(hr, route(9, 2, 1));
+        c.catch_up(Duration::from_secs(100));
+        assert_eq!(gens(&c, hr), (3, 1));
     }
 }

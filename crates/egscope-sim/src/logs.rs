@@ -30,12 +30,15 @@ fn restarts(pod: &Value, container: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// The log text of a container (`tail`: the last lines only).
+/// The log text of a container (`tail`: the last lines only) after
+/// `elapsed` of simulated time: a running Envoy writes one more access-log
+/// line per [`LINE_EVERY`], so a client that follows sees the log grow.
 pub fn pod_log(
     pod: &Value,
     container: Option<&str>,
     previous: bool,
     tail: Option<usize>,
+    elapsed: std::time::Duration,
 ) -> Result<String, LogError> {
     let name = pod
         .pointer("/metadata/name")
@@ -64,16 +67,38 @@ pub fn pod_log(
             format!("previous terminated container \"{container}\" in pod \"{name}\" not found"),
         ));
     }
-    let lines = lines(name, container, previous);
+    let grown = (elapsed.as_secs() / LINE_EVERY.as_secs()) as usize;
+    let lines = lines(name, container, previous, grown);
     let skip = tail.map_or(0, |t| lines.len().saturating_sub(t));
     Ok(lines[skip..].iter().map(|l| format!("{l}\n")).collect())
+}
+
+/// A proxy writes one access-log line per this much simulated time.
+pub const LINE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The `i`-th access-log line: every fourth one the payments 503
+/// (`UH`: no healthy upstream) of the showcase's incident.
+fn access_line(i: usize) -> String {
+    let (code, flags, host, path) = if i % 4 == 3 {
+        (503, "UH", "pay.example.com", "/v1/charges")
+    } else {
+        (200, "-", "shop.example.com", "/catalog")
+    };
+    let (m, s) = (59 + i / 60, i % 60);
+    let (h, m) = (9 + m / 60, m % 60);
+    format!(
+        "{{\"start_time\":\"2026-11-26T{h:02}:{m:02}:{s:02}.000Z\",\"method\":\"GET\",\"x-envoy-origin-path\":\"{path}\",\
+         \"protocol\":\"HTTP/1.1\",\"response_code\":{code},\"response_flags\":\"{flags}\",\
+         \":authority\":\"{host}\",\"upstream_host\":\"-\",\"duration\":{}}}",
+        3 + i
+    )
 }
 
 /// Envoy access-log lines (Envoy Gateway's default JSON format) for a
 /// proxy, klog-style lines for a controller, and the crash for a previous
 /// container. One line carries terminal escapes, as a hostile request
 /// header would, so clients must neutralise them.
-fn lines(pod: &str, container: &str, previous: bool) -> Vec<String> {
+fn lines(pod: &str, container: &str, previous: bool, grown: usize) -> Vec<String> {
     if previous {
         return vec![
             format!("[2026-11-26 09:41:02.114][1][info][main] starting main dispatch loop ({pod})"),
@@ -85,23 +110,14 @@ fn lines(pod: &str, container: &str, previous: bool) -> Vec<String> {
         let mut out = vec![format!(
             "[2026-11-26 09:53:01.002][1][info][main] starting main dispatch loop ({pod})"
         )];
-        for i in 0..20 {
-            let (code, flags, host, path) = if i % 4 == 3 {
-                (503, "UH", "pay.example.com", "/v1/charges")
-            } else {
-                (200, "-", "shop.example.com", "/catalog")
-            };
-            out.push(format!(
-                "{{\"start_time\":\"2026-11-26T09:59:{i:02}.000Z\",\"method\":\"GET\",\"x-envoy-origin-path\":\"{path}\",\
-                 \"protocol\":\"HTTP/1.1\",\"response_code\":{code},\"response_flags\":\"{flags}\",\
-                 \":authority\":\"{host}\",\"upstream_host\":\"-\",\"duration\":{}}}",
-                3 + i
-            ));
-        }
+        out.extend((0..20).map(access_line));
         out.push(
             "{\"method\":\"GET\",\"x-envoy-origin-path\":\"/\",\"user-agent\":\"\u{1b}]52;c;aGFjaw==\u{7}\u{1b}[2J\",\"response_code\":404}"
                 .to_string(),
         );
+        for i in 20..20 + grown {
+            out.push(access_line(i));
+        }
         return out;
     }
     (0..10)
@@ -118,6 +134,7 @@ fn lines(pod: &str, container: &str, previous: bool) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     fn pod(containers: &[&str], restarts: i64) -> Value {
         json!({"metadata": {"name": "p"},
@@ -128,7 +145,7 @@ mod tests {
     #[test]
     fn containers_previous_and_tail() {
         let two = pod(&["envoy", "shutdown-manager"], 0);
-        let e = pod_log(&two, None, false, None).unwrap_err();
+        let e = pod_log(&two, None, false, None, Duration::ZERO).unwrap_err();
         assert_eq!(e.0, 400);
         assert!(
             e.1.contains("choose one of: [envoy shutdown-manager]"),
@@ -136,18 +153,32 @@ mod tests {
             e.1
         );
         assert!(
-            pod_log(&two, Some("envoy"), true, None)
+            pod_log(&two, Some("envoy"), true, None, Duration::ZERO)
                 .unwrap_err()
                 .1
                 .contains("previous terminated")
         );
-        let text = pod_log(&two, Some("envoy"), false, Some(3)).unwrap();
+        let text = pod_log(&two, Some("envoy"), false, Some(3), Duration::ZERO).unwrap();
         assert_eq!(text.lines().count(), 3);
         let restarted = pod(&["envoy"], 2);
         assert!(
-            pod_log(&restarted, None, true, None)
+            pod_log(&restarted, None, true, None, Duration::ZERO)
                 .unwrap()
                 .contains("Caught Aborted")
         );
+    }
+
+    #[test]
+    fn a_running_envoy_log_grows_with_the_clock() {
+        let one = pod(&["envoy"], 0);
+        let at = |secs| pod_log(&one, None, false, None, Duration::from_secs(secs)).unwrap();
+        let (t0, t10) = (at(0), at(10));
+        assert_eq!(t10.lines().count(), t0.lines().count() + 5);
+        assert!(t10.starts_with(&t0), "old lines stay, new ones follow");
+        assert!(t10.lines().last().unwrap().contains("09:59:24.000Z"));
+        // A previous container's log is what it was when it crashed.
+        let r = pod(&["envoy"], 1);
+        let p = |secs| pod_log(&r, None, true, None, Duration::from_secs(secs)).unwrap();
+        assert_eq!(p(0), p(100));
     }
 }

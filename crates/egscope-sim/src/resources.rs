@@ -17,10 +17,11 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum GatewayApiBundle {
     /// Gateway API v1.4.1 (Envoy Gateway v1.7.5's CRDs).
-    #[default]
     #[value(name = "v1.4")]
     V1_4,
-    /// Gateway API v1.6.1 (Envoy Gateway v1.9.0's CRDs).
+    /// Gateway API v1.6.1 (Envoy Gateway v1.9.0's CRDs), what the demo
+    /// cluster runs.
+    #[default]
     #[value(name = "v1.6")]
     V1_6,
 }

@@ -1,6 +1,7 @@
 //! Route attachment through listeners (`allowedRoutes.kinds`, protocol
 //! kinds) and fleets whose EnvoyProxy is missing (issue 12, bugs 16-17).
 
+use crate::audit::RuleId;
 use serde_json::json;
 
 use super::fixtures::*;
@@ -119,7 +120,7 @@ fn http_route_does_not_inherit_policies_of_a_grpc_only_listener() {
     edit(&mut objs, "HTTPRoute", "shop")["spec"]["parentRefs"] =
         json!([{"name": "edge", "sectionName": "grpc"}]);
     let r = audit(&objs);
-    let f = one(&r, "EG203", "HTTPRoute", "shop");
+    let f = one(&r, RuleId::EG203, "HTTPRoute", "shop");
     has_words(f, &["no BackendTrafficPolicy applies"]);
     assert!(f.related.iter().all(|p| p.name != "grpc-backend"), "{f:?}");
     // The GRPCRoute through the same listener does inherit it.
@@ -133,7 +134,7 @@ fn http_route_does_not_inherit_policies_of_a_grpc_only_listener() {
     assert!(
         r.findings
             .iter()
-            .all(|f| !(f.object.name == "rpc" && f.rule.starts_with("EG2"))),
+            .all(|f| !(f.object.name == "rpc" && f.rule.as_str().starts_with("EG2"))),
         "{:#?}",
         r.findings
     );
@@ -166,18 +167,18 @@ fn missing_envoy_proxy_gets_eg115_and_nothing_else() {
     ));
     remove(&mut objs, "EnvoyProxy", "proxy-config");
     let r = audit(&objs);
-    one(&r, "EG115", "GatewayClass", "eg");
+    one(&r, RuleId::EG115, "GatewayClass", "eg");
     let others: Vec<_> = r
         .findings
         .iter()
-        .filter(|f| f.rule.starts_with("EG2") || f.rule.starts_with("EG3"))
+        .filter(|f| f.rule.as_str().starts_with("EG2") || f.rule.as_str().starts_with("EG3"))
         .collect();
     assert!(others.is_empty(), "{others:#?}");
     // With the EnvoyProxy back, the same Gateway gets its listener rules.
     let mut back = objs.clone();
     back.push(envoy_proxy(CTRL_NS, "proxy-config", good_proxy_spec()));
     let r = audit(&back);
-    none(&r, "EG115");
-    on_listener(&r, "EG201", "edge", "http");
-    one(&r, "EG203", "HTTPRoute", "shop");
+    none(&r, RuleId::EG115);
+    on_listener(&r, RuleId::EG201, "edge", "http");
+    one(&r, RuleId::EG203, "HTTPRoute", "shop");
 }

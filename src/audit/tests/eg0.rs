@@ -1,5 +1,6 @@
 //! EG0xx: input problems.
 
+use crate::audit::RuleId;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -21,7 +22,7 @@ fn eg001_undecodable_object_is_reported_with_its_location() {
         Ok(_) => panic!("should not decode"),
     }
     let r = audit_store(&s);
-    let f = one(&r, "EG001", "HTTPRoute", "broken");
+    let f = one(&r, RuleId::EG001, "HTTPRoute", "broken");
     assert_eq!(f.object.namespace.as_deref(), Some(APPS));
     has_words(f, &["could not decode", "routes.yaml:12", "labels"]);
     assert_eq!(f.location.as_ref().map(|l| l.line), Some(12));
@@ -36,7 +37,7 @@ fn eg001_object_without_name() {
         "metadata": {"namespace": "apps"}, "spec": {}}),
     );
     let r = audit(&objs);
-    let f = one(&r, "EG001", "Gateway", "(unnamed)");
+    let f = one(&r, RuleId::EG001, "Gateway", "(unnamed)");
     has_words(f, &["metadata.name"]);
 }
 
@@ -45,7 +46,7 @@ fn eg001_quiet_when_everything_decodes() {
     let mut objs = baseline();
     // Kinds egscope does not read are not undecodable.
     objs.push(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}));
-    none(&audit(&objs), "EG001");
+    none(&audit(&objs), RuleId::EG001);
 }
 
 #[test]
@@ -54,7 +55,7 @@ fn eg002_suppression_without_reason() {
     edit(&mut objs, "Gateway", "edge")["metadata"]["annotations"]["audit.egscope.io/ignore-EG201"] =
         json!("  ");
     let r = audit(&objs);
-    let f = one(&r, "EG002", "Gateway", "edge");
+    let f = one(&r, RuleId::EG002, "Gateway", "edge");
     has_words(f, &["EG201", "no reason"]);
     assert_eq!(f.suppressed, None);
 }
@@ -64,5 +65,5 @@ fn eg002_quiet_with_a_reason() {
     let mut objs = baseline();
     edit(&mut objs, "Gateway", "edge")["metadata"]["annotations"]["audit.egscope.io/ignore-EG201"] =
         json!("internal only");
-    none(&audit(&objs), "EG002");
+    none(&audit(&objs), RuleId::EG002);
 }

@@ -1,5 +1,6 @@
 //! EG1xx: deployment modes and tenancy.
 
+use crate::audit::RuleId;
 use serde_json::json;
 
 use super::fixtures::*;
@@ -19,7 +20,7 @@ fn eg101_two_controllers_share_the_default_name() {
     // The second tenant has no ConfigMap: the default name applies.
     objs.push(controller("tenant-b", "envoy-gateway", CTRL_IMAGE));
     let r = audit(&objs);
-    let f = findings_of(&r, "EG101");
+    let f = findings_of(&r, RuleId::EG101);
     assert_eq!(f.len(), 2, "{f:#?}");
     for x in &f {
         assert_eq!(x.object.kind, "Deployment");
@@ -40,7 +41,7 @@ fn eg101_distinct_names_are_quiet() {
                "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["b"]}}}}),
     );
     let r = audit(&objs);
-    none(&r, "EG101");
+    none(&r, RuleId::EG101);
 }
 
 #[test]
@@ -58,7 +59,7 @@ fn eg101_proxy_deployments_are_not_controllers() {
     other["spec"]["template"]["spec"]["containers"][1]["name"] = json!("envoy-gateway");
     objs.push(other);
     let r = audit(&objs);
-    none(&r, "EG101");
+    none(&r, RuleId::EG101);
     let s = store(&objs);
     let m = crate::model::Model::build(&s);
     assert_eq!(m.controllers.len(), 1);
@@ -71,7 +72,7 @@ fn eg101_controller_found_by_image_without_label() {
     c["metadata"]["labels"] = json!({});
     objs.push(c);
     let r = audit(&objs);
-    assert_eq!(findings_of(&r, "EG101").len(), 2);
+    assert_eq!(findings_of(&r, RuleId::EG101).len(), 2);
 }
 
 // ---- EG102 ----
@@ -81,21 +82,21 @@ fn eg102_unserved_class_fires() {
     let mut objs = baseline();
     objs.push(gateway_class("orphan", "gateway.envoyproxy.io/nobody"));
     let r = audit(&objs);
-    let f = one(&r, "EG102", "GatewayClass", "orphan");
+    let f = one(&r, RuleId::EG102, "GatewayClass", "orphan");
     assert_eq!(f.object.namespace, None, "cluster-scoped");
     has_words(
         f,
         &["gateway.envoyproxy.io/nobody", DEFAULT_CONTROLLER_NAME],
     );
     // Classes of other implementations are not judged.
-    assert_eq!(findings_of(&r, "EG102").len(), 1);
+    assert_eq!(findings_of(&r, RuleId::EG102).len(), 1);
 }
 
 #[test]
 fn eg102_other_implementations_are_quiet() {
     let mut objs = baseline();
     objs.push(gateway_class("istio", "istio.io/gateway-controller"));
-    none(&audit(&objs), "EG102");
+    none(&audit(&objs), RuleId::EG102);
 }
 
 #[test]
@@ -104,7 +105,7 @@ fn eg102_skipped_without_any_controller() {
     remove(&mut objs, "Deployment", "envoy-gateway");
     objs.push(gateway_class("orphan", "gateway.envoyproxy.io/nobody"));
     let r = audit(&objs);
-    let why = skipped(&r, "EG102");
+    let why = skipped(&r, RuleId::EG102);
     assert!(why.contains("controller"), "{why}");
 }
 
@@ -117,7 +118,7 @@ fn eg103_class_not_accepted() {
         {"type": "Accepted", "status": "False", "reason": "InvalidParameters",
          "message": "Invalid parametersRef"}]});
     let r = audit(&objs);
-    let f = one(&r, "EG103", "GatewayClass", "eg");
+    let f = one(&r, RuleId::EG103, "GatewayClass", "eg");
     assert_eq!(f.object.namespace, None);
     has_words(f, &["InvalidParameters", "Invalid parametersRef"]);
 }
@@ -129,7 +130,7 @@ fn eg103_absent_status_is_quiet() {
         .as_object_mut()
         .unwrap()
         .remove("status");
-    none(&audit(&objs), "EG103");
+    none(&audit(&objs), RuleId::EG103);
 }
 
 // ---- EG104 ----
@@ -144,7 +145,7 @@ fn eg104_controller_without_watch_overlaps_with_all() {
                "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["b"]}}}}),
     );
     let r = audit(&objs);
-    let f = findings_of(&r, "EG104");
+    let f = findings_of(&r, RuleId::EG104);
     assert_eq!(f.len(), 2, "{f:#?}");
     assert!(f.iter().all(|x| x.object.kind == "Deployment"));
     let own = f
@@ -168,7 +169,7 @@ fn eg104_disjoint_namespaces_are_quiet() {
         json!({"gateway": {"controllerName": "gateway.envoyproxy.io/tenant-b"},
                "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["b"]}}}}),
     );
-    none(&audit(&objs), "EG104");
+    none(&audit(&objs), RuleId::EG104);
 }
 
 #[test]
@@ -185,7 +186,7 @@ fn eg104_namespace_lists_overlap() {
                "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["b", "shared"]}}}}),
     );
     let r = audit(&objs);
-    let f = findings_of(&r, "EG104");
+    let f = findings_of(&r, RuleId::EG104);
     assert_eq!(f.len(), 2);
     has_words(f[0], &["shared"]);
     assert!(!f[0].message.contains("apps"));
@@ -207,11 +208,11 @@ fn eg104_namespace_selector_decided_on_namespaces() {
     second_controller(&mut objs, "tenant-b", selector_cfg("b"));
     objs.push(namespace("b1", json!({"team": "b"})));
     // The selector matches b1 only: no overlap with "apps".
-    none(&audit(&objs), "EG104");
+    none(&audit(&objs), RuleId::EG104);
     // Label "apps" as team b: now both watch it.
     edit(&mut objs, "Namespace", APPS)["metadata"]["labels"] = json!({"team": "b"});
     let r = audit(&objs);
-    let f = findings_of(&r, "EG104");
+    let f = findings_of(&r, RuleId::EG104);
     assert_eq!(f.len(), 2, "{f:#?}");
     has_words(f[0], &["apps"]);
 }
@@ -219,7 +220,7 @@ fn eg104_namespace_selector_decided_on_namespaces() {
 #[test]
 fn eg104_needs_two_controllers() {
     let r = audit(&baseline());
-    none(&r, "EG104");
+    none(&r, RuleId::EG104);
 }
 
 // ---- EG105 ----
@@ -233,7 +234,7 @@ fn eg105_gateway_outside_watched_namespaces() {
         "provider": {"kubernetes": {"watch": {"type": "Namespaces", "namespaces": ["other"]}}}
     }).to_string());
     let r = audit(&objs);
-    let f = one(&r, "EG105", "Gateway", "edge");
+    let f = one(&r, RuleId::EG105, "Gateway", "edge");
     assert_eq!(f.object.namespace.as_deref(), Some(APPS));
     has_words(f, &["apps", "eg"]);
 }
@@ -249,7 +250,7 @@ fn eg105_watched_namespace_is_quiet() {
         })
         .to_string()
     );
-    none(&audit(&objs), "EG105");
+    none(&audit(&objs), RuleId::EG105);
 }
 
 #[test]
@@ -265,7 +266,7 @@ fn eg105_selector_without_the_namespace_object_is_quiet() {
         })
         .to_string()
     );
-    none(&audit(&objs), "EG105");
+    none(&audit(&objs), RuleId::EG105);
 }
 
 // ---- EG106 ----
@@ -278,13 +279,13 @@ fn eg106_controller_with_two_classes() {
     c["status"] = json!({"conditions": [{"type": "Accepted", "status": "False", "reason": "Foo"}]});
     objs.push(c);
     let r = audit(&objs);
-    let f = one(&r, "EG106", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG106, "Deployment", "envoy-gateway");
     has_words(f, &["2 GatewayClasses", "eg, eg-b"]);
 }
 
 #[test]
 fn eg106_one_class_is_quiet() {
-    none(&audit(&baseline()), "EG106");
+    none(&audit(&baseline()), RuleId::EG106);
 }
 
 // ---- EG110 / EG111 / EG114 (merged gateways) ----
@@ -309,14 +310,14 @@ fn merged_cluster(gateway_ns_mode: bool) -> Vec<serde_json::Value> {
 #[test]
 fn eg110_merge_with_gateway_namespace_mode() {
     let r = audit(&merged_cluster(true));
-    let f = one(&r, "EG110", "EnvoyProxy", "proxy-config");
+    let f = one(&r, RuleId::EG110, "EnvoyProxy", "proxy-config");
     has_words(f, &["mergeGateways", "GatewayNamespace"]);
 }
 
 #[test]
 fn eg110_merge_in_controller_namespace_mode_is_quiet() {
     let r = audit(&merged_cluster(false));
-    none(&r, "EG110");
+    none(&r, RuleId::EG110);
     let mut objs = baseline();
     let cfg = edit(&mut objs, "ConfigMap", "envoy-gateway-config");
     cfg["data"]["envoy-gateway.yaml"] = json!(
@@ -325,7 +326,7 @@ fn eg110_merge_in_controller_namespace_mode_is_quiet() {
         })
         .to_string()
     );
-    none(&audit(&objs), "EG110");
+    none(&audit(&objs), RuleId::EG110);
 }
 
 #[test]
@@ -342,7 +343,7 @@ fn eg111_infra_ref_on_merged_gateway() {
         {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "own"}});
     objs.push(g);
     let r = audit(&objs);
-    let f = one(&r, "EG111", "Gateway", "rogue");
+    let f = one(&r, RuleId::EG111, "Gateway", "rogue");
     has_words(f, &["merges", "parametersRef"]);
     // No fleet for it: the merged fleet holds edge only.
     let s = store(&objs);
@@ -358,20 +359,20 @@ fn eg111_infra_ref_without_merge_is_quiet() {
     objs.push(envoy_proxy(APPS, "own", good_proxy_spec()));
     edit(&mut objs, "Gateway", "edge")["spec"]["infrastructure"] = json!({"parametersRef":
         {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "own"}});
-    none(&audit(&objs), "EG111");
+    none(&audit(&objs), RuleId::EG111);
 }
 
 #[test]
 fn eg114_merging_class_with_one_gateway() {
     let r = audit(&merged_cluster(false));
-    let f = one(&r, "EG114", "GatewayClass", "eg");
+    let f = one(&r, RuleId::EG114, "GatewayClass", "eg");
     assert_eq!(f.object.namespace, None);
     has_words(f, &["single Gateway"]);
 }
 
 #[test]
 fn eg114_two_gateways_or_no_merge_is_quiet() {
-    none(&audit(&baseline()), "EG114");
+    none(&audit(&baseline()), RuleId::EG114);
     let mut objs = merged_cluster(false);
     objs.push(gateway(
         APPS,
@@ -379,7 +380,7 @@ fn eg114_two_gateways_or_no_merge_is_quiet() {
         "eg",
         json!([listener("http", "HTTP", 8080, None)]),
     ));
-    none(&audit(&objs), "EG114");
+    none(&audit(&objs), RuleId::EG114);
 }
 
 // ---- EG112 ----
@@ -401,12 +402,16 @@ fn eg112_later_duplicate_tuple_is_a_hostname_conflict() {
         T1,
     ));
     let r = audit(&objs);
-    let f = on_listener(&r, "EG112", "late", "web");
+    let f = on_listener(&r, RuleId::EG112, "late", "web");
     has_words(f, &["HostnameConflict", "apps/edge listener http"]);
     assert_eq!(f.related.len(), 1);
     assert_eq!(f.related[0].name, "edge");
-    assert_eq!(findings_of(&r, "EG112").len(), 1, "the first stays clean");
-    none(&r, "EG113");
+    assert_eq!(
+        findings_of(&r, RuleId::EG112).len(),
+        1,
+        "the first stays clean"
+    );
+    none(&r, RuleId::EG113);
 }
 
 #[test]
@@ -424,8 +429,8 @@ fn eg112_oldest_first_by_timestamp_not_by_name() {
         T2,
     ));
     let r = audit(&objs);
-    on_listener(&r, "EG112", "aaa", "web");
-    assert_eq!(findings_of(&r, "EG112").len(), 1);
+    on_listener(&r, RuleId::EG112, "aaa", "web");
+    assert_eq!(findings_of(&r, RuleId::EG112).len(), 1);
 }
 
 #[test]
@@ -444,11 +449,11 @@ fn eg112_protocol_mix_across_gateways() {
         T1,
     ));
     let r = audit(&objs);
-    let a = on_listener(&r, "EG112", "edge", "http");
+    let a = on_listener(&r, RuleId::EG112, "edge", "http");
     has_words(a, &["ProtocolConflict"]);
-    let b = on_listener(&r, "EG112", "tcp", "raw");
+    let b = on_listener(&r, RuleId::EG112, "tcp", "raw");
     has_words(b, &["ProtocolConflict"]);
-    assert_eq!(findings_of(&r, "EG112").len(), 2, "UDP coexists");
+    assert_eq!(findings_of(&r, RuleId::EG112).len(), 2, "UDP coexists");
 }
 
 #[test]
@@ -464,7 +469,7 @@ fn eg112_https_and_tls_across_gateways_are_compatible() {
         T1,
     ));
     let r = audit(&objs);
-    none(&r, "EG112");
+    none(&r, RuleId::EG112);
 }
 
 #[test]
@@ -484,8 +489,8 @@ fn eg112_gateway_flagged_eg111_is_left_out() {
         {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "own"}});
     objs.push(g);
     let r = audit(&objs);
-    one(&r, "EG111", "Gateway", "rogue");
-    none(&r, "EG112");
+    one(&r, RuleId::EG111, "Gateway", "rogue");
+    none(&r, RuleId::EG112);
 }
 
 #[test]
@@ -500,7 +505,7 @@ fn eg112_not_for_classes_that_do_not_merge() {
         ),
         T1,
     ));
-    none(&audit(&objs), "EG112");
+    none(&audit(&objs), RuleId::EG112);
 }
 
 // ---- EG113 ----
@@ -517,7 +522,7 @@ fn eg113_https_and_tls_share_a_port() {
         listener("https", "HTTPS", 443, Some("a.example.com")),
         listener("tls", "TLS", 443, Some("b.example.com")),
     ]));
-    none(&r, "EG113");
+    none(&r, RuleId::EG113);
 }
 
 #[test]
@@ -528,14 +533,14 @@ fn eg113_http_and_tcp_on_a_port_all_conflict() {
         listener("udp", "UDP", 80, None),
     ]));
     has_words(
-        on_listener(&r, "EG113", "edge", "http"),
+        on_listener(&r, RuleId::EG113, "edge", "http"),
         &["ProtocolConflict"],
     );
     has_words(
-        on_listener(&r, "EG113", "edge", "tcp"),
+        on_listener(&r, RuleId::EG113, "edge", "tcp"),
         &["ProtocolConflict"],
     );
-    assert_eq!(findings_of(&r, "EG113").len(), 2);
+    assert_eq!(findings_of(&r, RuleId::EG113).len(), 2);
 }
 
 #[test]
@@ -548,9 +553,12 @@ fn eg113_same_hostname_on_a_port_all_conflict() {
         listener("e", "HTTP", 8080, None),
     ]));
     for l in ["a", "b", "d", "e"] {
-        has_words(on_listener(&r, "EG113", "edge", l), &["HostnameConflict"]);
+        has_words(
+            on_listener(&r, RuleId::EG113, "edge", l),
+            &["HostnameConflict"],
+        );
     }
-    assert_eq!(findings_of(&r, "EG113").len(), 4);
+    assert_eq!(findings_of(&r, RuleId::EG113).len(), 4);
 }
 
 #[test]
@@ -560,8 +568,11 @@ fn eg113_second_tcp_listener_on_a_port() {
         listener("b", "TCP", 9000, None),
         listener("c", "TCP", 9001, None),
     ]));
-    has_words(on_listener(&r, "EG113", "edge", "b"), &["ProtocolConflict"]);
-    assert_eq!(findings_of(&r, "EG113").len(), 1);
+    has_words(
+        on_listener(&r, RuleId::EG113, "edge", "b"),
+        &["ProtocolConflict"],
+    );
+    assert_eq!(findings_of(&r, RuleId::EG113).len(), 1);
 }
 
 #[test]
@@ -574,7 +585,7 @@ fn eg113_listeners_invalid_in_status_are_left_out() {
     ]);
     gw["status"] = json!({"listeners": [{"name": "b", "conditions": [
         {"type": "ResolvedRefs", "status": "False", "reason": "InvalidCertificateRef"}]}]});
-    none(&audit(&objs), "EG113");
+    none(&audit(&objs), RuleId::EG113);
 }
 
 // ---- EG115 ----
@@ -590,12 +601,12 @@ fn eg115_class_ref_defaults_to_namespace_default() {
         .remove("namespace");
     objs.push(c);
     let r = audit(&objs);
-    let f = one(&r, "EG115", "GatewayClass", "eg-b");
+    let f = one(&r, RuleId::EG115, "GatewayClass", "eg-b");
     assert_eq!(f.object.namespace, None);
     has_words(f, &["default/proxy-config"]);
     // With an EnvoyProxy of that name in "default" it resolves.
     objs.push(envoy_proxy("default", "proxy-config", good_proxy_spec()));
-    assert!(findings_of(&audit(&objs), "EG115").is_empty());
+    assert!(findings_of(&audit(&objs), RuleId::EG115).is_empty());
 }
 
 #[test]
@@ -606,13 +617,13 @@ fn eg115_gateway_ref_is_in_the_gateways_namespace() {
     edit(&mut objs, "Gateway", "edge")["spec"]["infrastructure"] = json!({"parametersRef":
         {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "own"}});
     let r = audit(&objs);
-    let f = one(&r, "EG115", "Gateway", "edge");
+    let f = one(&r, RuleId::EG115, "Gateway", "edge");
     has_words(f, &["apps/own"]);
 }
 
 #[test]
 fn eg115_existing_refs_are_quiet() {
-    none(&audit(&baseline()), "EG115");
+    none(&audit(&baseline()), RuleId::EG115);
 }
 
 #[test]
@@ -620,7 +631,7 @@ fn eg115_skipped_without_any_envoy_proxy() {
     let mut objs = baseline();
     remove_kind(&mut objs, "EnvoyProxy");
     let r = audit(&objs);
-    let why = skipped(&r, "EG115");
+    let why = skipped(&r, RuleId::EG115);
     assert!(why.contains("EnvoyProxy"), "{why}");
 }
 
@@ -675,7 +686,7 @@ fn with_listener_set(
 
 fn on_listener_set<'a>(
     r: &'a crate::audit::AuditResult,
-    rule: &str,
+    rule: RuleId,
     kind: &str,
     listener: &str,
 ) -> Vec<&'a crate::audit::Finding> {
@@ -693,8 +704,8 @@ fn on_listener_set<'a>(
 fn eg113_listener_set_loses_to_the_gateway_and_is_found_on_itself() {
     let objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
     let r = audit(&objs);
-    let f = on_listener_set(&r, "EG113", "ListenerSet", "dup");
-    assert_eq!(f.len(), 1, "{:#?}", findings_of(&r, "EG113"));
+    let f = on_listener_set(&r, RuleId::EG113, "ListenerSet", "dup");
+    assert_eq!(f.len(), 1, "{:#?}", findings_of(&r, RuleId::EG113));
     has_words(
         f[0],
         &[
@@ -706,8 +717,8 @@ fn eg113_listener_set_loses_to_the_gateway_and_is_found_on_itself() {
     assert_eq!(f[0].path.as_deref(), Some("spec.listeners[0]"));
     assert_eq!(f[0].related[0].kind, "Gateway");
     // v1.9: the Gateway's own listener wins and stays clean.
-    assert_eq!(findings_of(&r, "EG113").len(), 1);
-    assert!(on_listener_set(&r, "EG113", "ListenerSet", "api").is_empty());
+    assert_eq!(findings_of(&r, RuleId::EG113).len(), 1);
+    assert!(on_listener_set(&r, RuleId::EG113, "ListenerSet", "api").is_empty());
 }
 
 #[test]
@@ -718,9 +729,12 @@ fn eg113_before_v1_8_2_every_listener_sharing_the_hostname_conflicts() {
         Some(json!({"from": "All"})),
     );
     let r = audit(&objs);
-    assert_eq!(on_listener_set(&r, "EG113", "XListenerSet", "dup").len(), 1);
+    assert_eq!(
+        on_listener_set(&r, RuleId::EG113, "XListenerSet", "dup").len(),
+        1
+    );
     has_words(
-        on_listener(&r, "EG113", "edge", "http"),
+        on_listener(&r, RuleId::EG113, "edge", "http"),
         &["HostnameConflict"],
     );
 }
@@ -741,7 +755,7 @@ fn listener_set_not_admitted_is_kept_with_the_reason_and_not_judged() {
     );
     assert_eq!(ls.listener_names, vec!["dup", "api"]);
     let r = audit(&objs);
-    none(&r, "EG113");
+    none(&r, RuleId::EG113);
     // A selector on the namespace's labels admits it (apps: team=apps).
     let objs = with_listener_set(
         V19,
@@ -784,7 +798,7 @@ fn listener_set_of_a_missing_parent_or_the_other_kind_stays_visible() {
         &m.listener_sets[0].attachment,
         crate::model::Attachment::KindNotRead(why) if why.contains("reads ListenerSet")
     ));
-    none(&audit(&objs), "EG113");
+    none(&audit(&objs), RuleId::EG113);
 }
 
 #[test]
@@ -794,18 +808,21 @@ fn listener_rules_judge_listener_set_listeners_on_the_listener_set() {
     edit(&mut objs, "ClientTrafficPolicy", "client")["spec"]["targetRefs"] =
         json!([target("Gateway", "edge", Some("http"))]);
     let r = audit(&objs);
-    assert_eq!(on_listener_set(&r, "EG201", "ListenerSet", "api").len(), 1);
+    assert_eq!(
+        on_listener_set(&r, RuleId::EG201, "ListenerSet", "api").len(),
+        1
+    );
     // A Gateway sectionName that only a ListenerSet listener carries is
     // translated onto that listener (Envoy Gateway v1.9.0
     // clienttrafficpolicy.go: the first of `gateway.listeners` by that name).
     edit(&mut objs, "ClientTrafficPolicy", "client")["spec"]["targetRefs"] =
         json!([target("Gateway", "edge", Some("api"))]);
     let r = audit(&objs);
-    assert!(on_listener_set(&r, "EG201", "ListenerSet", "api").is_empty());
+    assert!(on_listener_set(&r, RuleId::EG201, "ListenerSet", "api").is_empty());
     // With the Gateway-wide policy back, the ListenerSet's listeners get it.
     let objs = with_listener_set(V19, "ListenerSet", Some(json!({"from": "Same"})));
     let r = audit(&objs);
-    assert!(on_listener_set(&r, "EG201", "ListenerSet", "api").is_empty());
+    assert!(on_listener_set(&r, RuleId::EG201, "ListenerSet", "api").is_empty());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! EG2xx: performance tuning, with the policy resolution it depends on.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use super::fixtures::*;
@@ -41,11 +42,11 @@ fn eg201_missing_request_received_timeout_on_every_http_listener() {
     );
     let r = audit(&objs);
     for l in ["http", "https"] {
-        let f = on_listener(&r, "EG201", "edge", l);
+        let f = on_listener(&r, RuleId::EG201, "edge", l);
         has_words(f, &["requestReceivedTimeout", "apps/client"]);
         assert_eq!(f.related[0].name, "client");
     }
-    none(&r, "EG202");
+    none(&r, RuleId::EG202);
 }
 
 #[test]
@@ -59,21 +60,21 @@ fn eg201_eg202_no_policy_at_all_for_a_gateway() {
     ));
     let r = audit(&objs);
     has_words(
-        on_listener(&r, "EG201", "bare", "web"),
+        on_listener(&r, RuleId::EG201, "bare", "web"),
         &["no ClientTrafficPolicy", "requestReceivedTimeout"],
     );
     has_words(
-        on_listener(&r, "EG202", "bare", "web"),
+        on_listener(&r, RuleId::EG202, "bare", "web"),
         &["idleTimeout", "1h"],
     );
-    assert_eq!(findings_of(&r, "EG201").len(), 1, "edge stays clean");
+    assert_eq!(findings_of(&r, RuleId::EG201).len(), 1, "edge stays clean");
 }
 
 #[test]
 fn eg201_eg202_present_durations_are_quiet() {
     let r = audit(&baseline());
-    none(&r, "EG201");
-    none(&r, "EG202");
+    none(&r, RuleId::EG201);
+    none(&r, RuleId::EG202);
 }
 
 #[test]
@@ -85,7 +86,7 @@ fn eg201_not_for_tcp_or_tls_listeners() {
         listener("tls", "TLS", 8443, Some("db.example.com")),
     ]);
     let r = audit(&objs);
-    for rule in ["EG201", "EG202", "EG205"] {
+    for rule in [RuleId::EG201, RuleId::EG202, RuleId::EG205] {
         assert!(findings_of(&r, rule).is_empty(), "{rule}");
     }
 }
@@ -101,9 +102,12 @@ fn eg202_missing_idle_timeout() {
         ),
     );
     let r = audit(&objs);
-    has_words(on_listener(&r, "EG202", "edge", "http"), &["idleTimeout"]);
-    on_listener(&r, "EG202", "edge", "https");
-    none(&r, "EG201");
+    has_words(
+        on_listener(&r, RuleId::EG202, "edge", "http"),
+        &["idleTimeout"],
+    );
+    on_listener(&r, RuleId::EG202, "edge", "https");
+    none(&r, RuleId::EG201);
 }
 
 #[test]
@@ -111,7 +115,7 @@ fn ctp_rules_skipped_without_any_client_traffic_policy() {
     let mut objs = baseline();
     remove_kind(&mut objs, "ClientTrafficPolicy");
     let r = audit(&objs);
-    for rule in ["EG201", "EG202", "EG205", "EG206"] {
+    for rule in [RuleId::EG201, RuleId::EG202, RuleId::EG205, RuleId::EG206] {
         let why = skipped(&r, rule);
         assert!(why.contains("ClientTrafficPolicy"), "{why}");
     }
@@ -135,10 +139,10 @@ fn section_name_beats_gateway_wide_for_that_listener_only() {
         T1,
     ));
     let r = audit(&objs);
-    let f = on_listener(&r, "EG202", "edge", "https");
+    let f = on_listener(&r, RuleId::EG202, "edge", "https");
     has_words(f, &["apps/https-only"]);
     assert_eq!(
-        findings_of(&r, "EG202").len(),
+        findings_of(&r, RuleId::EG202).len(),
         1,
         "http keeps the Gateway-wide CTP"
     );
@@ -153,8 +157,8 @@ fn section_name_beats_gateway_wide_for_that_listener_only() {
         good_ctp_spec(),
     ));
     let r = audit(&objs);
-    on_listener(&r, "EG201", "edge", "http");
-    assert_eq!(findings_of(&r, "EG201").len(), 1);
+    on_listener(&r, RuleId::EG201, "edge", "http");
+    assert_eq!(findings_of(&r, RuleId::EG201).len(), 1);
 }
 
 #[test]
@@ -165,7 +169,7 @@ fn oldest_policy_wins_and_the_younger_is_conflicted() {
     let mut objs = baseline();
     objs.push(ctp(APPS, "aaa-younger", T1, gw_target(), bad.clone()));
     let r = audit(&objs);
-    none(&r, "EG201");
+    none(&r, RuleId::EG201);
     let s = store(&objs);
     let m = crate::model::Model::build(&s);
     let younger = m
@@ -188,14 +192,17 @@ fn oldest_policy_wins_and_the_younger_is_conflicted() {
     ));
     let r = audit(&objs);
     has_words(
-        on_listener(&r, "EG201", "edge", "http"),
+        on_listener(&r, RuleId::EG201, "edge", "http"),
         &["apps/zzz-older"],
     );
     // Same age: namespace/name decides ("aaa" before "client").
     let mut objs = baseline();
     objs.push(ctp(APPS, "aaa", T0, gw_target(), bad));
     let r = audit(&objs);
-    has_words(on_listener(&r, "EG201", "edge", "http"), &["apps/aaa"]);
+    has_words(
+        on_listener(&r, RuleId::EG201, "edge", "http"),
+        &["apps/aaa"],
+    );
 }
 
 #[test]
@@ -222,13 +229,13 @@ fn target_selectors_match_gateways_in_the_policy_namespace() {
     );
     objs.push(p);
     let r = audit(&objs);
-    let f = findings_of(&r, "EG201");
+    let f = findings_of(&r, RuleId::EG201);
     assert!(f.iter().all(|x| x.object.name == "far"), "{f:#?}");
-    on_listener(&r, "EG201", "far", "web");
+    on_listener(&r, RuleId::EG201, "far", "web");
     // A selector that matches nothing leaves edge without a policy.
     edit(&mut objs, "Gateway", "edge")["metadata"]["labels"] = json!({"tier": "inner"});
     let r = audit(&objs);
-    on_listener(&r, "EG201", "edge", "http");
+    on_listener(&r, RuleId::EG201, "edge", "http");
 }
 
 #[test]
@@ -248,7 +255,7 @@ fn a_target_named_twice_does_not_conflict_the_policy_with_itself() {
     ]);
     p["spec"]["targetSelectors"] = json!([{"kind": "Gateway", "matchLabels": {"tier": "edge"}}]);
     let r = audit(&objs);
-    none(&r, "EG201");
+    none(&r, RuleId::EG201);
     let s = store(&objs);
     let m = crate::model::Model::build(&s);
     let p = m.policies.iter().find(|p| p.obj.name == "client").unwrap();
@@ -265,7 +272,7 @@ fn deprecated_target_ref_still_attaches() {
         json!({"targetRefs": null, "targetRef": target("Gateway", "edge", None)}),
     );
     let r = audit(&objs);
-    none(&r, "EG201");
+    none(&r, RuleId::EG201);
     let s = store(&objs);
     let m = crate::model::Model::build(&s);
     let p = m.policies.iter().find(|p| p.obj.name == "client").unwrap();
@@ -301,11 +308,11 @@ fn eg203_missing_request_timeout() {
         ),
     );
     let r = audit(&objs);
-    let f = one(&r, "EG203", "HTTPRoute", "shop");
+    let f = one(&r, RuleId::EG203, "HTTPRoute", "shop");
     assert_eq!(f.object.namespace.as_deref(), Some(APPS));
     assert_eq!(f.listener, None);
     has_words(f, &["requestTimeout", "apps/backend"]);
-    none(&r, "EG204");
+    none(&r, RuleId::EG204);
 }
 
 #[test]
@@ -320,9 +327,9 @@ fn eg203_only_for_http_routes() {
     remove(&mut objs, "HTTPRoute", "shop");
     objs.push(route("TCPRoute", APPS, "db", json!([{"name": "edge"}])));
     let r = audit(&objs);
-    none(&r, "EG203");
+    none(&r, RuleId::EG203);
     // connectionIdleTimeout is an HTTP setting: a TCPRoute needs connectTimeout only.
-    none(&r, "EG204");
+    none(&r, RuleId::EG204);
 }
 
 #[test]
@@ -341,7 +348,7 @@ fn eg204_lists_what_is_missing() {
         .unwrap()
         .push(listener("tcp", "TCP", 9000, None));
     let r = audit(&objs);
-    let f = one(&r, "EG204", "HTTPRoute", "shop");
+    let f = one(&r, RuleId::EG204, "HTTPRoute", "shop");
     has_words(
         f,
         &[
@@ -349,10 +356,10 @@ fn eg204_lists_what_is_missing() {
             "timeout.http.connectionIdleTimeout",
         ],
     );
-    let t = one(&r, "EG204", "TCPRoute", "db");
+    let t = one(&r, RuleId::EG204, "TCPRoute", "db");
     has_words(t, &["timeout.tcp.connectTimeout"]);
     assert!(!t.message.contains("connectionIdleTimeout"));
-    none(&r, "EG203");
+    none(&r, RuleId::EG203);
 }
 
 #[test]
@@ -363,13 +370,16 @@ fn eg211_tcp_keepalive_absent_fires_and_empty_counts_as_set() {
         without(good_btp_spec(), json!({"tcpKeepalive": null})),
     );
     let r = audit(&objs);
-    has_words(one(&r, "EG211", "HTTPRoute", "shop"), &["tcpKeepalive"]);
+    has_words(
+        one(&r, RuleId::EG211, "HTTPRoute", "shop"),
+        &["tcpKeepalive"],
+    );
     // The baseline sets `tcpKeepalive: {}`.
     assert_eq!(
         edit(&mut baseline(), "BackendTrafficPolicy", "backend")["spec"]["tcpKeepalive"],
         json!({})
     );
-    none(&audit(&baseline()), "EG211");
+    none(&audit(&baseline()), RuleId::EG211);
 }
 
 #[test]
@@ -377,7 +387,7 @@ fn btp_rules_skipped_without_any_backend_traffic_policy() {
     let mut objs = baseline();
     remove_kind(&mut objs, "BackendTrafficPolicy");
     let r = audit(&objs);
-    for rule in ["EG203", "EG204", "EG207", "EG211"] {
+    for rule in [RuleId::EG203, RuleId::EG204, RuleId::EG207, RuleId::EG211] {
         let why = skipped(&r, rule);
         assert!(why.contains("BackendTrafficPolicy"), "{why}");
     }
@@ -399,7 +409,7 @@ fn route_btp_with_merge_type_merges_over_the_gateway_btp() {
         json!({"mergeType": "StrategicMerge", "tcpKeepalive": {"probes": 3}}),
     ));
     let r = audit(&objs);
-    for rule in ["EG203", "EG204", "EG207", "EG211"] {
+    for rule in [RuleId::EG203, RuleId::EG204, RuleId::EG207, RuleId::EG211] {
         none(&r, rule);
     }
     let s = store(&objs);
@@ -420,13 +430,13 @@ fn route_btp_without_merge_type_replaces_the_gateway_btp() {
         json!({"timeout": {"http": {"requestTimeout": "5s"}}}),
     ));
     let r = audit(&objs);
-    none(&r, "EG203");
+    none(&r, RuleId::EG203);
     has_words(
-        one(&r, "EG204", "HTTPRoute", "shop"),
+        one(&r, RuleId::EG204, "HTTPRoute", "shop"),
         &["apps/shop-only", "connectTimeout", "connectionIdleTimeout"],
     );
-    one(&r, "EG207", "HTTPRoute", "shop");
-    one(&r, "EG211", "HTTPRoute", "shop");
+    one(&r, RuleId::EG207, "HTTPRoute", "shop");
+    one(&r, RuleId::EG211, "HTTPRoute", "shop");
     let s = store(&objs);
     let m = crate::model::Model::build(&s);
     let gw = m.policies.iter().find(|p| p.obj.name == "backend").unwrap();
@@ -453,7 +463,7 @@ fn route_rule_btp_beats_route_btp() {
         good_btp_spec(),
     ));
     let r = audit(&objs);
-    for rule in ["EG203", "EG204", "EG207", "EG211"] {
+    for rule in [RuleId::EG203, RuleId::EG204, RuleId::EG207, RuleId::EG211] {
         none(&r, rule);
     }
 }
@@ -470,7 +480,10 @@ fn listener_btp_beats_gateway_btp() {
     ));
     // shop attaches through both listeners; behind "http" keep-alive is off.
     let r = audit(&objs);
-    has_words(one(&r, "EG211", "HTTPRoute", "shop"), &["tcpKeepalive"]);
+    has_words(
+        one(&r, RuleId::EG211, "HTTPRoute", "shop"),
+        &["tcpKeepalive"],
+    );
 }
 
 // ---- EG205 ----
@@ -487,13 +500,13 @@ fn eg205_max_concurrent_streams() {
     );
     let r = audit(&objs);
     has_words(
-        on_listener(&r, "EG205", "edge", "http"),
+        on_listener(&r, RuleId::EG205, "edge", "http"),
         &["200", "above 100"],
     );
     set_ctp(&mut objs, without(good_ctp_spec(), json!({"http2": null})));
     let r = audit(&objs);
     has_words(
-        on_listener(&r, "EG205", "edge", "https"),
+        on_listener(&r, RuleId::EG205, "edge", "https"),
         &["maxConcurrentStreams"],
     );
     set_ctp(
@@ -503,7 +516,7 @@ fn eg205_max_concurrent_streams() {
             json!({"http2": {"maxConcurrentStreams": 50}}),
         ),
     );
-    none(&audit(&objs), "EG205");
+    none(&audit(&objs), RuleId::EG205);
 }
 
 // ---- EG206 / EG207: quantities ----
@@ -528,10 +541,10 @@ fn eg206_buffer_limit_quantities() {
         );
         let r = audit(&objs);
         if fires {
-            let f = on_listener(&r, "EG206", "edge", "http");
+            let f = on_listener(&r, RuleId::EG206, "edge", "http");
             has_words(f, &["above 32Ki"]);
         } else {
-            none(&r, "EG206");
+            none(&r, RuleId::EG206);
         }
     }
 }
@@ -552,9 +565,9 @@ fn eg206_unset_on_every_listener_but_udp() {
         ]);
     let r = audit(&objs);
     for l in ["http", "https", "tcp"] {
-        has_words(on_listener(&r, "EG206", "edge", l), &["bufferLimit"]);
+        has_words(on_listener(&r, RuleId::EG206, "edge", l), &["bufferLimit"]);
     }
-    assert_eq!(findings_of(&r, "EG206").len(), 3);
+    assert_eq!(findings_of(&r, RuleId::EG206).len(), 3);
 }
 
 #[test]
@@ -568,14 +581,14 @@ fn eg206_eg207_satisfied_by_the_envoy_proxy_bootstrap() {
         &mut objs,
         without(good_btp_spec(), json!({"connection": null})),
     );
-    one(&audit(&objs), "EG207", "HTTPRoute", "shop");
+    one(&audit(&objs), RuleId::EG207, "HTTPRoute", "shop");
     edit(&mut objs, "EnvoyProxy", "proxy-config")["spec"]["bootstrap"] = json!({
         "type": "Merge",
         "value": "static_resources:\n  listeners:\n  - per_connection_buffer_limit_bytes: 32768\n  clusters:\n  - per_connection_buffer_limit_bytes: 32768\n"
     });
     let r = audit(&objs);
-    none(&r, "EG206");
-    none(&r, "EG207");
+    none(&r, RuleId::EG206);
+    none(&r, RuleId::EG207);
 }
 
 #[test]
@@ -596,16 +609,16 @@ fn eg206_eg207_bootstrap_counts_only_for_its_resource() {
             {"name": "x", "per_connection_buffer_limit_bytes": 32768}]}}).to_string()
     });
     let r = audit(&objs);
-    none(&r, "EG207");
-    on_listener(&r, "EG206", "edge", "http");
+    none(&r, RuleId::EG207);
+    on_listener(&r, RuleId::EG206, "edge", "http");
     edit(&mut objs, "EnvoyProxy", "proxy-config")["spec"]["bootstrap"]["value"] = json!(
         json!({"static_resources": {"listeners": [
             {"name": "x", "per_connection_buffer_limit_bytes": "32768"}]}})
         .to_string()
     );
     let r = audit(&objs);
-    none(&r, "EG206");
-    one(&r, "EG207", "HTTPRoute", "shop");
+    none(&r, RuleId::EG206);
+    one(&r, RuleId::EG207, "HTTPRoute", "shop");
 }
 
 #[test]
@@ -628,12 +641,12 @@ fn eg206_satisfied_by_an_envoy_patch_policy() {
             "name": "apps/edge/http",
             "operation": {"op": "add", "path": "/per_connection_buffer_limit_bytes", "value": 16384}}]});
     objs.push(epp.clone());
-    none(&audit(&objs), "EG206");
+    none(&audit(&objs), RuleId::EG206);
     // A patch above the cap does not count.
     epp["spec"]["jsonPatches"][0]["operation"]["value"] = json!(1048576);
     remove(&mut objs, "EnvoyPatchPolicy", "buffers");
     objs.push(epp);
-    on_listener(&audit(&objs), "EG206", "edge", "http");
+    on_listener(&audit(&objs), RuleId::EG206, "edge", "http");
 }
 
 #[test]
@@ -655,11 +668,11 @@ fn eg207_cluster_buffer_limit() {
         let r = audit(&objs);
         if fires {
             has_words(
-                one(&r, "EG207", "HTTPRoute", "shop"),
+                one(&r, RuleId::EG207, "HTTPRoute", "shop"),
                 &["1Mi", "above 32Ki"],
             );
         } else {
-            none(&r, "EG207");
+            none(&r, RuleId::EG207);
         }
     }
 }
@@ -679,10 +692,14 @@ fn eg208_envoy_proxy_without_limits() {
         json!([listener("web", "HTTP", 8080, None)]),
     ));
     let r = audit(&objs);
-    let f = one(&r, "EG208", "EnvoyProxy", "proxy-config");
+    let f = one(&r, RuleId::EG208, "EnvoyProxy", "proxy-config");
     has_words(f, &["limits.cpu", "limits.memory"]);
     assert!(!f.message.contains("requests.cpu"));
-    assert_eq!(findings_of(&r, "EG208").len(), 1, "one finding per object");
+    assert_eq!(
+        findings_of(&r, RuleId::EG208).len(),
+        1,
+        "one finding per object"
+    );
 }
 
 #[test]
@@ -694,7 +711,7 @@ fn eg208_no_envoy_proxy_lands_on_the_gateway() {
         .unwrap()
         .remove("parametersRef");
     let r = audit(&objs);
-    let f = one(&r, "EG208", "Gateway", "edge");
+    let f = one(&r, RuleId::EG208, "Gateway", "edge");
     has_words(f, &["defaults", "requests.cpu", "limits.memory"]);
 }
 
@@ -707,7 +724,7 @@ fn eg208_live_envoy_container_without_resources() {
         .unwrap()
         .remove("resources");
     let r = audit(&objs);
-    let f = one(&r, "EG208", "EnvoyProxy", "proxy-config");
+    let f = one(&r, RuleId::EG208, "EnvoyProxy", "proxy-config");
     has_words(f, &["envoy container", &name]);
 }
 
@@ -718,12 +735,12 @@ fn eg208_daemonset_resources_count() {
     let k = &mut ep["spec"]["provider"]["kubernetes"];
     k["envoyDaemonSet"] = k["envoyDeployment"].clone();
     k.as_object_mut().unwrap().remove("envoyDeployment");
-    none(&audit(&objs), "EG208");
+    none(&audit(&objs), RuleId::EG208);
 }
 
 #[test]
 fn eg208_complete_resources_are_quiet() {
-    none(&audit(&baseline()), "EG208");
+    none(&audit(&baseline()), RuleId::EG208);
 }
 
 // ---- EG209 / EG210 ----
@@ -741,7 +758,7 @@ fn eg209_fleet_without_hpa() {
     without_envoy_hpa(&mut objs);
     remove_kind(&mut objs, "HorizontalPodAutoscaler");
     let r = audit(&objs);
-    let f = one(&r, "EG209", "Gateway", "edge");
+    let f = one(&r, RuleId::EG209, "Gateway", "edge");
     has_words(f, &["apps/edge", "envoyHpa"]);
 }
 
@@ -749,10 +766,10 @@ fn eg209_fleet_without_hpa() {
 fn eg209_live_hpa_or_envoy_hpa_is_enough() {
     let mut objs = baseline();
     without_envoy_hpa(&mut objs);
-    none(&audit(&objs), "EG209");
+    none(&audit(&objs), RuleId::EG209);
     let mut objs = baseline();
     remove_kind(&mut objs, "HorizontalPodAutoscaler");
-    none(&audit(&objs), "EG209");
+    none(&audit(&objs), RuleId::EG209);
 }
 
 #[test]
@@ -762,9 +779,9 @@ fn eg209_merged_fleet_lands_on_the_class() {
     remove_kind(&mut objs, "HorizontalPodAutoscaler");
     edit(&mut objs, "EnvoyProxy", "proxy-config")["spec"]["mergeGateways"] = json!(true);
     let r = audit(&objs);
-    let f = one(&r, "EG209", "GatewayClass", "eg");
+    let f = one(&r, RuleId::EG209, "GatewayClass", "eg");
     assert_eq!(f.object.namespace, None);
-    assert_eq!(findings_of(&r, "EG209").len(), 1);
+    assert_eq!(findings_of(&r, RuleId::EG209).len(), 1);
 }
 
 #[test]
@@ -776,11 +793,14 @@ fn eg210_envoy_hpa_metrics() {
     let mut objs = baseline();
     set_metrics(&mut objs, json!([]));
     let r = audit(&objs);
-    has_words(one(&r, "EG210", "EnvoyProxy", "proxy-config"), &["80%"]);
+    has_words(
+        one(&r, RuleId::EG210, "EnvoyProxy", "proxy-config"),
+        &["80%"],
+    );
     set_metrics(&mut objs, json!([cpu_metric(80)]));
     let r = audit(&objs);
     has_words(
-        one(&r, "EG210", "EnvoyProxy", "proxy-config"),
+        one(&r, RuleId::EG210, "EnvoyProxy", "proxy-config"),
         &["80%", "60-70"],
     );
     set_metrics(
@@ -789,10 +809,13 @@ fn eg210_envoy_hpa_metrics() {
             "target": {"type": "Utilization", "averageUtilization": 65}}}]),
     );
     let r = audit(&objs);
-    has_words(one(&r, "EG210", "EnvoyProxy", "proxy-config"), &["CPU"]);
+    has_words(
+        one(&r, RuleId::EG210, "EnvoyProxy", "proxy-config"),
+        &["CPU"],
+    );
     for ok in [60, 65, 70] {
         set_metrics(&mut objs, json!([cpu_metric(ok)]));
-        none(&audit(&objs), "EG210");
+        none(&audit(&objs), RuleId::EG210);
     }
 }
 
@@ -802,9 +825,9 @@ fn eg210_live_hpa() {
     let name = edge_proxy_name();
     edit(&mut objs, "HorizontalPodAutoscaler", &name)["spec"]["metrics"] = json!([cpu_metric(75)]);
     let r = audit(&objs);
-    let f = one(&r, "EG210", "HorizontalPodAutoscaler", &name);
+    let f = one(&r, RuleId::EG210, "HorizontalPodAutoscaler", &name);
     has_words(f, &["75%"]);
-    assert_eq!(findings_of(&r, "EG210").len(), 1);
+    assert_eq!(findings_of(&r, RuleId::EG210).len(), 1);
 }
 
 #[test]
@@ -815,6 +838,75 @@ fn eg2_classes_served_by_a_named_tenant_controller_are_audited() {
         json!("gateway.envoyproxy.io/tenant-x");
     set_ctp(&mut objs, json!({}));
     let r = audit(&objs);
-    on_listener(&r, "EG201", "edge", "http");
+    on_listener(&r, RuleId::EG201, "edge", "http");
     assert_ne!(DEFAULT_CONTROLLER_NAME, "gateway.envoyproxy.io/tenant-x");
+}
+
+// ---- route rules behind ListenerSet listeners ----
+
+/// The baseline on Envoy Gateway v1.9 with ListenerSet `apps/extra` (HTTP
+/// `api` on 8080) attached to `apps/edge`, HTTPRoute `apps/via-ls`
+/// attached through it, and a BackendTrafficPolicy `ls-backend` targeting
+/// the ListenerSet (`section`: one of its listeners) with `spec`.
+fn behind_listener_set(section: Option<&str>, spec: Value) -> Vec<Value> {
+    let mut objs = baseline();
+    edit(&mut objs, "Deployment", "envoy-gateway")["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!("docker.io/envoyproxy/gateway:v1.9.0");
+    edit(&mut objs, "Gateway", "edge")["spec"]["allowedListeners"] =
+        json!({"namespaces": {"from": "Same"}});
+    objs.push(json!({"apiVersion": GW, "kind": "ListenerSet",
+        "metadata": {"name": "extra", "namespace": APPS, "creationTimestamp": T1},
+        "spec": {"parentRef": {"name": "edge"},
+                 "listeners": [listener("api", "HTTP", 8080, None)]}}));
+    objs.push(route(
+        "HTTPRoute",
+        APPS,
+        "via-ls",
+        json!([{"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": "extra"}]),
+    ));
+    objs.push(btp(
+        APPS,
+        "ls-backend",
+        T1,
+        json!([target("ListenerSet", "extra", section)]),
+        spec,
+    ));
+    objs
+}
+
+#[test]
+fn route_rules_read_the_listener_set_policy_the_model_resolved() {
+    // A ListenerSet-wide BTP without tcpKeepalive replaces the Gateway's
+    // whole for the route behind it (Envoy Gateway v1.9.0
+    // backendtrafficpolicy.go: ListenerSet > Gateway), so EG211 fires on
+    // that route, naming it, and not on the Gateway's own route.
+    let spec = without(good_btp_spec(), json!({"tcpKeepalive": null}));
+    let r = audit(&behind_listener_set(None, spec.clone()));
+    let f = one(&r, RuleId::EG211, "HTTPRoute", "via-ls");
+    has_words(f, &["apps/ls-backend", "tcpKeepalive"]);
+    assert!(f.related.iter().any(|o| o.name == "ls-backend"));
+    assert_eq!(
+        findings_of(&r, RuleId::EG211).len(),
+        1,
+        "apps/shop keeps the Gateway's"
+    );
+    // The same on one ListenerSet listener (sectionName).
+    let r = audit(&behind_listener_set(Some("api"), spec));
+    has_words(
+        one(&r, RuleId::EG211, "HTTPRoute", "via-ls"),
+        &["apps/ls-backend"],
+    );
+    // And the other way round: a complete ListenerSet policy covers the
+    // route although the Gateway-wide one lacks a field.
+    let mut objs = behind_listener_set(None, good_btp_spec());
+    set_btp(
+        &mut objs,
+        without(good_btp_spec(), json!({"tcpKeepalive": null})),
+    );
+    let r = audit(&objs);
+    let on: Vec<&str> = findings_of(&r, RuleId::EG211)
+        .iter()
+        .map(|f| f.object.name.as_str())
+        .collect();
+    assert_eq!(on, ["shop"]);
 }

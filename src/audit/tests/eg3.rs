@@ -1,5 +1,6 @@
 //! EG3xx: observability, and the fleet's effective EnvoyProxy.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use super::fixtures::*;
@@ -30,10 +31,10 @@ fn eg301_access_log_disabled() {
     let mut objs = baseline();
     telemetry(&mut objs)["accessLog"]["disable"] = json!(true);
     let r = audit(&objs);
-    let f = one(&r, "EG301", "EnvoyProxy", "proxy-config");
+    let f = one(&r, RuleId::EG301, "EnvoyProxy", "proxy-config");
     assert_eq!(f.object.namespace.as_deref(), Some(CTRL_NS));
     has_words(f, &["disabled"]);
-    none(&audit(&baseline()), "EG301");
+    none(&audit(&baseline()), RuleId::EG301);
 }
 
 #[test]
@@ -44,7 +45,7 @@ fn eg302_text_access_log() {
         "format": {"type": "Text", "text": "[%START_TIME%] %REQ(:METHOD)%\n"},
         "sinks": [{"type": "File", "file": {"path": "/dev/stdout"}}]}));
     let r = audit(&objs);
-    let f = one(&r, "EG302", "EnvoyProxy", "proxy-config");
+    let f = one(&r, RuleId::EG302, "EnvoyProxy", "proxy-config");
     has_words(f, &["1", "Text"]);
     assert_eq!(
         f.path.as_deref(),
@@ -53,8 +54,8 @@ fn eg302_text_access_log() {
     // `text` without `json` and without a type is Text too.
     let mut objs = baseline();
     telemetry(&mut objs)["accessLog"]["settings"][0]["format"] = json!({"text": "%DURATION%\n"});
-    one(&audit(&objs), "EG302", "EnvoyProxy", "proxy-config");
-    none(&audit(&baseline()), "EG302");
+    one(&audit(&objs), RuleId::EG302, "EnvoyProxy", "proxy-config");
+    none(&audit(&baseline()), RuleId::EG302);
 }
 
 #[test]
@@ -63,10 +64,10 @@ fn eg303_json_access_log_missing_fields() {
     telemetry(&mut objs)["accessLog"]["settings"][0]["format"]["json"] = json!({
         "method": "%REQ(:METHOD)%", "path": "%REQ(:PATH)%", "code": "%RESPONSE_CODE%"});
     let r = audit(&objs);
-    let f = one(&r, "EG303", "EnvoyProxy", "proxy-config");
+    let f = one(&r, RuleId::EG303, "EnvoyProxy", "proxy-config");
     has_words(f, &["duration", "upstream host"]);
     assert!(!f.message.contains("method"), "{}", f.message);
-    none(&audit(&baseline()), "EG303");
+    none(&audit(&baseline()), RuleId::EG303);
 }
 
 #[test]
@@ -75,10 +76,13 @@ fn eg304_sink_neither_file_nor_otel() {
     telemetry(&mut objs)["accessLog"]["settings"][0]["sinks"] = json!([
         {"type": "ALS", "als": {"type": "HTTP", "backendRefs": [{"name": "als", "port": 9000}]}}]);
     let r = audit(&objs);
-    has_words(one(&r, "EG304", "EnvoyProxy", "proxy-config"), &["ALS"]);
+    has_words(
+        one(&r, RuleId::EG304, "EnvoyProxy", "proxy-config"),
+        &["ALS"],
+    );
     telemetry(&mut objs)["accessLog"]["settings"][0]["sinks"] =
         json!([{"type": "OpenTelemetry", "openTelemetry": {"host": "otel", "port": 4317}}]);
-    none(&audit(&objs), "EG304");
+    none(&audit(&objs), RuleId::EG304);
 }
 
 #[test]
@@ -89,10 +93,10 @@ fn eg305_access_log_not_configured() {
         .unwrap()
         .remove("accessLog");
     let r = audit(&objs);
-    let f = one(&r, "EG305", "Gateway", "edge");
+    let f = one(&r, RuleId::EG305, "Gateway", "edge");
     has_words(f, &["apps/edge", "default"]);
     assert_eq!(f.related[0].name, "proxy-config");
-    none(&audit(&baseline()), "EG305");
+    none(&audit(&baseline()), RuleId::EG305);
 }
 
 #[test]
@@ -101,11 +105,11 @@ fn eg306_prometheus_disabled() {
     telemetry(&mut objs)["metrics"] = json!({"prometheus": {"disable": true}});
     let r = audit(&objs);
     has_words(
-        one(&r, "EG306", "EnvoyProxy", "proxy-config"),
+        one(&r, RuleId::EG306, "EnvoyProxy", "proxy-config"),
         &["Prometheus"],
     );
     telemetry(&mut objs)["metrics"] = json!({"prometheus": {"disable": false}});
-    none(&audit(&objs), "EG306");
+    none(&audit(&objs), RuleId::EG306);
 }
 
 #[test]
@@ -114,10 +118,10 @@ fn eg307_controller_metrics_disabled() {
     edit(&mut objs, "ConfigMap", "envoy-gateway-config")["data"]["envoy-gateway.yaml"] =
         json!(json!({"telemetry": {"metrics": {"prometheus": {"disable": true}}}}).to_string());
     let r = audit(&objs);
-    let f = one(&r, "EG307", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG307, "Deployment", "envoy-gateway");
     has_words(f, &["Prometheus", "disabled"]);
     assert_eq!(f.related[0].name, "envoy-gateway-config");
-    none(&audit(&baseline()), "EG307");
+    none(&audit(&baseline()), RuleId::EG307);
 }
 
 #[test]
@@ -129,10 +133,10 @@ fn eg308_tracing_not_configured() {
         .remove("tracing");
     let r = audit(&objs);
     has_words(
-        one(&r, "EG308", "Gateway", "edge"),
+        one(&r, RuleId::EG308, "Gateway", "edge"),
         &["apps/edge", "tracing"],
     );
-    none(&audit(&baseline()), "EG308");
+    none(&audit(&baseline()), RuleId::EG308);
 }
 
 #[test]
@@ -151,10 +155,10 @@ fn fleet_gateway_envoy_proxy_replaces_the_class_one_whole() {
         json!([listener("web", "HTTP", 8080, None)]),
     ));
     let r = audit(&objs);
-    let f = one(&r, "EG308", "Gateway", "edge");
+    let f = one(&r, RuleId::EG308, "Gateway", "edge");
     assert_eq!(f.related[0].name, "edge-proxy");
     assert_eq!(
-        findings_of(&r, "EG308").len(),
+        findings_of(&r, RuleId::EG308).len(),
         1,
         "plain keeps the class EnvoyProxy"
     );
@@ -169,7 +173,7 @@ fn fleet_falls_back_to_the_controller_default_envoy_proxy() {
         .remove("parametersRef");
     remove(&mut objs, "EnvoyProxy", "proxy-config");
     // Without a default: EG308 on the Gateway.
-    one(&audit(&objs), "EG308", "Gateway", "edge");
+    one(&audit(&objs), RuleId::EG308, "Gateway", "edge");
     // The controller default traces: quiet.
     edit(&mut objs, "ConfigMap", "envoy-gateway-config")["data"]["envoy-gateway.yaml"] = json!(
         json!({"gateway": {"controllerName": DEFAULT_CONTROLLER_NAME},
@@ -177,7 +181,7 @@ fn fleet_falls_back_to_the_controller_default_envoy_proxy() {
         .to_string()
     );
     let r = audit(&objs);
-    none(&r, "EG308");
+    none(&r, RuleId::EG308);
     // ...and a class EnvoyProxy without tracing replaces the default whole.
     let mut plain = good_proxy_spec();
     plain["telemetry"]
@@ -188,7 +192,7 @@ fn fleet_falls_back_to_the_controller_default_envoy_proxy() {
     edit(&mut objs, "GatewayClass", "eg")["spec"]["parametersRef"] = json!(
         {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": "class-proxy", "namespace": CTRL_NS});
     let r = audit(&objs);
-    let f = one(&r, "EG308", "Gateway", "edge");
+    let f = one(&r, RuleId::EG308, "Gateway", "edge");
     assert_eq!(f.related[0].name, "class-proxy");
 }
 
@@ -215,10 +219,10 @@ fn eg309_production_wants_1_to_10_percent() {
             json!({"type": "OpenTelemetry", "backendRefs": [{"name": "otel", "port": 4317}]});
         let r = audit(&tracing_cluster(t));
         if fires {
-            let f = one(&r, "EG309", "EnvoyProxy", "proxy-config");
+            let f = one(&r, RuleId::EG309, "EnvoyProxy", "proxy-config");
             has_words(f, &["production", "1-10%"]);
         } else {
-            none(&r, "EG309");
+            none(&r, RuleId::EG309);
         }
     }
 }
@@ -231,29 +235,32 @@ fn eg309_staging_wants_100_percent() {
         Profile::Staging,
     );
     has_words(
-        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        one(&r, RuleId::EG309, "EnvoyProxy", "proxy-config"),
         &["5%", "staging", "100%"],
     );
     let r = audit_profile(
         &tracing_cluster(json!({"provider": otel})),
         Profile::Staging,
     );
-    none(&r, "EG309");
+    none(&r, RuleId::EG309);
     let r = audit_profile(
         &tracing_cluster(
             json!({"samplingFraction": {"numerator": 1, "denominator": 1}, "provider": otel}),
         ),
         Profile::Staging,
     );
-    none(&r, "EG309");
+    none(&r, RuleId::EG309);
 }
 
 #[test]
 fn eg310_tracing_provider_not_opentelemetry() {
     let r = audit(&tracing_cluster(json!({"samplingRate": 5,
         "provider": {"type": "Zipkin", "backendRefs": [{"name": "zipkin", "port": 9411}]}})));
-    has_words(one(&r, "EG310", "EnvoyProxy", "proxy-config"), &["Zipkin"]);
-    none(&audit(&baseline()), "EG310");
+    has_words(
+        one(&r, RuleId::EG310, "EnvoyProxy", "proxy-config"),
+        &["Zipkin"],
+    );
+    none(&audit(&baseline()), RuleId::EG310);
 }
 
 #[test]
@@ -267,7 +274,7 @@ fn eg3_one_finding_per_envoy_proxy_serving_two_fleets() {
         json!([listener("web", "HTTP", 8080, None)]),
     ));
     let r = audit(&objs);
-    assert_eq!(findings_of(&r, "EG301").len(), 1);
+    assert_eq!(findings_of(&r, RuleId::EG301).len(), 1);
 }
 
 #[test]
@@ -276,14 +283,14 @@ fn eg309_sampling_fraction_is_a_ratio_from_v1_8_and_a_percentage_before() {
     let tracing =
         json!({"samplingFraction": {"numerator": 5, "denominator": 100}, "provider": otel});
     // v1.9 and v1.8: 5/100 is 5 %, inside production's 1-10 %.
-    none(&audit(&tracing_cluster(tracing.clone())), "EG309");
+    none(&audit(&tracing_cluster(tracing.clone())), RuleId::EG309);
     let mut objs = tracing_cluster(tracing.clone());
     objs = on_version(objs, "v1.8.1");
-    none(&audit(&objs), "EG309");
+    none(&audit(&objs), RuleId::EG309);
     // v1.7: Envoy Gateway wrote 5/100 into Envoy's percentage: 0.05 %.
     let objs = on_version(tracing_cluster(tracing), "v1.7.5");
     has_words(
-        one(&audit(&objs), "EG309", "EnvoyProxy", "proxy-config"),
+        one(&audit(&objs), RuleId::EG309, "EnvoyProxy", "proxy-config"),
         &["0.05%", "before v1.8", "v1.7"],
     );
 }
@@ -294,12 +301,12 @@ fn eg309_says_client_forced_sampling_per_release() {
     let tracing = json!({"samplingRate": 50, "provider": otel});
     let r = audit(&tracing_cluster(tracing.clone()));
     has_words(
-        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        one(&r, RuleId::EG309, "EnvoyProxy", "proxy-config"),
         &["x-client-trace-id", "sampled at 0%", "v1.9"],
     );
     let r = audit(&on_version(tracing_cluster(tracing.clone()), "v1.8.3"));
     has_words(
-        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        one(&r, RuleId::EG309, "EnvoyProxy", "proxy-config"),
         &["sampled at 100%", "v1.8"],
     );
     // Without a controller version the newest semantics apply, and it says so.
@@ -310,7 +317,7 @@ fn eg309_says_client_forced_sampling_per_release() {
         json!({"control-plane": "envoy-gateway"});
     let r = audit(&objs);
     has_words(
-        one(&r, "EG309", "EnvoyProxy", "proxy-config"),
+        one(&r, RuleId::EG309, "EnvoyProxy", "proxy-config"),
         &["assumed", "v1.9"],
     );
 }
@@ -337,8 +344,8 @@ fn default_envoy_proxy_merges_under_the_class_one_from_v1_8() {
         ep["spec"]["mergeType"] = json!("StrategicMerge");
         objs
     };
-    none(&audit(&setup("v1.8.0")), "EG308");
+    none(&audit(&setup("v1.8.0")), RuleId::EG308);
     // v1.7: the class's EnvoyProxy replaces the default whole: no tracing.
     let r = audit(&setup("v1.7.5"));
-    assert_eq!(findings_of(&r, "EG308").len(), 1, "{:#?}", r.findings);
+    assert_eq!(findings_of(&r, RuleId::EG308).len(), 1, "{:#?}", r.findings);
 }

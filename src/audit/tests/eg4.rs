@@ -1,5 +1,6 @@
 //! EG4xx: operations.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use super::fixtures::*;
@@ -35,7 +36,7 @@ fn eg401_unpinned_controller_images() {
         let mut objs = baseline();
         set_controller_image(&mut objs, image);
         let r = audit(&objs);
-        let f = one(&r, "EG401", "Deployment", "envoy-gateway");
+        let f = one(&r, RuleId::EG401, "Deployment", "envoy-gateway");
         has_words(f, &[words]);
         assert_eq!(f.object.namespace.as_deref(), Some(CTRL_NS));
     }
@@ -49,7 +50,7 @@ fn eg401_pinned_images_are_quiet() {
     ] {
         let mut objs = baseline();
         set_controller_image(&mut objs, image);
-        none(&audit(&objs), "EG401");
+        none(&audit(&objs), RuleId::EG401);
     }
 }
 
@@ -59,19 +60,19 @@ fn eg402_helm_chart_label() {
     edit(&mut objs, "Deployment", "envoy-gateway")["metadata"]["labels"] =
         json!({"control-plane": "envoy-gateway"});
     has_words(
-        one(&audit(&objs), "EG402", "Deployment", "envoy-gateway"),
+        one(&audit(&objs), RuleId::EG402, "Deployment", "envoy-gateway"),
         &["helm.sh/chart"],
     );
     // The development chart's version is not a pinned release.
     edit(&mut objs, "Deployment", "envoy-gateway")["metadata"]["labels"]["helm.sh/chart"] =
         json!("gateway-helm-v0.0.0-latest");
     has_words(
-        one(&audit(&objs), "EG402", "Deployment", "envoy-gateway"),
+        one(&audit(&objs), RuleId::EG402, "Deployment", "envoy-gateway"),
         &["gateway-helm-v0.0.0-latest"],
     );
     edit(&mut objs, "Deployment", "envoy-gateway")["metadata"]["labels"]["helm.sh/chart"] =
         json!("gateway-helm-1.7.5");
-    none(&audit(&objs), "EG402");
+    none(&audit(&objs), RuleId::EG402);
 }
 
 #[test]
@@ -80,7 +81,7 @@ fn eg403_proxy_and_crd_skew() {
     set_envoy_image(&mut objs, "docker.io/envoyproxy/envoy:distroless-v1.36.2");
     objs.push(crd("httproutes.gateway.networking.k8s.io", "v1.3.0"));
     let r = audit(&objs);
-    let f = one(&r, "EG403", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG403, "Deployment", "envoy-gateway");
     has_words(f, &["v1.7.5", "v1.36.2", "1.37.x", "v1.3.0", "v1.4.x"]);
     assert!(
         f.related
@@ -98,14 +99,14 @@ fn eg403_version_from_label_when_the_tag_says_latest() {
         json!("v1.7.5");
     objs.push(crd("httproutes.gateway.networking.k8s.io", "v1.2.1"));
     has_words(
-        one(&audit(&objs), "EG403", "Deployment", "envoy-gateway"),
+        one(&audit(&objs), RuleId::EG403, "Deployment", "envoy-gateway"),
         &["v1.2.1"],
     );
 }
 
 #[test]
 fn eg403_matching_versions_are_quiet() {
-    none(&audit(&baseline()), "EG403");
+    none(&audit(&baseline()), RuleId::EG403);
 }
 
 #[test]
@@ -115,9 +116,15 @@ fn eg404_not_managed_by_gitops() {
     edit(&mut objs, "HTTPRoute", "shop")["metadata"]["annotations"] =
         json!({"kubectl.kubernetes.io/last-applied-configuration": "{}"});
     let r = audit(&objs);
-    has_words(one(&r, "EG404", "Gateway", "edge"), &["Argo CD", "Flux"]);
-    has_words(one(&r, "EG404", "HTTPRoute", "shop"), &["applied by hand"]);
-    assert_eq!(findings_of(&r, "EG404").len(), 2);
+    has_words(
+        one(&r, RuleId::EG404, "Gateway", "edge"),
+        &["Argo CD", "Flux"],
+    );
+    has_words(
+        one(&r, RuleId::EG404, "HTTPRoute", "shop"),
+        &["applied by hand"],
+    );
+    assert_eq!(findings_of(&r, RuleId::EG404).len(), 2);
 }
 
 #[test]
@@ -132,7 +139,7 @@ fn eg404_tracking_labels_count() {
         let gw = edit(&mut objs, "Gateway", "edge");
         gw["metadata"]["annotations"] = json!({});
         gw["metadata"]["labels"] = json!({key: value});
-        none(&audit(&objs), "EG404");
+        none(&audit(&objs), RuleId::EG404);
     }
 }
 
@@ -148,11 +155,13 @@ fn eg404_covers_classes_proxies_and_policies() {
     }
     let r = audit(&objs);
     assert_eq!(
-        one(&r, "EG404", "GatewayClass", "eg").object.namespace,
+        one(&r, RuleId::EG404, "GatewayClass", "eg")
+            .object
+            .namespace,
         None
     );
-    one(&r, "EG404", "EnvoyProxy", "proxy-config");
-    one(&r, "EG404", "ClientTrafficPolicy", "client");
+    one(&r, RuleId::EG404, "EnvoyProxy", "proxy-config");
+    one(&r, RuleId::EG404, "ClientTrafficPolicy", "client");
 }
 
 // ---- EG405 ----
@@ -161,10 +170,10 @@ fn eg404_covers_classes_proxies_and_policies() {
 fn eg405_xds_bypass_needs_gateway_namespace_mode() {
     let mut objs = baseline();
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.7.3");
-    none(&audit(&objs), "EG405");
+    none(&audit(&objs), RuleId::EG405);
     gateway_namespace_mode(&mut objs);
     let r = audit(&objs);
-    let f = one(&r, "EG405", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG405, "Deployment", "envoy-gateway");
     has_words(
         f,
         &["GHSA-22xc-xg2r-9j7v", "v1.7.4", "release-notes/v1.7.4.yaml"],
@@ -173,12 +182,12 @@ fn eg405_xds_bypass_needs_gateway_namespace_mode() {
     // v1.8.0 is affected, v1.7.4 and v1.8.1 are fixed.
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.8.0");
     has_words(
-        one(&audit(&objs), "EG405", "Deployment", "envoy-gateway"),
+        one(&audit(&objs), RuleId::EG405, "Deployment", "envoy-gateway"),
         &["GHSA-22xc-xg2r-9j7v", "v1.8.1"],
     );
     for fixed in ["v1.7.4", "v1.8.1"] {
         set_controller_image(&mut objs, &format!("docker.io/envoyproxy/gateway:{fixed}"));
-        none(&audit(&objs), "EG405");
+        none(&audit(&objs), RuleId::EG405);
     }
 }
 
@@ -200,21 +209,21 @@ fn eg405_lua_advisories() {
     // v1.6.1 is exposed to the gRPC-Go advisory whatever the cluster holds,
     // but not to the Lua ones without Lua.
     let r = audit(&objs);
-    let f = one(&r, "EG405", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG405, "Deployment", "envoy-gateway");
     has_words(f, &["CVE-2026-33186"]);
     assert!(!f.message.contains("CVE-2026-22771") && !f.message.contains("GHSA-wcrf"));
     objs.push(lua_policy());
     let r = audit(&objs);
-    let f = one(&r, "EG405", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG405, "Deployment", "envoy-gateway");
     has_words(f, &["CVE-2026-22771", "GHSA-wcrf-9vrr-854f"]);
     assert_eq!(f.related[0].name, "lua");
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.6.2");
     let f = audit(&objs);
-    let f = one(&f, "EG405", "Deployment", "envoy-gateway");
+    let f = one(&f, RuleId::EG405, "Deployment", "envoy-gateway");
     has_words(f, &["GHSA-wcrf-9vrr-854f"]);
     assert!(!f.message.contains("CVE-2026-22771"));
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.7.4");
-    none(&audit(&objs), "EG405");
+    none(&audit(&objs), RuleId::EG405);
 }
 
 #[test]
@@ -232,13 +241,13 @@ fn eg405_security_policy_on_tcp_route_without_authorization() {
     );
     objs.push(sp.clone());
     let r = audit(&objs);
-    let f = one(&r, "EG405", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG405, "Deployment", "envoy-gateway");
     has_words(f, &["GHSA-m2v6-2jmh-4c68"]);
     assert_eq!(f.related[0].name, "db-sec");
     remove(&mut objs, "SecurityPolicy", "db-sec");
     sp["spec"]["authorization"] = json!({"defaultAction": "Deny"});
     objs.push(sp);
-    none(&audit(&objs), "EG405");
+    none(&audit(&objs), RuleId::EG405);
 }
 
 #[test]
@@ -246,14 +255,14 @@ fn eg405_envoy_advisory_on_the_fleet() {
     let mut objs = baseline();
     set_envoy_image(&mut objs, "docker.io/envoyproxy/envoy:distroless-v1.37.2");
     let r = audit(&objs);
-    let f = one(&r, "EG405", "Gateway", "edge");
+    let f = one(&r, RuleId::EG405, "Gateway", "edge");
     has_words(
         f,
         &["CVE-2026-47774", "GHSA-22m2-hvr2-xqc8", "v1.37.2", "1.37.3"],
     );
     assert_eq!(f.related[0].kind, "Pod");
     set_envoy_image(&mut objs, "docker.io/envoyproxy/envoy:distroless-v1.37.3");
-    none(&audit(&objs), "EG405");
+    none(&audit(&objs), RuleId::EG405);
 }
 
 #[test]
@@ -265,7 +274,7 @@ fn eg405_skipped_when_no_version_is_known() {
     remove(&mut objs, "Deployment", &name);
     remove(&mut objs, "Pod", &format!("{name}-abc"));
     let r = audit(&objs);
-    let why = skipped(&r, "EG405");
+    let why = skipped(&r, RuleId::EG405);
     assert!(why.contains("version"), "{why}");
 }
 
@@ -284,19 +293,22 @@ fn eg406_release_past_end_of_life() {
     let objs = baseline();
     // v1.7 ended on 2026-08-05; in December v1.9 is the oldest supported.
     let r = audit_at(&objs, "2026-12-01T00:00:00Z");
-    let f = one(&r, "EG406", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG406, "Deployment", "envoy-gateway");
     has_words(f, &["v1.7.5", "2026-08-05", "v1.9", "2027-02-14"]);
     // In September v1.8 still is.
     let r = audit_at(&objs, "2026-09-01T00:00:00Z");
-    has_words(one(&r, "EG406", "Deployment", "envoy-gateway"), &["v1.8"]);
+    has_words(
+        one(&r, RuleId::EG406, "Deployment", "envoy-gateway"),
+        &["v1.8"],
+    );
 }
 
 #[test]
 fn eg406_supported_release_is_quiet() {
     let mut objs = baseline();
-    none(&audit_at(&objs, "2026-08-05T12:00:00Z"), "EG406");
+    none(&audit_at(&objs, "2026-08-05T12:00:00Z"), RuleId::EG406);
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.9.0");
-    none(&audit_at(&objs, "2026-12-01T00:00:00Z"), "EG406");
+    none(&audit_at(&objs, "2026-12-01T00:00:00Z"), RuleId::EG406);
 }
 
 #[test]
@@ -304,16 +316,16 @@ fn eg406_unknown_or_newer_versions_are_skipped() {
     let mut objs = baseline();
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v1.10.0");
     let r = audit_at(&objs, "2026-12-01T00:00:00Z");
-    assert!(skipped(&r, "EG406").contains("newer than the table"));
+    assert!(skipped(&r, RuleId::EG406).contains("newer than the table"));
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:latest");
     let r = audit_at(&objs, "2026-12-01T00:00:00Z");
-    assert!(findings_of(&r, "EG406").is_empty());
-    assert!(is_skipped(&r, "EG406"));
+    assert!(findings_of(&r, RuleId::EG406).is_empty());
+    assert!(is_skipped(&r, RuleId::EG406));
     // Older than every matrix row: past its end of life.
     set_controller_image(&mut objs, "docker.io/envoyproxy/gateway:v0.1.0");
     let r = audit_at(&objs, "2026-12-01T00:00:00Z");
     has_words(
-        one(&r, "EG406", "Deployment", "envoy-gateway"),
+        one(&r, RuleId::EG406, "Deployment", "envoy-gateway"),
         &["older than every release"],
     );
 }

@@ -1,5 +1,6 @@
 //! EG5xx: live state. Status is judged only where present.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use super::fixtures::*;
@@ -17,11 +18,11 @@ fn eg501_gateway_not_accepted_or_programmed() {
         {"type": "Programmed", "status": "False", "reason": "AddressNotAssigned",
          "message": "No addresses have been assigned to the Gateway"}]});
     let r = audit(&objs);
-    let f = one(&r, "EG501", "Gateway", "edge");
+    let f = one(&r, RuleId::EG501, "Gateway", "edge");
     has_words(f, &["Programmed", "AddressNotAssigned", "No addresses"]);
     assert!(!f.message.contains("not Accepted"));
     edit(&mut objs, "Gateway", "edge")["status"]["conditions"][1]["status"] = json!("True");
-    none(&audit(&objs), "EG501");
+    none(&audit(&objs), RuleId::EG501);
 }
 
 #[test]
@@ -36,18 +37,18 @@ fn eg502_unhealthy_listeners() {
              "message": "secret not found"}]}]});
     let r = audit(&objs);
     has_words(
-        on_listener(&r, "EG502", "edge", "http"),
+        on_listener(&r, RuleId::EG502, "edge", "http"),
         &["Conflicted", "HostnameConflict", "Programmed"],
     );
     has_words(
-        on_listener(&r, "EG502", "edge", "https"),
+        on_listener(&r, RuleId::EG502, "edge", "https"),
         &["InvalidCertificateRef", "secret not found"],
     );
     edit(&mut objs, "Gateway", "edge")["status"] = json!({"listeners": [
         {"name": "http", "conditions": [
             {"type": "Conflicted", "status": "False"}, {"type": "Programmed", "status": "True"},
             {"type": "ResolvedRefs", "status": "True"}]}]});
-    none(&audit(&objs), "EG502");
+    none(&audit(&objs), RuleId::EG502);
 }
 
 #[test]
@@ -62,7 +63,7 @@ fn eg503_route_not_accepted_by_a_parent() {
         {"parentRef": {"name": "edge"}, "controllerName": "istio.io/gateway-controller",
          "conditions": [{"type": "Accepted", "status": "False", "reason": "Other"}]}]});
     let r = audit(&objs);
-    let f = one(&r, "EG503", "HTTPRoute", "shop");
+    let f = one(&r, RuleId::EG503, "HTTPRoute", "shop");
     has_words(
         f,
         &[
@@ -76,7 +77,7 @@ fn eg503_route_not_accepted_by_a_parent() {
     edit(&mut objs, "HTTPRoute", "shop")["status"] = json!({"parents": [
         {"parentRef": {"name": "edge"}, "controllerName": DEFAULT_CONTROLLER_NAME,
          "conditions": [{"type": "Accepted", "status": "True"}, {"type": "ResolvedRefs", "status": "True"}]}]});
-    none(&audit(&objs), "EG503");
+    none(&audit(&objs), RuleId::EG503);
 }
 
 #[test]
@@ -88,11 +89,11 @@ fn eg504_policy_not_accepted() {
          "conditions": [{"type": "Accepted", "status": "False", "reason": "Conflicted",
              "message": "Unable to target Gateway edge, another ClientTrafficPolicy has already attached to it"}]}]});
     let r = audit(&objs);
-    let f = one(&r, "EG504", "ClientTrafficPolicy", "client");
+    let f = one(&r, RuleId::EG504, "ClientTrafficPolicy", "client");
     has_words(f, &["Gateway apps/edge", "Conflicted"]);
     edit(&mut objs, "ClientTrafficPolicy", "client")["status"]["ancestors"][0]["conditions"][0] =
         json!({"type": "Accepted", "status": "True", "reason": "Accepted"});
-    none(&audit(&objs), "EG504");
+    none(&audit(&objs), RuleId::EG504);
 }
 
 fn set_pod_status(objs: &mut [Value], status: Value) {
@@ -107,7 +108,7 @@ fn eg505_proxy_pod_not_ready_or_restarting() {
         json!({"conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}]}),
     );
     has_words(
-        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        one(&audit(&objs), RuleId::EG505, "Pod", &pod_name()),
         &["not Ready", "ContainersNotReady", "apps/edge"],
     );
     set_pod_status(
@@ -117,7 +118,7 @@ fn eg505_proxy_pod_not_ready_or_restarting() {
                 "lastState": {"terminated": {"finishedAt": "2026-06-01T11:55:00Z"}}}]}),
     );
     has_words(
-        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        one(&audit(&objs), RuleId::EG505, "Pod", &pod_name()),
         &["restarted", "10 minutes"],
     );
     set_pod_status(
@@ -126,7 +127,7 @@ fn eg505_proxy_pod_not_ready_or_restarting() {
             "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}),
     );
     has_words(
-        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        one(&audit(&objs), RuleId::EG505, "Pod", &pod_name()),
         &["CrashLoopBackOff"],
     );
     // A restart an hour ago is history.
@@ -136,7 +137,7 @@ fn eg505_proxy_pod_not_ready_or_restarting() {
             "containerStatuses": [{"name": "envoy", "restartCount": 3,
                 "lastState": {"terminated": {"finishedAt": "2026-06-01T11:00:00Z"}}}]}),
     );
-    none(&audit(&objs), "EG505");
+    none(&audit(&objs), RuleId::EG505);
 }
 
 /// A real unschedulable pod: Pending, only `PodScheduled=False`, no Ready
@@ -152,7 +153,7 @@ fn eg505_unschedulable_pending_pod_is_not_ready() {
              "message": "0/3 nodes are available: 3 Insufficient cpu."}]}),
     );
     let r = audit(&objs);
-    let f = one(&r, "EG505", "Pod", &pod_name());
+    let f = one(&r, RuleId::EG505, "Pod", &pod_name());
     has_words(
         f,
         &[
@@ -164,13 +165,13 @@ fn eg505_unschedulable_pending_pod_is_not_ready() {
     // Pending without any condition is not ready either.
     set_pod_status(&mut objs, json!({"phase": "Pending"}));
     has_words(
-        one(&audit(&objs), "EG505", "Pod", &pod_name()),
+        one(&audit(&objs), RuleId::EG505, "Pod", &pod_name()),
         &["Pending", "no Ready condition"],
     );
     // A Running pod status without conditions (a hand-made manifest) is
     // not judged.
     set_pod_status(&mut objs, json!({"phase": "Running"}));
-    none(&audit(&objs), "EG505");
+    none(&audit(&objs), RuleId::EG505);
 }
 
 #[test]
@@ -179,24 +180,39 @@ fn eg506_hpa_saturated_or_blind() {
     let mut objs = baseline();
     edit(&mut objs, "HorizontalPodAutoscaler", &name)["status"]["currentReplicas"] = json!(5);
     has_words(
-        one(&audit(&objs), "EG506", "HorizontalPodAutoscaler", &name),
+        one(
+            &audit(&objs),
+            RuleId::EG506,
+            "HorizontalPodAutoscaler",
+            &name,
+        ),
         &["maximum of 5"],
     );
     let mut objs = baseline();
     edit(&mut objs, "HorizontalPodAutoscaler", &name)["status"]["conditions"] = json!([
         {"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric"}]);
     has_words(
-        one(&audit(&objs), "EG506", "HorizontalPodAutoscaler", &name),
+        one(
+            &audit(&objs),
+            RuleId::EG506,
+            "HorizontalPodAutoscaler",
+            &name,
+        ),
         &["FailedGetResourceMetric"],
     );
     let mut objs = baseline();
     edit(&mut objs, "HorizontalPodAutoscaler", &name)["status"]["conditions"] = json!([
         {"type": "ScalingLimited", "status": "True", "reason": "TooFewReplicas"}]);
     has_words(
-        one(&audit(&objs), "EG506", "HorizontalPodAutoscaler", &name),
+        one(
+            &audit(&objs),
+            RuleId::EG506,
+            "HorizontalPodAutoscaler",
+            &name,
+        ),
         &["limited", "TooFewReplicas"],
     );
-    none(&audit(&baseline()), "EG506");
+    none(&audit(&baseline()), RuleId::EG506);
 }
 
 /// The Fleets view, the Overview and the tour call an HPA saturated
@@ -230,7 +246,7 @@ fn eg506_and_the_views_agree_on_saturation() {
             hpa["status"][k] = v.clone();
         }
         let r = audit(&objs);
-        let fired = !findings_of(&r, "EG506").is_empty();
+        let fired = !findings_of(&r, RuleId::EG506).is_empty();
         let store = store(&objs);
         let model = crate::model::Model::build(&store);
         let fleet = model
@@ -246,7 +262,7 @@ fn eg506_and_the_views_agree_on_saturation() {
 
 #[test]
 fn eg507_always_skipped_on_snapshots() {
-    let why = skipped(&audit(&baseline()), "EG507");
+    let why = skipped(&audit(&baseline()), RuleId::EG507);
     assert!(why.contains("metrics"), "{why}");
 }
 
@@ -256,10 +272,10 @@ fn eg508_fleet_deployment_below_desired() {
     let mut objs = baseline();
     edit(&mut objs, "Deployment", &name)["status"]["availableReplicas"] = json!(1);
     has_words(
-        one(&audit(&objs), "EG508", "Deployment", &name),
+        one(&audit(&objs), RuleId::EG508, "Deployment", &name),
         &["1 of 2", "apps/edge"],
     );
-    none(&audit(&baseline()), "EG508");
+    none(&audit(&baseline()), RuleId::EG508);
 }
 
 #[test]
@@ -268,9 +284,9 @@ fn eg509_controller_without_ready_replica() {
     edit(&mut objs, "Deployment", "envoy-gateway")["status"] =
         json!({"replicas": 1, "unavailableReplicas": 1});
     let r = audit(&objs);
-    let f = one(&r, "EG509", "Deployment", "envoy-gateway");
+    let f = one(&r, RuleId::EG509, "Deployment", "envoy-gateway");
     has_words(f, &["no ready replica"]);
-    none(&audit(&baseline()), "EG509");
+    none(&audit(&baseline()), RuleId::EG509);
 }
 
 #[test]
@@ -287,7 +303,16 @@ fn manifests_without_status_never_fire_status_rules() {
         json!(0);
     let r = audit(&objs);
     for rule in [
-        "EG103", "EG501", "EG502", "EG503", "EG504", "EG505", "EG506", "EG508", "EG509", "EG511",
+        RuleId::EG103,
+        RuleId::EG501,
+        RuleId::EG502,
+        RuleId::EG503,
+        RuleId::EG504,
+        RuleId::EG505,
+        RuleId::EG506,
+        RuleId::EG508,
+        RuleId::EG509,
+        RuleId::EG511,
     ] {
         assert!(
             findings_of(&r, rule).is_empty(),
@@ -316,7 +341,7 @@ fn eg510_rule_without_ready_endpoints() {
     remove_kind(&mut objs, "EndpointSlice");
     objs.push(endpoint_slice(APPS, "svc", &[false, false]));
     let r = audit(&objs);
-    let f = one(&r, "EG510", "HTTPRoute", "shop");
+    let f = one(&r, RuleId::EG510, "HTTPRoute", "shop");
     assert_eq!(f.path.as_deref(), Some("spec.rules[0].backendRefs"));
     has_words(f, &["rule 0", "Service apps/svc:80", "0 ready of 2", "503"]);
     assert!(
@@ -330,8 +355,12 @@ fn eg510_rule_without_ready_endpoints() {
     remove_kind(&mut objs, "EndpointSlice");
     objs.push(endpoint_slice(APPS, "svc", &[false, true]));
     let r = audit(&objs);
-    none(&r, "EG510");
-    assert!(!is_skipped(&r, "EG510"), "{}", skipped(&r, "EG510"));
+    none(&r, RuleId::EG510);
+    assert!(
+        !is_skipped(&r, RuleId::EG510),
+        "{}",
+        skipped(&r, RuleId::EG510)
+    );
 }
 
 #[test]
@@ -342,7 +371,7 @@ fn eg510_service_without_any_slice_fires() {
     objs.push(endpoint_slice(APPS, "other", &[true]));
     let f = audit(&objs);
     has_words(
-        one(&f, "EG510", "HTTPRoute", "shop"),
+        one(&f, RuleId::EG510, "HTTPRoute", "shop"),
         &["no EndpointSlice", "does not exist"],
     );
 }
@@ -356,19 +385,19 @@ fn eg510_weights_and_envoy_gateway_backends() {
     objs.push(endpoint_slice(APPS, "healthy", &[true]));
     edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
         {"name": "svc", "port": 80, "weight": 0}, {"name": "healthy", "port": 80}]);
-    none(&audit(&objs), "EG510");
+    none(&audit(&objs), RuleId::EG510);
     // Only weight-0 refs that are not ready, plus an unready weighted one: fires.
     edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
         {"name": "healthy", "port": 80, "weight": 0}, {"name": "svc", "port": 80, "weight": 3}]);
     has_words(
-        one(&audit(&objs), "EG510", "HTTPRoute", "shop"),
+        one(&audit(&objs), RuleId::EG510, "HTTPRoute", "shop"),
         &["apps/svc"],
     );
     // An Envoy Gateway Backend is not judged, and neither is its rule.
     edit(&mut objs, "HTTPRoute", "shop")["spec"]["rules"][0]["backendRefs"] = json!([
         {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "ext"},
         {"name": "svc", "port": 80}]);
-    none(&audit(&objs), "EG510");
+    none(&audit(&objs), RuleId::EG510);
 }
 
 #[test]
@@ -384,14 +413,14 @@ fn eg510_not_judged_when_endpoint_slices_are_unreadable() {
         ),
     );
     let r = audit_store(&s);
-    assert!(skipped(&r, "EG510").contains("forbidden"));
-    let s = r.skipped.iter().find(|s| s.rule == "EG510").unwrap();
+    assert!(skipped(&r, RuleId::EG510).contains("forbidden"));
+    let s = r.skipped.iter().find(|s| s.rule == RuleId::EG510).unwrap();
     assert_eq!(s.category, crate::audit::SkipCategory::NotJudged);
     // A snapshot without any EndpointSlice: not applicable, never clean.
     let mut objs = baseline();
     remove_kind(&mut objs, "EndpointSlice");
     let r = audit(&objs);
-    assert!(skipped(&r, "EG510").contains("no EndpointSlice objects"));
+    assert!(skipped(&r, RuleId::EG510).contains("no EndpointSlice objects"));
 }
 
 /// A generation lag on the Gateway, the route (in its Envoy Gateway parent
@@ -417,20 +446,20 @@ fn eg511_fires_at_once_in_a_snapshot_on_gateways_and_routes() {
     let mut objs = baseline();
     lagging(&mut objs);
     let r = audit(&objs);
-    let f = one(&r, "EG511", "Gateway", "edge");
+    let f = one(&r, RuleId::EG511, "Gateway", "edge");
     has_words(f, &["generation is 3", "generation 2"]);
     assert_eq!(
         f.path.as_deref(),
         Some("status.conditions[].observedGeneration")
     );
-    let f = one(&r, "EG511", "HTTPRoute", "shop");
+    let f = one(&r, RuleId::EG511, "HTTPRoute", "shop");
     has_words(f, &["generation is 5", "generation 4"]);
     // Caught up: quiet. No observedGeneration at all: nothing to judge.
     edit(&mut objs, "Gateway", "edge")["metadata"]["generation"] = json!(2);
     edit(&mut objs, "HTTPRoute", "shop")["status"]["parents"][0]["conditions"][0]["observedGeneration"] =
         json!(5);
-    none(&audit(&objs), "EG511");
-    none(&audit(&baseline()), "EG511");
+    none(&audit(&objs), RuleId::EG511);
+    none(&audit(&baseline()), RuleId::EG511);
 }
 
 #[test]
@@ -444,7 +473,7 @@ fn eg511_ignores_parents_of_other_controllers_and_classes_it_does_not_serve() {
     // A Gateway of a class no Envoy Gateway controller serves.
     edit(&mut objs, "Gateway", "edge")["spec"]["gatewayClassName"] = json!("someone-else");
     objs.push(gateway_class("someone-else", "example.com/other"));
-    none(&audit(&objs), "EG511");
+    none(&audit(&objs), RuleId::EG511);
 }
 
 /// Live, the lag must have lasted 60 s by the session clock: at 59 s no
@@ -475,13 +504,16 @@ fn eg511_live_waits_for_the_threshold() {
     };
     let early = at(59);
     assert!(
-        skipped(&early, "EG511").contains("HTTPRoute/apps/shop"),
+        skipped(&early, RuleId::EG511).contains("HTTPRoute/apps/shop"),
         "a lag not yet long enough is said: {}",
-        skipped(&early, "EG511")
+        skipped(&early, RuleId::EG511)
     );
     assert!(!early.incomplete(), "a fresh lag is normal, not a gap");
     let r = at(60);
-    assert!(!is_skipped(&r, "EG511"));
-    has_words(one(&r, "EG511", "Gateway", "edge"), &["for 60s now"]);
-    has_words(one(&r, "EG511", "HTTPRoute", "shop"), &["for 60s now"]);
+    assert!(!is_skipped(&r, RuleId::EG511));
+    has_words(one(&r, RuleId::EG511, "Gateway", "edge"), &["for 60s now"]);
+    has_words(
+        one(&r, RuleId::EG511, "HTTPRoute", "shop"),
+        &["for 60s now"],
+    );
 }

@@ -2,6 +2,7 @@
 //! guide everywhere; tests break one thing at a time with `edit` + `patch`
 //! (JSON merge patch: `null` removes a key) or add objects.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use crate::audit::Profile;
@@ -58,13 +59,13 @@ pub fn audit_profile(objs: &[Value], profile: Profile) -> AuditResult {
     crate::audit::run(&store(objs), &o).expect("audit runs")
 }
 
-pub fn findings_of<'a>(r: &'a AuditResult, rule: &str) -> Vec<&'a Finding> {
+pub fn findings_of(r: &AuditResult, rule: RuleId) -> Vec<&Finding> {
     r.findings.iter().filter(|f| f.rule == rule).collect()
 }
 
 /// The single finding of `rule` on the object `kind/name`.
 #[track_caller]
-pub fn one<'a>(r: &'a AuditResult, rule: &str, kind: &str, name: &str) -> &'a Finding {
+pub fn one<'a>(r: &'a AuditResult, rule: RuleId, kind: &str, name: &str) -> &'a Finding {
     let hits: Vec<&Finding> = findings_of(r, rule)
         .into_iter()
         .filter(|f| f.object.kind == kind && f.object.name == name)
@@ -80,7 +81,12 @@ pub fn one<'a>(r: &'a AuditResult, rule: &str, kind: &str, name: &str) -> &'a Fi
 
 /// The finding of `rule` on Gateway `name`, listener `listener`.
 #[track_caller]
-pub fn on_listener<'a>(r: &'a AuditResult, rule: &str, name: &str, listener: &str) -> &'a Finding {
+pub fn on_listener<'a>(
+    r: &'a AuditResult,
+    rule: RuleId,
+    name: &str,
+    listener: &str,
+) -> &'a Finding {
     let hits: Vec<&Finding> = findings_of(r, rule)
         .into_iter()
         .filter(|f| {
@@ -99,18 +105,18 @@ pub fn on_listener<'a>(r: &'a AuditResult, rule: &str, name: &str, listener: &st
 }
 
 #[track_caller]
-pub fn none(r: &AuditResult, rule: &str) {
+pub fn none(r: &AuditResult, rule: RuleId) {
     let f = findings_of(r, rule);
     assert!(f.is_empty(), "expected no {rule}, got {f:#?}");
     assert!(!is_skipped(r, rule), "{rule} was skipped: {:?}", r.skipped);
 }
 
-pub fn is_skipped(r: &AuditResult, rule: &str) -> bool {
+pub fn is_skipped(r: &AuditResult, rule: RuleId) -> bool {
     r.skipped.iter().any(|s| s.rule == rule)
 }
 
 #[track_caller]
-pub fn skipped(r: &AuditResult, rule: &str) -> String {
+pub fn skipped(r: &AuditResult, rule: RuleId) -> String {
     assert!(
         findings_of(r, rule).is_empty(),
         "{rule} skipped but fired: {:#?}",
@@ -434,6 +440,6 @@ pub fn baseline() -> Vec<Value> {
 fn baseline_is_clean() {
     let r = audit(&baseline());
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
-    let skipped: Vec<&str> = r.skipped.iter().map(|s| s.rule).collect();
-    assert_eq!(skipped, vec!["EG507"], "{:?}", r.skipped);
+    let skipped: Vec<RuleId> = r.skipped.iter().map(|s| s.rule).collect();
+    assert_eq!(skipped, vec![RuleId::EG507], "{:?}", r.skipped);
 }

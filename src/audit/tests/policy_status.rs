@@ -2,6 +2,7 @@
 //! release-dependent resolution (cross-namespace attachment, SecurityPolicy
 //! and EnvoyExtensionPolicy `mergeType`).
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use super::fixtures::*;
@@ -240,7 +241,7 @@ fn cross_namespace_selectors_attach_from_v1_8_with_a_reference_grant() {
         assert_eq!(p.ancestors[0].ancestor_ref.name, "edge");
     });
     // The listener rules read the same resolution.
-    none(&audit(&objs), "EG201");
+    none(&audit(&objs), RuleId::EG201);
     // Without the grant, or before v1.8, the policy reaches nothing.
     for objs in [
         cross_namespace(false, "v1.9.0"),
@@ -251,7 +252,7 @@ fn cross_namespace_selectors_attach_from_v1_8_with_a_reference_grant() {
             assert!(p.targets.is_empty());
         });
         let r = audit(&objs);
-        let f = findings_of(&r, "EG201");
+        let f = findings_of(&r, RuleId::EG201);
         assert!(!f.is_empty() && f.iter().all(|x| x.object.name == "edge"));
     }
 }

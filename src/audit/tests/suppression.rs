@@ -1,5 +1,6 @@
 //! Suppression annotations, rule selection, and what counts.
 
+use crate::audit::RuleId;
 use serde_json::{Value, json};
 
 use super::fixtures::*;
@@ -21,7 +22,7 @@ fn suppression_with_a_reason_keeps_the_finding_marked() {
     edit(&mut objs, "Gateway", "edge")["metadata"]["annotations"]["audit.egscope.io/ignore-EG209"] =
         json!("fixed 3 replicas, load is flat");
     let r = audit(&objs);
-    let f = one(&r, "EG209", "Gateway", "edge");
+    let f = one(&r, RuleId::EG209, "Gateway", "edge");
     assert_eq!(
         f.suppressed.as_ref().map(|s| s.reason.as_str()),
         Some("fixed 3 replicas, load is flat")
@@ -30,7 +31,7 @@ fn suppression_with_a_reason_keeps_the_finding_marked() {
     assert_eq!(s.suppressed, 1);
     assert_eq!(s.warning, 0);
     assert_eq!(r.worst(), None);
-    none(&r, "EG002");
+    none(&r, RuleId::EG002);
 }
 
 #[test]
@@ -39,8 +40,8 @@ fn suppression_without_a_reason_does_not_suppress() {
     edit(&mut objs, "Gateway", "edge")["metadata"]["annotations"]["audit.egscope.io/ignore-EG209"] =
         json!("");
     let r = audit(&objs);
-    assert_eq!(one(&r, "EG209", "Gateway", "edge").suppressed, None);
-    one(&r, "EG002", "Gateway", "edge");
+    assert_eq!(one(&r, RuleId::EG209, "Gateway", "edge").suppressed, None);
+    one(&r, RuleId::EG002, "Gateway", "edge");
     let s = r.summary();
     assert_eq!(s.warning, 2);
     assert_eq!(s.suppressed, 0);
@@ -56,7 +57,7 @@ fn suppression_is_per_rule_and_per_object() {
     edit(&mut objs, "EnvoyProxy", "proxy-config")["metadata"]["annotations"]["audit.egscope.io/ignore-EG209"] =
         json!("not here");
     let r = audit(&objs);
-    assert_eq!(one(&r, "EG209", "Gateway", "edge").suppressed, None);
+    assert_eq!(one(&r, RuleId::EG209, "Gateway", "edge").suppressed, None);
     assert_eq!(r.worst(), Some(Severity::Warning));
 }
 
@@ -68,7 +69,7 @@ fn suppressed_errors_do_not_count_toward_worst() {
     ep["metadata"]["annotations"]["audit.egscope.io/ignore-EG301"] = json!("logs via mesh");
     let r = audit(&objs);
     assert!(
-        one(&r, "EG301", "EnvoyProxy", "proxy-config")
+        one(&r, RuleId::EG301, "EnvoyProxy", "proxy-config")
             .suppressed
             .is_some()
     );
@@ -79,10 +80,14 @@ fn suppressed_errors_do_not_count_toward_worst() {
 #[test]
 fn rule_globs_select_rules() {
     let sel = select_rules(&["EG2*".into()]).unwrap();
-    assert!(sel.contains("EG201") && sel.contains("EG211"));
-    assert!(sel.iter().all(|r| r.starts_with("EG2")));
+    assert!(sel.contains(&RuleId::EG201) && sel.contains(&RuleId::EG211));
+    assert!(sel.iter().all(|r| r.as_str().starts_with("EG2")));
     let sel = select_rules(&["eg101,EG30?".into()]).unwrap();
-    assert!(sel.contains("EG101") && sel.contains("EG305") && !sel.contains("EG310"));
+    assert!(
+        sel.contains(&RuleId::EG101)
+            && sel.contains(&RuleId::EG305)
+            && !sel.contains(&RuleId::EG310)
+    );
     assert_eq!(select_rules(&[]).unwrap().len(), crate::audit::RULES.len());
 }
 
@@ -101,12 +106,16 @@ fn audit_runs_only_selected_rules() {
         ..opts()
     };
     let r = crate::audit::run(&store(&objs), &o).unwrap();
-    one(&r, "EG209", "Gateway", "edge");
-    assert!(r.findings.iter().all(|f| f.rule.starts_with("EG2")));
+    one(&r, RuleId::EG209, "Gateway", "edge");
     assert!(
-        r.skipped.iter().all(|s| s.rule.starts_with("EG2")),
+        r.findings
+            .iter()
+            .all(|f| f.rule.as_str().starts_with("EG2"))
+    );
+    assert!(
+        r.skipped.iter().all(|s| s.rule.as_str().starts_with("EG2")),
         "EG507 not selected"
     );
     // EG404 fires for the untracked Gateway when everything runs.
-    one(&audit(&objs), "EG404", "Gateway", "edge");
+    one(&audit(&objs), RuleId::EG404, "Gateway", "edge");
 }

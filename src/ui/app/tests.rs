@@ -23,9 +23,7 @@ fn app() -> App {
         theme: Theme::default(),
         now: Some(crate::demo::demo_now()),
         tour: false,
-        feed: None,
-        on_context: None,
-        focus: None,
+        session: None,
     });
     update(&mut app, Action::Resize(120, 40));
     app
@@ -382,6 +380,15 @@ fn tour_moves_through_the_stops_and_esc_leaves() {
     typed(&mut a, " ");
     assert!(matches!(a.view(), View::Listeners { .. }));
     assert!(selected_cell(&a, 1).contains("catalog"));
+    assert!(selected_cell(&a, 8).contains("HostnameConflict"));
+    // The ListenerSet stop: its listener that loses to the Gateway's own.
+    typed(&mut a, " ");
+    assert!(matches!(a.view(), View::Listeners { .. }));
+    assert!(
+        selected_cell(&a, 2).contains("partners"),
+        "{}",
+        selected_cell(&a, 2)
+    );
     assert!(selected_cell(&a, 8).contains("HostnameConflict"));
     typed(&mut a, " ");
     assert_eq!(a.view(), &View::Fleets);

@@ -55,10 +55,12 @@ pub fn render(d: &DetailState, frame: &mut Frame, body: Rect, theme: &Theme) {
         .take(inner.height as usize)
         .map(|(i, l)| {
             let hl = d.highlight.is_some_and(|(a, b)| i >= a && i <= b);
-            let (ks, vs) = if hl {
-                (theme.highlight, theme.highlight)
-            } else if d.search_hit == Some(i) {
+            // The search match wins over the finding's highlight: it is
+            // what the user is looking for now.
+            let (ks, vs) = if d.search_hit == Some(i) {
                 (theme.selection, theme.selection)
+            } else if hl {
+                (theme.highlight, theme.highlight)
             } else {
                 (theme.yaml_key, theme.yaml_value)
             };

@@ -11,7 +11,6 @@ use crate::audit::Finding;
 use crate::ui::data::Data;
 use crate::ui::state::App;
 use crate::ui::theme::Theme;
-use crate::ui::vm::findings::rule;
 use crate::ui::widgets::safe;
 use crate::ui::widgets::table::RowKey;
 
@@ -40,11 +39,11 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
 
 /// The guide section, rationale and fix of a finding, boxed.
 pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
-    let meta = rule(f.rule);
+    let m = f.rule.meta();
     let label = |s: &'static str| Span::styled(format!("{s:<10}"), theme.dim);
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", f.rule), theme.severity(f.severity)),
-        Span::styled(meta.map(|m| m.title).unwrap_or(""), theme.accent),
+        Span::styled(m.title, theme.accent),
     ])];
     lines.push(Line::from(vec![
         label("object"),
@@ -70,17 +69,15 @@ pub fn guide_text<'a>(f: &'a Finding, theme: &Theme) -> Paragraph<'a> {
             },
         ]));
     }
-    if let Some(m) = meta {
-        lines.push(Line::from(vec![
-            label("guide"),
-            Span::styled(m.guide, theme.info),
-        ]));
-        lines.push(Line::from(vec![label("why"), Span::raw(m.rationale)]));
-        lines.push(Line::from(vec![
-            label("fix"),
-            Span::styled(m.fix, theme.ok),
-        ]));
-    }
+    lines.push(Line::from(vec![
+        label("guide"),
+        Span::styled(m.guide, theme.info),
+    ]));
+    lines.push(Line::from(vec![label("why"), Span::raw(m.rationale)]));
+    lines.push(Line::from(vec![
+        label("fix"),
+        Span::styled(m.fix, theme.ok),
+    ]));
     Paragraph::new(lines).wrap(Wrap { trim: true }).block(
         Block::bordered()
             .border_style(theme.border)

@@ -54,23 +54,30 @@ pub fn render(frame: &mut Frame, body: Rect, scroll: usize, theme: &Theme) {
     frame.render_widget(p, area);
 }
 
-/// A list to pick one item from (the `:ctx` picker), centred on `body`,
+const PICKER_TITLE: &str = " kube context (type to filter, Enter switches, Esc leaves) ";
+
+/// A list to pick one item from (the `:ctx` picker), centred on `body`:
+/// the typed filter on its first line, then the items that match it,
 /// scrolled so that the selection is on screen; `current` is marked.
 pub fn render_picker(
     frame: &mut Frame,
     body: Rect,
-    title: &str,
     items: &[String],
+    filter: &str,
     selected: usize,
     current: Option<&str>,
     theme: &Theme,
 ) {
+    let title = PICKER_TITLE;
+    let shown = crate::ui::state::pick_shown(items, filter);
     let widest = items.iter().map(|i| i.chars().count()).max().unwrap_or(0) as u16;
     let w = (widest + 6)
         .max(title.chars().count() as u16 + 2)
         .min(body.width.saturating_sub(2));
-    let h = (items.len() as u16 + 2).min(body.height);
-    if w < 8 || h < 3 {
+    // One line for the filter, then the items (all of them while
+    // nothing is typed, so narrowing does not make the box jump).
+    let h = (items.len() as u16 + 3).min(body.height);
+    if w < 8 || h < 4 {
         return;
     }
     let area = Rect::new(
@@ -79,30 +86,46 @@ pub fn render_picker(
         w,
         h,
     );
-    let rows = (h - 2) as usize;
+    let rows = (h - 3) as usize;
     let offset = selected.saturating_sub(rows.saturating_sub(1));
-    let lines: Vec<Line> = items
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(rows)
-        .map(|(i, item)| {
-            let mark = if Some(item.as_str()) == current {
-                "● "
-            } else {
-                "  "
-            };
-            let style = if i == selected {
-                theme.selection
-            } else {
-                theme.fg
-            };
-            Line::from(vec![
-                Span::styled(mark, theme.accent),
-                crate::ui::widgets::safe::span(item, style),
-            ])
-        })
-        .collect();
+    let mut lines: Vec<Line> = vec![if filter.is_empty() {
+        Line::from(Span::styled("type to filter", theme.dim))
+    } else {
+        Line::from(vec![
+            Span::styled("/", theme.prompt),
+            crate::ui::widgets::safe::span(filter, theme.fg),
+            Span::styled(format!("█  {} of {}", shown.len(), items.len()), theme.dim),
+        ])
+    }];
+    if shown.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no context matches",
+            theme.warning,
+        )));
+    }
+    lines.extend(
+        shown
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(rows)
+            .map(|(i, item)| {
+                let mark = if Some(item.as_str()) == current {
+                    "● "
+                } else {
+                    "  "
+                };
+                let style = if i == selected {
+                    theme.selection
+                } else {
+                    theme.fg
+                };
+                Line::from(vec![
+                    Span::styled(mark, theme.accent),
+                    crate::ui::widgets::safe::span(item, style),
+                ])
+            }),
+    );
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines).block(

@@ -6,6 +6,7 @@ pub mod detail;
 pub mod findings;
 pub mod fleets;
 pub mod help;
+pub mod logs;
 pub mod overview;
 
 use ratatui::Frame;
@@ -39,9 +40,13 @@ fn degraded_banner(app: &ViewState) -> Option<String> {
         .filter(|f| {
             matches!(
                 f.freshness,
-                Freshness::Forbidden | Freshness::Unavailable | Freshness::Partial
+                Freshness::Forbidden
+                    | Freshness::Unavailable
+                    | Freshness::Partial
+                    | Freshness::Listing { .. }
             ) || (matches!(f.name.as_str(), "objects" | "metrics")
                 && matches!(f.freshness, Freshness::Stale(_)))
+                || (f.name == "objects" && f.freshness == Freshness::Syncing)
         })
         .map(|f| match f.freshness {
             Freshness::Stale(_) if f.name == "metrics" => {
@@ -129,6 +134,9 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     // Body.
     let body = body_rect((area.width, area.height));
     render_body(app, frame, body, theme);
+    if let Some(p) = &app.logs {
+        logs::render(p, frame, body, theme);
+    }
     // Prompt / hints.
     let prompt = Rect::new(0, area.height - 2, area.width, 1);
     render_prompt(app, frame, prompt, theme);
@@ -166,12 +174,17 @@ pub fn render(app: &ViewState, frame: &mut Frame) {
     if let Mode::Help { scroll } = app.mode {
         help::render(frame, body, scroll, theme);
     }
-    if let Mode::Pick { items, selected } = &app.mode {
+    if let Mode::Pick {
+        items,
+        filter,
+        selected,
+    } = &app.mode
+    {
         help::render_picker(
             frame,
             body,
-            " kube context (Enter switches, Esc leaves) ",
             items,
+            filter,
             *selected,
             app.status.context(),
             theme,
@@ -224,6 +237,14 @@ pub fn table_block(
 ) {
     let crumb = app.top();
     let t = &crumb.table;
+    let area = table_rect(app, body);
+    // Columns that leave a narrow table are named, never silently gone.
+    let hidden = table::hidden_columns(t, area.width);
+    let note = if hidden.is_empty() {
+        note.to_string()
+    } else {
+        format!("{note} · hidden at this width: {} ", hidden.join(", "))
+    };
     let title = format!(
         " {} [{}{}] {}",
         crumb.view.label(),
@@ -239,7 +260,6 @@ pub fn table_block(
         .border_style(theme.border)
         .title(safe::span(&title, theme.title));
     frame.render_widget(block, body);
-    let area = table_rect(app, body);
     if let Some(msg) = placeholder(data, &crumb.view) {
         frame.render_widget(
             Paragraph::new(safe::layout_text(&msg).into_owned()).style(theme.warning),
@@ -256,6 +276,10 @@ pub fn table_block(
 
 fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let line = match &app.mode {
+        Mode::Search | Mode::Normal if app.logs.is_some() && app.flash.is_none() => {
+            let searching = app.mode == Mode::Search;
+            logs::prompt(app.logs.as_ref().expect("checked"), searching, theme)
+        }
         Mode::Command { input, completions } => {
             let mut spans = vec![
                 Span::styled(":", theme.prompt),

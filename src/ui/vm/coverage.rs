@@ -29,9 +29,7 @@ pub fn area_counts(data: &Data) -> Vec<(Area, [usize; 3])> {
         .iter()
         .filter(|f| f.suppressed.is_none())
     {
-        let Some(r) = super::findings::rule(f.rule) else {
-            continue;
-        };
+        let r = f.rule.meta();
         if let Some((_, c)) = out.iter_mut().find(|(a, _)| *a == r.area) {
             c[match f.severity {
                 crate::audit::Severity::Error => 0,
@@ -101,7 +99,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
     let mut skipped: Vec<_> = data.audit.skipped.iter().collect();
     skipped.sort_by_key(|s| (!s.category.incomplete(), s.rule));
     for s in skipped {
-        let title = super::findings::rule(s.rule).map_or("", |r| r.title);
+        let title = s.rule.meta().title;
         rows.push(Row::new(
             vec![
                 format!("rule {} {title}", s.rule),

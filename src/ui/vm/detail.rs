@@ -2,6 +2,7 @@
 //! field located, its findings and its related objects. Secrets never
 //! reach it: they are not in the store.
 
+use crate::audit::RuleId;
 use std::sync::Arc;
 
 use crate::store::{Kind, Object, ObjectRef};
@@ -46,10 +47,31 @@ impl DetailState {
         })
     }
 
-    /// Moves to the match at or after `from` and scrolls it into a view
-    /// of `height` lines.
-    pub fn search_from(&mut self, from: usize, height: usize) {
-        self.search_hit = self.find(from);
+    /// The last line before `from` (wrapping) that matches, as `find`.
+    pub fn find_back(&self, from: usize) -> Option<usize> {
+        let n = self.lines.len();
+        if n == 0 {
+            return None;
+        }
+        // Searching forward from the line after the previous match gives
+        // it back; so walk from `from - 1` downwards.
+        let needle = self.search.to_lowercase();
+        if needle.is_empty() {
+            return None;
+        }
+        (1..=n).map(|k| (from + n - k % n) % n).find(|&i| {
+            let l = &self.lines[i];
+            l.key.to_lowercase().contains(&needle) || l.value.to_lowercase().contains(&needle)
+        })
+    }
+
+    /// Moves to the previous match before `from`, as [`Self::search_from`].
+    pub fn search_back(&mut self, from: usize, height: usize) {
+        self.search_hit = self.find_back(from);
+        self.scroll_to_hit(height);
+    }
+
+    fn scroll_to_hit(&mut self, height: usize) {
         if let Some(i) = self.search_hit {
             let height = height.max(1);
             if i < self.scroll || i >= self.scroll + height {
@@ -57,6 +79,13 @@ impl DetailState {
             }
             self.clamp(height);
         }
+    }
+
+    /// Moves to the match at or after `from` and scrolls it into a view
+    /// of `height` lines.
+    pub fn search_from(&mut self, from: usize, height: usize) {
+        self.search_hit = self.find(from);
+        self.scroll_to_hit(height);
     }
 
     pub fn clamp(&mut self, height: usize) {
@@ -103,6 +132,27 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
         v.map(super::fleets::fmt_share)
             .unwrap_or_else(|| "-".into())
     };
+    // The short history of the symptom per rule (the scraper keeps it for
+    // the fleets on screen, which a route's Detail is): did the 5xx share
+    // or the latency move first. An interval without a response (no share,
+    // no p99) draws as the lowest bar, never as a measured zero in a cell.
+    let metrics = data.metrics.as_deref();
+    let kind = route.obj.kind.name().to_ascii_lowercase();
+    let trend = |fleet: &str, rule: i32, f: fn(&crate::metrics::ClusterPoint) -> Option<f64>| {
+        let cluster: Arc<str> = format!(
+            "{kind}/{}/{}/rule/{rule}",
+            route.obj.namespace_or_empty(),
+            route.obj.name
+        )
+        .into();
+        match metrics.and_then(|m| m.route_history.get(&(fleet.to_string(), cluster))) {
+            Some(h) if !h.is_empty() => {
+                let values: Vec<f64> = h.iter().map(|p| f(p).unwrap_or(f64::NAN)).collect();
+                crate::ui::widgets::sparkline::sparkline(&values, 16)
+            }
+            _ => "no history yet".to_string(),
+        }
+    };
     let mut rows = Vec::new();
     // Several short rows per rule: the side list is a third of the screen.
     for (fleet, rule, p) in &traffic {
@@ -142,6 +192,8 @@ fn traffic_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                 "timeouts, overflow",
                 format!("{:.0}, {:.0}", p.timeouts, p.pending_overflow),
             ),
+            ("5xx trend", trend(fleet, *rule, |p| p.share_5xx())),
+            ("p99 trend", trend(fleet, *rule, |p| p.p99_ms)),
         ] {
             rows.push(Row::new(
                 vec![format!("{head} {what}"), value],
@@ -177,15 +229,14 @@ fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                     format!("{} ready, {} not ready", e.ready, e.not_ready)
                 }
                 EndpointsState::Unknown { reason } => format!("endpoints unknown: {reason}"),
-                EndpointsState::NotCounted if b.is_eg_backend() && !b.backend_found => {
-                    "Backend not in the source".to_string()
-                }
                 EndpointsState::NotCounted => "endpoints not counted".to_string(),
             };
             // Endpoints first: the side list is narrow, the count is what matters.
             let mut value = format!("{endpoints}: {} w{}", b.describe(), b.weight);
-            if !b.permitted {
-                value.push_str(", not permitted (no ReferenceGrant)");
+            // The model's one answer to "why can this backend not be
+            // used" (trace and EG510 read the same).
+            if let Some(why) = &b.invalid {
+                value.push_str(&format!(", {why}"));
             }
             if let Some(p) = &b.tls_policy {
                 value.push_str(&format!(", TLS by BackendTLSPolicy {p}"));
@@ -196,7 +247,7 @@ fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
                 if let Some(f) = data
                     .findings_of(obj)
                     .map(|(_, f)| f)
-                    .find(|f| f.rule == "EG510")
+                    .find(|f| f.rule == RuleId::EG510)
                 {
                     mark.add(f);
                 }
@@ -500,6 +551,41 @@ pub fn build(
     }
 }
 
+/// How a policy targeting `obj` is labelled. A ClientTrafficPolicy on a
+/// Gateway or ListenerSet names the listeners it is in force on, read from
+/// `Model::effective` (the resolution EG201-EG206 judge), so the Detail
+/// never lists a policy for the Gateway while a finding says no policy
+/// applies to one of its listeners: `catalog-https` targets the `https`
+/// listener only, and EG201 on `http` is right.
+fn policy_label(m: &crate::model::Model, policy: usize, obj: &ObjectRef) -> String {
+    let p = &m.policies[policy];
+    if p.obj.kind != Kind::ClientTrafficPolicy
+        || !matches!(
+            obj.kind.as_str(),
+            "Gateway" | "ListenerSet" | "XListenerSet"
+        )
+    {
+        return "policy".into();
+    }
+    let on: Vec<&str> = m
+        .effective
+        .listeners
+        .iter()
+        .filter(|e| e.client.policies.contains(&policy))
+        .map(|e| &m.gateways[e.gateway].listeners[e.listener])
+        .filter(|l| {
+            let d = &l.declared_by;
+            d.kind.name() == obj.kind && d.name == obj.name && d.namespace == obj.namespace
+        })
+        .map(|l| l.name.as_str())
+        .collect();
+    if on.is_empty() {
+        "policy (in force on no listener)".into()
+    } else {
+        format!("policy [{}]", on.join(","))
+    }
+}
+
 /// Objects related to `obj`: owner, class, targets, fleet, routes, and what
 /// its findings name.
 pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
@@ -570,10 +656,10 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
             }
         }
     }
-    for p in &m.policies {
+    for (pi, p) in m.policies.iter().enumerate() {
         let targets_obj = p.targets.iter().any(|t| same(t.obj.object(m)));
         if targets_obj {
-            add("policy", p.obj.obj_ref());
+            add(&policy_label(m, pi, obj), p.obj.obj_ref());
         }
         if same(&p.obj) {
             for t in &p.targets {
@@ -602,7 +688,7 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
     }
     for (_, f) in data.findings_of(obj) {
         for r in &f.related {
-            add("named by finding", r.clone());
+            add("named by finding", (**r).clone());
         }
     }
     out

@@ -1,17 +1,13 @@
 //! Findings rows, grouped by rule or by object, filtered by severity and
 //! area, worst first.
 
-use crate::audit::{Finding, RULES, RuleMeta};
+use crate::audit::Finding;
 use crate::ui::data::{Data, FindingId, Mark};
 use crate::ui::state::FindingsOpts;
 use crate::ui::vm::table::{Row, RowKey};
 
 pub const BY_RULE: [&str; 5] = ["RULE", "SEV", "OBJECT", "LISTENER", "MESSAGE"];
 pub const BY_OBJECT: [&str; 5] = ["OBJECT", "SEV", "RULE", "LISTENER", "MESSAGE"];
-
-pub fn rule(id: &str) -> Option<&'static RuleMeta> {
-    RULES.iter().find(|r| r.id == id)
-}
 
 /// Where SINCE goes (live sources only): before the wide MESSAGE.
 const SINCE_COL: usize = 4;
@@ -24,9 +20,7 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
         .filter(|&i| {
             let f = &data.audit.findings[i];
             fo.min_severity.is_none_or(|s| f.severity <= s)
-                && fo
-                    .area
-                    .is_none_or(|a| rule(f.rule).is_some_and(|r| r.area == a))
+                && fo.area.is_none_or(|a| f.rule.meta().area == a)
         })
         .collect();
     let fs = &data.audit.findings;
@@ -46,7 +40,7 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
         idx.sort_by(|&a, &b| {
             let (fa, fb) = (&fs[a], &fs[b]);
             (
-                worst[&fa.object],
+                worst[&*fa.object],
                 &fa.object.namespace,
                 &fa.object.name,
                 &fa.object.kind,
@@ -54,7 +48,7 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
                 fa.sort_key(),
             )
                 .cmp(&(
-                    worst[&fb.object],
+                    worst[&*fb.object],
                     &fb.object.namespace,
                     &fb.object.name,
                     &fb.object.kind,
@@ -141,7 +135,7 @@ mod tests {
             .audit
             .findings
             .iter()
-            .filter(|f| f.rule == "EG204")
+            .filter(|f| f.rule == crate::audit::RuleId::EG204)
             .count();
         assert!(want > 1, "the showcase has {want} EG204 findings");
         for by_object in [false, true] {

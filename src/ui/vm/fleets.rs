@@ -256,3 +256,101 @@ fn mem_text(usage: Option<&PodUsage>, envoy_bytes: Option<f64>) -> String {
         .map(|b| format!("{:.0}Mi", b / 1048576.0))
         .unwrap_or_else(|| "-".into())
 }
+
+pub const GATEWAY_COLUMNS: [&str; 7] = [
+    "NAMESPACE/NAME",
+    "LISTENERS",
+    "ROUTES",
+    "RPS",
+    "5XX",
+    "P99",
+    "WORST 5XX ROUTE",
+];
+
+/// A fleet's Gateways (Enter on a fleet), each with the traffic of the
+/// routes attached to it in this fleet, worst 5xx share first. Envoy
+/// Gateway names a cluster after the route rule, not the Gateway, so in a
+/// merged fleet a route attached to two of its Gateways has one cluster
+/// for both: its traffic counts in both rows, and ROUTES says how many such
+/// routes a Gateway has ("3 (1 shared)"), never splitting what was not
+/// measured apart.
+pub fn gateway_rows(data: &Data, fleet: &str) -> (Vec<&'static str>, Vec<Row>) {
+    use super::routes::{route_sum, traffic_cells};
+    let m = &data.model;
+    let Some(f) = m.fleets.iter().find(|f| f.key == fleet) else {
+        return (GATEWAY_COLUMNS.to_vec(), Vec::new());
+    };
+    let mut rows: Vec<(Option<f64>, Row)> = f
+        .gateways
+        .iter()
+        .filter_map(|&gi| Some((gi, m.gateways.get(gi)?)))
+        .map(|(gi, g)| {
+            let mut routes = 0;
+            let mut shared = 0;
+            let mut points = Vec::new();
+            let mut worst: Option<(f64, String)> = None;
+            for r in m
+                .routes
+                .iter()
+                .filter(|r| r.parents.iter().any(|p| p.gateway == Some(gi)))
+            {
+                routes += 1;
+                if r.parents.iter().any(|p| {
+                    p.gateway
+                        .is_some_and(|other| other != gi && f.gateways.contains(&other))
+                }) {
+                    shared += 1;
+                }
+                let Some(sum) = super::routes::route_traffic_in(data, &f.key, r) else {
+                    continue;
+                };
+                if let Some(s) = sum.share_5xx()
+                    && s > 0.0
+                    && worst.as_ref().is_none_or(|(w, _)| s > *w)
+                {
+                    worst = Some((
+                        s,
+                        format!(
+                            "{} {}",
+                            super::ns_name(r.obj.namespace.as_deref(), &r.obj.name),
+                            fmt_share(s)
+                        ),
+                    ));
+                }
+                points.push(sum);
+            }
+            let sum = route_sum(points.iter());
+            let share = sum.as_ref().and_then(|p| p.share_5xx());
+            let [rps, fivexx, p99] = traffic_cells(sum.as_ref());
+            let routes_cell = if shared > 0 {
+                format!("{routes} ({shared} shared)")
+            } else {
+                routes.to_string()
+            };
+            let row = Row::new(
+                vec![
+                    super::ns_name(g.obj.namespace.as_deref(), &g.obj.name),
+                    g.listeners.len().to_string(),
+                    routes_cell,
+                    rps,
+                    fivexx,
+                    p99,
+                    match (&worst, data.metrics.is_some()) {
+                        (Some((_, w)), _) => w.clone(),
+                        (None, true) => "none".into(),
+                        (None, false) => "-".into(),
+                    },
+                ],
+                RowKey::Gateway(key_of(&g.obj.obj_ref())),
+                g.obj.namespace.clone(),
+                data.mark(&g.obj.obj_ref()),
+            );
+            (share, row)
+        })
+        .collect();
+    super::routes::worst_5xx_first(&mut rows);
+    (
+        GATEWAY_COLUMNS.to_vec(),
+        rows.into_iter().map(|(_, r)| r).collect(),
+    )
+}

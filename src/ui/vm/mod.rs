@@ -10,12 +10,14 @@ pub mod findings;
 pub mod fleets;
 pub mod gateways;
 pub mod listeners;
+pub mod logs;
 pub mod overview;
 pub mod policies;
 pub mod routes;
 pub mod table;
 pub mod tenants;
 
+use crate::audit::RuleId;
 use crate::store::{Kind, KindState, ObjectRef};
 
 use super::data::{Data, FindingId, ObjKey, key_of};
@@ -203,6 +205,7 @@ fn view_rows(
         } => routes::rows(data, *kind, gateway.as_ref(), listener.as_deref()),
         View::Policies { kind } => policies::rows(data, *kind),
         View::Fleets => fleets::rows(data),
+        View::FleetGateways { fleet } => fleets::gateway_rows(data, fleet),
         View::Pods { fleet } => fleets::pod_rows(data, fleet, now),
         View::Findings => findings::rows(data, fo, now),
         View::Coverage => coverage::rows(data),
@@ -235,6 +238,13 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
         RowKey::Class(name) => Some(View::Gateways {
             class: Some(name.clone()),
         }),
+        // A fleet's Gateway: its routes, worst 5xx first (the trail from a
+        // fleet's burst to the route behind it).
+        RowKey::Gateway(k) if matches!(view, View::FleetGateways { .. }) => Some(View::Routes {
+            kind: None,
+            gateway: Some((k.1.clone().unwrap_or_default(), k.2.clone())),
+            listener: None,
+        }),
         RowKey::Gateway(k) => Some(View::Listeners {
             class: None,
             gateway: Some((k.1.clone().unwrap_or_default(), k.2.clone())),
@@ -244,7 +254,8 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
             gateway: Some((g.1.clone().unwrap_or_default(), g.2.clone())),
             listener: Some(l.clone()),
         }),
-        RowKey::Fleet(key) => Some(View::Pods { fleet: key.clone() }),
+        // A fleet opens its Gateways; its pods are `p` away.
+        RowKey::Fleet(key) => Some(View::FleetGateways { fleet: key.clone() }),
         RowKey::Finding(id) => {
             let f = data.finding(id)?;
             Some(View::Detail {
@@ -266,10 +277,14 @@ pub fn drill(data: &Data, view: &View, key: &RowKey) -> Option<View> {
 /// The rules judged on a traffic policy's field, and the policy kind that
 /// carries it: their finding is reported on the Gateway or route, but its
 /// `path` is a field of that policy (`audit/eg2_performance.rs`).
-pub fn policy_kind(rule: &str) -> Option<Kind> {
+pub fn policy_kind(rule: RuleId) -> Option<Kind> {
     match rule {
-        "EG201" | "EG202" | "EG205" | "EG206" => Some(Kind::ClientTrafficPolicy),
-        "EG203" | "EG204" | "EG207" | "EG211" => Some(Kind::BackendTrafficPolicy),
+        RuleId::EG201 | RuleId::EG202 | RuleId::EG205 | RuleId::EG206 => {
+            Some(Kind::ClientTrafficPolicy)
+        }
+        RuleId::EG203 | RuleId::EG204 | RuleId::EG207 | RuleId::EG211 => {
+            Some(Kind::BackendTrafficPolicy)
+        }
         _ => None,
     }
 }
@@ -334,7 +349,9 @@ fn view_kinds(view: &View) -> &'static [Kind] {
     match view {
         View::Tenants => &[Kind::Deployment],
         View::Classes { .. } => &[Kind::GatewayClass],
-        View::Gateways { .. } | View::Listeners { .. } => &[Kind::Gateway],
+        View::Gateways { .. } | View::Listeners { .. } | View::FleetGateways { .. } => {
+            &[Kind::Gateway]
+        }
         View::Routes { .. } => &[Kind::HttpRoute, Kind::GrpcRoute],
         View::Policies { .. } => &[Kind::ClientTrafficPolicy, Kind::BackendTrafficPolicy],
         View::Fleets | View::Pods { .. } => &[Kind::Deployment, Kind::Pod],

@@ -8,7 +8,8 @@ use crate::ui::vm::table::{self, Row, RowKey};
 pub const COLUMNS: [&str; 4] = ["WORST OFFENDERS", "WORST", "FINDINGS", "RULES"];
 
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
-    let mut by: BTreeMap<_, (crate::store::ObjectRef, Mark, Vec<&str>)> = BTreeMap::new();
+    let mut by: BTreeMap<_, (crate::store::ObjectRef, Mark, Vec<crate::audit::RuleId>)> =
+        BTreeMap::new();
     for f in &data.audit.findings {
         let e = by
             .entry(key_of(&f.object))
@@ -37,7 +38,11 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "suppressed".into()),
                     mark.count.to_string(),
-                    rules.join(","),
+                    rules
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
                 ],
                 RowKey::Object(obj.clone()),
                 obj.namespace.clone(),

@@ -40,6 +40,26 @@ pub fn fleet_of_gateway(data: &Data) -> HashMap<(&str, &str), &str> {
     out
 }
 
+/// The fleets serving a route (by its parents), for a route's Detail;
+/// empty for any other object.
+pub fn fleets_of_route(data: &Data, obj: &crate::store::ObjectRef) -> Vec<String> {
+    let fleets = fleet_of_gateway(data);
+    let Some(r) = data.model.routes.iter().find(|r| {
+        r.obj.kind.name() == obj.kind && r.obj.name == obj.name && r.obj.namespace == obj.namespace
+    }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = r
+        .parents
+        .iter()
+        .filter_map(|p| fleets.get(&(p.namespace.as_str(), p.name.as_str())))
+        .map(|f| f.to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The route's clusters in each fleet serving it: (fleet key, rule, the
 /// fleet's sum), by fleet then rule. Envoy Gateway names a cluster after the
 /// route rule only, so in a merged fleet a route attached to several of its
@@ -163,7 +183,12 @@ pub fn rows(
                 }
             }
             accepted.dedup();
-            let traffic = route_traffic(data, &fleets, r);
+            let mut traffic = route_traffic(data, &fleets, r);
+            // Behind one Gateway, the traffic its own fleet carried: a
+            // route attached to Gateways of several fleets is split by them.
+            if let Some(f) = gateway.and_then(|(ns, n)| fleets.get(&(ns.as_str(), n.as_str()))) {
+                traffic.retain(|t| t.0 == *f);
+            }
             let sum = route_sum(traffic.iter().map(|t| &t.2));
             let share = sum.as_ref().and_then(ClusterPoint::share_5xx);
             let [rps, fivexx, p99] = traffic_cells(sum.as_ref());
@@ -199,12 +224,35 @@ pub fn rows(
     // without measured traffic keep their order after them.
     let mut rows = rows;
     if gateway.is_some() {
-        rows.sort_by(|a, b| match (a.0, b.0) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        });
+        worst_5xx_first(&mut rows);
     }
     (COLUMNS.to_vec(), rows.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Rows with a measured 5xx share first, worst first; the others keep
+/// their order after them.
+pub fn worst_5xx_first(rows: &mut [(Option<f64>, Row)]) {
+    rows.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+/// One route's traffic in one fleet, its rules summed; `None` when that
+/// fleet has no cluster of the route (or no metrics were scraped).
+pub fn route_traffic_in(data: &Data, fleet: &str, route: &Route) -> Option<ClusterPoint> {
+    let metrics = data.metrics.as_deref()?;
+    let kind = route.obj.kind.name().to_ascii_lowercase();
+    let points: Vec<ClusterPoint> = metrics
+        .route_clusters(
+            fleet,
+            &kind,
+            route.obj.namespace_or_empty(),
+            &route.obj.name,
+        )
+        .map(|(_, p)| *p)
+        .collect();
+    route_sum(points.iter())
 }

@@ -58,6 +58,7 @@ pub(super) fn log(s: &Arc<Shared>, ns: &str, pod: &str, q: &[(String, String)]) 
         param(q, "container"),
         truthy(param(q, "previous")),
         tail,
+        lock(&s.world).traffic.clock().elapsed,
     ) {
         Ok(text) => {
             let mut r = (StatusCode::OK, text).into_response();

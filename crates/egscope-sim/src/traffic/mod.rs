@@ -326,6 +326,7 @@ impl Traffic {
     fn tick(&mut self, cluster: &mut Cluster) {
         self.ticks += 1;
         self.clock.elapsed += TICK;
+        cluster.catch_up(self.clock.elapsed);
         let t = self.clock.elapsed.as_secs();
         for i in 0..self.fleets.len() {
             let noise = 0.97 + 0.06 * (self.rng.below(1000) as f64 / 1000.0);

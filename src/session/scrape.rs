@@ -1,16 +1,16 @@
 //! Scrapes every proxy pod's `:19001/stats/prometheus` through the API
 //! server's pod proxy (a GET; no port-forward), with bounded concurrency and
 //! a per-request timeout, so one slow or forbidden pod never blocks the
-//! others.
+//! others. It lives in the session, not in `metrics`, because it picks
+//! its pods from the model (`targets`).
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use kube::Client;
 
-use super::prom;
-use super::series::Recorder;
-use super::{MetricsSnapshot, ScrapeState};
+use crate::metrics::series::Recorder;
+use crate::metrics::{self, MetricsSnapshot, ScrapeState, prom};
 use crate::model::Model;
 use crate::model::value::bool_at;
 
@@ -113,7 +113,7 @@ async fn fetch(
         // The client does not retry (`connect` turns kube's retries off), so
         // one scrape is one request.
         Ok(Err(e)) => Err(ScrapeState::Failed(crate::error::one_line(&e))),
-        Ok(Ok(text)) => prom::parse_only(&text, super::series::wanted)
+        Ok(Ok(text)) => prom::parse_only(&text, metrics::series::wanted)
             .map_err(|e| ScrapeState::Failed(e.to_string())),
     }
 }
@@ -206,7 +206,7 @@ impl Scraper {
         for fleet in touched {
             let mut by_cluster: std::collections::BTreeMap<
                 std::sync::Arc<str>,
-                Vec<&super::ClusterSample>,
+                Vec<&metrics::ClusterSample>,
             > = Default::default();
             for t in fleets.get(fleet.as_str()).into_iter().flatten() {
                 let Some(s) = self
@@ -220,9 +220,9 @@ impl Scraper {
                     by_cluster.entry(c.cluster.clone()).or_default().push(c);
                 }
             }
-            let sums: super::FleetRoutes = by_cluster
+            let sums: metrics::FleetRoutes = by_cluster
                 .into_iter()
-                .map(|(name, samples)| (name, super::series::cluster_rollup(samples)))
+                .map(|(name, samples)| (name, metrics::series::cluster_rollup(samples)))
                 .collect();
             if self.focus.contains(fleet) {
                 for (name, p) in &sums {
@@ -232,7 +232,7 @@ impl Scraper {
                         .entry((fleet.clone(), name.clone()))
                         .or_default();
                     if h.back().is_none_or(|last| last.at < p.at) {
-                        if h.len() == super::HISTORY {
+                        if h.len() == metrics::HISTORY {
                             h.pop_front();
                         }
                         h.push_back(*p);

@@ -1,23 +1,25 @@
-//! The live feed: turns the watchers' store changes and the metrics
-//! scraper's samples into UI actions. Runs on its own runtime, so the UI
-//! thread never waits on the network; the UI only receives finished
-//! snapshots.
+//! The live feed: turns the watchers' store changes and the scraper's
+//! samples into derived snapshots for a face. Runs as a task of the one
+//! runtime, deriving on the blocking pool, so the UI thread never waits on
+//! the network or a rebuild; the face only receives finished snapshots.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::Action;
-use super::data::Data;
+use super::scrape::{Round, Scraper, Target, targets};
 use super::status::{Feed, Freshness, SourceStatus};
+use super::{Derive, Snapshot, Update};
 use crate::audit::AuditOptions;
 use crate::metrics::MetricsSnapshot;
-use crate::metrics::scrape::{Round, Scraper, Target, targets};
 use crate::source::live::{FeedState, Live};
 
 /// How often every proxy pod is scraped.
 pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the status line's list progress is refreshed while kinds
+/// are still listing.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Store changes closer together than this are sent as one update: a
 /// scaling fleet changes many pods at once.
 const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -35,6 +37,8 @@ pub fn live_status_with(
     switchable: bool,
 ) -> SourceStatus {
     let feeds = live.feeds();
+    let progress = live.progress();
+    let mut listing = Vec::new();
     let mut stale: Option<Duration> = None;
     let mut syncing = false;
     let mut out = Vec::new();
@@ -44,7 +48,17 @@ pub fn live_status_with(
                 let d = since.elapsed();
                 stale = Some(stale.map_or(d, |s: Duration| s.max(d)));
             }
-            FeedState::Syncing => syncing = true,
+            FeedState::Syncing => {
+                syncing = true;
+                // A kind listing now says how far it got, so a slow
+                // cluster shows movement instead of a blank.
+                if let Some(&(read, total)) = progress.get(kind) {
+                    listing.push(Feed {
+                        name: kind.name().to_string(),
+                        freshness: Freshness::Listing { read, total },
+                    });
+                }
+            }
             FeedState::Forbidden(_) => out.push(Feed {
                 name: kind.name().to_string(),
                 freshness: Freshness::Forbidden,
@@ -72,6 +86,7 @@ pub fn live_status_with(
         },
     ];
     all.extend(out);
+    all.extend(listing);
     all.extend(live.partial_kinds().into_iter().map(|k| Feed {
         name: k.name().to_string(),
         freshness: Freshness::Partial,
@@ -154,15 +169,16 @@ fn this_round(
     batch
 }
 
-/// Forwards derived data (model, audit, metrics) to the UI until it goes
-/// away. The deriving runs here, off the UI thread. `tick` is called before
-/// each scrape (the demo steps its simulator).
-pub async fn run(
+/// Sends derived snapshots (model, audit, metrics) and status changes to
+/// the face until it goes away. `tick` is called before each scrape (the
+/// demo steps its simulator).
+#[allow(clippy::too_many_arguments)]
+pub async fn run<D: Derive>(
     live: Arc<Live>,
     source: String,
     opts: AuditOptions,
     switchable: bool,
-    tx: UnboundedSender<Action>,
+    tx: UnboundedSender<Update<D>>,
     focus: tokio::sync::watch::Receiver<Vec<String>>,
     mut tick: impl FnMut() + Send,
 ) {
@@ -172,7 +188,8 @@ pub async fn run(
     let started = Instant::now();
     let mut interval = tokio::time::interval(SCRAPE_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut data: Option<Arc<Data>> = None;
+    let mut snap: Option<Snapshot> = None;
+    let mut view: Option<Arc<D>> = None;
     let mut pods: Vec<Target> = Vec::new();
     let mut last_ok: Option<Instant> = None;
     let mut metrics_state = Freshness::None;
@@ -181,6 +198,17 @@ pub async fn run(
     let mut dirty = true;
     let mut last_status: Option<SourceStatus> = None;
     loop {
+        let status = live_status_with(&source, &live, metrics_state.clone(), switchable);
+        let syncing = status
+            .feeds
+            .iter()
+            .any(|f| matches!(f.freshness, Freshness::Syncing | Freshness::Listing { .. }));
+        if last_status.as_ref() != Some(&status) {
+            last_status = Some(status.clone());
+            if tx.send(Update::Status(status)).is_err() {
+                return;
+            }
+        }
         if dirty {
             if let Some(t) = last_build
                 && t.elapsed() < MIN_REBUILD
@@ -189,19 +217,25 @@ pub async fn run(
             }
             changes.borrow_and_update();
             let store = Arc::new(live.store());
-            let metrics = data.as_ref().and_then(|d| d.metrics.clone());
+            let metrics = snap.as_ref().and_then(|d| d.metrics.clone());
             let o = judged_now(&opts);
-            let Ok(built) =
-                tokio::task::spawn_blocking(move || Data::build(store, &o, metrics)).await
+            let prev = view.clone();
+            let Ok((built, derived)) = tokio::task::spawn_blocking(move || {
+                let s = Snapshot::derive(store, &o, metrics);
+                let d = D::derive(s.clone(), prev.as_deref());
+                (s, d)
+            })
+            .await
             else {
                 return;
             };
-            let built = Arc::new(built);
             pods = targets(&built.model);
-            data = Some(built.clone());
+            snap = Some(built);
+            let derived = Arc::new(derived);
+            view = Some(derived.clone());
             last_build = Some(Instant::now());
             dirty = false;
-            if tx.send(Action::DataUpdated(built)).is_err() {
+            if tx.send(Update::Data(derived)).is_err() {
                 return;
             }
         }
@@ -217,7 +251,7 @@ pub async fn run(
                 tick();
                 // A controller lag reaches EG511's threshold with nothing
                 // else changing: judge again then.
-                if let Some(at) = data
+                if let Some(at) = snap
                     .as_ref()
                     .and_then(|d| d.store.live.as_ref())
                     .and_then(|l| l.recheck_at)
@@ -232,36 +266,39 @@ pub async fn run(
                     scraper.set_focus(&watched);
                     let batch = this_round(&pods, &watched, round, SCRAPE_BUDGET, BACKGROUND_BUDGET);
                     round += 1;
-                    let snap = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
+                    let scraped = scraper.scrape_once_keeping(&batch, &pods, started.elapsed().as_secs_f64()).await;
                     let m = Arc::new(MetricsSnapshot {
                         usage: live.pod_usage(),
-                        ..snap.clone()
+                        ..scraped.clone()
                     });
                     let answered = scraper.last_round();
                     if answered.ok > 0 {
                         last_ok = Some(Instant::now());
                     }
                     metrics_state = metrics_freshness(&answered, last_ok);
-                    if let Some(d) = data.clone() {
+                    if let Some(s) = snap.clone() {
                         let o = judged_now(&opts);
-                        let Ok(next) = tokio::task::spawn_blocking(move || d.with_metrics(&o, m)).await else {
+                        let prev = view.clone();
+                        let Ok((next, derived)) = tokio::task::spawn_blocking(move || {
+                            let n = s.with_metrics(&o, m);
+                            let d = D::derive(n.clone(), prev.as_deref());
+                            (n, d)
+                        })
+                        .await
+                        else {
                             return;
                         };
-                        let next = Arc::new(next);
-                        data = Some(next.clone());
-                        if tx.send(Action::DataUpdated(next)).is_err() {
+                        snap = Some(next);
+                        let derived = Arc::new(derived);
+                        view = Some(derived.clone());
+                        if tx.send(Update::Data(derived)).is_err() {
                             return;
                         }
                     }
                 }
             }
-        }
-        let status = live_status_with(&source, &live, metrics_state.clone(), switchable);
-        if last_status.as_ref() != Some(&status) {
-            last_status = Some(status.clone());
-            if tx.send(Action::SourceStatus(status)).is_err() {
-                return;
-            }
+            // The lists' progress moves without a store change.
+            _ = tokio::time::sleep(PROGRESS_EVERY), if syncing => {}
         }
     }
 }

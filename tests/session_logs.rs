@@ -1,0 +1,58 @@
+//! The log pane's reads go through the session: the face sends a
+//! `Command::Logs`, the session reads `pods/log` from the context on screen
+//! and answers `Update::Logs` (the TUI itself holds no cluster client).
+
+use std::time::Duration;
+
+use egscope::audit::AuditOptions;
+use egscope::session::logs::LogTarget;
+use egscope::session::{self, Command, Source, Update};
+use egscope::sim::{Scenario, SimOptions};
+use egscope::store::Kind;
+use egscope::ui::data::Data;
+
+#[test]
+fn a_log_command_is_answered_with_the_pods_log() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = Source::Demo {
+        scenario: Scenario::Showcase,
+        options: SimOptions::default(),
+        label: "demo (test)".into(),
+    };
+    let mut link = session::spawn::<Data>(rt.handle(), source, AuditOptions::default());
+    rt.block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut asked = false;
+        loop {
+            let u = tokio::time::timeout_at(deadline, link.updates.recv())
+                .await
+                .expect("an answer within 60 s")
+                .expect("the session runs");
+            match u {
+                Update::Data(d) if !asked => {
+                    let Some(pod) = d.store.of(Kind::Pod).first().cloned() else {
+                        continue;
+                    };
+                    link.commands
+                        .send(Command::Logs(LogTarget {
+                            namespace: pod.namespace_or_empty().to_string(),
+                            pod: pod.name.clone(),
+                            container: Some("envoy".into()),
+                            previous: false,
+                            tail_lines: 20,
+                        }))
+                        .unwrap();
+                    asked = true;
+                }
+                Update::Logs(reply) => {
+                    let lines = reply.result.expect("the simulator serves the log");
+                    assert!(!lines.is_empty(), "an empty log");
+                    assert!(lines.len() <= 20, "more than the tail asked for");
+                    break;
+                }
+                Update::Failed(why) => panic!("the session failed: {why}"),
+                _ => {}
+            }
+        }
+    });
+}
