@@ -966,6 +966,11 @@ fn trace_fleet(m: &Model, req: &Request, fleet: String, gateways: Vec<usize>) ->
             .iter()
             .enumerate()
             .filter(|&(i, o)| i != li && o.port == l.port)
+            // A listener in conflict is not programmed, so it claims no
+            // hostname (Envoy Gateway's computeHosts skips listeners that
+            // are not ready): a ListenerSet listener that lost its hostname
+            // to the Gateway's own must not take it from that listener.
+            .filter(|(_, o)| o.conflict.is_none())
             .filter_map(|(_, o)| o.hostname.as_deref())
             .collect();
         for (pos, &r) in order.iter().enumerate() {
