@@ -27,17 +27,42 @@ use std::time::{Duration, Instant};
 use egscope::sim::{LargeParams, Scenario, Sim, SimOptions, generate, to_list_json};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+/// Marks GNU time's line in the child's stderr.
+const MAXRSS_MARK: &str = "egscope-bench-maxrss-kib=";
+
 /// Runs a command to its end; its wall time, exit code and its own peak RSS
-/// in bytes (wait4's rusage of that one child, not of every child so far).
+/// in bytes.
+///
+/// The peak comes from GNU time (`/usr/bin/time -f %M`) between this
+/// process and the command, not from our own `wait4`: Linux carries the
+/// parent's peak RSS into a child across fork and exec (exec records the
+/// old address space's high-water mark in `signal->maxrss`), so a child of
+/// this bench, which holds the generated cluster, would report the bench's
+/// peak instead of its own. GNU time is small, so its child starts clean.
 // The child is reaped by `wait4` below, which clippy cannot see.
 #[allow(clippy::zombie_processes)]
 fn measured(cmd: &mut Command) -> (Duration, i32, f64, String) {
+    let mut wrapped = Command::new("/usr/bin/time");
+    wrapped
+        .arg("-f")
+        .arg(format!("{MAXRSS_MARK}%M"))
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => wrapped.env(k, v),
+            None => wrapped.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
     let t = Instant::now();
-    let mut child = cmd
+    let mut child = wrapped
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn");
+        .expect("spawn /usr/bin/time (GNU time: apt install time)");
     let mut stderr = String::new();
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut stderr);
@@ -53,7 +78,19 @@ fn measured(cmd: &mut Command) -> (Duration, i32, f64, String) {
     } else {
         -1
     };
-    (t.elapsed(), code, ru.ru_maxrss as f64 * 1024.0, stderr)
+    let mut kib = f64::NAN;
+    let stderr: String = stderr
+        .lines()
+        .filter(|l| match l.strip_prefix(MAXRSS_MARK) {
+            Some(n) => {
+                kib = n.trim().parse().unwrap_or(f64::NAN);
+                false
+            }
+            None => true,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (t.elapsed(), code, kib * 1024.0, stderr)
 }
 
 /// The binaries to compare: ("before", path) when asked for, then this build.
