@@ -421,31 +421,51 @@ fn on_search_key(app: &mut App, key: KeyEvent) -> Effect {
         return Effect::Render;
     };
     let from = d.search_hit.unwrap_or(d.scroll);
-    match key.code {
-        KeyCode::Esc => {
-            d.search.clear();
-            d.search_hit = None;
+    match edit_search(&mut d.search, &mut d.search_hit, key) {
+        SearchEdit::Changed => {}
+        SearchEdit::Leave => {
             app.mode = Mode::Normal;
             return Effect::Render;
         }
-        KeyCode::Enter => {
-            app.mode = Mode::Normal;
-            return Effect::Render;
-        }
-        KeyCode::Backspace => {
-            if d.search.pop().is_none() {
-                app.mode = Mode::Normal;
-                return Effect::Render;
-            }
-        }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            return Effect::Quit;
-        }
-        KeyCode::Char(c) => d.search.push(c),
-        _ => return Effect::None,
+        SearchEdit::Quit => return Effect::Quit,
+        SearchEdit::Ignored => return Effect::None,
     }
     d.search_from(from, h);
     Effect::Render
+}
+
+/// What a key did to a search being typed (the YAML pane's and the log
+/// pane's `/`, which edit the same way).
+pub(super) enum SearchEdit {
+    /// The text changed: search again.
+    Changed,
+    /// Esc (the search cleared), Enter (kept), or Backspace on nothing.
+    Leave,
+    Quit,
+    Ignored,
+}
+
+pub(super) fn edit_search(
+    search: &mut String,
+    hit: &mut Option<usize>,
+    key: KeyEvent,
+) -> SearchEdit {
+    match key.code {
+        KeyCode::Esc => {
+            search.clear();
+            *hit = None;
+            SearchEdit::Leave
+        }
+        KeyCode::Enter => SearchEdit::Leave,
+        KeyCode::Backspace if search.pop().is_none() => SearchEdit::Leave,
+        KeyCode::Backspace => SearchEdit::Changed,
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => SearchEdit::Quit,
+        KeyCode::Char(c) => {
+            search.push(c);
+            SearchEdit::Changed
+        }
+        _ => SearchEdit::Ignored,
+    }
 }
 
 fn on_command_key(app: &mut App, mut input: String, key: KeyEvent) -> Effect {

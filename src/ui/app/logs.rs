@@ -3,7 +3,7 @@
 //! `App::log_request`, which the loop hands to the session (a GET of
 //! `pods/log`; the UI has no client of its own).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::super::action::Effect;
 use super::super::keys::{self, Cmd, Scope};
@@ -167,28 +167,14 @@ pub fn on_search_key(app: &mut App, key: KeyEvent) -> Effect {
         app.mode = Mode::Normal;
         return Effect::Render;
     };
-    match key.code {
-        KeyCode::Esc => {
-            p.search.clear();
-            p.hit = None;
+    match super::edit_search(&mut p.search, &mut p.hit, key) {
+        super::SearchEdit::Changed => {}
+        super::SearchEdit::Leave => {
             app.mode = Mode::Normal;
             return Effect::Render;
         }
-        KeyCode::Enter => {
-            app.mode = Mode::Normal;
-            return Effect::Render;
-        }
-        KeyCode::Backspace => {
-            if p.search.pop().is_none() {
-                app.mode = Mode::Normal;
-                return Effect::Render;
-            }
-        }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            return Effect::Quit;
-        }
-        KeyCode::Char(c) => p.search.push(c),
-        _ => return Effect::None,
+        super::SearchEdit::Quit => return Effect::Quit,
+        super::SearchEdit::Ignored => return Effect::None,
     }
     let from = p.hit.unwrap_or_else(|| p.top(h));
     p.find(from, false, h);
