@@ -546,7 +546,7 @@ pub enum SourceKind {
     Demo,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceInfo {
     pub kind: SourceKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -666,6 +666,37 @@ impl Store {
 
     pub fn all(&self) -> impl Iterator<Item = &Arc<Object>> {
         self.objects.values().flatten()
+    }
+
+    /// The kinds whose objects differ from `prev`'s, compared by identity
+    /// (a live store shares its unchanged objects between generations, so
+    /// this is a pointer walk, not a deep compare); `None` when anything
+    /// else differs: the source, a kind's state (what coverage says), or
+    /// the undecodable objects.
+    pub fn changed_kinds(&self, prev: &Store) -> Option<std::collections::BTreeSet<Kind>> {
+        if self.states != prev.states
+            || self.source != prev.source
+            || self.taken_at != prev.taken_at
+            || self.ignored != prev.ignored
+            || self.undecodable.len() != prev.undecodable.len()
+        {
+            return None;
+        }
+        let kinds: std::collections::BTreeSet<Kind> = self
+            .objects
+            .keys()
+            .chain(prev.objects.keys())
+            .copied()
+            .collect();
+        Some(
+            kinds
+                .into_iter()
+                .filter(|k| {
+                    let (a, b) = (self.of(*k), prev.of(*k));
+                    a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !Arc::ptr_eq(x, y))
+                })
+                .collect(),
+        )
     }
 }
 

@@ -46,7 +46,7 @@ fn related_client_policies_name_the_listeners_eg201_judges() {
     let a = app();
     let data = a.data.clone().unwrap();
     let mut checked = 0;
-    for gw in &data.model.gateways {
+    for gw in data.model.gateways.iter() {
         let obj = gw.obj.obj_ref().without_version();
         let rows = side(&a, &obj);
         let policy_on = |l: &str| {
@@ -59,7 +59,7 @@ fn related_client_policies_name_the_listeners_eg201_judges() {
             })
         };
         for l in gw.listeners.iter().filter(|l| l.is_http()) {
-            let none_applies = data.audit.findings.iter().any(|f| {
+            let none_applies = data.findings().any(|f| {
                 f.rule.to_string() == "EG201"
                     && f.object.name == gw.obj.name
                     && f.object.namespace == gw.obj.namespace

@@ -239,7 +239,7 @@ fn routes_view_follows_each_scrape() {
         let next = now.with_metrics(&opts, Arc::new(scrape(60.0 + 2.0 * step as f64, rps)));
         if step > 1 {
             assert!(
-                Arc::ptr_eq(&now.audit, &next.audit),
+                now.audit.same(&next.audit),
                 "a scrape that changes no finding shares the audit"
             );
         }

@@ -65,7 +65,7 @@ fn eg102_unserved_class(ctx: &mut Ctx) {
         );
         return;
     }
-    for class in &m.classes {
+    for class in m.classes.iter() {
         // Classes of other Gateway API implementations are not ours to judge.
         if !class.eg_served {
             continue;
@@ -92,7 +92,7 @@ fn eg103_class_not_accepted(ctx: &mut Ctx) {
     if !ctx.require(RuleId::EG103, &[Kind::GatewayClass]) {
         return;
     }
-    for class in &ctx.model.classes {
+    for class in ctx.model.classes.iter() {
         if !class.eg_served {
             continue;
         }
@@ -183,7 +183,7 @@ fn eg105_gateway_not_watched(ctx: &mut Ctx) {
         return;
     }
     let m = ctx.model;
-    for gw in &m.gateways {
+    for gw in m.gateways.iter() {
         let Some(class) = m.class_of(gw) else {
             continue;
         };
@@ -241,7 +241,7 @@ fn eg110_merge_in_gateway_namespace_mode(ctx: &mut Ctx) {
     }
     let m = ctx.model;
     let mut seen = BTreeSet::new();
-    for class in &m.classes {
+    for class in m.classes.iter() {
         let Some(ep) = &class.envoy_proxy else {
             continue;
         };
@@ -279,7 +279,7 @@ fn eg111_infra_ref_on_merged_gateway(ctx: &mut Ctx) {
         return;
     }
     let m = ctx.model;
-    for gw in &m.gateways {
+    for gw in m.gateways.iter() {
         let Some(class) = m.class_of(gw) else {
             continue;
         };
@@ -434,7 +434,7 @@ fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
         return;
     }
     let m = ctx.model;
-    for class in &m.classes {
+    for class in m.classes.iter() {
         let Some((ns, name)) = &class.params_ref else {
             continue;
         };
@@ -454,7 +454,7 @@ fn eg115_missing_envoy_proxy(ctx: &mut Ctx) {
                 .emit(ctx);
         }
     }
-    for gw in &m.gateways {
+    for gw in m.gateways.iter() {
         let Some(name) = &gw.params_ref else { continue };
         if gw.envoy_proxy.is_none()
             && !ctx

@@ -114,7 +114,7 @@ fn eg503_route_status(ctx: &mut Ctx) {
     if !ctx.enabled(RuleId::EG503) {
         return;
     }
-    for route in &ctx.model.routes {
+    for route in ctx.model.routes.iter() {
         let Some(status) = route.obj.status() else {
             continue;
         };
@@ -165,7 +165,7 @@ fn eg504_policy_status(ctx: &mut Ctx) {
     if !ctx.enabled(RuleId::EG504) {
         return;
     }
-    for policy in &ctx.model.policies {
+    for policy in ctx.model.policies.iter() {
         let Some(status) = policy.obj.status() else {
             continue;
         };
@@ -589,15 +589,15 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
     for i in &eg_gateways {
         subjects.push((&m.gateways[*i].obj, "status.conditions"));
     }
-    for ls in &m.listener_sets {
+    for ls in m.listener_sets.iter() {
         if ls.gateway.is_some_and(|g| eg_gateways.contains(&g)) {
             subjects.push((&ls.obj, "status.conditions"));
         }
     }
-    for r in &m.routes {
+    for r in m.routes.iter() {
         subjects.push((&r.obj, "status.parents[].conditions"));
     }
-    for p in &m.policies {
+    for p in m.policies.iter() {
         subjects.push((&p.obj, "status.ancestors[].conditions"));
     }
     // Lags this session has not yet seen for the threshold are no finding

@@ -126,6 +126,49 @@ pub fn of(rule: RuleId) -> Inputs {
     }
 }
 
+/// Whether `rule` reads any of `kinds` beyond the tenancy lookup. The
+/// tenancy kinds (`TENANCY`) are read to tell which controllers serve
+/// which classes; a caller that has checked the controllers are unchanged
+/// ([`crate::model::Model::with_workloads`]) need not judge again every rule
+/// that only looks them up.
+pub fn reads_beyond_tenancy(rule: RuleId, kinds: &std::collections::BTreeSet<Kind>) -> bool {
+    let inputs = of(rule);
+    inputs.needs.iter().any(|k| kinds.contains(k))
+        || inputs
+            .looks_up
+            .iter()
+            .filter(|list| !std::ptr::eq(**list, TENANCY))
+            .any(|list| list.iter().any(|k| kinds.contains(k)))
+}
+
+/// Rules whose judgement moves with the clock or reads every object:
+/// EG0xx judge the input itself, EG406 end of life at "now", EG505 pod
+/// problems by their age, EG511 a lag by how long it has lasted; EG507
+/// reads the scraped metrics.
+const CLOCK_RULES: [RuleId; 6] = [
+    RuleId::EG001,
+    RuleId::EG002,
+    RuleId::EG406,
+    RuleId::EG505,
+    RuleId::EG507,
+    RuleId::EG511,
+];
+
+/// Whether a store that changed only in `changed` (a subset of
+/// [`crate::model::WORKLOAD_KINDS`], the controllers unchanged) must have
+/// `rule` judged again.
+pub fn rejudged_after(rule: RuleId, changed: &std::collections::BTreeSet<Kind>) -> bool {
+    CLOCK_RULES.contains(&rule) || reads_beyond_tenancy(rule, changed)
+}
+
+/// Whether a running cluster's workload changes, its clock or its metrics
+/// can change what `rule` says: the rules a live session judges again
+/// without a configuration change.
+pub fn moves_with_workloads(rule: RuleId) -> bool {
+    let all: std::collections::BTreeSet<Kind> = crate::model::WORKLOAD_KINDS.into_iter().collect();
+    rejudged_after(rule, &all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

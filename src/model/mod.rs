@@ -14,7 +14,8 @@ pub mod trace;
 pub mod value;
 pub mod version;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 pub use fleet::{Fleet, ProxySource};
 pub use listeners::{
@@ -28,31 +29,48 @@ pub use version::Version;
 
 use crate::store::{Kind, Store};
 
+/// The parts a running cluster does not touch are shared (`Arc`): a change
+/// to workloads alone ([`Model::with_workloads`]) rebuilds the fleets, the
+/// tenants and the backends' endpoints and keeps the rest.
 #[derive(Debug, Clone)]
 pub struct Model {
     pub controllers: Vec<Controller>,
-    pub classes: Vec<Class>,
-    pub gateways: Vec<Gateway>,
+    pub classes: Arc<Vec<Class>>,
+    pub gateways: Arc<Vec<Gateway>>,
     /// ListenerSets and XListenerSets, oldest first, attached or not.
-    pub listener_sets: Vec<ListenerSet>,
-    pub routes: Vec<Route>,
+    pub listener_sets: Arc<Vec<ListenerSet>>,
+    pub routes: Arc<Vec<Route>>,
     /// The backends of each route rule, in the order of `routes`.
-    pub backends: Vec<backends::RouteBackends>,
-    pub policies: Vec<Policy>,
-    pub attachments: Attachments,
+    pub backends: Arc<Vec<backends::RouteBackends>>,
+    pub policies: Arc<Vec<Policy>>,
+    pub attachments: Arc<Attachments>,
     /// The effective configuration per listener and route (which policy
     /// sets each field), computed once from `policies`.
-    pub effective: policy::EffectiveConfig,
+    pub effective: Arc<policy::EffectiveConfig>,
     pub fleets: Vec<Fleet>,
     /// Every EnvoyPatchPolicy with its target resolved (EG206/EG207 read
     /// which Gateways each one patches here).
-    pub patch_policies: Vec<PatchPolicy>,
+    pub patch_policies: Arc<Vec<PatchPolicy>>,
     /// GatewayClasses could not be read (a user bound to one namespace
     /// cannot list cluster-scoped kinds): a Gateway whose class is unknown
     /// is then taken for Envoy Gateway's, and the rules that rely on it are
     /// marked partial by the audit.
     pub classes_unreadable: bool,
 }
+
+/// The kinds a running cluster changes all the time: scaling, rollouts,
+/// restarts, Events and endpoints. They feed only the fleets, the
+/// tenants' workloads and the backends' endpoints.
+pub const WORKLOAD_KINDS: [Kind; 8] = [
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::DaemonSet,
+    Kind::HorizontalPodAutoscaler,
+    Kind::Service,
+    Kind::EndpointSlice,
+    Kind::Event,
+    Kind::PodMetrics,
+];
 
 impl Model {
     pub fn build(store: &Store) -> Model {
@@ -86,18 +104,57 @@ impl Model {
         let patch_policies = patch::patch_policies(store, &gateways, &classes);
         Model {
             controllers,
-            classes,
-            gateways,
-            listener_sets,
-            routes,
-            backends,
-            policies,
-            attachments,
-            effective,
+            classes: Arc::new(classes),
+            gateways: Arc::new(gateways),
+            listener_sets: Arc::new(listener_sets),
+            routes: Arc::new(routes),
+            backends: Arc::new(backends),
+            policies: Arc::new(policies),
+            attachments: Arc::new(attachments),
+            effective: Arc::new(effective),
             fleets,
-            patch_policies,
+            patch_policies: Arc::new(patch_policies),
             classes_unreadable: store.state(Kind::GatewayClass).unreadable(),
         }
+    }
+
+    /// The model of `store` when it differs from the one this model was
+    /// built from only in [`WORKLOAD_KINDS`] (`changed`): the fleets and the
+    /// tenants are built again, the backends when Services or
+    /// EndpointSlices changed, and the rest is shared. `None` when a
+    /// controller's Deployment or ConfigMap changed: the controllers decide
+    /// which classes, Gateways and routes are Envoy Gateway's, so only a
+    /// full [`Model::build`] is right then.
+    pub fn with_workloads(&self, store: &Store, changed: &BTreeSet<Kind>) -> Option<Model> {
+        if changed.iter().any(|k| !WORKLOAD_KINDS.contains(k)) {
+            return None;
+        }
+        let controllers = tenancy::controllers(store);
+        let same_controllers = controllers.len() == self.controllers.len()
+            && controllers.iter().zip(&self.controllers).all(|(a, b)| {
+                Arc::ptr_eq(&a.deployment, &b.deployment)
+                    && match (&a.config_map, &b.config_map) {
+                        (Some(x), Some(y)) => Arc::ptr_eq(x, y),
+                        (None, None) => true,
+                        _ => false,
+                    }
+            });
+        if !same_controllers {
+            return None;
+        }
+        let fleets = fleet::fleets(store, &controllers, &self.classes, &self.gateways);
+        let backends = if changed.contains(&Kind::Service) || changed.contains(&Kind::EndpointSlice)
+        {
+            Arc::new(backends::backends(store, &self.routes))
+        } else {
+            self.backends.clone()
+        };
+        Some(Model {
+            controllers,
+            fleets,
+            backends,
+            ..self.clone()
+        })
     }
 
     pub fn class_of(&self, gateway: &Gateway) -> Option<&Class> {

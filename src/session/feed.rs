@@ -220,8 +220,12 @@ pub async fn run<D: Derive>(
             let metrics = snap.as_ref().and_then(|d| d.metrics.clone());
             let o = judged_now(&opts);
             let prev = view.clone();
+            let last = snap.clone();
             let Ok((built, derived)) = tokio::task::spawn_blocking(move || {
-                let s = Snapshot::derive(store, &o, metrics);
+                let s = match last {
+                    Some(last) => last.next(store, &o, metrics),
+                    None => Snapshot::derive(store, &o, metrics),
+                };
                 let d = D::derive(s.clone(), prev.as_deref());
                 (s, d)
             })

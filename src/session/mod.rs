@@ -22,7 +22,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use once::{MAX_SYNC_SECS, Read, read_cluster};
 pub use open::{Source, initial_store, sim_target, spawn};
-pub use snapshot::{Derive, Snapshot};
+pub use snapshot::{Audit, Derive, Snapshot};
 pub use status::{Feed, Freshness, SourceStatus};
 
 /// What a live session tells its face.

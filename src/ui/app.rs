@@ -14,40 +14,19 @@ use super::commands;
 use super::data::Data;
 use super::keys::{self, Cmd, Scope};
 use super::layout::{self, body_rect};
-pub use super::state::{App, Crumb, FindingsOpts, Mode, SinceMap, TABS, View};
+pub use super::state::{App, Crumb, FindingsOpts, Mode, TABS, View};
 use super::vm::{
     self,
     table::{RowKey, TableState},
 };
 
-/// Keeps the first-seen time of every finding still present; one that
-/// went away and came back is new again. Only live sources have a since:
-/// a snapshot's findings were all "seen" when it was opened.
-fn note_findings(app: &mut App) {
-    let Some(data) = &app.data else {
+/// The demo's UI clock follows the session clock it was pinned to.
+fn follow_session_clock(app: &mut App) {
+    if app.live_clock {
         return;
-    };
-    let Some(live) = &data.store.live else {
-        return;
-    };
-    if !app.live_clock {
-        // The demo's UI clock follows the session clock it was pinned to.
-        app.now = app.now.max(live.observed_at);
     }
-    let at = live.observed_at;
-    let old = &app.findings.since;
-    let next: SinceMap = data
-        .audit
-        .findings
-        .iter()
-        .map(|f| {
-            let k = super::data::FindingId::of(f);
-            let t = old.get(&k).copied().unwrap_or(at);
-            (k, t)
-        })
-        .collect();
-    if *old.as_ref() != next {
-        app.findings.since = Arc::new(next);
+    if let Some(live) = app.data.as_ref().and_then(|d| d.store.live.as_ref()) {
+        app.now = app.now.max(live.observed_at);
     }
 }
 
@@ -257,8 +236,9 @@ pub fn update(app: &mut App, action: Action) -> Effect {
         }
         Action::StoreUpdated(store) => {
             let metrics = app.data.as_ref().and_then(|d| d.metrics.clone());
-            app.data = Some(Arc::new(Data::build(store, &app.audit_opts, metrics)));
-            note_findings(app);
+            let snapshot = crate::session::Snapshot::derive(store, &app.audit_opts, metrics);
+            app.data = Some(Arc::new(Data::from_snapshot(snapshot, app.data.as_deref())));
+            follow_session_clock(app);
             app.refill_all();
             Effect::Render
         }
@@ -266,10 +246,10 @@ pub fn update(app: &mut App, action: Action) -> Effect {
             // A scrape that changed no finding shares the model and audit:
             // only the views that show traffic need new rows.
             let only_metrics = app.data.as_ref().is_some_and(|old| {
-                Arc::ptr_eq(&old.audit, &data.audit) && Arc::ptr_eq(&old.model, &data.model)
+                old.audit.same(&data.audit) && Arc::ptr_eq(&old.model, &data.model)
             });
             app.data = Some(data);
-            note_findings(app);
+            follow_session_clock(app);
             if only_metrics {
                 app.refill_traffic_views();
             } else {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::audit::{AuditOptions, AuditResult, Finding, Severity};
 use crate::metrics::{Derived, MetricsSnapshot};
 use crate::model::{Fleet, Model};
-use crate::session::{Derive, Snapshot};
+use crate::session::{Audit, Derive, Snapshot};
 use crate::store::{ObjectRef, Store};
 
 /// How a row is marked: its worst unsuppressed finding, or dimmed when all
@@ -79,18 +79,59 @@ impl FindingId {
 pub struct Data {
     pub store: Arc<Store>,
     pub model: Arc<Model>,
-    pub audit: Arc<AuditResult>,
+    /// The audit in its two parts ([`Audit`]); each part has its own
+    /// indexes, so a change to the moving part leaves the 100,000-finding
+    /// stable part's indexes as they are.
+    pub audit: Audit,
     pub metrics: Option<Arc<MetricsSnapshot>>,
-    /// Findings (indices into `audit.findings`) per object.
-    pub by_object: Arc<HashMap<ObjKey, Vec<usize>>>,
-    /// Marks per object, and per (object, listener) for listener findings.
-    pub marks: Arc<HashMap<ObjKey, Mark>>,
-    pub listener_marks: Arc<HashMap<(ObjKey, String), Mark>>,
+    stable: Arc<Index>,
+    moving: Arc<Index>,
     pub namespaces: Arc<Vec<String>>,
-    /// Index into `audit.findings` by identity (the first of equals).
-    pub finding_ids: Arc<HashMap<FindingId, usize>>,
     /// Events by the object they regard.
     pub events: Arc<crate::model::events::Events>,
+}
+
+/// The indexes of one part of the audit: findings (indices into the
+/// part) per object and by identity, marks per object and per listener,
+/// and when this session first saw each finding.
+#[derive(Default)]
+struct Index {
+    by_object: HashMap<ObjKey, Vec<usize>>,
+    marks: HashMap<ObjKey, Mark>,
+    listener_marks: HashMap<(ObjKey, String), Mark>,
+    /// The first of equals.
+    finding_ids: HashMap<FindingId, usize>,
+    /// Live sources: when this session first saw each finding (its SINCE).
+    since: HashMap<FindingId, jiff::Timestamp>,
+}
+
+impl Index {
+    /// `prev` is the same part's index of the previous `Data`: a finding it
+    /// knew keeps its first-seen time; one that went away and came back is
+    /// new again. Only live sources have a since: a snapshot's findings
+    /// were all "seen" when it was opened.
+    fn of(store: &Store, part: &AuditResult, prev: Option<&Index>) -> Index {
+        let mut ix = Index::default();
+        let seen_at = store.live.as_ref().map(|l| l.observed_at);
+        for (i, f) in part.findings.iter().enumerate() {
+            let id = FindingId::of(f);
+            if let Some(at) = seen_at {
+                let t = prev.and_then(|p| p.since.get(&id)).copied().unwrap_or(at);
+                ix.since.insert(id.clone(), t);
+            }
+            ix.finding_ids.entry(id).or_insert(i);
+            let k = key_of(&f.object);
+            ix.marks.entry(k.clone()).or_default().add(f);
+            if let Some(l) = &f.listener {
+                ix.listener_marks
+                    .entry((k.clone(), l.clone()))
+                    .or_default()
+                    .add(f);
+            }
+            ix.by_object.entry(k).or_default().push(i);
+        }
+        ix
+    }
 }
 
 /// The live session derives the indexes off the UI thread.
@@ -104,7 +145,7 @@ impl std::fmt::Debug for Data {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Data")
             .field("objects", &self.store.len())
-            .field("findings", &self.audit.findings.len())
+            .field("findings", &self.audit.len())
             .finish()
     }
 }
@@ -136,68 +177,92 @@ impl Data {
         }
     }
 
-    /// The indexes of a snapshot; those of `prev` when it has the same
-    /// store, model and audit (a scrape that changed no finding).
+    /// The indexes of a snapshot: each part's from `prev` when the part is
+    /// the same `Arc` (a scrape that changed no finding keeps both; a
+    /// scaling fleet keeps the stable one).
     pub fn from_snapshot(s: Snapshot, prev: Option<&Data>) -> Data {
-        if let Some(p) = prev
-            && Arc::ptr_eq(&p.audit, &s.audit)
-            && Arc::ptr_eq(&p.model, &s.model)
-            && Arc::ptr_eq(&p.store, &s.store)
-        {
-            return Data {
-                metrics: s.metrics,
-                ..p.clone()
+        let part =
+            |now: &Arc<AuditResult>, before: Option<(&Arc<AuditResult>, &Arc<Index>)>| match before
+            {
+                Some((b, ix)) if Arc::ptr_eq(b, now) => ix.clone(),
+                _ => Arc::new(Index::of(&s.store, now, before.map(|(_, ix)| &**ix))),
             };
-        }
-        Data::from_parts(s.store, s.model, s.audit, s.metrics)
-    }
-
-    fn from_parts(
-        store: Arc<Store>,
-        model: Arc<Model>,
-        audit: Arc<AuditResult>,
-        metrics: Option<Arc<MetricsSnapshot>>,
-    ) -> Data {
-        let mut by_object: HashMap<ObjKey, Vec<usize>> = HashMap::new();
-        let mut marks: HashMap<ObjKey, Mark> = HashMap::new();
-        let mut listener_marks: HashMap<(ObjKey, String), Mark> = HashMap::new();
-        let mut finding_ids: HashMap<FindingId, usize> = HashMap::new();
-        for (i, f) in audit.findings.iter().enumerate() {
-            finding_ids.entry(FindingId::of(f)).or_insert(i);
-            let k = key_of(&f.object);
-            by_object.entry(k.clone()).or_default().push(i);
-            marks.entry(k.clone()).or_default().add(f);
-            if let Some(l) = &f.listener {
-                listener_marks.entry((k, l.clone())).or_default().add(f);
+        let stable = part(&s.audit.stable, prev.map(|p| (&p.audit.stable, &p.stable)));
+        let moving = part(&s.audit.moving, prev.map(|p| (&p.audit.moving, &p.moving)));
+        // Namespaces and Events follow the store.
+        let (namespaces, events) = match prev {
+            Some(p) if Arc::ptr_eq(&p.store, &s.store) => (p.namespaces.clone(), p.events.clone()),
+            _ => {
+                let namespaces: BTreeSet<String> = s
+                    .store
+                    .all()
+                    .filter(|o| o.kind != crate::store::Kind::Event)
+                    .filter_map(|o| o.namespace.clone())
+                    .collect();
+                (
+                    Arc::new(namespaces.into_iter().collect()),
+                    Arc::new(crate::model::events::Events::build(&s.store)),
+                )
             }
-        }
-        let namespaces: BTreeSet<String> = store
-            .all()
-            .filter(|o| o.kind != crate::store::Kind::Event)
-            .filter_map(|o| o.namespace.clone())
-            .collect();
-        let events = Arc::new(crate::model::events::Events::build(&store));
+        };
         Data {
-            store,
-            model,
-            audit,
-            metrics,
-            by_object: Arc::new(by_object),
-            marks: Arc::new(marks),
-            listener_marks: Arc::new(listener_marks),
-            namespaces: Arc::new(namespaces.into_iter().collect()),
-            finding_ids: Arc::new(finding_ids),
+            store: s.store,
+            model: s.model,
+            audit: s.audit,
+            metrics: s.metrics,
+            stable,
+            moving,
+            namespaces,
             events,
         }
     }
 
+    /// Every finding in report order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.audit.findings()
+    }
+
     /// The finding with this identity in the current audit.
     pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
-        self.finding_ids.get(id).map(|&i| &self.audit.findings[i])
+        let (a, b) = (&self.audit.stable, &self.audit.moving);
+        self.stable
+            .finding_ids
+            .get(id)
+            .map(|&i| &a.findings[i])
+            .or_else(|| self.moving.finding_ids.get(id).map(|&i| &b.findings[i]))
+    }
+
+    /// When this session first saw the finding (live sources).
+    pub fn since(&self, id: &FindingId) -> Option<jiff::Timestamp> {
+        self.stable
+            .since
+            .get(id)
+            .or_else(|| self.moving.since.get(id))
+            .copied()
     }
 
     pub fn mark(&self, r: &ObjectRef) -> Mark {
-        self.marks.get(&key_of(r)).copied().unwrap_or_default()
+        let k = key_of(r);
+        let mut m = self.stable.marks.get(&k).copied().unwrap_or_default();
+        if let Some(x) = self.moving.marks.get(&k) {
+            m.merge(*x);
+        }
+        m
+    }
+
+    /// The mark of the findings on one listener declared by `owner`.
+    pub fn listener_mark(&self, owner: &ObjectRef, listener: &str) -> Mark {
+        let k = (key_of(owner), listener.to_string());
+        let mut m = self
+            .stable
+            .listener_marks
+            .get(&k)
+            .copied()
+            .unwrap_or_default();
+        if let Some(x) = self.moving.listener_marks.get(&k) {
+            m.merge(*x);
+        }
+        m
     }
 
     /// Warning events (repeats counted) regarding an object.
@@ -206,12 +271,18 @@ impl Data {
             .warnings(o.kind.name(), o.namespace_or_empty(), &o.name)
     }
 
-    pub fn findings_of(&self, r: &ObjectRef) -> impl Iterator<Item = (usize, &Finding)> {
-        self.by_object
-            .get(&key_of(r))
-            .into_iter()
-            .flatten()
-            .map(|&i| (i, &self.audit.findings[i]))
+    /// An object's findings in report order.
+    pub fn findings_of(&self, r: &ObjectRef) -> impl Iterator<Item = &Finding> {
+        let k = key_of(r);
+        let (a, b) = (&self.audit.stable, &self.audit.moving);
+        let sa = self.stable.by_object.get(&k).into_iter().flatten();
+        let sb = self.moving.by_object.get(&k).into_iter().flatten();
+        let mut all: Vec<&Finding> = sa
+            .map(|&i| &a.findings[i])
+            .chain(sb.map(|&i| &b.findings[i]))
+            .collect();
+        all.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+        all.into_iter()
     }
 
     /// A pod's CPU and memory from metrics.k8s.io, when served.

@@ -190,12 +190,7 @@ pub struct FindingsOpts {
     /// Show only this severity or worse.
     pub min_severity: Option<Severity>,
     pub area: Option<Area>,
-    /// Live sources: when this session first saw each finding (its SINCE).
-    pub since: Arc<SinceMap>,
 }
-
-/// When each finding (by identity) was first seen by this session.
-pub type SinceMap = std::collections::HashMap<super::data::FindingId, jiff::Timestamp>;
 
 pub struct App {
     pub data: Option<Arc<Data>>,

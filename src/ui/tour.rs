@@ -127,9 +127,7 @@ impl Tour {
             }
             _ => {
                 let key = data.and_then(|d| {
-                    d.audit
-                        .findings
-                        .iter()
+                    d.findings()
                         .find(|f| f.rule == RuleId::EG112)
                         .map(|f| RowKey::Finding(FindingId::of(f)))
                 });
@@ -386,9 +384,7 @@ fn burst_caption(app: &App, data: Option<&Data>) -> String {
 
 /// The finding stop 6 leads to: EG510 (no ready endpoint) in `payments`.
 fn cause_finding(d: &Data) -> Option<&crate::audit::Finding> {
-    d.audit
-        .findings
-        .iter()
+    d.findings()
         .find(|f| f.rule == RuleId::EG510 && f.object.namespace.as_deref() == Some("payments"))
 }
 

@@ -663,9 +663,7 @@ fn a_new_object_sorting_first_keeps_selection_and_detail() {
         .data
         .as_ref()
         .unwrap()
-        .audit
-        .findings
-        .iter()
+        .findings()
         .position(|f| f.object.name == "aaa-first");
     assert!(new_first.is_some(), "the new route has findings");
     assert_eq!(shown(&a), detail_before);

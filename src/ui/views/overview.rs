@@ -52,7 +52,7 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
             format!(
                 "{} objects · {} skipped rules",
                 s.objects,
-                data.audit.skipped.len()
+                data.audit.skipped().count()
             ),
             theme.dim,
         )),

@@ -23,12 +23,7 @@ pub const AREAS: [Area; 6] = [
 /// Unsuppressed findings per area: (area, [errors, warnings, infos]).
 pub fn area_counts(data: &Data) -> Vec<(Area, [usize; 3])> {
     let mut out: Vec<(Area, [usize; 3])> = AREAS.iter().map(|a| (*a, [0; 3])).collect();
-    for f in data
-        .audit
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-    {
+    for f in data.findings().filter(|f| f.suppressed.is_none()) {
         let r = f.rule.meta();
         if let Some((_, c)) = out.iter_mut().find(|(a, _)| *a == r.area) {
             c[match f.severity {
@@ -96,7 +91,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
             )
         })
         .collect();
-    let mut skipped: Vec<_> = data.audit.skipped.iter().collect();
+    let mut skipped: Vec<_> = data.audit.skipped().collect();
     skipped.sort_by_key(|s| (!s.category.incomplete(), s.rule));
     for s in skipped {
         let title = s.rule.meta().title;

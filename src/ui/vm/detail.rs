@@ -244,11 +244,7 @@ fn backend_rows(data: &Data, obj: &ObjectRef) -> Vec<Row> {
             let mut mark = Mark::default();
             if b.ready() == Some(0) && b.weight > 0 {
                 // The row stands out like an error finding would.
-                if let Some(f) = data
-                    .findings_of(obj)
-                    .map(|(_, f)| f)
-                    .find(|f| f.rule == RuleId::EG510)
-                {
+                if let Some(f) = data.findings_of(obj).find(|f| f.rule == RuleId::EG510) {
                     mark.add(f);
                 }
             }
@@ -494,7 +490,7 @@ pub fn build(
     }
     let scroll = highlight.map(|(a, _)| a.saturating_sub(3)).unwrap_or(0);
     let mut rows = Vec::new();
-    for (_, f) in data.findings_of(obj) {
+    for f in data.findings_of(obj) {
         let mut mark = Mark::default();
         mark.add(f);
         let label = match &f.listener {
@@ -627,7 +623,7 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
             add("gateway", g.obj.obj_ref());
         }
     }
-    for c in &m.classes {
+    for c in m.classes.iter() {
         if same(&c.obj) {
             if let Some(ep) = &c.envoy_proxy {
                 add("envoyproxy", ep.obj_ref());
@@ -647,7 +643,7 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
             }
         }
     }
-    for r in &m.routes {
+    for r in m.routes.iter() {
         if same(&r.obj) {
             for p in &r.parents {
                 if let Some(g) = p.gateway {
@@ -686,7 +682,7 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
             }
         }
     }
-    for (_, f) in data.findings_of(obj) {
+    for f in data.findings_of(obj) {
         for r in &f.related {
             add("named by finding", (**r).clone());
         }

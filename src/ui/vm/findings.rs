@@ -16,14 +16,14 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
     // "Since" is how long this session has seen a finding: only a live
     // source has one, and it is measured by the session's clock.
     let live_at = data.store.live.as_ref().map(|l| l.observed_at.max(now));
-    let mut idx: Vec<usize> = (0..data.audit.findings.len())
+    let fs: Vec<&crate::audit::Finding> = data.findings().collect();
+    let mut idx: Vec<usize> = (0..fs.len())
         .filter(|&i| {
-            let f = &data.audit.findings[i];
+            let f = fs[i];
             fo.min_severity.is_none_or(|s| f.severity <= s)
                 && fo.area.is_none_or(|a| f.rule.meta().area == a)
         })
         .collect();
-    let fs = &data.audit.findings;
     // Worst first: live findings before suppressed ones, then severity,
     // rule, namespace, name, listener (the report order). Grouped by
     // object, the objects come worst first and keep their findings
@@ -79,8 +79,8 @@ pub fn rows(data: &Data, fo: &FindingsOpts, now: jiff::Timestamp) -> (Vec<&'stat
             };
             let id = FindingId::of(f);
             let since = live_at.and_then(|now| {
-                let t = fo.since.get(&id)?;
-                Some(crate::clock::secs_between(*t, now))
+                let t = data.since(&id)?;
+                Some(crate::clock::secs_between(t, now))
             });
             if live_at.is_some() {
                 let cell = since.map(crate::clock::short).unwrap_or_else(|| "-".into());
@@ -132,9 +132,7 @@ mod tests {
     fn filter_by_rule_keeps_every_finding_of_the_rule() {
         let d = data();
         let want = d
-            .audit
-            .findings
-            .iter()
+            .findings()
             .filter(|f| f.rule == crate::audit::RuleId::EG204)
             .count();
         assert!(want > 1, "the showcase has {want} EG204 findings");

@@ -73,11 +73,7 @@ pub fn rows(
                         .any(|p| p.gateway == Some(gi) && p.listener_indices.contains(&li))
                 })
                 .count();
-            let mut mark = data
-                .listener_marks
-                .get(&(key_of(&l.declared_by.obj_ref()), l.name.clone()))
-                .copied()
-                .unwrap_or_default();
+            let mut mark = data.listener_mark(&l.declared_by.obj_ref(), &l.name);
             if l.conflict.is_some() && mark.worst.is_none() {
                 mark.merge(Mark {
                     worst: Some(crate::audit::Severity::Error),

@@ -312,11 +312,12 @@ pub fn row_finding(data: &Data, key: &RowKey) -> Option<FindingId> {
         RowKey::Listener(_, _, l) => Some(l.clone()),
         _ => None,
     };
+    // In report order: the first of the worst severity.
     data.findings_of(&obj)
-        .filter(|(_, f)| listener.is_none() || f.listener == listener)
-        .filter(|(_, f)| f.suppressed.is_none())
-        .min_by_key(|(i, f)| (f.severity, *i))
-        .map(|(_, f)| FindingId::of(f))
+        .filter(|f| listener.is_none() || f.listener == listener)
+        .filter(|f| f.suppressed.is_none())
+        .min_by_key(|f| f.severity)
+        .map(FindingId::of)
 }
 
 /// The object a row stands for (`y`, `c`, `n`).

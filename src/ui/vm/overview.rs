@@ -10,7 +10,7 @@ pub const COLUMNS: [&str; 4] = ["WORST OFFENDERS", "WORST", "FINDINGS", "RULES"]
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
     let mut by: BTreeMap<_, (crate::store::ObjectRef, Mark, Vec<crate::audit::RuleId>)> =
         BTreeMap::new();
-    for f in &data.audit.findings {
+    for f in data.findings() {
         let e = by
             .entry(key_of(&f.object))
             .or_insert_with(|| (f.object.without_version(), Mark::default(), Vec::new()));

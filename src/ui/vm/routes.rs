@@ -28,7 +28,7 @@ pub fn fleet_of_gateway(data: &Data) -> HashMap<(&str, &str), &str> {
     let m = &data.model;
     let mut out = HashMap::new();
     for f in &m.fleets {
-        for &g in &f.gateways {
+        for &g in f.gateways.iter() {
             if let Some(gw) = m.gateways.get(g) {
                 out.insert(
                     (gw.obj.namespace_or_empty(), gw.obj.name.as_str()),
