@@ -1511,15 +1511,18 @@ async fn list_all(
     client: &Client,
     url: &str,
     base: &ListParams,
+    ar: &ApiResource,
     keys: &mut Keys,
     tally: &(dyn Fn(usize, Option<usize>) + Send + Sync),
-) -> Result<(Vec<Value>, String), kube::Error> {
-    let mut items = Vec::new();
+) -> Result<(Objects, String), kube::Error> {
+    let mut items = Objects::new();
     let mut lp = base.clone().limit(PAGE_SIZE);
     loop {
         match list_page(client, url, &lp, keys).await {
             Ok((page, token, rv, remaining)) => {
-                items.extend(page);
+                // Each page becomes store objects as it arrives, while the
+                // server prepares the next.
+                items.extend(objects_of(page, ar, keys));
                 let total = match (&token, remaining) {
                     (None, _) => Some(items.len()),
                     (Some(_), r) => r.map(|r| r + items.len()),
@@ -1533,11 +1536,24 @@ async fn list_all(
             Err(e) if status_code(&e) == Some(410) && lp.continue_token.is_some() => {
                 tracing::info!(error = %one_line(&e), "continue token expired: listing in full");
                 let (page, _, rv, _) = list_page(client, url, base, keys).await?;
-                return Ok((page, rv));
+                let items = objects_of(page, ar, keys).collect();
+                return Ok((items, rv));
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Listed items as store objects by key (one conversion per object).
+fn objects_of<'a>(
+    items: Vec<Value>,
+    ar: &'a ApiResource,
+    keys: &'a mut Keys,
+) -> impl Iterator<Item = (Key, Arc<Object>)> + 'a {
+    items
+        .into_iter()
+        .filter_map(move |o| to_object(o, ar, keys))
+        .map(|(k, o)| (k, Arc::new(o)))
 }
 
 /// Why a streaming list gave no list.
@@ -1609,9 +1625,10 @@ async fn stream_list(
     client: &Client,
     url: &str,
     scope: &Scope,
+    ar: &ApiResource,
     keys: &mut Keys,
     tally: &(dyn Fn(usize, Option<usize>) + Send + Sync),
-) -> Result<(Vec<Value>, String), StreamFailure> {
+) -> Result<(Objects, String), StreamFailure> {
     let mut wp = watch_params(scope);
     wp.bookmarks = true;
     wp.send_initial_events = true;
@@ -1629,7 +1646,7 @@ async fn stream_list(
         }
         Err(e) => return Err(StreamFailure::Failed(e)),
     };
-    let mut objects: BTreeMap<Key, Value> = BTreeMap::new();
+    let mut objects = Objects::new();
     let mut pending = Vec::new();
     loop {
         let frame = match tokio::time::timeout(INITIAL_EVENTS_SILENCE, body.frame()).await {
@@ -1652,7 +1669,10 @@ async fn stream_list(
             };
             match ev.kind {
                 EventType::Added | EventType::Modified => {
-                    objects.insert(key_of(&ev.object), ev.object);
+                    // A store object at once, while the rest is in transit.
+                    if let Some((k, o)) = to_object(ev.object, ar, keys) {
+                        objects.insert(k, Arc::new(o));
+                    }
                     // No total in a stream; the count moves every so often.
                     if objects.len().is_multiple_of(STREAM_TALLY_EVERY) {
                         tally(objects.len(), None);
@@ -1671,7 +1691,7 @@ async fn stream_list(
                         == Some("true");
                     if end {
                         let rv = resource_version_of(&ev.object).unwrap_or_default();
-                        return Ok((objects.into_values().collect(), rv));
+                        return Ok((objects, rv));
                     }
                 }
                 EventType::Error => {
@@ -1689,13 +1709,13 @@ async fn list_scope(
     env: &Env,
     spec: &FeedSpec,
     scope: &Scope,
-) -> Result<(Vec<Value>, String), kube::Error> {
+) -> Result<(Objects, String), kube::Error> {
     let url = spec.url(&env.client, scope);
     let mut keys = Keys::new();
     let kind = spec.kind;
     let tally = |read: usize, total: Option<usize>| env.tally(kind, &url, read, total);
     if env.watch_list.load(Ordering::Relaxed) {
-        match stream_list(&env.client, &url, scope, &mut keys, &tally).await {
+        match stream_list(&env.client, &url, scope, &spec.ar, &mut keys, &tally).await {
             Ok(listed) => return Ok(listed),
             Err(StreamFailure::Unsupported(why)) => {
                 tracing::info!(kind = spec.kind.name(), %why, "no streaming lists: listing in pages");
@@ -1711,7 +1731,15 @@ async fn list_scope(
             }
         }
     }
-    list_all(&env.client, &url, &list_params(scope), &mut keys, &tally).await
+    list_all(
+        &env.client,
+        &url,
+        &list_params(scope),
+        &spec.ar,
+        &mut keys,
+        &tally,
+    )
+    .await
 }
 
 /// What one scope's watch stream says to its feed.
@@ -1794,7 +1822,7 @@ fn watch_stream(
 
 /// How a list attempt ended.
 enum ListOutcome {
-    Listed(Vec<(Scope, Vec<Value>, String)>),
+    Listed(Vec<(Scope, Objects, String)>),
     /// Cluster-wide refused: read per namespace from now on.
     FallBack(String),
     Stop(FeedState),
@@ -1904,19 +1932,17 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                 .collect();
             *namespaces = read.into_iter().collect();
         }
-        // Decode before taking the lock: readers never wait on a large list.
+        // The objects were decoded as they arrived, outside any lock:
+        // readers never wait on a large list.
         let mut fresh: Vec<(Scope, Objects)> = Vec::new();
         let mut rvs = Vec::new();
         let listed_at = env.clock.now();
-        for (scope, items, rv) in listed {
-            let objs = items
-                .into_iter()
-                .filter_map(|o| to_object(o, &spec.ar, &mut keys))
-                .map(|(k, mut o)| {
+        for (scope, mut objs, rv) in listed {
+            for o in objs.values_mut() {
+                if let Some(o) = Arc::get_mut(o) {
                     o.generation_since = Some(listed_at);
-                    (k, Arc::new(o))
-                })
-                .collect();
+                }
+            }
             fresh.push((scope, objs));
             rvs.push(rv);
         }
