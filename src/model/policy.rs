@@ -1669,6 +1669,7 @@ pub fn policies(
             }
         }
     }
+    let held = HeldTargets::new(gateways, listener_sets, routes);
     for p in &mut policies {
         let before = p.ancestors.len();
         p.ancestors
@@ -1680,7 +1681,7 @@ pub fn policies(
             );
         }
         truncate_ancestors(p);
-        p.unresolved = missing_targets(&p.obj, gateways, listener_sets, routes);
+        p.unresolved = missing_targets(&p.obj, &held);
     }
     (policies, att)
 }
@@ -1697,27 +1698,34 @@ pub const STATUS_KINDS: [Kind; 4] = [
     Kind::EnvoyExtensionPolicy,
 ];
 
+/// The objects a policy's plain target ref can name, by (kind, namespace,
+/// name): looked up once per ref instead of a scan of every route (2,000
+/// policies over 20,000 routes made the scan most of a large model's time).
+struct HeldTargets<'a>(std::collections::HashSet<(&'a str, &'a str, &'a str)>);
+
+impl<'a> HeldTargets<'a> {
+    fn new(gateways: &'a [Gateway], listener_sets: &'a [ListenerSet], routes: &'a [Route]) -> Self {
+        let key = |o: &'a Object| (o.kind.name(), o.namespace_or_empty(), o.name.as_str());
+        HeldTargets(
+            gateways
+                .iter()
+                .map(|g| key(&g.obj))
+                .chain(listener_sets.iter().map(|ls| key(&ls.obj)))
+                .chain(routes.iter().map(|rt| key(&rt.obj)))
+                .collect(),
+        )
+    }
+
+    fn holds(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        self.0.contains(&(kind, namespace, name))
+    }
+}
+
 /// Plain target refs naming an object the source does not hold.
-fn missing_targets(
-    obj: &Object,
-    gateways: &[Gateway],
-    listener_sets: &[ListenerSet],
-    routes: &[Route],
-) -> Vec<String> {
+fn missing_targets(obj: &Object, held: &HeldTargets<'_>) -> Vec<String> {
     plain_refs(obj)
         .into_iter()
-        .filter(|r| {
-            let same = |o: &Object| o.namespace_or_empty() == r.namespace && o.name == r.name;
-            match r.kind.as_str() {
-                "Gateway" => !gateways.iter().any(|g| same(&g.obj)),
-                "ListenerSet" | "XListenerSet" => !listener_sets
-                    .iter()
-                    .any(|ls| ls.obj.kind.name() == r.kind && same(&ls.obj)),
-                kind => !routes
-                    .iter()
-                    .any(|rt| rt.obj.kind.name() == kind && same(&rt.obj)),
-            }
-        })
+        .filter(|r| !held.holds(&r.kind, &r.namespace, &r.name))
         .map(|r| format!("{}/{}", r.kind, r.name))
         .collect()
 }

@@ -41,7 +41,9 @@ pub fn read_cluster(
         let conn = connect(target).await?;
         let live = Live::start(conn.clone(), target.namespace.clone()).await;
         let sync = sync.min(Duration::from_secs(MAX_SYNC_SECS));
-        let late = if progress {
+        let late = if std::env::var_os("EGSCOPE_TIMINGS").is_some() {
+            timed_sync(&live, sync).await
+        } else if progress {
             let wait = live.wait_synced(sync);
             tokio::pin!(wait);
             let mut every = tokio::time::interval(PROGRESS_EVERY);
@@ -92,6 +94,39 @@ pub fn read_cluster(
             metrics: Some(snapshot),
         })
     })
+}
+
+/// Waits like [`Live::wait_synced`] and prints, for the performance
+/// procedure in the README (`EGSCOPE_TIMINGS`), when each kind's first
+/// list was in (or the kind settled otherwise), on stderr.
+async fn timed_sync(live: &Live, sync: Duration) -> Vec<Kind> {
+    use crate::source::live::FeedState;
+    let t0 = std::time::Instant::now();
+    let mut rx = live.subscribe();
+    let wait = live.wait_synced(sync);
+    tokio::pin!(wait);
+    let mut done = std::collections::BTreeSet::new();
+    let report = |done: &mut std::collections::BTreeSet<Kind>| {
+        for (k, s) in live.feeds() {
+            if !matches!(s, FeedState::Syncing) && done.insert(k) {
+                eprintln!("egscope: {} {} at {:?}", k.name(), s.label(), t0.elapsed());
+            }
+        }
+    };
+    loop {
+        tokio::select! {
+            late = &mut wait => {
+                report(&mut done);
+                break late;
+            }
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    break wait.await;
+                }
+                report(&mut done);
+            }
+        }
+    }
 }
 
 /// `listing: HTTPRoute 12,500 / 20,000 · Pod 800 read · 14 of 31 kinds

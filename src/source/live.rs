@@ -270,6 +270,11 @@ struct Shared {
     slice_feeds: BTreeMap<String, (String, tokio::task::AbortHandle)>,
     /// Those whose first list has not finished.
     slice_pending: BTreeSet<String>,
+    /// HPA feeds by namespace (those of Envoy Gateway's Deployments), those
+    /// whose first list has not finished, and those refused, with why.
+    hpa_namespaces: BTreeSet<String>,
+    hpa_pending: BTreeSet<String>,
+    hpa_refused: BTreeMap<String, String>,
     /// Proxy pods' CPU and memory from `metrics.k8s.io`: metrics, not
     /// objects, so a poll never costs a model rebuild.
     usage: Arc<UsageMap>,
@@ -282,15 +287,39 @@ struct Shared {
     /// First lists under way: objects read so far and the server's count
     /// (`remainingItemCount` plus what was read), per kind and scope URL.
     progress: HashMap<Kind, BTreeMap<String, (usize, Option<usize>)>>,
+    /// Bumped whenever a kind's objects change: the feeds that follow other
+    /// kinds (Events, ConfigMaps, EndpointSlices, HPAs) look again only when
+    /// what they follow moved, not on every notification (during a large
+    /// first sync that re-scan was a tenth of the CPU).
+    versions: HashMap<Kind, u64>,
 }
 
 impl Shared {
+    fn bump(&mut self, kind: Kind) {
+        *self.versions.entry(kind).or_default() += 1;
+    }
+
+    /// What a feed that follows `kinds` looks at: each one's version and
+    /// state. Unchanged since the last look: nothing to do.
+    fn followed(&self, kinds: &[Kind]) -> Vec<(u64, Option<FeedState>)> {
+        kinds
+            .iter()
+            .map(|k| {
+                (
+                    self.versions.get(k).copied().unwrap_or_default(),
+                    self.feeds.get(k).cloned(),
+                )
+            })
+            .collect()
+    }
+
     /// The namespaces a feed of `kind` waits for before it is live.
     fn pending(&mut self, kind: Kind) -> Option<&mut BTreeSet<String>> {
         match kind {
             Kind::ConfigMap => Some(&mut self.config_pending),
             Kind::Event => Some(&mut self.event_pending),
             Kind::EndpointSlice => Some(&mut self.slice_pending),
+            Kind::HorizontalPodAutoscaler => Some(&mut self.hpa_pending),
             _ => None,
         }
     }
@@ -778,7 +807,16 @@ fn namespaces_of(objs: &Objects, out: &mut BTreeSet<String>) {
 /// first list is in (or at once when no namespace holds anything).
 async fn event_feeds(env: Env, ar: ApiResource) {
     let mut rx = env.tx.subscribe();
+    let mut seen = None;
     loop {
+        let followed = lock(&env.shared).followed(EVENT_SUBJECTS);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let (synced, namespaces) = {
             let s = lock(&env.shared);
             let synced = EVENT_SUBJECTS
@@ -949,10 +987,8 @@ fn plural(kind: &str) -> String {
 /// What a kind's feed reads. Envoy Gateway's objects are told apart where
 /// they can be: proxy workloads, pods and Services by `PROXY_SELECTOR`,
 /// Deployments by that or the controller's label, CRDs by name. The rest
-/// is read in full: Gateway API and Envoy Gateway kinds are all relevant,
-/// and HPAs cannot be selected by target on the server (an HPA's field
-/// selectors are metadata.name and metadata.namespace only) while one a
-/// user made carries no Envoy Gateway label.
+/// is read in full: Gateway API and Envoy Gateway kinds are all relevant.
+/// HPAs are read per namespace instead (see `hpa_feeds`).
 fn scopes_of(kind: Kind) -> Vec<Scope> {
     match kind {
         Kind::Pod | Kind::Service | Kind::DaemonSet => vec![Scope::labelled(PROXY_SELECTOR)],
@@ -973,6 +1009,8 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
         Kind::Event if watchable => env.spawn(event_feeds(env.clone(), ar)),
         // Started per namespace once the routes are in.
         Kind::EndpointSlice => env.spawn(endpoint_slices(env.clone(), ar)),
+        // Started per namespace once the Deployments are in.
+        Kind::HorizontalPodAutoscaler if watchable => env.spawn(hpa_feeds(env.clone(), ar)),
         _ if !watchable => env.set_feed(
             kind,
             FeedState::Unavailable(format!("{} cannot be watched", ar.plural)),
@@ -994,7 +1032,16 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
 /// `envoy-gateway-config`: egscope never lists ConfigMaps cluster-wide.
 async fn config_maps(env: Env, ar: ApiResource) {
     let mut rx = env.tx.subscribe();
+    let mut seen = None;
     loop {
+        let followed = lock(&env.shared).followed(&[Kind::Deployment]);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let (deployments_synced, namespaces) = {
             let s = lock(&env.shared);
             let synced = s
@@ -1059,6 +1106,137 @@ async fn config_maps(env: Env, ar: ApiResource) {
     }
 }
 
+/// Watches HPAs only in the namespaces of Envoy Gateway's Deployments (the
+/// controllers' and the proxy fleets', which the Deployment feed selects),
+/// one feed per namespace as they appear. An HPA scales only a workload in
+/// its own namespace (`scaleTargetRef` is a CrossVersionObjectReference,
+/// which has no namespace: k8s.io/api/autoscaling/v2/types.go), and the
+/// server cannot select HPAs by target (their field selectors are
+/// metadata.name and metadata.namespace only; an HPA a user made carries no
+/// Envoy Gateway label), so these namespaces hold every HPA that can scale
+/// a controller or a proxy fleet, and the cluster's other HPAs cost nothing.
+async fn hpa_feeds(env: Env, ar: ApiResource) {
+    let kind = Kind::HorizontalPodAutoscaler;
+    let mut rx = env.tx.subscribe();
+    let mut seen = None;
+    loop {
+        let followed = lock(&env.shared).followed(&[Kind::Deployment]);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
+        let (deployments, namespaces) = {
+            let s = lock(&env.shared);
+            let mut ns = BTreeSet::new();
+            if let Some(objs) = s.objects.get(&Kind::Deployment) {
+                namespaces_of(objs, &mut ns);
+            }
+            (s.feeds.get(&Kind::Deployment).cloned(), ns)
+        };
+        if deployments.as_ref().is_some_and(FeedState::synced) {
+            let mut s = lock(&env.shared);
+            let new: Vec<String> = namespaces.difference(&s.hpa_namespaces).cloned().collect();
+            if new.is_empty()
+                && s.hpa_namespaces.is_empty()
+                && matches!(s.feeds.get(&kind), Some(FeedState::Syncing))
+            {
+                // No Envoy Gateway Deployment: no HPA can scale one. When
+                // the Deployments could not be read, neither is it known
+                // where their HPAs would be.
+                let state = match deployments {
+                    Some(FeedState::Forbidden(_) | FeedState::Unavailable(_)) => {
+                        FeedState::Unavailable(
+                            "the namespaces of Envoy Gateway's Deployments are unknown: \
+                             Deployment could not be read"
+                                .into(),
+                        )
+                    }
+                    _ => hpa_coverage(&mut s),
+                };
+                s.feeds.insert(kind, state);
+                drop(s);
+                env.notify();
+            } else if !new.is_empty() {
+                for ns in new {
+                    s.hpa_namespaces.insert(ns.clone());
+                    s.hpa_pending.insert(ns.clone());
+                    let spec = FeedSpec {
+                        kind,
+                        ar: ar.clone(),
+                        namespaced: true,
+                        scopes: vec![Scope::ALL.in_namespace(&ns)],
+                        fallback: Vec::new(),
+                    };
+                    env.spawn(run_feed(spec, env.clone()));
+                }
+            }
+        }
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Records where HPAs were read as the kind's partial coverage, and returns
+/// the kind's state once no namespace is pending: live (in full or in
+/// part), or forbidden when every namespace refused. HPAs are read only
+/// where Envoy Gateway's Deployments could be listed, so a Deployment kind
+/// read in some namespaces leaves the HPAs read in those only.
+fn hpa_coverage(s: &mut Shared) -> FeedState {
+    let kind = Kind::HorizontalPodAutoscaler;
+    let deployments = s.partial.get(&Kind::Deployment).cloned();
+    let base: Vec<String> = match &deployments {
+        Some((namespaces, _)) => namespaces.clone(),
+        None => s.hpa_namespaces.iter().cloned().collect(),
+    };
+    let mut reasons: Vec<String> = deployments
+        .iter()
+        .map(|(_, why)| format!("read where Deployments could be: {why}"))
+        .collect();
+    reasons.extend(
+        s.hpa_refused
+            .iter()
+            .map(|(ns, why)| format!("refused in {ns}: {why}")),
+    );
+    if reasons.is_empty() {
+        s.partial.remove(&kind);
+        return FeedState::Live;
+    }
+    let read: Vec<String> = base
+        .into_iter()
+        .filter(|ns| !s.hpa_refused.contains_key(ns))
+        .collect();
+    if read.is_empty() && !s.hpa_refused.is_empty() {
+        s.partial.remove(&kind);
+        return FeedState::Forbidden(reasons.join("; "));
+    }
+    s.partial.insert(kind, (read, reasons.join("; ")));
+    FeedState::Live
+}
+
+/// One namespace of HPAs refused (its list or its watch): the kind is read
+/// in the others, and reads as partial, never as complete.
+fn refuse_hpa_namespace(env: &Env, ns: &str, why: String) {
+    let kind = Kind::HorizontalPodAutoscaler;
+    {
+        let mut s = lock(&env.shared);
+        s.hpa_pending.remove(ns);
+        s.hpa_refused.insert(ns.to_string(), why);
+        if let Some(objs) = s.objects.get_mut(&kind) {
+            objs.retain(|(n, _), _| n != ns);
+        }
+        s.bump(kind);
+        let state = hpa_coverage(&mut s);
+        if s.hpa_pending.is_empty() || matches!(state, FeedState::Forbidden(_)) {
+            s.feeds.insert(kind, state);
+        }
+    }
+    env.notify();
+}
+
 /// Watches EndpointSlices only for the Services that routes reference: one
 /// feed per namespace, selected by `kubernetes.io/service-name in (...)`,
 /// never cluster-wide. A namespace's feed restarts (and relists) when the
@@ -1066,7 +1244,16 @@ async fn config_maps(env: Env, ar: ApiResource) {
 async fn endpoint_slices(env: Env, ar: ApiResource) {
     use crate::store::backend_refs::{ROUTE_KINDS, SERVICE_NAME_LABEL, referenced_services_of};
     let mut rx = env.tx.subscribe();
+    let mut seen = None;
     loop {
+        let followed = lock(&env.shared).followed(&ROUTE_KINDS);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let wanted = {
             let s = lock(&env.shared);
             let synced = ROUTE_KINDS
@@ -1082,6 +1269,7 @@ async fn endpoint_slices(env: Env, ar: ApiResource) {
                 )
             })
         };
+        let looked = wanted.is_some();
         if let Some(wanted) = wanted {
             let mut s = lock(&env.shared);
             let mut changed = false;
@@ -1099,6 +1287,7 @@ async fn endpoint_slices(env: Env, ar: ApiResource) {
                 if let Some(objs) = s.objects.get_mut(&Kind::EndpointSlice) {
                     objs.retain(|(n, _), _| *n != ns);
                 }
+                s.bump(Kind::EndpointSlice);
                 changed = true;
             }
             for (ns, names) in &wanted {
@@ -1140,8 +1329,11 @@ async fn endpoint_slices(env: Env, ar: ApiResource) {
                 env.notify();
             }
         }
-        // Routes change in bursts: look again at most once a second.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // Routes change in bursts: once they are in, look again at most
+        // once a second. Never before: the first look must not wait.
+        if looked {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
         if rx.changed().await.is_err() {
             break;
         }
@@ -1319,15 +1511,18 @@ async fn list_all(
     client: &Client,
     url: &str,
     base: &ListParams,
+    ar: &ApiResource,
     keys: &mut Keys,
     tally: &(dyn Fn(usize, Option<usize>) + Send + Sync),
-) -> Result<(Vec<Value>, String), kube::Error> {
-    let mut items = Vec::new();
+) -> Result<(Objects, String), kube::Error> {
+    let mut items = Objects::new();
     let mut lp = base.clone().limit(PAGE_SIZE);
     loop {
         match list_page(client, url, &lp, keys).await {
             Ok((page, token, rv, remaining)) => {
-                items.extend(page);
+                // Each page becomes store objects as it arrives, while the
+                // server prepares the next.
+                items.extend(objects_of(page, ar, keys));
                 let total = match (&token, remaining) {
                     (None, _) => Some(items.len()),
                     (Some(_), r) => r.map(|r| r + items.len()),
@@ -1341,11 +1536,24 @@ async fn list_all(
             Err(e) if status_code(&e) == Some(410) && lp.continue_token.is_some() => {
                 tracing::info!(error = %one_line(&e), "continue token expired: listing in full");
                 let (page, _, rv, _) = list_page(client, url, base, keys).await?;
-                return Ok((page, rv));
+                let items = objects_of(page, ar, keys).collect();
+                return Ok((items, rv));
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Listed items as store objects by key (one conversion per object).
+fn objects_of<'a>(
+    items: Vec<Value>,
+    ar: &'a ApiResource,
+    keys: &'a mut Keys,
+) -> impl Iterator<Item = (Key, Arc<Object>)> + 'a {
+    items
+        .into_iter()
+        .filter_map(move |o| to_object(o, ar, keys))
+        .map(|(k, o)| (k, Arc::new(o)))
 }
 
 /// Why a streaming list gave no list.
@@ -1417,9 +1625,10 @@ async fn stream_list(
     client: &Client,
     url: &str,
     scope: &Scope,
+    ar: &ApiResource,
     keys: &mut Keys,
     tally: &(dyn Fn(usize, Option<usize>) + Send + Sync),
-) -> Result<(Vec<Value>, String), StreamFailure> {
+) -> Result<(Objects, String), StreamFailure> {
     let mut wp = watch_params(scope);
     wp.bookmarks = true;
     wp.send_initial_events = true;
@@ -1437,7 +1646,7 @@ async fn stream_list(
         }
         Err(e) => return Err(StreamFailure::Failed(e)),
     };
-    let mut objects: BTreeMap<Key, Value> = BTreeMap::new();
+    let mut objects = Objects::new();
     let mut pending = Vec::new();
     loop {
         let frame = match tokio::time::timeout(INITIAL_EVENTS_SILENCE, body.frame()).await {
@@ -1460,7 +1669,10 @@ async fn stream_list(
             };
             match ev.kind {
                 EventType::Added | EventType::Modified => {
-                    objects.insert(key_of(&ev.object), ev.object);
+                    // A store object at once, while the rest is in transit.
+                    if let Some((k, o)) = to_object(ev.object, ar, keys) {
+                        objects.insert(k, Arc::new(o));
+                    }
                     // No total in a stream; the count moves every so often.
                     if objects.len().is_multiple_of(STREAM_TALLY_EVERY) {
                         tally(objects.len(), None);
@@ -1479,7 +1691,7 @@ async fn stream_list(
                         == Some("true");
                     if end {
                         let rv = resource_version_of(&ev.object).unwrap_or_default();
-                        return Ok((objects.into_values().collect(), rv));
+                        return Ok((objects, rv));
                     }
                 }
                 EventType::Error => {
@@ -1497,13 +1709,13 @@ async fn list_scope(
     env: &Env,
     spec: &FeedSpec,
     scope: &Scope,
-) -> Result<(Vec<Value>, String), kube::Error> {
+) -> Result<(Objects, String), kube::Error> {
     let url = spec.url(&env.client, scope);
     let mut keys = Keys::new();
     let kind = spec.kind;
     let tally = |read: usize, total: Option<usize>| env.tally(kind, &url, read, total);
     if env.watch_list.load(Ordering::Relaxed) {
-        match stream_list(&env.client, &url, scope, &mut keys, &tally).await {
+        match stream_list(&env.client, &url, scope, &spec.ar, &mut keys, &tally).await {
             Ok(listed) => return Ok(listed),
             Err(StreamFailure::Unsupported(why)) => {
                 tracing::info!(kind = spec.kind.name(), %why, "no streaming lists: listing in pages");
@@ -1519,7 +1731,15 @@ async fn list_scope(
             }
         }
     }
-    list_all(&env.client, &url, &list_params(scope), &mut keys, &tally).await
+    list_all(
+        &env.client,
+        &url,
+        &list_params(scope),
+        &spec.ar,
+        &mut keys,
+        &tally,
+    )
+    .await
 }
 
 /// What one scope's watch stream says to its feed.
@@ -1602,7 +1822,7 @@ fn watch_stream(
 
 /// How a list attempt ended.
 enum ListOutcome {
-    Listed(Vec<(Scope, Vec<Value>, String)>),
+    Listed(Vec<(Scope, Objects, String)>),
     /// Cluster-wide refused: read per namespace from now on.
     FallBack(String),
     Stop(FeedState),
@@ -1666,7 +1886,10 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                 continue 'relist;
             }
             ListOutcome::Stop(state) => {
-                env.set_feed(kind, state);
+                match (state, hpa_namespace(&spec)) {
+                    (FeedState::Forbidden(why), Some(ns)) => refuse_hpa_namespace(&env, &ns, why),
+                    (state, _) => env.set_feed(kind, state),
+                }
                 return;
             }
             ListOutcome::Failed(why) => {
@@ -1709,19 +1932,17 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                 .collect();
             *namespaces = read.into_iter().collect();
         }
-        // Decode before taking the lock: readers never wait on a large list.
+        // The objects were decoded as they arrived, outside any lock:
+        // readers never wait on a large list.
         let mut fresh: Vec<(Scope, Objects)> = Vec::new();
         let mut rvs = Vec::new();
         let listed_at = env.clock.now();
-        for (scope, items, rv) in listed {
-            let objs = items
-                .into_iter()
-                .filter_map(|o| to_object(o, &spec.ar, &mut keys))
-                .map(|(k, mut o)| {
+        for (scope, mut objs, rv) in listed {
+            for o in objs.values_mut() {
+                if let Some(o) = Arc::get_mut(o) {
                     o.generation_since = Some(listed_at);
-                    (k, Arc::new(o))
-                })
-                .collect();
+                }
+            }
             fresh.push((scope, objs));
             rvs.push(rv);
         }
@@ -1747,6 +1968,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                     cap_events(objs, ns);
                 }
             }
+            s.bump(kind);
             // Per-namespace feeds of one kind: the kind is live once every
             // namespace is listed, and for EndpointSlices one refused
             // namespace keeps it forbidden (an unread namespace must not read
@@ -1762,7 +1984,12 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
             } || (kind == Kind::EndpointSlice
                 && matches!(s.feeds.get(&kind), Some(FeedState::Forbidden(_))));
             if !waiting {
-                s.feeds.insert(kind, FeedState::Live);
+                let state = if kind == Kind::HorizontalPodAutoscaler {
+                    hpa_coverage(&mut s)
+                } else {
+                    FeedState::Live
+                };
+                s.feeds.insert(kind, state);
             }
         }
         env.notify();
@@ -1850,6 +2077,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                                 if let Some(c) = change {
                                     Arc::make_mut(&mut s.changes).push(c);
                                 }
+                                s.bump(kind);
                                 drop(s);
                                 env.notify();
                             }
@@ -1866,6 +2094,7 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                             {
                                 Arc::make_mut(&mut s.changes).push(c);
                             }
+                            s.bump(kind);
                             drop(s);
                             env.notify();
                         }
@@ -1894,7 +2123,10 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
                 WatchMsg::StartFailed(e) => match status_code(&e) {
                     Some(410) => continue 'relist,
                     Some(403) => {
-                        env.set_feed(kind, FeedState::Forbidden(one_line(&e)));
+                        match hpa_namespace(&spec) {
+                            Some(ns) => refuse_hpa_namespace(&env, &ns, one_line(&e)),
+                            None => env.set_feed(kind, FeedState::Forbidden(one_line(&e))),
+                        }
                         return;
                     }
                     Some(404) => {
@@ -1922,6 +2154,19 @@ async fn run_feed(mut spec: FeedSpec, env: Env) {
         }
         // Every scope's stream ended without being resumed (cannot happen,
         // each branch above resumes or returns): list again.
+    }
+}
+
+/// The namespace of a per-namespace HPA feed (see `hpa_feeds`).
+fn hpa_namespace(spec: &FeedSpec) -> Option<String> {
+    match spec.scopes.as_slice() {
+        [
+            Scope {
+                namespace: Some(ns),
+                ..
+            },
+        ] if spec.kind == Kind::HorizontalPodAutoscaler => Some(ns.clone()),
+        _ => None,
     }
 }
 
