@@ -1,19 +1,41 @@
 //! Tenants: each Envoy Gateway controller with its controllerName, the
-//! namespaces it watches and the classes it serves; then classes no
-//! controller in the source serves.
+//! namespaces it watches, the classes it serves and its own pods; then
+//! classes no controller in the source serves.
 
 use crate::model::Watch;
+use crate::model::tenancy::PodState;
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
-pub const COLUMNS: [&str; 6] = [
+pub const COLUMNS: [&str; 7] = [
     "CONTROLLER",
     "CONTROLLER NAME",
     "WATCHES",
     "CLASSES",
     "VERSION",
+    "PODS",
     "DEPLOY",
 ];
+
+/// The controller's pods at a glance: ready of all, and restarts when
+/// there were any (`1/1`, `0/1 ↻4`); `?` when pods could not be read
+/// there, so an unread kind never shows as "no pods".
+fn pods_cell(data: &Data, c: &crate::model::Controller) -> String {
+    if !data.store.covers(crate::store::Kind::Pod, c.namespace()) {
+        return "?".into();
+    }
+    let states: Vec<PodState> = c.pods.iter().map(|p| PodState::of(p)).collect();
+    let ready = states
+        .iter()
+        .filter(|s| s.containers > 0 && s.ready == s.containers)
+        .count();
+    let restarts: i64 = states.iter().map(|s| s.restarts).sum();
+    let mut cell = format!("{ready}/{}", states.len());
+    if restarts > 0 {
+        cell.push_str(&format!(" ↻{restarts}"));
+    }
+    cell
+}
 
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
@@ -45,6 +67,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                     classes.join(",")
                 },
                 c.version.clone().unwrap_or_else(|| "-".into()),
+                pods_cell(data, c),
                 c.config
                     .deploy_type
                     .clone()
@@ -65,6 +88,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                 cl.controller_name.clone(),
                 "-".into(),
                 cl.obj.name.clone(),
+                "-".into(),
                 "-".into(),
                 "-".into(),
             ],
