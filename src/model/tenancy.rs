@@ -333,16 +333,14 @@ impl PodState {
         }
     }
 
-    /// `Running 1/1, 2 restarts`.
+    /// `1/1 Running`, `0/1 Running ↻4`: ready containers, phase, restarts
+    /// when there were any (short: the Detail's side list is narrow).
     pub fn describe(&self) -> String {
-        format!(
-            "{} {}/{}, {} restart{}",
-            self.phase,
-            self.ready,
-            self.containers,
-            self.restarts,
-            if self.restarts == 1 { "" } else { "s" }
-        )
+        let mut s = format!("{}/{} {}", self.ready, self.containers, self.phase);
+        if self.restarts > 0 {
+            s.push_str(&format!(" ↻{}", self.restarts));
+        }
+        s
     }
 }
 

@@ -7,22 +7,24 @@ use crate::model::tenancy::PodState;
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
-pub const COLUMNS: [&str; 7] = [
+pub const COLUMNS: [&str; 8] = [
     "CONTROLLER",
     "CONTROLLER NAME",
     "WATCHES",
     "CLASSES",
     "VERSION",
     "PODS",
+    "RESTARTS",
     "DEPLOY",
 ];
 
-/// The controller's pods at a glance: ready of all, and restarts when
-/// there were any (`1/1`, `0/1 ↻4`); `?` when pods could not be read
-/// there, so an unread kind never shows as "no pods".
-fn pods_cell(data: &Data, c: &crate::model::Controller) -> String {
+/// The controller's pods at a glance, as `kubectl get pods` counts them:
+/// pods whose containers are all ready, of all, and restarts summed; `?`
+/// for both when pods could not be read there, so an unread kind never
+/// shows as "no pods".
+fn pod_cells(data: &Data, c: &crate::model::Controller) -> [String; 2] {
     if !data.store.covers(crate::store::Kind::Pod, c.namespace()) {
-        return "?".into();
+        return ["?".into(), "?".into()];
     }
     let states: Vec<PodState> = c.pods.iter().map(|p| PodState::of(p)).collect();
     let ready = states
@@ -30,11 +32,7 @@ fn pods_cell(data: &Data, c: &crate::model::Controller) -> String {
         .filter(|s| s.containers > 0 && s.ready == s.containers)
         .count();
     let restarts: i64 = states.iter().map(|s| s.restarts).sum();
-    let mut cell = format!("{ready}/{}", states.len());
-    if restarts > 0 {
-        cell.push_str(&format!(" ↻{restarts}"));
-    }
-    cell
+    [format!("{ready}/{}", states.len()), restarts.to_string()]
 }
 
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
@@ -56,6 +54,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
         if let Some(cm) = &c.config_map {
             mark.merge(data.mark(&cm.obj_ref()));
         }
+        let [pods, restarts] = pod_cells(data, c);
         rows.push(Row::new(
             vec![
                 format!("{}/{}", c.namespace(), c.deployment.name),
@@ -67,7 +66,8 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                     classes.join(",")
                 },
                 c.version.clone().unwrap_or_else(|| "-".into()),
-                pods_cell(data, c),
+                pods,
+                restarts,
                 c.config
                     .deploy_type
                     .clone()
@@ -88,6 +88,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                 cl.controller_name.clone(),
                 "-".into(),
                 cl.obj.name.clone(),
+                "-".into(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
