@@ -267,10 +267,9 @@ async fn pods_are_read_by_the_proxy_and_the_controller_selectors_only() {
         .map(|r| decoded(&r.path))
         .collect();
     assert!(
-        pod_reads
-            .iter()
-            .all(|p| p.contains("labelSelector=app.kubernetes.io/managed-by=envoy-gateway")
-                || p.contains("labelSelector=control-plane=envoy-gateway")),
+        pod_reads.iter().all(|p| p
+            .contains("labelSelector=app.kubernetes.io/managed-by=envoy-gateway")
+            || p.contains("labelSelector=control-plane=envoy-gateway")),
         "{pod_reads:?}"
     );
     for selector in [

@@ -312,7 +312,9 @@ pub struct PodState {
 impl PodState {
     pub fn of(pod: &Object) -> PodState {
         let status = pod.status();
-        let cs = status.map(|s| array_at(s, &["containerStatuses"])).unwrap_or(&[]);
+        let cs = status
+            .map(|s| array_at(s, &["containerStatuses"]))
+            .unwrap_or(&[]);
         PodState {
             phase: status
                 .and_then(|s| str_at(s, &["phase"]))
@@ -323,9 +325,7 @@ impl PodState {
                 .filter(|c| bool_at(c, &["ready"]) == Some(true))
                 .count(),
             // A pod that has no status yet still has its spec's containers.
-            containers: cs
-                .len()
-                .max(array_at(pod.spec(), &["containers"]).len()),
+            containers: cs.len().max(array_at(pod.spec(), &["containers"]).len()),
             restarts: cs
                 .iter()
                 .filter_map(|c| super::value::i64_at(c, &["restartCount"]))

@@ -446,7 +446,10 @@ impl Gen {
         let hash = self.suffix(10);
         let name = format!("envoy-gateway-{hash}-{}", self.suffix(5));
         let mut m = self.meta(&name, Some(SYS_NS), &created);
-        m.insert("generateName".into(), json!(format!("envoy-gateway-{hash}-")));
+        m.insert(
+            "generateName".into(),
+            json!(format!("envoy-gateway-{hash}-")),
+        );
         m.insert(
             "labels".into(),
             json!({"app.kubernetes.io/instance": "eg", "app.kubernetes.io/name": "gateway-helm",

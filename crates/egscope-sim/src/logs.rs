@@ -122,7 +122,9 @@ fn controller_line(i: usize, namespace: &str) -> String {
             "gateway-api",
             "runner/runner.go:140",
             "received an update",
-            format!("{{\"runner\": \"gateway-api\", \"key\": \"gateway.envoyproxy.io/{namespace}\"}}"),
+            format!(
+                "{{\"runner\": \"gateway-api\", \"key\": \"gateway.envoyproxy.io/{namespace}\"}}"
+            ),
         ),
         2 => (
             "xds",
@@ -255,7 +257,10 @@ mod tests {
         let t0 = at(0);
         for line in t0.lines() {
             let fields: Vec<&str> = line.split('\t').collect();
-            assert!(fields.len() >= 5, "time, level, [logger,] caller, msg: {line}");
+            assert!(
+                fields.len() >= 5,
+                "time, level, [logger,] caller, msg: {line}"
+            );
             assert!(["INFO", "ERROR"].contains(&fields[1]), "{line}");
         }
         assert!(t0.contains("reconciling gateways"));

@@ -214,7 +214,13 @@ pub fn target_or_why(data: &Data, key: &RowKey) -> Result<LogTarget, String> {
         let states: Vec<String> = controller
             .pods
             .iter()
-            .map(|p| format!("{} {}", p.name, crate::model::tenancy::PodState::of(p).describe()))
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.name,
+                    crate::model::tenancy::PodState::of(p).describe()
+                )
+            })
             .collect();
         return Err(format!(
             "no log for {who}: none of its pods is running ({})",

@@ -7,32 +7,36 @@ use crate::model::tenancy::PodState;
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
-pub const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 7] = [
     "CONTROLLER",
     "CONTROLLER NAME",
     "WATCHES",
     "CLASSES",
     "VERSION",
     "PODS",
-    "RESTARTS",
     "DEPLOY",
 ];
 
 /// The controller's pods at a glance, as `kubectl get pods` counts them:
-/// pods whose containers are all ready, of all, and restarts summed; `?`
-/// for both when pods could not be read there, so an unread kind never
-/// shows as "no pods".
-fn pod_cells(data: &Data, c: &crate::model::Controller) -> [String; 2] {
+/// pods whose containers are all ready, of all, and `↻` when a container
+/// restarted (how often and which pod: the Detail), so the cell fits its
+/// header in a tight table; `?` when pods could not be read there, so an
+/// unread kind never shows as "no pods".
+fn pods_cell(data: &Data, c: &crate::model::Controller) -> String {
     if !data.store.covers(crate::store::Kind::Pod, c.namespace()) {
-        return ["?".into(), "?".into()];
+        return "?".into();
     }
     let states: Vec<PodState> = c.pods.iter().map(|p| PodState::of(p)).collect();
     let ready = states
         .iter()
         .filter(|s| s.containers > 0 && s.ready == s.containers)
         .count();
-    let restarts: i64 = states.iter().map(|s| s.restarts).sum();
-    [format!("{ready}/{}", states.len()), restarts.to_string()]
+    let restarted = states.iter().any(|s| s.restarts > 0);
+    format!(
+        "{ready}/{}{}",
+        states.len(),
+        if restarted { "↻" } else { "" }
+    )
 }
 
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
@@ -54,7 +58,6 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
         if let Some(cm) = &c.config_map {
             mark.merge(data.mark(&cm.obj_ref()));
         }
-        let [pods, restarts] = pod_cells(data, c);
         rows.push(Row::new(
             vec![
                 format!("{}/{}", c.namespace(), c.deployment.name),
@@ -66,8 +69,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                     classes.join(",")
                 },
                 c.version.clone().unwrap_or_else(|| "-".into()),
-                pods,
-                restarts,
+                pods_cell(data, c),
                 c.config
                     .deploy_type
                     .clone()
@@ -88,7 +90,6 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                 cl.controller_name.clone(),
                 "-".into(),
                 cl.obj.name.clone(),
-                "-".into(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
