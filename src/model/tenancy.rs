@@ -352,10 +352,7 @@ impl PodState {
 /// so a source that shows one is damaged and must not adopt every pod. A
 /// proxy pod (Envoy Gateway's `managed-by` label) is a fleet's, never a
 /// controller's, whatever the selector says.
-fn pods_of<'a>(
-    d: &Object,
-    by_namespace: &'a BTreeMap<&str, Vec<&Arc<Object>>>,
-) -> Vec<Arc<Object>> {
+fn pods_of(d: &Object, by_namespace: &BTreeMap<&str, Vec<&Arc<Object>>>) -> Vec<Arc<Object>> {
     let Some(selector) = at(d.spec(), &["selector"]) else {
         return Vec::new();
     };
@@ -652,6 +649,59 @@ mod tests {
         let got = effective_envoy_proxy(&v18, Some(&default), Some(&class), Some(&gw)).unwrap();
         assert!(at(&got, &["telemetry", "accessLog"]).is_none(), "{got}");
         assert!(at(&got, &["telemetry", "tracing"]).is_some(), "{got}");
+    }
+
+    #[test]
+    fn a_controller_owns_its_selected_pods_in_its_namespace_and_no_proxy() {
+        let text = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: envoy-gateway, namespace: eg, labels: {control-plane: envoy-gateway}}
+spec:
+  selector: {matchLabels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+  template: {spec: {containers: [{name: envoy-gateway, image: docker.io/envoyproxy/gateway:v1.9.0}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b-ctl, namespace: eg, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+spec: {containers: [{name: envoy-gateway}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a-ctl, namespace: eg, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+spec: {containers: [{name: envoy-gateway}]}
+status: {phase: Running, containerStatuses: [{name: envoy-gateway, ready: true, restartCount: 2}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other-release, namespace: eg, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg2}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: elsewhere, namespace: eg-2, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: proxy
+  namespace: eg
+  labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg, app.kubernetes.io/managed-by: envoy-gateway}
+"#;
+        let store = crate::source::snapshot::load_text("t.yaml", text).unwrap();
+        let c = &controllers(&store)[0];
+        let names: Vec<&str> = c.pods.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a-ctl", "b-ctl"]);
+        // The running one, although another sorts first among all.
+        assert_eq!(c.log_pod().map(|p| p.name.as_str()), Some("a-ctl"));
+        let s = PodState::of(&c.pods[0]);
+        assert_eq!(
+            (s.phase.as_str(), s.ready, s.containers, s.restarts),
+            ("Running", 1, 1, 2)
+        );
+        assert_eq!(s.describe(), "1/1 Running ↻2");
+        // No status yet: its spec's containers, none ready, phase unknown.
+        assert_eq!(PodState::of(&c.pods[1]).describe(), "0/1 Pending");
     }
 
     #[test]
