@@ -688,7 +688,20 @@ metadata:
   namespace: eg
   labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg, app.kubernetes.io/managed-by: envoy-gateway}
 "#;
-        let store = crate::source::snapshot::load_text("t.yaml", text).unwrap();
+        // Built by hand: the model sits below the snapshot source.
+        let mut store = Store::new(crate::store::SourceInfo {
+            kind: crate::store::SourceKind::Snapshot,
+            context: None,
+            paths: vec![],
+            namespace: None,
+        });
+        for doc in text.split("\n---\n") {
+            let v = crate::codec::parse_yaml_value(doc).unwrap();
+            match Object::from_value(v, None) {
+                Ok(crate::store::ObjectOrOther::Object(o)) => store.insert(*o),
+                other => panic!("decodes: {other:?}"),
+            }
+        }
         let c = &controllers(&store)[0];
         let names: Vec<&str> = c.pods.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["a-ctl", "b-ctl"]);
