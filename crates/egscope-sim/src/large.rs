@@ -1216,6 +1216,31 @@ mod tests {
             p.policies
         );
         assert_eq!(count(&objs, "Pod"), p.pods + 1); // + the controller's
+        // The controller's pod carries its Deployment's selector, in its
+        // namespace, and no proxy label.
+        let ctl = objs
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "envoy-gateway")
+            .unwrap();
+        let selected: Vec<&Value> = objs
+            .iter()
+            .filter(|o| o["kind"] == "Pod" && o["metadata"]["namespace"] == SYS_NS)
+            .filter(|o| {
+                let sel = ctl["spec"]["selector"]["matchLabels"].as_object().unwrap();
+                sel.iter()
+                    .all(|(k, v)| o["metadata"]["labels"].get(k) == Some(v))
+            })
+            .collect();
+        assert_eq!(selected.len(), 1);
+        assert!(
+            selected[0]["metadata"]["labels"]
+                .get("app.kubernetes.io/managed-by")
+                .is_none()
+        );
+        assert_eq!(
+            selected[0]["spec"]["containers"][0]["name"],
+            "envoy-gateway"
+        );
         assert_eq!(count(&objs, "Deployment"), p.gateways + 1); // + the controller
         assert_eq!(count(&objs, "GatewayClass"), CLASSES.len());
         assert_eq!(count(&objs, "ConfigMap"), 1);
