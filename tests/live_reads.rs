@@ -236,3 +236,51 @@ async fn streaming_lists_where_served_paged_lists_where_refused() {
     drop(l);
     sim.shutdown().await;
 }
+
+/// Pods are read by two selectors, the proxies' and the controllers'
+/// (`control-plane=envoy-gateway`), and never unselected: the controller
+/// pods the log pane needs come in, a busy cluster's other pods do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pods_are_read_by_the_proxy_and_the_controller_selectors_only() {
+    let (sim, _kc, target) = common::start(Scenario::Showcase, SimOptions::default()).await;
+    for o in unrelated() {
+        sim.apply(o).unwrap();
+    }
+    let l = synced(&target).await;
+    let store = l.store();
+    let pods: BTreeSet<String> = store.of(Kind::Pod).iter().map(|p| p.name.clone()).collect();
+    assert!(!pods.contains("web-1"));
+    for controller_pod in [
+        "envoy-gateway-q28lpkz78m-x7k2p",
+        "envoy-gateway-m6524wflcd-b9tq4",
+    ] {
+        assert!(pods.contains(controller_pod), "{pods:?}");
+    }
+    let model = egscope::model::Model::build(&store);
+    assert!(model.controllers.iter().all(|c| c.pods.len() == 1));
+
+    let decoded = |p: &str| p.replace("%3D", "=").replace("%2F", "/");
+    let pod_reads: Vec<String> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/pods?"))
+        .map(|r| decoded(&r.path))
+        .collect();
+    assert!(
+        pod_reads.iter().all(|p| p
+            .contains("labelSelector=app.kubernetes.io/managed-by=envoy-gateway")
+            || p.contains("labelSelector=control-plane=envoy-gateway")),
+        "{pod_reads:?}"
+    );
+    for selector in [
+        "labelSelector=app.kubernetes.io/managed-by=envoy-gateway",
+        "labelSelector=control-plane=envoy-gateway",
+    ] {
+        assert!(
+            pod_reads.iter().any(|p| p.contains(selector)),
+            "{selector}: {pod_reads:?}"
+        );
+    }
+    drop(l);
+    sim.shutdown().await;
+}

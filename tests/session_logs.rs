@@ -30,7 +30,11 @@ fn a_log_command_is_answered_with_the_pods_log() {
                 .expect("the session runs");
             match u {
                 Update::Data(d) if !asked => {
-                    let Some(pod) = d.store.of(Kind::Pod).first().cloned() else {
+                    // A proxy pod (the controllers' have no `envoy` container).
+                    let proxy = |p: &&std::sync::Arc<egscope::store::Object>| {
+                        p.labels.get("app.kubernetes.io/managed-by") == Some("envoy-gateway")
+                    };
+                    let Some(pod) = d.store.of(Kind::Pod).iter().find(proxy).cloned() else {
                         continue;
                     };
                     link.commands

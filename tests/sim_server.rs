@@ -283,7 +283,7 @@ async fn list_get_and_selectors() {
     );
     assert_eq!(
         n(&ok_json(&sim, &sel("app.kubernetes.io/name!=envoy")).await),
-        0
+        2, // the two controllers' pods (app.kubernetes.io/name=gateway-helm)
     );
     assert_eq!(get_text(&sim, &sel("a in b")).await.0, 400);
 
@@ -293,7 +293,7 @@ async fn list_get_and_selectors() {
         "/api/v1/pods?fieldSelector=metadata.namespace%3Deg-payments",
     )
     .await;
-    assert_eq!(n(&by_ns), 2);
+    assert_eq!(n(&by_ns), 3, "two proxies and the controller");
     let first = names(&by_ns)[0].clone();
     let by_name = ok_json(
         &sim,
@@ -313,8 +313,9 @@ async fn list_get_and_selectors() {
 #[tokio::test]
 async fn pagination() {
     let sim = showcase().await;
+    // Six proxy pods of platform, two of payments, one controller pod each.
     let all = names(&ok_json(&sim, "/api/v1/pods").await);
-    assert_eq!(all.len(), 8);
+    assert_eq!(all.len(), 10);
     let mut seen = Vec::new();
     let mut path = "/api/v1/pods?limit=3".to_string();
     let mut pages = 0;
@@ -332,7 +333,7 @@ async fn pagination() {
             None => break,
         }
     }
-    assert_eq!(pages, 3);
+    assert_eq!(pages, 4);
     assert_eq!(seen, all);
     assert_eq!(
         get_text(&sim, "/api/v1/pods?limit=3&continue=zz").await.0,
@@ -349,7 +350,7 @@ async fn watch_follows_the_hpa_and_resumes() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(names(&list).len(), 6);
+    assert_eq!(names(&list).len(), 7, "six proxies and the controller");
     let mut watch = Watch::open(
         &sim,
         &format!("/api/v1/namespaces/eg-platform/pods?watch=1&resourceVersion={rv0}"),
@@ -417,7 +418,7 @@ async fn watch_follows_the_hpa_and_resumes() {
     // A watch without a resourceVersion starts with the current objects.
     let mut fresh = Watch::open(&sim, "/api/v1/namespaces/eg-platform/pods?watch=1").await;
     let initial = fresh.drain(Duration::from_millis(100)).await;
-    assert_eq!(initial.len(), 6);
+    assert_eq!(initial.len(), 7, "the proxies and the controller");
     assert!(initial.iter().all(|e| e["type"] == "ADDED"));
     sim.shutdown().await;
 }
@@ -946,7 +947,7 @@ async fn table_output() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(cols, ["Name", "Ready", "Status", "Restarts", "Age"]);
-    assert_eq!(t["rows"].as_array().unwrap().len(), 8);
+    assert_eq!(t["rows"].as_array().unwrap().len(), 10);
     assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
     sim.shutdown().await;
 }
@@ -1409,7 +1410,7 @@ async fn namespace_scoped_rbac_answers_like_kube_apiserver() {
     );
     // Inside the bound namespace: list, get, watch.
     let pods = ok_json(&sim, "/api/v1/namespaces/eg-platform/pods").await;
-    assert_eq!(names(&pods).len(), 6);
+    assert_eq!(names(&pods).len(), 7);
     let (_, pod) = sim
         .proxy_pods()
         .into_iter()
@@ -1606,7 +1607,7 @@ async fn a_down_aggregated_api_answers_like_kube_aggregator() {
 async fn continue_expired_answers_410_to_continued_lists_only() {
     let sim = showcase().await;
     sim.set_faults(vec!["pods=continue-expired".parse().unwrap()]);
-    assert_eq!(names(&ok_json(&sim, "/api/v1/pods").await).len(), 8);
+    assert_eq!(names(&ok_json(&sim, "/api/v1/pods").await).len(), 10);
     let first = ok_json(&sim, "/api/v1/pods?limit=3").await;
     assert_eq!(names(&first).len(), 3);
     let token = first["metadata"]["continue"].as_str().unwrap().to_string();

@@ -2,7 +2,7 @@
 //! namespaces they watch, from the `envoy-gateway-config` ConfigMap) and the
 //! GatewayClasses they serve.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::codec::value::Value;
@@ -216,6 +216,9 @@ pub struct Controller {
     pub image: Option<String>,
     /// Version from the image tag, else `app.kubernetes.io/version`.
     pub version: Option<String>,
+    /// The controller's own pods (its Deployment's selector, in its
+    /// namespace), by name; never a proxy pod, which is a fleet's.
+    pub pods: Vec<Arc<Object>>,
 }
 
 impl Controller {
@@ -226,6 +229,14 @@ impl Controller {
 
     pub fn namespace(&self) -> &str {
         self.deployment.namespace_or_empty()
+    }
+
+    /// The pod whose log `l` opens: the first running one, else the first.
+    pub fn log_pod(&self) -> Option<&Arc<Object>> {
+        self.pods
+            .iter()
+            .find(|p| PodState::of(p).phase == "Running")
+            .or(self.pods.first())
     }
 
     /// Whether this controller watches `ns`, deciding selectors on the
@@ -288,12 +299,103 @@ pub fn controller_image(obj: &Object) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A pod at a glance, as `kubectl get pods` shows it: phase, ready
+/// containers of all, restarts summed over containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodState {
+    pub phase: String,
+    pub ready: usize,
+    pub containers: usize,
+    pub restarts: i64,
+}
+
+impl PodState {
+    pub fn of(pod: &Object) -> PodState {
+        let status = pod.status();
+        let cs = status
+            .map(|s| array_at(s, &["containerStatuses"]))
+            .unwrap_or(&[]);
+        PodState {
+            phase: status
+                .and_then(|s| str_at(s, &["phase"]))
+                .unwrap_or("Unknown")
+                .to_string(),
+            ready: cs
+                .iter()
+                .filter(|c| bool_at(c, &["ready"]) == Some(true))
+                .count(),
+            // A pod that has no status yet still has its spec's containers.
+            containers: cs.len().max(array_at(pod.spec(), &["containers"]).len()),
+            restarts: cs
+                .iter()
+                .filter_map(|c| super::value::i64_at(c, &["restartCount"]))
+                .sum(),
+        }
+    }
+
+    /// `1/1 Running`, `0/1 Running ↻4`: ready containers, phase, restarts
+    /// when there were any (short: the Detail's side list is narrow).
+    pub fn describe(&self) -> String {
+        let mut s = format!("{}/{} {}", self.ready, self.containers, self.phase);
+        if self.restarts > 0 {
+            s.push_str(&format!(" ↻{}", self.restarts));
+        }
+        s
+    }
+}
+
+/// Pods of the Deployment `d`: in its namespace, matched by its
+/// `spec.selector`. An empty selector matches nothing here, although a
+/// LabelSelector without terms selects everything: apps/v1 refuses a
+/// Deployment with one (kubernetes/kubernetes pkg/apis/apps/validation/validation.go,
+/// `ValidateDeploymentSpec`: "empty selector is invalid for deployment"),
+/// so a source that shows one is damaged and must not adopt every pod. A
+/// proxy pod (Envoy Gateway's `managed-by` label) is a fleet's, never a
+/// controller's, whatever the selector says.
+fn pods_of(d: &Object, by_namespace: &BTreeMap<&str, Vec<&Arc<Object>>>) -> Vec<Arc<Object>> {
+    let Some(selector) = at(d.spec(), &["selector"]) else {
+        return Vec::new();
+    };
+    let terms = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .is_some_and(|m| !m.is_empty())
+        || !array_at(selector, &["matchExpressions"]).is_empty();
+    if !terms {
+        return Vec::new();
+    }
+    let mut pods: Vec<Arc<Object>> = by_namespace
+        .get(d.namespace_or_empty())
+        .into_iter()
+        .flatten()
+        .filter(|p| p.labels.get(crate::vocab::LABEL_MANAGED_BY) != Some("envoy-gateway"))
+        .filter(|p| super::value::selector_matches(selector, &p.labels))
+        .map(|p| Arc::clone(p))
+        .collect();
+    pods.sort_by(|a, b| a.name.cmp(&b.name));
+    pods
+}
+
 /// Finds controllers and reads their config.
 pub fn controllers(store: &Store) -> Vec<Controller> {
-    store
+    let deployments: Vec<&Arc<Object>> = store
         .of(Kind::Deployment)
         .iter()
         .filter(|d| is_controller(d))
+        .collect();
+    // Pods by namespace once: a large cluster's thousands of proxy pods
+    // are then not walked once per controller.
+    let mut by_namespace: BTreeMap<&str, Vec<&Arc<Object>>> = BTreeMap::new();
+    if !deployments.is_empty() {
+        for p in store.of(Kind::Pod) {
+            by_namespace
+                .entry(p.namespace_or_empty())
+                .or_default()
+                .push(p);
+        }
+    }
+    deployments
+        .into_iter()
         .map(|d| {
             let config_map = store
                 .of(Kind::ConfigMap)
@@ -325,6 +427,7 @@ pub fn controllers(store: &Store) -> Vec<Controller> {
                         .map(str::to_string)
                 });
             Controller {
+                pods: pods_of(d, &by_namespace),
                 deployment: d.clone(),
                 config,
                 config_map,
@@ -546,6 +649,72 @@ mod tests {
         let got = effective_envoy_proxy(&v18, Some(&default), Some(&class), Some(&gw)).unwrap();
         assert!(at(&got, &["telemetry", "accessLog"]).is_none(), "{got}");
         assert!(at(&got, &["telemetry", "tracing"]).is_some(), "{got}");
+    }
+
+    #[test]
+    fn a_controller_owns_its_selected_pods_in_its_namespace_and_no_proxy() {
+        let text = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: envoy-gateway, namespace: eg, labels: {control-plane: envoy-gateway}}
+spec:
+  selector: {matchLabels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+  template: {spec: {containers: [{name: envoy-gateway, image: docker.io/envoyproxy/gateway:v1.9.0}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b-ctl, namespace: eg, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+spec: {containers: [{name: envoy-gateway}]}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a-ctl, namespace: eg, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+spec: {containers: [{name: envoy-gateway}]}
+status: {phase: Running, containerStatuses: [{name: envoy-gateway, ready: true, restartCount: 2}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other-release, namespace: eg, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg2}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: elsewhere, namespace: eg-2, labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: proxy
+  namespace: eg
+  labels: {control-plane: envoy-gateway, app.kubernetes.io/instance: eg, app.kubernetes.io/managed-by: envoy-gateway}
+"#;
+        // Built by hand: the model sits below the snapshot source.
+        let mut store = Store::new(crate::store::SourceInfo {
+            kind: crate::store::SourceKind::Snapshot,
+            context: None,
+            paths: vec![],
+            namespace: None,
+        });
+        for doc in text.split("\n---\n") {
+            let v = crate::codec::parse_yaml_value(doc).unwrap();
+            match Object::from_value(v, None) {
+                Ok(crate::store::ObjectOrOther::Object(o)) => store.insert(*o),
+                other => panic!("decodes: {other:?}"),
+            }
+        }
+        let c = &controllers(&store)[0];
+        let names: Vec<&str> = c.pods.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a-ctl", "b-ctl"]);
+        // The running one, although another sorts first among all.
+        assert_eq!(c.log_pod().map(|p| p.name.as_str()), Some("a-ctl"));
+        let s = PodState::of(&c.pods[0]);
+        assert_eq!(
+            (s.phase.as_str(), s.ready, s.containers, s.restarts),
+            ("Running", 1, 1, 2)
+        );
+        assert_eq!(s.describe(), "1/1 Running ↻2");
+        // No status yet: its spec's containers, none ready, phase unknown.
+        assert_eq!(PodState::of(&c.pods[1]).describe(), "0/1 Pending");
     }
 
     #[test]

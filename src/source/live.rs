@@ -985,14 +985,19 @@ fn plural(kind: &str) -> String {
 }
 
 /// What a kind's feed reads. Envoy Gateway's objects are told apart where
-/// they can be: proxy workloads, pods and Services by `PROXY_SELECTOR`,
-/// Deployments by that or the controller's label, CRDs by name. The rest
-/// is read in full: Gateway API and Envoy Gateway kinds are all relevant.
-/// HPAs are read per namespace instead (see `hpa_feeds`).
+/// they can be: proxy workloads and Services by `PROXY_SELECTOR`,
+/// Deployments and pods by that or the controller's label, CRDs by name.
+/// The rest is read in full: Gateway API and Envoy Gateway kinds are all
+/// relevant. HPAs are read per namespace instead (see `hpa_feeds`).
 fn scopes_of(kind: Kind) -> Vec<Scope> {
     match kind {
-        Kind::Pod | Kind::Service | Kind::DaemonSet => vec![Scope::labelled(PROXY_SELECTOR)],
-        Kind::Deployment => vec![
+        Kind::Service | Kind::DaemonSet => vec![Scope::labelled(PROXY_SELECTOR)],
+        // The controller's pods carry `control-plane: envoy-gateway` from the
+        // chart's pod template, not the proxy label (the Deployment's own
+        // `managed-by` is Helm): charts/gateway-helm/templates/envoy-gateway-deployment.yaml,
+        // as rendered in test/helm/gateway-helm/default-config.out.yaml. The
+        // log pane reads them; the model keeps them apart from fleets' pods.
+        Kind::Pod | Kind::Deployment => vec![
             Scope::labelled(CONTROLLER_SELECTOR),
             Scope::labelled(PROXY_SELECTOR),
         ],

@@ -354,7 +354,7 @@ pub static KEYS: &[Binding] = &[
         "l",
         [ch('l')],
         Cmd::Logs,
-        "log of the selected pod's Envoy container (a fleet: its first running pod)"
+        "log of the selected pod (a fleet: its first running pod; a tenant: its controller's pod)"
     ),
     b!(Global, "?", [ch('?')], Cmd::Help, "this help"),
     b!(Global, "q / C-c", [ch('q'), ctrl('c')], Cmd::Quit, "quit"),

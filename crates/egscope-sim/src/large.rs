@@ -165,6 +165,8 @@ pub fn generate(p: &LargeParams) -> Vec<Value> {
             }
         }
     }
+    // Last, so that its draws leave every other object as a seed made it.
+    out.push(g.controller_pod());
     out
 }
 
@@ -434,6 +436,48 @@ impl Gen {
                 "status": {"loadBalancer": {}},
             }),
         ]
+    }
+
+    /// The controller's one pod, with the labels of the chart's pod
+    /// template (the Deployment's selector and `pod-template-hash`), so
+    /// that `l` on the tenant reads its log.
+    fn controller_pod(&mut self) -> Value {
+        let created = timestamp(days(30));
+        let hash = self.suffix(10);
+        let name = format!("envoy-gateway-{hash}-{}", self.suffix(5));
+        let mut m = self.meta(&name, Some(SYS_NS), &created);
+        m.insert(
+            "generateName".into(),
+            json!(format!("envoy-gateway-{hash}-")),
+        );
+        m.insert(
+            "labels".into(),
+            json!({"app.kubernetes.io/instance": "eg", "app.kubernetes.io/name": "gateway-helm",
+                   "control-plane": "envoy-gateway", "pod-template-hash": hash}),
+        );
+        let rs_uid = self.uid();
+        m.insert(
+            "ownerReferences".into(),
+            json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("envoy-gateway-{hash}"),
+                    "uid": rs_uid, "blockOwnerDeletion": true, "controller": true}]),
+        );
+        json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": m,
+            "spec": {
+                "containers": [{"name": "envoy-gateway", "image": EG_IMAGE,
+                                "args": ["server", "--config-path=/config/envoy-gateway.yaml"]}],
+                "serviceAccountName": "envoy-gateway",
+                "nodeName": "ip-10-0-0-10.eu-west-1.compute.internal",
+            },
+            "status": {
+                "phase": "Running", "startTime": created,
+                "conditions": [{"lastProbeTime": null, "lastTransitionTime": created,
+                                "status": "True", "type": "Ready"}],
+                "containerStatuses": [{"name": "envoy-gateway", "image": EG_IMAGE, "ready": true,
+                                       "started": true, "restartCount": 0, "lastState": {},
+                                       "state": {"running": {"startedAt": created}}}],
+            },
+        })
     }
 
     fn envoy_proxy(&mut self, name: &str, hpa: bool) -> Value {
@@ -1171,7 +1215,32 @@ mod tests {
             count(&objs, "ClientTrafficPolicy") + count(&objs, "BackendTrafficPolicy"),
             p.policies
         );
-        assert_eq!(count(&objs, "Pod"), p.pods);
+        assert_eq!(count(&objs, "Pod"), p.pods + 1); // + the controller's
+        // The controller's pod carries its Deployment's selector, in its
+        // namespace, and no proxy label.
+        let ctl = objs
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "envoy-gateway")
+            .unwrap();
+        let selected: Vec<&Value> = objs
+            .iter()
+            .filter(|o| o["kind"] == "Pod" && o["metadata"]["namespace"] == SYS_NS)
+            .filter(|o| {
+                let sel = ctl["spec"]["selector"]["matchLabels"].as_object().unwrap();
+                sel.iter()
+                    .all(|(k, v)| o["metadata"]["labels"].get(k) == Some(v))
+            })
+            .collect();
+        assert_eq!(selected.len(), 1);
+        assert!(
+            selected[0]["metadata"]["labels"]
+                .get("app.kubernetes.io/managed-by")
+                .is_none()
+        );
+        assert_eq!(
+            selected[0]["spec"]["containers"][0]["name"],
+            "envoy-gateway"
+        );
         assert_eq!(count(&objs, "Deployment"), p.gateways + 1); // + the controller
         assert_eq!(count(&objs, "GatewayClass"), CLASSES.len());
         assert_eq!(count(&objs, "ConfigMap"), 1);

@@ -68,7 +68,11 @@ pub fn pod_log(
         ));
     }
     let grown = (elapsed.as_secs() / LINE_EVERY.as_secs()) as usize;
-    let lines = lines(name, container, previous, grown);
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let lines = lines(name, ns, container, previous, grown);
     let skip = tail.map_or(0, |t| lines.len().saturating_sub(t));
     Ok(lines[skip..].iter().map(|l| format!("{l}\n")).collect())
 }
@@ -94,11 +98,87 @@ fn access_line(i: usize) -> String {
     )
 }
 
+/// The `i`-th line of a running controller's steady state: the provider
+/// reconciles, the runners pass the result on, the status updater writes.
+/// Envoy Gateway logs through zap's console encoder with the development
+/// config (envoyproxy/gateway internal/logging/log.go, `initZapLogger`):
+/// time, capital level, logger name, caller, message, then the fields as
+/// JSON, tab-separated. The runner names and callers follow real lines
+/// (internal/provider/kubernetes/controller.go "reconciling gateways",
+/// internal/gatewayapi/runner/runner.go "received an update",
+/// internal/provider/kubernetes/status_updater.go "received a status update").
+fn controller_line(i: usize, namespace: &str) -> String {
+    let (m, s) = (59 + (i * 2) / 60, (i * 2) % 60);
+    let (h, m) = (9 + m / 60, m % 60);
+    let ts = format!("2026-11-26T{h:02}:{m:02}:{s:02}.{:03}Z", (i * 37) % 1000);
+    let (logger, caller, msg, fields) = match i % 4 {
+        0 => (
+            "provider",
+            "kubernetes/controller.go:309",
+            "reconciling gateways",
+            "{\"runner\": \"provider\"}".to_string(),
+        ),
+        1 => (
+            "gateway-api",
+            "runner/runner.go:140",
+            "received an update",
+            format!(
+                "{{\"runner\": \"gateway-api\", \"key\": \"gateway.envoyproxy.io/{namespace}\"}}"
+            ),
+        ),
+        2 => (
+            "xds",
+            "runner/runner.go:269",
+            "received an update",
+            "{\"runner\": \"xds\"}".to_string(),
+        ),
+        _ => (
+            "provider",
+            "kubernetes/status_updater.go:143",
+            "received a status update",
+            "{\"runner\": \"provider\", \"kind\": \"Gateway\"}".to_string(),
+        ),
+    };
+    format!("{ts}\tINFO\t{logger}\t{caller}\t{msg}\t{fields}")
+}
+
+/// A controller's log: its start, a few rounds of reconciling, an error
+/// whose message quotes a user's object (zap's console encoder prints the
+/// message as it is, go.uber.org/zap zapcore/console_encoder.go
+/// `EncodeEntry`, so a hostile hostname keeps its escapes), then one
+/// line per [`LINE_EVERY`] as it keeps reconciling.
+fn controller_lines(pod: &str, namespace: &str, grown: usize) -> Vec<String> {
+    let mut out = vec![
+        format!("2026-11-26T08:58:11.204Z\tINFO\tcmd/server.go:48\tstarting envoy gateway\t{{\"pod\": \"{pod}\"}}"),
+        "2026-11-26T08:58:11.390Z\tINFO\tprovider\tkubernetes/kubernetes.go:118\twatching for changes\t{\"runner\": \"provider\"}".to_string(),
+        "2026-11-26T08:58:12.011Z\tINFO\tinfrastructure\trunner/runner.go:75\tstarted\t{\"runner\": \"infrastructure\"}".to_string(),
+    ];
+    out.extend((0..12).map(|i| controller_line(i, namespace)));
+    out.push(
+        "2026-11-26T09:59:30.512Z\tERROR\tgateway-api\tgatewayapi/route.go:1214\tinvalid hostname \"\u{1b}]8;;https://evil.example\u{7}pay.example.com\u{1b}]8;;\u{7}\u{1b}[2J\"\t{\"runner\": \"gateway-api\"}"
+            .to_string(),
+    );
+    out.extend((12..12 + grown).map(|i| controller_line(i, namespace)));
+    out
+}
+
 /// Envoy access-log lines (Envoy Gateway's default JSON format) for a
-/// proxy, klog-style lines for a controller, and the crash for a previous
-/// container. One line carries terminal escapes, as a hostile request
-/// header would, so clients must neutralise them.
-fn lines(pod: &str, container: &str, previous: bool, grown: usize) -> Vec<String> {
+/// proxy, zap console lines for a controller (`envoy-gateway`), and the
+/// crash for a previous container. One line carries terminal escapes, as
+/// a hostile request header or hostname would, so clients must neutralise
+/// them.
+fn lines(pod: &str, ns: &str, container: &str, previous: bool, grown: usize) -> Vec<String> {
+    if previous && container == "envoy-gateway" {
+        // What the payments controller died of before its restart.
+        return vec![
+            format!("2026-11-09T14:03:42.118Z\tINFO\tcmd/server.go:48\tstarting envoy gateway\t{{\"pod\": \"{pod}\"}}"),
+            "2026-11-26T08:58:08.930Z\tERROR\tprovider\tkubernetes/kubernetes.go:201\tfailed to renew lease\t{\"runner\": \"provider\", \"error\": \"context deadline exceeded\"}".to_string(),
+            "2026-11-26T08:58:09.002Z\tERROR\tcmd/server.go:87\tleader election lost\t{\"exit\": 1}".to_string(),
+        ];
+    }
+    if container == "envoy-gateway" {
+        return controller_lines(pod, ns, grown);
+    }
     if previous {
         return vec![
             format!("[2026-11-26 09:41:02.114][1][info][main] starting main dispatch loop ({pod})"),
@@ -120,11 +200,11 @@ fn lines(pod: &str, container: &str, previous: bool, grown: usize) -> Vec<String
         }
         return out;
     }
+    // Any other container (shutdown-manager): a few quiet lines.
     (0..10)
         .map(|i| {
             format!(
-                "{{\"level\":\"info\",\"ts\":\"2026-11-26T09:5{i}:00.000Z\",\"logger\":\"gateway-api\",\
-                 \"msg\":\"reconciling gateways\",\"pod\":\"{pod}\",\"container\":\"{container}\"}}"
+                "2026-11-26T09:5{i}:00.000Z\tINFO\tshutdown-manager\tcmd/envoy/shutdown_manager.go:60\tready\t{{\"pod\": \"{pod}\", \"container\": \"{container}\"}}"
             )
         })
         .collect()
@@ -166,6 +246,32 @@ mod tests {
                 .unwrap()
                 .contains("Caught Aborted")
         );
+    }
+
+    #[test]
+    fn a_controller_logs_zap_console_lines_and_its_crash() {
+        let c = json!({"metadata": {"name": "envoy-gateway-abc-x", "namespace": "eg-payments"},
+                       "spec": {"containers": [{"name": "envoy-gateway"}]},
+                       "status": {"containerStatuses": [{"name": "envoy-gateway", "restartCount": 1}]}});
+        let at = |secs| pod_log(&c, None, false, None, Duration::from_secs(secs)).unwrap();
+        let t0 = at(0);
+        for line in t0.lines() {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert!(
+                fields.len() >= 5,
+                "time, level, [logger,] caller, msg: {line}"
+            );
+            assert!(["INFO", "ERROR"].contains(&fields[1]), "{line}");
+        }
+        assert!(t0.contains("reconciling gateways"));
+        assert!(t0.contains("gateway.envoyproxy.io/eg-payments"));
+        assert!(t0.contains('\u{1b}'), "one hostile line to neutralise");
+        let t10 = at(10);
+        assert_eq!(t10.lines().count(), t0.lines().count() + 5);
+        assert!(t10.starts_with(&t0));
+        let prev = pod_log(&c, Some("envoy-gateway"), true, None, Duration::ZERO).unwrap();
+        assert!(prev.contains("leader election lost"), "{prev}");
+        assert!(!prev.contains("Caught Aborted"), "a controller is no Envoy");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::super::action::Effect;
 use super::super::keys::{self, Cmd, Scope};
 use super::super::layout::body_rect;
 use super::super::state::{App, Mode};
-use super::super::vm::logs::{FOLLOW_EVERY, LogFailure, LogPane, LogReply, target_for};
+use super::super::vm::logs::{FOLLOW_EVERY, LogFailure, LogPane, LogReply, target_or_why};
 
 /// Lines of log the pane shows (the body less its border and header).
 pub fn pane_height(app: &App) -> usize {
@@ -27,15 +27,18 @@ fn request(app: &mut App) {
     }
 }
 
-/// `l`: the log of the selected row's pod.
+/// `l`: the log of the selected row's pod (a tenant's: its controller's).
 pub fn open(app: &mut App) -> Effect {
-    let target = app.data.as_ref().and_then(|d| {
-        let row = app.top().table.selected_row()?;
-        target_for(d, &row.key)
-    });
-    let Some(target) = target else {
-        app.flash = Some("l shows a pod's log: select a pod (Pods view) or a fleet".into());
-        return Effect::Render;
+    let target = match (app.data.as_ref(), app.top().table.selected_row()) {
+        (Some(d), Some(row)) => target_or_why(d, &row.key),
+        _ => Err("l shows a pod's log: select a pod (Pods view), a fleet or a tenant".into()),
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(why) => {
+            app.flash = Some(why);
+            return Effect::Render;
+        }
     };
     let mut pane = LogPane::new(target);
     if !app.logs_live {

@@ -352,6 +352,18 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                     ("s/S", "sort"),
                     ("?", "help"),
                 ],
+                // The views whose rows have a pod behind them (`l`).
+                View::Tenants | View::Fleets | View::Pods { .. } => &[
+                    ("Enter", "drill in"),
+                    ("l", "logs"),
+                    ("Esc", "back"),
+                    (":", "command"),
+                    ("/", "filter"),
+                    ("s/S", "sort"),
+                    ("y", "yaml"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
                 _ => &[
                     ("Enter", "drill in"),
                     ("Esc", "back"),

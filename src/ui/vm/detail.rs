@@ -641,6 +641,15 @@ pub fn related(data: &Data, obj: &ObjectRef) -> Vec<(String, ObjectRef)> {
             for cl in m.classes.iter().filter(|cl| cl.controllers.contains(&ci)) {
                 add("class", cl.obj.obj_ref());
             }
+            // Its pods with their state: a crash-looping controller is
+            // one glance away, and Enter opens the pod.
+            for p in &c.pods {
+                let state = crate::model::tenancy::PodState::of(p);
+                add(&format!("pod {}", state.describe()), p.obj_ref());
+            }
+        }
+        if c.pods.iter().any(|p| same(p)) {
+            add("controller", c.deployment.obj_ref());
         }
     }
     for r in m.routes.iter() {

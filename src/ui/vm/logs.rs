@@ -65,7 +65,7 @@ impl LogPane {
     pub fn merge(&mut self, fresh: Vec<String>) -> usize {
         let fresh: Vec<String> = fresh
             .into_iter()
-            .map(|l| crate::sanitize::escape(&l).into_owned())
+            .map(|l| crate::sanitize::escape(&expand_tabs(&l)).into_owned())
             .collect();
         let have = self.lines.len();
         let max = have.min(fresh.len());
@@ -151,6 +151,108 @@ impl LogPane {
     }
 }
 
+/// Tabs as spaces to the next stop of 8, as a terminal shows `kubectl
+/// logs`: Envoy Gateway's controller separates its log fields with tabs
+/// (zap's console encoder), which would otherwise show as `\x09` escapes.
+/// Columns are counted in characters; a line is rarely wide text.
+fn expand_tabs(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\t') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut col = 0usize;
+    for c in line.chars() {
+        if c == '\t' {
+            let n = 8 - col % 8;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The container of Envoy Gateway's controller pod (the chart's
+/// `envoy-gateway` container, reference/envoy-gateway.md §5.5).
+pub const CONTROLLER_CONTAINER: &str = "envoy-gateway";
+
+/// The container whose log `l` opens for a table row, or why there is none
+/// (said in a flash): a tenant's controller pod (its first running one,
+/// container `envoy-gateway`), else as [`target_for`].
+pub fn target_or_why(data: &Data, key: &RowKey) -> Result<LogTarget, String> {
+    let RowKey::Controller((_, ns, name)) = key else {
+        return target_for(data, key).ok_or_else(|| {
+            "l shows a pod's log: select a pod (Pods view), a fleet or a tenant".to_string()
+        });
+    };
+    let ns = ns.clone().unwrap_or_default();
+    let who = format!("controller {ns}/{name}");
+    let controller = data
+        .model
+        .controllers
+        .iter()
+        .find(|c| c.namespace() == ns && c.deployment.name == *name)
+        .ok_or_else(|| format!("{who} is no longer in the source"))?;
+    // An unreadable Pod kind would otherwise read as "no pods": say what
+    // egscope could not read instead.
+    let state = data.store.state(crate::store::Kind::Pod);
+    if !data.store.covers(crate::store::Kind::Pod, &ns) {
+        return Err(format!(
+            "no log for {who}: its pods could not be read ({})",
+            state.describe(crate::store::Kind::Pod)
+        ));
+    }
+    let Some(pod) = controller.log_pod() else {
+        return Err(format!(
+            "no log for {who}: no pod of it in the source (its Deployment's selector matches none)"
+        ));
+    };
+    let pod_state = crate::model::tenancy::PodState::of(pod);
+    if pod_state.phase != "Running" {
+        let states: Vec<String> = controller
+            .pods
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.name,
+                    crate::model::tenancy::PodState::of(p).describe()
+                )
+            })
+            .collect();
+        return Err(format!(
+            "no log for {who}: none of its pods is running ({})",
+            states.join("; ")
+        ));
+    }
+    Ok(LogTarget {
+        namespace: ns,
+        pod: pod.name.clone(),
+        container: Some(container_of(pod, CONTROLLER_CONTAINER)),
+        previous: false,
+        tail_lines: TAIL_LINES,
+    })
+}
+
+/// The container named `wanted` when the pod has one, else its first.
+fn container_of(pod: &crate::store::Object, wanted: &str) -> String {
+    let names: Vec<&str> = pod
+        .raw
+        .pointer("/spec/containers")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(|n| n.as_str()))
+        .collect();
+    names
+        .iter()
+        .find(|n| **n == wanted)
+        .or(names.first())
+        .map_or_else(|| wanted.to_string(), |s| s.to_string())
+}
+
 /// The container whose log `l` opens for a table row: a pod's Envoy
 /// container (`envoy`, next to Envoy Gateway's `shutdown-manager`), or for a
 /// fleet its first running pod's. `None`: the row has no pod.
@@ -228,6 +330,13 @@ mod tests {
         p.merge(v(&["x", "x"]));
         assert_eq!(p.merge(v(&["x", "x", "x"])), 1);
         assert_eq!(p.lines.len(), 3);
+    }
+
+    #[test]
+    fn tabs_become_spaces_and_controls_stay_escaped() {
+        let mut p = pane(10);
+        p.merge(v(&["ab\tINFO\tprovider\x1b[2J"]));
+        assert_eq!(p.lines[0], "ab      INFO    provider\\x1b[2J");
     }
 
     #[test]

@@ -1,19 +1,43 @@
 //! Tenants: each Envoy Gateway controller with its controllerName, the
-//! namespaces it watches and the classes it serves; then classes no
-//! controller in the source serves.
+//! namespaces it watches, the classes it serves and its own pods; then
+//! classes no controller in the source serves.
 
 use crate::model::Watch;
+use crate::model::tenancy::PodState;
 use crate::ui::data::{Data, Mark, key_of};
 use crate::ui::widgets::table::{Row, RowKey};
 
-pub const COLUMNS: [&str; 6] = [
+pub const COLUMNS: [&str; 7] = [
     "CONTROLLER",
     "CONTROLLER NAME",
     "WATCHES",
     "CLASSES",
     "VERSION",
+    "PODS",
     "DEPLOY",
 ];
+
+/// The controller's pods at a glance, as `kubectl get pods` counts them:
+/// pods whose containers are all ready, of all, and `↻` when a container
+/// restarted (how often and which pod: the Detail), so the cell fits its
+/// header in a tight table; `?` when pods could not be read there, so an
+/// unread kind never shows as "no pods".
+fn pods_cell(data: &Data, c: &crate::model::Controller) -> String {
+    if !data.store.covers(crate::store::Kind::Pod, c.namespace()) {
+        return "?".into();
+    }
+    let states: Vec<PodState> = c.pods.iter().map(|p| PodState::of(p)).collect();
+    let ready = states
+        .iter()
+        .filter(|s| s.containers > 0 && s.ready == s.containers)
+        .count();
+    let restarted = states.iter().any(|s| s.restarts > 0);
+    format!(
+        "{ready}/{}{}",
+        states.len(),
+        if restarted { "↻" } else { "" }
+    )
+}
 
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
     let m = &data.model;
@@ -45,6 +69,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                     classes.join(",")
                 },
                 c.version.clone().unwrap_or_else(|| "-".into()),
+                pods_cell(data, c),
                 c.config
                     .deploy_type
                     .clone()
@@ -65,6 +90,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                 cl.controller_name.clone(),
                 "-".into(),
                 cl.obj.name.clone(),
+                "-".into(),
                 "-".into(),
                 "-".into(),
             ],
