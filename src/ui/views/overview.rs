@@ -67,23 +67,35 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
     // By area: all six, zeros included (the counts' header is the title).
     let mut area_lines = Vec::new();
     // The name column gives way at 80 columns, never the counts.
-    let name_w = (w.saturating_sub(2) as usize).saturating_sub(12).min(14);
-    for (a, [e, wn, i]) in crate::ui::vm::coverage::area_counts(data) {
+    // Each count is at least 4 wide and one more than its widest number,
+    // so that 77,038 warnings never run into the errors beside them.
+    let counts = crate::ui::vm::coverage::area_counts(data);
+    let cw = counts
+        .iter()
+        .flat_map(|(_, c)| c.iter())
+        .map(|n| n.to_string().len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let name_w = (w.saturating_sub(2) as usize)
+        .saturating_sub(3 * cw)
+        .min(14);
+    for (a, [e, wn, i]) in counts {
         area_lines.push(Line::from(vec![
             Span::raw(format!(
                 "{:<name_w$}",
                 table::truncate(a.as_str(), name_w.saturating_sub(1))
             )),
             Span::styled(
-                format!("{e:>4}"),
+                format!("{e:>cw$}"),
                 if e > 0 { theme.error } else { theme.dim },
             ),
             Span::styled(
-                format!("{wn:>4}"),
+                format!("{wn:>cw$}"),
                 if wn > 0 { theme.warning } else { theme.dim },
             ),
             Span::styled(
-                format!("{i:>4}"),
+                format!("{i:>cw$}"),
                 if i > 0 { theme.info } else { theme.dim },
             ),
         ]));
@@ -92,7 +104,7 @@ pub fn render(app: &App, data: &Data, frame: &mut Frame, body: Rect, theme: &The
         frame,
         Rect::new(top.x + w, top.y, w, top.height),
         &format!(
-            " {:<t$}{:>4}{:>4}{:>4} ",
+            " {:<t$}{:>cw$}{:>cw$}{:>cw$} ",
             "by area",
             "E",
             "W",
