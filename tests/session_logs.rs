@@ -60,3 +60,64 @@ fn a_log_command_is_answered_with_the_pods_log() {
         }
     });
 }
+
+/// A controller's log read through the session (the real `pods/log` GET
+/// against the simulator) lays out zap's tab-separated fields and keeps
+/// the hostile hostname escaped: the neutralising at fetch time must not
+/// turn the tabs into `\x09` first.
+#[test]
+fn a_controller_log_comes_with_its_tabs_laid_out_and_escapes_neutralised() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = Source::Demo {
+        scenario: Scenario::Showcase,
+        options: SimOptions::default(),
+        label: "demo (test)".into(),
+    };
+    let mut link = session::spawn::<Data>(rt.handle(), source, AuditOptions::default());
+    rt.block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut asked = false;
+        loop {
+            let u = tokio::time::timeout_at(deadline, link.updates.recv())
+                .await
+                .expect("an answer within 60 s")
+                .expect("the session runs");
+            match u {
+                Update::Data(d) if !asked => {
+                    let Some(pod) = d
+                        .model
+                        .controllers
+                        .iter()
+                        .find_map(|c| c.pods.first().cloned())
+                    else {
+                        continue;
+                    };
+                    link.commands
+                        .send(Command::Logs(LogTarget {
+                            namespace: pod.namespace_or_empty().to_string(),
+                            pod: pod.name.clone(),
+                            container: Some("envoy-gateway".into()),
+                            previous: false,
+                            tail_lines: 500,
+                        }))
+                        .unwrap();
+                    asked = true;
+                }
+                Update::Logs(reply) => {
+                    let lines = reply.result.expect("the simulator serves the log");
+                    let text = lines.join("\n");
+                    assert!(text.contains("INFO"), "{text}");
+                    assert!(!text.contains("\\x09"), "tabs shown as escapes: {text}");
+                    assert!(!text.contains('\t'), "a raw tab reached the pane: {text}");
+                    assert!(
+                        !text.contains('\u{1b}'),
+                        "an escape reached the pane: {text}"
+                    );
+                    break;
+                }
+                Update::Failed(why) => panic!("the session failed: {why}"),
+                _ => {}
+            }
+        }
+    });
+}

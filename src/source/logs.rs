@@ -54,7 +54,9 @@ pub async fn fetch(client: &Client, req: &LogRequest) -> Result<Vec<String>, Log
     match api.logs(&req.pod, &lp).await {
         Ok(text) => Ok(text
             .lines()
-            .map(|l| crate::sanitize::escape(l).into_owned())
+            // Tabs laid out before neutralising, which would print them
+            // as `\x09`: the controller's zap lines are tab-separated.
+            .map(|l| crate::sanitize::escape(&crate::sanitize::expand_tabs(l)).into_owned())
             .collect()),
         Err(kube::Error::Api(s)) if s.code == 403 => Err(LogError::Forbidden(
             super::live::one_line(&kube::Error::Api(s)),

@@ -65,7 +65,7 @@ impl LogPane {
     pub fn merge(&mut self, fresh: Vec<String>) -> usize {
         let fresh: Vec<String> = fresh
             .into_iter()
-            .map(|l| crate::sanitize::escape(&expand_tabs(&l)).into_owned())
+            .map(|l| crate::sanitize::escape(&crate::sanitize::expand_tabs(&l)).into_owned())
             .collect();
         let have = self.lines.len();
         let max = have.min(fresh.len());
@@ -149,29 +149,6 @@ impl LogPane {
             self.follow = false;
         }
     }
-}
-
-/// Tabs as spaces to the next stop of 8, as a terminal shows `kubectl
-/// logs`: Envoy Gateway's controller separates its log fields with tabs
-/// (zap's console encoder), which would otherwise show as `\x09` escapes.
-/// Columns are counted in characters; a line is rarely wide text.
-fn expand_tabs(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.contains('\t') {
-        return std::borrow::Cow::Borrowed(line);
-    }
-    let mut out = String::with_capacity(line.len() + 16);
-    let mut col = 0usize;
-    for c in line.chars() {
-        if c == '\t' {
-            let n = 8 - col % 8;
-            out.extend(std::iter::repeat_n(' ', n));
-            col += n;
-        } else {
-            out.push(c);
-            col += 1;
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// The container of Envoy Gateway's controller pod (the chart's
