@@ -806,8 +806,17 @@ fn namespaces_of(objs: &Objects, out: &mut BTreeSet<String>) {
 /// cluster's Events elsewhere cost nothing. Live once every namespace's
 /// first list is in (or at once when no namespace holds anything).
 async fn event_feeds(env: Env, ar: ApiResource) {
-    let mut follow = Follow::new(&env, EVENT_SUBJECTS);
-    while follow.changed(&env).await {
+    let mut rx = env.tx.subscribe();
+    let mut seen = None;
+    loop {
+        let followed = lock(&env.shared).followed(EVENT_SUBJECTS);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let (synced, namespaces) = {
             let s = lock(&env.shared);
             let synced = EVENT_SUBJECTS
@@ -849,6 +858,9 @@ async fn event_feeds(env: Env, ar: ApiResource) {
                     env.spawn(run_feed(spec, env.clone()));
                 }
             }
+        }
+        if rx.changed().await.is_err() {
+            break;
         }
     }
 }
@@ -1021,46 +1033,20 @@ fn start_kind(env: &Env, kind: Kind, ar: ApiResource, namespaced: bool, watchabl
     }
 }
 
-/// A feed that follows other kinds (Events follow the objects shown,
-/// ConfigMaps and HPAs the Deployments, EndpointSlices the routes): it
-/// acts again only when one of those kinds changed, by their per-kind
-/// versions, never on every store notification.
-struct Follow {
-    rx: watch::Receiver<u64>,
-    kinds: &'static [Kind],
-    seen: Option<Vec<(u64, Option<FeedState>)>>,
-}
-
-impl Follow {
-    fn new(env: &Env, kinds: &'static [Kind]) -> Follow {
-        Follow {
-            rx: env.tx.subscribe(),
-            kinds,
-            seen: None,
-        }
-    }
-
-    /// Waits until the followed kinds differ from when this last returned;
-    /// false once the source is gone.
-    async fn changed(&mut self, env: &Env) -> bool {
-        loop {
-            let now = lock(&env.shared).followed(self.kinds);
-            if self.seen.as_ref() != Some(&now) {
-                self.seen = Some(now);
-                return true;
-            }
-            if self.rx.changed().await.is_err() {
-                return false;
-            }
-        }
-    }
-}
-
 /// Watches ConfigMaps only in namespaces where a controller runs, and only
 /// `envoy-gateway-config`: egscope never lists ConfigMaps cluster-wide.
 async fn config_maps(env: Env, ar: ApiResource) {
-    let mut follow = Follow::new(&env, &[Kind::Deployment]);
-    while follow.changed(&env).await {
+    let mut rx = env.tx.subscribe();
+    let mut seen = None;
+    loop {
+        let followed = lock(&env.shared).followed(&[Kind::Deployment]);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let (deployments_synced, namespaces) = {
             let s = lock(&env.shared);
             let synced = s
@@ -1119,6 +1105,9 @@ async fn config_maps(env: Env, ar: ApiResource) {
                 }
             }
         }
+        if rx.changed().await.is_err() {
+            break;
+        }
     }
 }
 
@@ -1133,8 +1122,17 @@ async fn config_maps(env: Env, ar: ApiResource) {
 /// a controller or a proxy fleet, and the cluster's other HPAs cost nothing.
 async fn hpa_feeds(env: Env, ar: ApiResource) {
     let kind = Kind::HorizontalPodAutoscaler;
-    let mut follow = Follow::new(&env, &[Kind::Deployment]);
-    while follow.changed(&env).await {
+    let mut rx = env.tx.subscribe();
+    let mut seen = None;
+    loop {
+        let followed = lock(&env.shared).followed(&[Kind::Deployment]);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let (deployments, namespaces) = {
             let s = lock(&env.shared);
             let mut ns = BTreeSet::new();
@@ -1180,6 +1178,9 @@ async fn hpa_feeds(env: Env, ar: ApiResource) {
                     env.spawn(run_feed(spec, env.clone()));
                 }
             }
+        }
+        if rx.changed().await.is_err() {
+            break;
         }
     }
 }
@@ -1247,8 +1248,17 @@ fn refuse_hpa_namespace(env: &Env, ns: &str, why: String) {
 /// set of Services referenced there changes.
 async fn endpoint_slices(env: Env, ar: ApiResource) {
     use crate::store::backend_refs::{ROUTE_KINDS, SERVICE_NAME_LABEL, referenced_services_of};
-    let mut follow = Follow::new(&env, &ROUTE_KINDS);
-    while follow.changed(&env).await {
+    let mut rx = env.tx.subscribe();
+    let mut seen = None;
+    loop {
+        let followed = lock(&env.shared).followed(&ROUTE_KINDS);
+        if seen.as_ref() == Some(&followed) {
+            if rx.changed().await.is_err() {
+                break;
+            }
+            continue;
+        }
+        seen = Some(followed);
         let wanted = {
             let s = lock(&env.shared);
             let synced = ROUTE_KINDS
@@ -1328,6 +1338,9 @@ async fn endpoint_slices(env: Env, ar: ApiResource) {
         // once a second. Never before: the first look must not wait.
         if looked {
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        if rx.changed().await.is_err() {
+            break;
         }
     }
 }
