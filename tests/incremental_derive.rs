@@ -215,6 +215,55 @@ fn a_workload_change_rebuilds_only_the_workload_part_of_the_model() {
     );
 }
 
+/// Each part of the audit stays the same `Arc` (and so keeps its
+/// indexes) unless its rules say something new, even on a new store: a
+/// pod that gains a label changes no part, one that goes Pending changes
+/// the Workloads part only.
+#[test]
+fn a_pod_change_replaces_only_the_parts_whose_findings_moved() {
+    use egscope::session::Part;
+    let store = egscope::demo::showcase_store().unwrap();
+    let prev = Snapshot::derive(Arc::new(store), &opts(), None);
+    let pod = prev
+        .store
+        .of(Kind::Pod)
+        .iter()
+        .find(|p| p.labels.contains_key("app.kubernetes.io/managed-by"))
+        .expect("the showcase has proxy pods")
+        .clone();
+    let change = |edit: &dyn Fn(&mut Value)| {
+        let next = with(&prev.store, |o| {
+            Some(if Arc::ptr_eq(o, &pod) {
+                edited(o, edit)
+            } else {
+                o.clone()
+            })
+        });
+        prev.next(Arc::new(next), &opts(), None)
+    };
+    let kept = |s: &Snapshot| -> Vec<Part> {
+        Part::ALL
+            .into_iter()
+            .filter(|&p| Arc::ptr_eq(s.audit.part(p), prev.audit.part(p)))
+            .collect()
+    };
+    let labelled = change(&|v| v["metadata"]["labels"]["egscope.test/seen"] = json!("yes"));
+    assert!(!Arc::ptr_eq(&labelled.store, &prev.store));
+    assert_eq!(kept(&labelled), Part::ALL, "a label moved a part");
+    assert!(labelled.audit.same(&prev.audit));
+    let pending = change(&|v| {
+        v["status"] = json!({"phase": "Pending", "conditions": [
+            {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+             "lastTransitionTime": "2020-01-01T00:00:00Z"}]})
+    });
+    assert_eq!(
+        kept(&pending),
+        [Part::Stable, Part::Lag, Part::Metrics],
+        "a pending pod is EG505's, in the Workloads part alone"
+    );
+    assert_agree("pending", &prev, (*pending.store).clone());
+}
+
 #[test]
 fn a_configuration_or_controller_change_falls_back_to_a_full_derive() {
     let store = egscope::demo::showcase_store().unwrap();

@@ -22,7 +22,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use once::{MAX_SYNC_SECS, Read, read_cluster};
 pub use open::{Source, initial_store, sim_target, spawn};
-pub use snapshot::{Audit, Derive, Snapshot};
+pub use snapshot::{Audit, Derive, Part, PartResult, Snapshot};
 pub use status::{Feed, Freshness, SourceStatus};
 
 /// What a live session tells its face.
@@ -74,6 +74,31 @@ impl<D> Link<D> {
             task: None,
         }
     }
+
+    /// The updates queued now, at most as many as were queued when asked
+    /// (a session that sends faster than the face applies them must not
+    /// keep it from drawing, reading keys or seeing a signal), with every
+    /// `Data` but the newest left out: each replaces the one before, and
+    /// applying them all would refill every view once per stale snapshot.
+    pub fn pending(&mut self) -> Vec<Update<D>> {
+        let queued = self.updates.len();
+        let mut out: Vec<Update<D>> = Vec::with_capacity(queued);
+        while out.len() < queued {
+            let Ok(u) = self.updates.try_recv() else {
+                break;
+            };
+            out.push(u);
+        }
+        if let Some(last) = out.iter().rposition(|u| matches!(u, Update::Data(_))) {
+            let mut i = 0;
+            out.retain(|u| {
+                let keep = !matches!(u, Update::Data(_)) || i == last;
+                i += 1;
+                keep
+            });
+        }
+        out
+    }
 }
 
 impl<D> Drop for Link<D> {
@@ -81,5 +106,42 @@ impl<D> Drop for Link<D> {
         if let Some(t) = self.task.take() {
             t.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A face that fell behind applies the newest snapshot once, every
+    /// status and message in order, and nothing sent after it asked.
+    #[test]
+    fn pending_keeps_the_newest_data_and_everything_else() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Update<u32>>();
+        let (commands, _c) = tokio::sync::mpsc::unbounded_channel();
+        let mut link = Link::detached(rx, commands);
+        for u in [
+            Update::Data(Arc::new(1)),
+            Update::Flash("a".into()),
+            Update::Data(Arc::new(2)),
+            Update::Flash("b".into()),
+            Update::Data(Arc::new(3)),
+            Update::Flash("c".into()),
+        ] {
+            tx.send(u).unwrap();
+        }
+        let got: Vec<String> = link
+            .pending()
+            .into_iter()
+            .map(|u| match u {
+                Update::Data(d) => format!("data {d}"),
+                Update::Flash(m) => m,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(got, ["a", "b", "data 3", "c"]);
+        assert!(link.pending().is_empty());
+        tx.send(Update::Data(Arc::new(4))).unwrap();
+        assert_eq!(link.pending().len(), 1);
     }
 }

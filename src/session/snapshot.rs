@@ -20,72 +20,134 @@ pub struct Snapshot {
     pub metrics: Option<Arc<MetricsSnapshot>>,
 }
 
-/// One audit in two parts: the rules a running cluster's workloads, clock
-/// and metrics move ([`audit::inputs::moves_with_workloads`]), judged again
-/// on every change, and the rest, judged once per configuration change. On
-/// `large` the first part holds hundreds of findings and the second about
-/// 100,000: a scaling fleet then re-judges, re-indexes and frees the small
-/// part only. Together they are exactly what one `run_on_model` says
-/// ([`Audit::merged`]).
-#[derive(Debug, Clone)]
-pub struct Audit {
-    pub stable: Arc<AuditResult>,
-    pub moving: Arc<AuditResult>,
+/// Which part of the audit a rule's findings live in. A live session
+/// judges some rules again without a configuration change, and each of
+/// them moves at its own pace: EG507 with every scrape, EG511's "for 3m
+/// now" with the clock, the workload rules when pods and HPAs move. Each
+/// part keeps its own indexes (`ui::data`), so a change re-indexes and
+/// frees only the part it touched: on `large` the stable part holds about
+/// 100,000 findings, the others hundreds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Judged once per configuration change.
+    Stable,
+    /// Workloads and the clock ([`audit::inputs::moves_with_workloads`]).
+    Workloads,
+    /// EG511, whose message names how long a lag has lasted.
+    Lag,
+    /// EG507, the one rule that reads scraped metrics.
+    Metrics,
 }
 
-impl Audit {
-    fn split(mut all: AuditResult) -> Audit {
-        let rules: HashSet<RuleId> = audit::RULES
-            .iter()
-            .map(|r| r.id)
-            .filter(|&r| audit::inputs::moves_with_workloads(r))
-            .collect();
-        let moving = |r: RuleId| rules.contains(&r);
-        let (m, findings): (Vec<Finding>, Vec<Finding>) =
-            all.findings.into_iter().partition(|f| moving(f.rule));
-        all.findings = findings;
-        let (ms, skipped) = all.skipped.into_iter().partition(|s| moving(s.rule));
-        all.skipped = skipped;
-        let (mc, checks) = all.checks.into_iter().partition(|c| moving(c.rule));
-        all.checks = checks;
-        let part = AuditResult {
-            findings: m,
-            skipped: ms,
-            checks: mc,
-            objects: all.objects,
-            coverage: all.coverage.clone(),
-        };
-        Audit {
-            stable: Arc::new(all),
-            moving: Arc::new(part),
+impl Part {
+    pub const ALL: [Part; 4] = [Part::Stable, Part::Workloads, Part::Lag, Part::Metrics];
+
+    pub fn of(rule: RuleId) -> Part {
+        match rule {
+            RuleId::EG507 => Part::Metrics,
+            RuleId::EG511 => Part::Lag,
+            r if audit::inputs::moves_with_workloads(r) => Part::Workloads,
+            _ => Part::Stable,
         }
     }
 
-    /// Both parts as one report-ordered result, as `run_on_model` gives it.
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One part's result, with its counts computed once (the status line and
+/// the Overview read them every frame).
+#[derive(Debug, Clone)]
+pub struct PartResult {
+    pub result: AuditResult,
+    pub summary: Summary,
+}
+
+impl PartResult {
+    fn new(result: AuditResult) -> Arc<PartResult> {
+        let summary = result.summary();
+        Arc::new(PartResult { result, summary })
+    }
+
+    /// The same findings, skips and checks (the object count is the
+    /// audit's, not a part's).
+    fn says_the_same(&self, other: &AuditResult) -> bool {
+        let a = &self.result;
+        a.findings == other.findings && a.skipped == other.skipped && a.checks == other.checks
+    }
+}
+
+/// One audit in [`Part`]s. Together they are exactly what one
+/// `run_on_model` says ([`Audit::merged`]).
+#[derive(Debug, Clone)]
+pub struct Audit {
+    parts: [Arc<PartResult>; 4],
+    objects: usize,
+}
+
+impl Audit {
+    fn split(all: AuditResult) -> Audit {
+        let mut parts: [AuditResult; 4] = Default::default();
+        for p in &mut parts {
+            p.coverage = all.coverage.clone();
+            p.objects = all.objects;
+        }
+        for f in all.findings {
+            parts[Part::of(f.rule).index()].findings.push(f);
+        }
+        for s in all.skipped {
+            parts[Part::of(s.rule).index()].skipped.push(s);
+        }
+        for c in all.checks {
+            parts[Part::of(c.rule).index()].checks.push(c);
+        }
+        Audit {
+            parts: parts.map(PartResult::new),
+            objects: all.objects,
+        }
+    }
+
+    /// One part of the audit.
+    pub fn part(&self, p: Part) -> &Arc<PartResult> {
+        &self.parts[p.index()]
+    }
+
+    /// Every part, in [`Part::ALL`] order.
+    pub fn parts(&self) -> impl Iterator<Item = (Part, &Arc<PartResult>)> {
+        Part::ALL.into_iter().zip(&self.parts)
+    }
+
+    /// All parts as one report-ordered result, as `run_on_model` gives it.
     pub fn merged(&self) -> AuditResult {
-        let mut all = AuditResult::clone(&self.stable);
-        all.findings.extend(self.moving.findings.iter().cloned());
-        all.skipped.extend(self.moving.skipped.iter().cloned());
-        all.checks.extend(self.moving.checks.iter().cloned());
+        let mut all = AuditResult {
+            objects: self.objects,
+            coverage: self.coverage().to_vec(),
+            ..AuditResult::default()
+        };
+        for p in &self.parts {
+            all.findings.extend(p.result.findings.iter().cloned());
+            all.skipped.extend(p.result.skipped.iter().cloned());
+            all.checks.extend(p.result.checks.iter().cloned());
+        }
         all.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         all.skipped.sort_by_key(|s| s.rule);
         all.checks.sort();
-        all.objects = self.moving.objects;
         all
     }
 
-    /// Every finding in report order: each part is, and merging two
-    /// sorted runs is linear.
+    /// Every finding in report order: each part is, and merging sorted
+    /// runs is linear.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         use itertools::Itertools;
-        self.stable
-            .findings
+        self.parts
             .iter()
-            .merge_by(&self.moving.findings, |a, b| a.sort_key() <= b.sort_key())
+            .map(|p| p.result.findings.iter())
+            .kmerge_by(|a, b| a.sort_key() < b.sort_key())
     }
 
     pub fn len(&self) -> usize {
-        self.stable.findings.len() + self.moving.findings.len()
+        self.parts.iter().map(|p| p.result.findings.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,30 +156,44 @@ impl Audit {
 
     /// Every skipped rule (by rule within each part).
     pub fn skipped(&self) -> impl Iterator<Item = &audit::Skipped> {
-        self.stable.skipped.iter().chain(&self.moving.skipped)
+        self.parts.iter().flat_map(|p| &p.result.skipped)
     }
 
     pub fn summary(&self) -> Summary {
-        let (a, b) = (self.stable.summary(), self.moving.summary());
-        Summary {
-            error: a.error + b.error,
-            warning: a.warning + b.warning,
-            info: a.info + b.info,
-            suppressed: a.suppressed + b.suppressed,
-            objects: b.objects,
-            incomplete: a.incomplete || b.incomplete,
-            not_judged: a.not_judged + b.not_judged,
-            partial: a.partial + b.partial,
+        let mut s = Summary {
+            objects: self.objects,
+            ..Summary::default()
+        };
+        for p in &self.parts {
+            let b = &p.summary;
+            s.error += b.error;
+            s.warning += b.warning;
+            s.info += b.info;
+            s.suppressed += b.suppressed;
+            s.incomplete |= b.incomplete;
+            s.not_judged += b.not_judged;
+            s.partial += b.partial;
         }
+        s
     }
 
     pub fn incomplete(&self) -> bool {
-        self.stable.incomplete() || self.moving.incomplete()
+        self.parts.iter().any(|p| p.summary.incomplete)
     }
 
-    /// Whether both parts are the same `Arc`s as `other`'s.
+    /// Whether every part is the same `Arc` as `other`'s.
     pub fn same(&self, other: &Audit) -> bool {
-        Arc::ptr_eq(&self.stable, &other.stable) && Arc::ptr_eq(&self.moving, &other.moving)
+        self.parts
+            .iter()
+            .zip(&other.parts)
+            .all(|(a, b)| Arc::ptr_eq(a, b))
+            && self.objects == other.objects
+    }
+
+    /// The kinds that could not be read in full, as the audit's
+    /// `coverage` lists them (every part carries the same).
+    pub fn coverage(&self) -> &[Gap] {
+        &self.parts[0].result.coverage
     }
 }
 
@@ -200,10 +276,11 @@ impl Snapshot {
         self.rejudge(store, Arc::new(model), opts, metrics, rules)
     }
 
-    /// Judges `rules` (all of the moving part) again on `store` and `model`
-    /// and keeps every other rule's findings and skips. When the rules say
-    /// what they said before on the same store, the audit stays the same
-    /// `Arc`s.
+    /// Judges `rules` (none of them [`Part::Stable`]) again on `store` and
+    /// `model` and keeps every other rule's findings and skips. A part
+    /// whose rules say what they said before stays the same `Arc`, even on
+    /// a new store: a pod that restarted changes the Workloads part at
+    /// most.
     fn rejudge(
         &self,
         store: Arc<Store>,
@@ -225,63 +302,60 @@ impl Snapshot {
         let enabled = audit::select_rules(&opts.rules).unwrap_or_default();
         let rules: HashSet<RuleId> = rules.intersection(&enabled).copied().collect();
         let fresh = audit::run_on_model(&store, &model, &opts, rules.clone());
-        let same_store = Arc::ptr_eq(&store, &self.store);
-        if same_store && self.says_the_same(&fresh, &rules) {
-            return Snapshot {
-                metrics,
-                ..self.clone()
+        // Each part the judged rules live in is replaced by its kept
+        // findings and the fresh ones, unless that says what it said: then
+        // it stays the same `Arc`, and so do its indexes.
+        let mut fresh = Audit::split(fresh);
+        for p in Part::ALL {
+            let i = p.index();
+            let old = &self.audit.parts[i];
+            if !rules.iter().any(|&r| Part::of(r) == p) {
+                fresh.parts[i] = old.clone();
+                continue;
+            }
+            let judged = |r: RuleId| rules.contains(&r);
+            let new = &fresh.parts[i].result;
+            let mut part = AuditResult {
+                findings: kept_and_new(&old.result.findings, &new.findings, |f| judged(f.rule)),
+                skipped: kept_and_new(&old.result.skipped, &new.skipped, |s| judged(s.rule)),
+                checks: kept_and_new(&old.result.checks, &new.checks, |c| judged(c.rule)),
+                objects: new.objects,
+                coverage: new.coverage.clone(),
             };
+            // The order `run_on_model` gives (its `finish`): findings in
+            // report order, skips by rule.
+            part.findings
+                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            part.skipped.sort_by_key(|s| s.rule);
+            part.checks.sort();
+            if old.says_the_same(&part) {
+                fresh.parts[i] = old.clone();
+            } else {
+                fresh.parts[i] = PartResult::new(part);
+            }
         }
-        let mut part = AuditResult::clone(&self.audit.moving);
-        part.findings.retain(|f| !rules.contains(&f.rule));
-        part.skipped.retain(|s| !rules.contains(&s.rule));
-        part.checks.retain(|c| !rules.contains(&c.rule));
-        part.findings.extend(fresh.findings);
-        part.skipped.extend(fresh.skipped);
-        part.checks.extend(fresh.checks);
-        // The order `run_on_model` gives (its `finish`): findings in report
-        // order, skips by rule.
-        part.findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        part.skipped.sort_by_key(|s| s.rule);
-        part.checks.sort();
-        part.objects = fresh.objects;
         Snapshot {
             store,
             model,
-            audit: Audit {
-                stable: self.audit.stable.clone(),
-                moving: Arc::new(part),
-            },
+            audit: fresh,
             metrics,
         }
-    }
-
-    /// Whether `fresh`, a judgement of `rules` alone, says what this
-    /// snapshot's audit says for them.
-    fn says_the_same(&self, fresh: &AuditResult, rules: &HashSet<RuleId>) -> bool {
-        let part = &self.audit.moving;
-        let old: Vec<&Finding> = part
-            .findings
-            .iter()
-            .filter(|f| rules.contains(&f.rule))
-            .collect();
-        let old_skips: Vec<_> = part
-            .skipped
-            .iter()
-            .filter(|s| rules.contains(&s.rule))
-            .collect();
-        old.len() == fresh.findings.len()
-            && old.iter().zip(&fresh.findings).all(|(a, b)| *a == b)
-            && old_skips.len() == fresh.skipped.len()
-            && old_skips.iter().zip(&fresh.skipped).all(|(a, b)| *a == b)
     }
 
     /// The kinds that could not be read in full (what makes the audit
     /// incomplete), as the audit's `coverage` lists them.
     pub fn coverage(&self) -> &[Gap] {
-        &self.audit.stable.coverage
+        self.audit.coverage()
     }
+}
+
+/// `old` without what `rejudged` says was judged again, then `new`.
+fn kept_and_new<T: Clone>(old: &[T], new: &[T], rejudged: impl Fn(&T) -> bool) -> Vec<T> {
+    old.iter()
+        .filter(|x| !rejudged(x))
+        .chain(new)
+        .cloned()
+        .collect()
 }
 
 /// What a face derives once per snapshot, off its thread: the TUI's

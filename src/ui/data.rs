@@ -4,10 +4,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::audit::{AuditOptions, AuditResult, Finding, Severity};
+use crate::audit::{AuditOptions, AuditResult, Finding, RuleId, Severity};
 use crate::metrics::{Derived, MetricsSnapshot};
 use crate::model::{Fleet, Model};
-use crate::session::{Audit, Derive, Snapshot};
+use crate::session::{Audit, Derive, Part, Snapshot};
 use crate::store::{ObjectRef, Store};
 
 /// How a row is marked: its worst unsuppressed finding, or dimmed when all
@@ -79,21 +79,32 @@ impl FindingId {
 pub struct Data {
     pub store: Arc<Store>,
     pub model: Arc<Model>,
-    /// The audit in its two parts ([`Audit`]); each part has its own
-    /// indexes, so a change to the moving part leaves the 100,000-finding
-    /// stable part's indexes as they are.
+    /// The audit in its parts ([`Audit`]); each part has its own indexes,
+    /// so a change to one leaves the 100,000-finding stable part's indexes
+    /// as they are.
     pub audit: Audit,
     pub metrics: Option<Arc<MetricsSnapshot>>,
-    stable: Arc<Index>,
-    moving: Arc<Index>,
+    indexes: [Arc<Index>; 4],
+    /// Every object with findings, worst first: the Overview's rows.
+    offenders: Arc<Vec<Offender>>,
     pub namespaces: Arc<Vec<String>>,
     /// Events by the object they regard.
     pub events: Arc<crate::model::events::Events>,
 }
 
+/// An object with findings: its mark over every part and the rules that
+/// found something, in the order they first did.
+#[derive(Debug, Clone)]
+pub struct Offender {
+    pub object: ObjectRef,
+    pub mark: Mark,
+    pub rules: Vec<RuleId>,
+}
+
 /// The indexes of one part of the audit: findings (indices into the
 /// part) per object and by identity, marks per object and per listener,
-/// and when this session first saw each finding.
+/// the rules per object, unsuppressed counts per area and severity, and
+/// when this session first saw each finding.
 #[derive(Default)]
 struct Index {
     by_object: HashMap<ObjKey, Vec<usize>>,
@@ -103,6 +114,8 @@ struct Index {
     finding_ids: HashMap<FindingId, usize>,
     /// Live sources: when this session first saw each finding (its SINCE).
     since: HashMap<FindingId, jiff::Timestamp>,
+    /// By [`crate::ui::vm::coverage::AREAS`] order: [errors, warnings, infos].
+    areas: [[usize; 3]; 6],
 }
 
 impl Index {
@@ -129,9 +142,60 @@ impl Index {
                     .add(f);
             }
             ix.by_object.entry(k).or_default().push(i);
+            if f.suppressed.is_none()
+                && let Some(a) = crate::ui::vm::coverage::AREAS
+                    .iter()
+                    .position(|&a| a == f.rule.meta().area)
+            {
+                ix.areas[a][usize::from(3 - f.severity.rank())] += 1;
+            }
         }
         ix
     }
+}
+
+/// Every object with findings in any part, worst first, then by count,
+/// then by identity. Built off the UI thread, once per audit change.
+fn offenders(audit: &Audit, indexes: &[Arc<Index>; 4]) -> Vec<Offender> {
+    let mut by: HashMap<&ObjKey, (Offender, Vec<(Severity, RuleId)>)> = HashMap::new();
+    for ((_, part), ix) in audit.parts().zip(indexes) {
+        for (k, positions) in &ix.by_object {
+            let e = by.entry(k).or_insert_with(|| {
+                let first = &part.result.findings[positions[0]];
+                let o = Offender {
+                    object: first.object.without_version(),
+                    mark: Mark::default(),
+                    rules: Vec::new(),
+                };
+                (o, Vec::new())
+            });
+            e.0.mark.merge(ix.marks[k]);
+            for &i in positions {
+                let f = &part.result.findings[i];
+                match e.1.iter_mut().find(|(_, r)| *r == f.rule) {
+                    Some(seen) => seen.0 = seen.0.min(f.severity),
+                    None => e.1.push((f.severity, f.rule)),
+                }
+            }
+        }
+    }
+    // Rules as report order meets them: by severity, then by rule.
+    let mut items: Vec<Offender> = by
+        .into_values()
+        .map(|(mut o, mut rules)| {
+            rules.sort();
+            o.rules = rules.into_iter().map(|(_, r)| r).collect();
+            o
+        })
+        .collect();
+    let rank = |m: &Mark| m.worst.map_or(0, |s| s.rank());
+    items.sort_by(|a, b| {
+        rank(&b.mark)
+            .cmp(&rank(&a.mark))
+            .then(b.mark.count.cmp(&a.mark.count))
+            .then(a.object.cmp(&b.object))
+    });
+    items
 }
 
 /// The live session derives the indexes off the UI thread.
@@ -178,17 +242,31 @@ impl Data {
     }
 
     /// The indexes of a snapshot: each part's from `prev` when the part is
-    /// the same `Arc` (a scrape that changed no finding keeps both; a
-    /// scaling fleet keeps the stable one).
+    /// the same `Arc` (a scrape that changed no finding keeps all of them;
+    /// a scaling fleet keeps the stable one).
     pub fn from_snapshot(s: Snapshot, prev: Option<&Data>) -> Data {
-        let part =
-            |now: &Arc<AuditResult>, before: Option<(&Arc<AuditResult>, &Arc<Index>)>| match before
+        let indexes: [Arc<Index>; 4] = Part::ALL.map(|p| {
+            let now = s.audit.part(p);
+            match prev {
+                Some(d) if Arc::ptr_eq(d.audit.part(p), now) => d.indexes[p as usize].clone(),
+                _ => Arc::new(Index::of(
+                    &s.store,
+                    &now.result,
+                    prev.map(|d| &*d.indexes[p as usize]),
+                )),
+            }
+        });
+        let offenders = match prev {
+            Some(d)
+                if d.indexes
+                    .iter()
+                    .zip(&indexes)
+                    .all(|(a, b)| Arc::ptr_eq(a, b)) =>
             {
-                Some((b, ix)) if Arc::ptr_eq(b, now) => ix.clone(),
-                _ => Arc::new(Index::of(&s.store, now, before.map(|(_, ix)| &**ix))),
-            };
-        let stable = part(&s.audit.stable, prev.map(|p| (&p.audit.stable, &p.stable)));
-        let moving = part(&s.audit.moving, prev.map(|p| (&p.audit.moving, &p.moving)));
+                d.offenders.clone()
+            }
+            _ => Arc::new(offenders(&s.audit, &indexes)),
+        };
         // Namespaces and Events follow the store.
         let (namespaces, events) = match prev {
             Some(p) if Arc::ptr_eq(&p.store, &s.store) => (p.namespaces.clone(), p.events.clone()),
@@ -210,8 +288,8 @@ impl Data {
             model: s.model,
             audit: s.audit,
             metrics: s.metrics,
-            stable,
-            moving,
+            indexes,
+            offenders,
             namespaces,
             events,
         }
@@ -222,30 +300,51 @@ impl Data {
         self.audit.findings()
     }
 
+    /// Every object with findings, worst first (see [`Offender`]).
+    pub fn offenders(&self) -> &Arc<Vec<Offender>> {
+        &self.offenders
+    }
+
+    /// Unsuppressed findings per area, in [`crate::ui::vm::coverage::AREAS`]
+    /// order: [errors, warnings, infos].
+    pub fn area_counts(&self) -> [[usize; 3]; 6] {
+        let mut out = [[0; 3]; 6];
+        for ix in &self.indexes {
+            for (o, c) in out.iter_mut().zip(&ix.areas) {
+                for (x, y) in o.iter_mut().zip(c) {
+                    *x += y;
+                }
+            }
+        }
+        out
+    }
+
+    /// The parts' indexes with the parts they index.
+    fn indexed(&self) -> impl Iterator<Item = (&AuditResult, &Index)> {
+        self.audit
+            .parts()
+            .map(|(_, p)| &p.result)
+            .zip(self.indexes.iter().map(|ix| &**ix))
+    }
+
     /// The finding with this identity in the current audit.
     pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
-        let (a, b) = (&self.audit.stable, &self.audit.moving);
-        self.stable
-            .finding_ids
-            .get(id)
-            .map(|&i| &a.findings[i])
-            .or_else(|| self.moving.finding_ids.get(id).map(|&i| &b.findings[i]))
+        self.indexed()
+            .find_map(|(part, ix)| ix.finding_ids.get(id).map(|&i| &part.findings[i]))
     }
 
     /// When this session first saw the finding (live sources).
     pub fn since(&self, id: &FindingId) -> Option<jiff::Timestamp> {
-        self.stable
-            .since
-            .get(id)
-            .or_else(|| self.moving.since.get(id))
-            .copied()
+        self.indexes.iter().find_map(|ix| ix.since.get(id)).copied()
     }
 
     pub fn mark(&self, r: &ObjectRef) -> Mark {
         let k = key_of(r);
-        let mut m = self.stable.marks.get(&k).copied().unwrap_or_default();
-        if let Some(x) = self.moving.marks.get(&k) {
-            m.merge(*x);
+        let mut m = Mark::default();
+        for ix in &self.indexes {
+            if let Some(x) = ix.marks.get(&k) {
+                m.merge(*x);
+            }
         }
         m
     }
@@ -253,14 +352,11 @@ impl Data {
     /// The mark of the findings on one listener declared by `owner`.
     pub fn listener_mark(&self, owner: &ObjectRef, listener: &str) -> Mark {
         let k = (key_of(owner), listener.to_string());
-        let mut m = self
-            .stable
-            .listener_marks
-            .get(&k)
-            .copied()
-            .unwrap_or_default();
-        if let Some(x) = self.moving.listener_marks.get(&k) {
-            m.merge(*x);
+        let mut m = Mark::default();
+        for ix in &self.indexes {
+            if let Some(x) = ix.listener_marks.get(&k) {
+                m.merge(*x);
+            }
         }
         m
     }
@@ -274,12 +370,15 @@ impl Data {
     /// An object's findings in report order.
     pub fn findings_of(&self, r: &ObjectRef) -> impl Iterator<Item = &Finding> {
         let k = key_of(r);
-        let (a, b) = (&self.audit.stable, &self.audit.moving);
-        let sa = self.stable.by_object.get(&k).into_iter().flatten();
-        let sb = self.moving.by_object.get(&k).into_iter().flatten();
-        let mut all: Vec<&Finding> = sa
-            .map(|&i| &a.findings[i])
-            .chain(sb.map(|&i| &b.findings[i]))
+        let mut all: Vec<&Finding> = self
+            .indexed()
+            .flat_map(|(part, ix)| {
+                ix.by_object
+                    .get(&k)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &part.findings[i])
+            })
             .collect();
         all.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
         all.into_iter()

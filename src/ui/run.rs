@@ -210,7 +210,7 @@ async fn run_async(mut opts: TuiOptions) -> io::Result<Ended> {
             effect = effect.merge(update(&mut app, a));
         }
         if let Some(link) = &mut session {
-            while let Ok(u) = link.updates.try_recv() {
+            for u in link.pending() {
                 match from_session(u) {
                     Ok(a) => effect = effect.merge(update(&mut app, a)),
                     Err(why) => {

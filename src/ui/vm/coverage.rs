@@ -20,20 +20,10 @@ pub const AREAS: [Area; 6] = [
     Area::Live,
 ];
 
-/// Unsuppressed findings per area: (area, [errors, warnings, infos]).
+/// Unsuppressed findings per area: (area, [errors, warnings, infos]),
+/// counted once per audit part (`Data::area_counts`), not per frame.
 pub fn area_counts(data: &Data) -> Vec<(Area, [usize; 3])> {
-    let mut out: Vec<(Area, [usize; 3])> = AREAS.iter().map(|a| (*a, [0; 3])).collect();
-    for f in data.findings().filter(|f| f.suppressed.is_none()) {
-        let r = f.rule.meta();
-        if let Some((_, c)) = out.iter_mut().find(|(a, _)| *a == r.area) {
-            c[match f.severity {
-                crate::audit::Severity::Error => 0,
-                crate::audit::Severity::Warning => 1,
-                crate::audit::Severity::Info => 2,
-            }] += 1;
-        }
-    }
-    out
+    AREAS.into_iter().zip(data.area_counts()).collect()
 }
 
 /// The kinds not fully read, what could not be read first (it makes what

@@ -1,35 +1,16 @@
 //! Overview rows: the worst offenders first (selectable: Enter opens one).
 
-use std::collections::BTreeMap;
-
-use crate::ui::data::{Data, Mark, key_of};
+use crate::ui::data::Data;
 use crate::ui::vm::table::{self, Row, RowKey};
 
 pub const COLUMNS: [&str; 4] = ["WORST OFFENDERS", "WORST", "FINDINGS", "RULES"];
 
 pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
-    let mut by: BTreeMap<_, (crate::store::ObjectRef, Mark, Vec<crate::audit::RuleId>)> =
-        BTreeMap::new();
-    for f in data.findings() {
-        let e = by
-            .entry(key_of(&f.object))
-            .or_insert_with(|| (f.object.without_version(), Mark::default(), Vec::new()));
-        e.1.add(f);
-        if !e.2.contains(&f.rule) {
-            e.2.push(f.rule);
-        }
-    }
-    let mut items: Vec<_> = by.into_values().collect();
-    let rank = |m: &Mark| m.worst.map_or(0, |s| s.rank());
-    items.sort_by(|a, b| {
-        rank(&b.1)
-            .cmp(&rank(&a.1))
-            .then(b.1.count.cmp(&a.1.count))
-            .then(a.0.cmp(&b.0))
-    });
+    let items = data.offenders();
     let rows = items
-        .into_iter()
-        .map(|(obj, mark, rules)| {
+        .iter()
+        .map(|o| {
+            let (obj, mark) = (&o.object, o.mark);
             let worst_key = mark.worst.map_or(0.0, |s| table::severity_key(s, false));
             Row::new(
                 vec![
@@ -38,7 +19,7 @@ pub fn rows(data: &Data) -> (Vec<&'static str>, Vec<Row>) {
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "suppressed".into()),
                     mark.count.to_string(),
-                    rules
+                    o.rules
                         .iter()
                         .map(|r| r.as_str())
                         .collect::<Vec<_>>()
