@@ -157,7 +157,9 @@ impl Index {
 /// Every object with findings in any part, worst first, then by count,
 /// then by identity. Built off the UI thread, once per audit change.
 fn offenders(audit: &Audit, indexes: &[Arc<Index>; 4]) -> Vec<Offender> {
-    let mut by: HashMap<&ObjKey, (Offender, Vec<(Severity, RuleId)>)> = HashMap::new();
+    // Each object's rules with the worst severity each found there.
+    type Found = Vec<(Severity, RuleId)>;
+    let mut by: HashMap<&ObjKey, (Offender, Found)> = HashMap::new();
     for ((_, part), ix) in audit.parts().zip(indexes) {
         for (k, positions) in &ix.by_object {
             let e = by.entry(k).or_insert_with(|| {
