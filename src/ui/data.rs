@@ -1,7 +1,7 @@
 //! What the views read, derived once per store (or metrics) update: the
 //! model, the audit, and per-object marks. Never rebuilt per frame.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::audit::{AuditOptions, AuditResult, Finding, RuleId, Severity};
@@ -85,8 +85,11 @@ pub struct Data {
     pub audit: Audit,
     pub metrics: Option<Arc<MetricsSnapshot>>,
     indexes: [Arc<Index>; 4],
-    /// Every object with findings, worst first: the Overview's rows.
-    offenders: Arc<Vec<Offender>>,
+    /// Every object with findings, worst first: the Overview's rows; and
+    /// the stable part's alone, from which a change to another part
+    /// rebuilds them.
+    offenders: Arc<Vec<Arc<Offender>>>,
+    stable_offenders: Arc<Vec<Arc<Offender>>>,
     pub namespaces: Arc<Vec<String>>,
     /// Events by the object they regard.
     pub events: Arc<crate::model::events::Events>,
@@ -99,6 +102,7 @@ pub struct Offender {
     pub object: ObjectRef,
     pub mark: Mark,
     pub rules: Vec<RuleId>,
+    key: ObjKey,
 }
 
 /// The indexes of one part of the audit: findings (indices into the
@@ -154,26 +158,42 @@ impl Index {
     }
 }
 
-/// Every object with findings in any part, worst first, then by count,
-/// then by identity. Built off the UI thread, once per audit change.
-fn offenders(audit: &Audit, indexes: &[Arc<Index>; 4]) -> Vec<Offender> {
+/// Worst first, then most findings, then by identity: the Overview's order.
+fn worse_first(a: &Offender, b: &Offender) -> std::cmp::Ordering {
+    let rank = |m: &Mark| m.worst.map_or(0, |s| s.rank());
+    rank(&b.mark)
+        .cmp(&rank(&a.mark))
+        .then(b.mark.count.cmp(&a.mark.count))
+        .then(a.object.cmp(&b.object))
+}
+
+/// The objects with findings in `parts` (only those in `only`, when
+/// given), merged over the parts, worst first.
+fn offenders_of<'a>(
+    parts: impl Iterator<Item = (&'a AuditResult, &'a Index)>,
+    only: Option<&HashSet<&ObjKey>>,
+) -> Vec<Arc<Offender>> {
     // Each object's rules with the worst severity each found there.
     type Found = Vec<(Severity, RuleId)>;
     let mut by: HashMap<&ObjKey, (Offender, Found)> = HashMap::new();
-    for ((_, part), ix) in audit.parts().zip(indexes) {
+    for (part, ix) in parts {
         for (k, positions) in &ix.by_object {
+            if only.is_some_and(|keys| !keys.contains(k)) {
+                continue;
+            }
             let e = by.entry(k).or_insert_with(|| {
-                let first = &part.result.findings[positions[0]];
+                let first = &part.findings[positions[0]];
                 let o = Offender {
                     object: first.object.without_version(),
                     mark: Mark::default(),
                     rules: Vec::new(),
+                    key: k.clone(),
                 };
                 (o, Vec::new())
             });
             e.0.mark.merge(ix.marks[k]);
             for &i in positions {
-                let f = &part.result.findings[i];
+                let f = &part.findings[i];
                 match e.1.iter_mut().find(|(_, r)| *r == f.rule) {
                     Some(seen) => seen.0 = seen.0.min(f.severity),
                     None => e.1.push((f.severity, f.rule)),
@@ -190,14 +210,27 @@ fn offenders(audit: &Audit, indexes: &[Arc<Index>; 4]) -> Vec<Offender> {
             o
         })
         .collect();
-    let rank = |m: &Mark| m.worst.map_or(0, |s| s.rank());
-    items.sort_by(|a, b| {
-        rank(&b.mark)
-            .cmp(&rank(&a.mark))
-            .then(b.mark.count.cmp(&a.mark.count))
-            .then(a.object.cmp(&b.object))
-    });
-    items
+    items.sort_by(worse_first);
+    items.into_iter().map(Arc::new).collect()
+}
+
+/// Every object with findings in any part, worst first. `stable` is the
+/// stable part's own list, built once per configuration change: only the
+/// few hundred objects the other parts name are merged again, so a
+/// scaling fleet costs a merge of sorted runs, not 100,000 findings.
+fn offenders(data: &[(&AuditResult, &Index)], stable: &[Arc<Offender>]) -> Vec<Arc<Offender>> {
+    let moving: HashSet<&ObjKey> = data[1..]
+        .iter()
+        .flat_map(|(_, ix)| ix.by_object.keys())
+        .collect();
+    let merged = offenders_of(data.iter().copied(), Some(&moving));
+    use itertools::Itertools;
+    stable
+        .iter()
+        .filter(|o| !moving.contains(&o.key))
+        .merge_by(&merged, |a, b| worse_first(a, b).is_le())
+        .cloned()
+        .collect()
 }
 
 /// The live session derives the indexes off the UI thread.
@@ -258,31 +291,51 @@ impl Data {
                 )),
             }
         });
-        let offenders = match prev {
-            Some(d)
-                if d.indexes
-                    .iter()
-                    .zip(&indexes)
-                    .all(|(a, b)| Arc::ptr_eq(a, b)) =>
-            {
-                d.offenders.clone()
-            }
-            _ => Arc::new(offenders(&s.audit, &indexes)),
+        let same = |d: &Data, p: Part| Arc::ptr_eq(&d.indexes[p as usize], &indexes[p as usize]);
+        let stable_offenders = match prev {
+            Some(d) if same(d, Part::Stable) => d.stable_offenders.clone(),
+            _ => Arc::new(offenders_of(
+                std::iter::once((&s.audit.part(Part::Stable).result, &*indexes[0])),
+                None,
+            )),
         };
-        // Namespaces and Events follow the store.
-        let (namespaces, events) = match prev {
-            Some(p) if Arc::ptr_eq(&p.store, &s.store) => (p.namespaces.clone(), p.events.clone()),
+        let offenders = match prev {
+            Some(d) if Part::ALL.iter().all(|&p| same(d, p)) => d.offenders.clone(),
             _ => {
-                let namespaces: BTreeSet<String> = s
+                let parts: Vec<(&AuditResult, &Index)> = s
+                    .audit
+                    .parts()
+                    .map(|(_, p)| &p.result)
+                    .zip(indexes.iter().map(|ix| &**ix))
+                    .collect();
+                Arc::new(offenders(&parts, &stable_offenders))
+            }
+        };
+        // Namespaces and Events follow the store: Events only when an
+        // Event changed (the Overview is rebuilt when they do), namespaces
+        // kept when they come out the same.
+        let changed = prev.and_then(|p| s.store.changed_kinds(&p.store));
+        let events = match (prev, &changed) {
+            (Some(p), Some(kinds)) if !kinds.contains(&crate::store::Kind::Event) => {
+                p.events.clone()
+            }
+            _ => Arc::new(crate::model::events::Events::build(&s.store)),
+        };
+        let namespaces = match (prev, &changed) {
+            (Some(p), Some(kinds)) if kinds.is_empty() => p.namespaces.clone(),
+            _ => {
+                let namespaces: Vec<String> = s
                     .store
                     .all()
                     .filter(|o| o.kind != crate::store::Kind::Event)
                     .filter_map(|o| o.namespace.clone())
+                    .collect::<BTreeSet<String>>()
+                    .into_iter()
                     .collect();
-                (
-                    Arc::new(namespaces.into_iter().collect()),
-                    Arc::new(crate::model::events::Events::build(&s.store)),
-                )
+                match prev {
+                    Some(p) if *p.namespaces == namespaces => p.namespaces.clone(),
+                    _ => Arc::new(namespaces),
+                }
             }
         };
         Data {
@@ -292,6 +345,7 @@ impl Data {
             metrics: s.metrics,
             indexes,
             offenders,
+            stable_offenders,
             namespaces,
             events,
         }
@@ -303,7 +357,7 @@ impl Data {
     }
 
     /// Every object with findings, worst first (see [`Offender`]).
-    pub fn offenders(&self) -> &Arc<Vec<Offender>> {
+    pub fn offenders(&self) -> &Arc<Vec<Arc<Offender>>> {
         &self.offenders
     }
 

@@ -147,6 +147,10 @@ pub struct Crumb {
     pub view: View,
     pub table: TableState,
     pub detail: Option<DetailState>,
+    /// What the rows were last built from, for views that can tell
+    /// ([`crate::ui::vm::inputs_of`]): a snapshot that leaves them the same
+    /// leaves the rows as they are.
+    pub built_from: Option<crate::ui::vm::Inputs>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,6 +239,7 @@ impl App {
                 view: View::Overview,
                 table: TableState::default(),
                 detail: None,
+                built_from: None,
             }],
             mode: Mode::Normal,
             namespace: None,

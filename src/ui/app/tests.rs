@@ -670,3 +670,84 @@ fn a_new_object_sorting_first_keeps_selection_and_detail() {
     key(&mut a, KeyCode::Esc);
     assert_eq!(a.top().table.selected_row().unwrap().cells, row_before);
 }
+
+/// The showcase's store with one proxy pod's JSON changed by `edit`; every
+/// other object the same `Arc`, as in a live store's next generation.
+fn with_pod_edited(
+    store: &crate::store::Store,
+    edit: impl Fn(&mut serde_json::Value),
+) -> crate::store::Store {
+    use crate::store::{Object, ObjectOrOther, Store};
+    let pod = store
+        .of(Kind::Pod)
+        .iter()
+        .find(|p| p.labels.contains_key("app.kubernetes.io/managed-by"))
+        .expect("the showcase has proxy pods")
+        .clone();
+    let mut out = Store::new(store.source.clone());
+    for o in store.all() {
+        if Arc::ptr_eq(o, &pod) {
+            let mut v: serde_json::Value = o.raw.clone().into();
+            edit(&mut v);
+            let Ok(ObjectOrOther::Object(obj)) = Object::from_value(v, o.location.clone()) else {
+                panic!("the pod no longer decodes");
+            };
+            out.insert(*obj);
+        } else {
+            out.insert_arc(o.clone());
+        }
+    }
+    for (k, s) in store.states() {
+        out.set_state(k, s.clone());
+    }
+    out.live = store.live.clone();
+    out.taken_at = store.taken_at;
+    out
+}
+
+/// A snapshot that moves a pod but no finding leaves the Overview's rows
+/// as they were (on `large` they are 30,000); one that moves a finding
+/// rebuilds them.
+#[test]
+fn the_overview_is_rebuilt_only_when_its_findings_or_events_move() {
+    let mut a = app();
+    let data = a.data.clone().unwrap();
+    let next = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let store = Arc::new(with_pod_edited(&data.store, edit));
+        let s = data.snapshot().next(store, &a.audit_opts, None);
+        Arc::new(Data::from_snapshot(s, Some(&data)))
+    };
+    let labelled = next(&|v| v["metadata"]["labels"]["egscope.test/seen"] = "yes".into());
+    let pending = next(&|v| {
+        v["status"] = serde_json::json!({"phase": "Pending", "conditions": [
+            {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+             "lastTransitionTime": "2020-01-01T00:00:00Z"}]})
+    });
+    let rows_at = |a: &App| a.top().table.rows.as_ptr();
+    let before = rows_at(&a);
+    assert!(!Arc::ptr_eq(&labelled.model, &data.model));
+    update(&mut a, Action::DataUpdated(labelled));
+    assert_eq!(rows_at(&a), before, "a label rebuilt the Overview");
+    let count = a.top().table.rows.len();
+    update(&mut a, Action::DataUpdated(pending));
+    assert_ne!(
+        rows_at(&a),
+        before,
+        "a pending pod left the Overview as it was"
+    );
+    assert!(a.top().table.rows.len() >= count);
+    // Another view reads the model: it is rebuilt every time.
+    key(&mut a, KeyCode::Char('8'));
+    let fleets = rows_at(&a);
+    let again = a.data.clone().unwrap();
+    let moved = Data::from_snapshot(
+        again.snapshot().next(
+            Arc::new(with_pod_edited(&again.store, |_| {})),
+            &a.audit_opts,
+            None,
+        ),
+        Some(&again),
+    );
+    update(&mut a, Action::DataUpdated(Arc::new(moved)));
+    assert_ne!(rows_at(&a), fleets);
+}

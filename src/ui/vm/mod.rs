@@ -20,7 +20,9 @@ pub mod tenants;
 use crate::audit::RuleId;
 use crate::store::{Kind, KindState, ObjectRef};
 
-use super::data::{Data, FindingId, ObjKey, key_of};
+use std::sync::Arc;
+
+use super::data::{Data, FindingId, ObjKey, Offender, key_of};
 use super::state::{FindingsOpts, View};
 use super::widgets::safe;
 use table::{Row, RowKey};
@@ -182,6 +184,46 @@ fn set_sort_key(row: &mut Row, col: usize, key: f64) {
         row.sort_keys.resize(col + 1, None);
     }
     row.sort_keys[col] = Some(key);
+}
+
+/// What a view's rows were built from, by identity, for the views whose
+/// rows read little: the Overview reads the offenders, the Events (its
+/// WARN column) and the clock (AGE, to the minute). `None`: the view reads
+/// the model or the metrics, and is built again with every snapshot.
+/// The `Arc`s are held, not their addresses: a freed one's address can
+/// come back for the next snapshot's.
+#[derive(Clone)]
+pub struct Inputs {
+    offenders: Arc<Vec<Arc<Offender>>>,
+    events: Arc<crate::model::events::Events>,
+    minute: i64,
+}
+
+impl PartialEq for Inputs {
+    fn eq(&self, other: &Inputs) -> bool {
+        Arc::ptr_eq(&self.offenders, &other.offenders)
+            && Arc::ptr_eq(&self.events, &other.events)
+            && self.minute == other.minute
+    }
+}
+
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inputs")
+            .field("minute", &self.minute)
+            .finish()
+    }
+}
+
+pub fn inputs_of(data: &Data, view: &View, now: jiff::Timestamp) -> Option<Inputs> {
+    match view {
+        View::Overview => Some(Inputs {
+            offenders: data.offenders().clone(),
+            events: data.events.clone(),
+            minute: now.as_second().div_euclid(60),
+        }),
+        _ => None,
+    }
 }
 
 fn view_rows(
