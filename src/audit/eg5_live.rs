@@ -624,7 +624,11 @@ fn eg511_generation_lag(ctx: &mut Ctx) {
                     waiting.push(obj.obj_ref().without_version().display_path());
                     continue;
                 }
-                format!(", for {} now", crate::clock::short(secs))
+                // Not how long: a message that moved with the clock would
+                // change every finding's identity-bound text each second
+                // (15,000 of them on `large`, re-indexed on every
+                // rebuild). The TUI's SINCE says when it crossed the wait.
+                format!(", for {LAG_THRESHOLD_SECS}s or more of this session")
             }
             // Live without a first-seen time cannot say how long: wait.
             (Some(_), None) => {
