@@ -56,7 +56,7 @@ pub fn key_of(r: &ObjectRef) -> ObjKey {
 /// so a rebuild that adds a finding before it changes nothing on screen.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FindingId {
-    pub rule: String,
+    pub rule: RuleId,
     pub object: ObjKey,
     pub listener: Option<String>,
     pub path: Option<String>,
@@ -65,7 +65,7 @@ pub struct FindingId {
 impl FindingId {
     pub fn of(f: &Finding) -> FindingId {
         FindingId {
-            rule: f.rule.to_string(),
+            rule: f.rule,
             object: key_of(&f.object),
             listener: f.listener.clone(),
             path: f.path.clone(),
@@ -114,10 +114,10 @@ struct Index {
     by_object: HashMap<ObjKey, Vec<usize>>,
     marks: HashMap<ObjKey, Mark>,
     listener_marks: HashMap<(ObjKey, String), Mark>,
-    /// The first of equals.
-    finding_ids: HashMap<FindingId, usize>,
-    /// Live sources: when this session first saw each finding (its SINCE).
-    since: HashMap<FindingId, jiff::Timestamp>,
+    /// Each finding's position (the first of equals) and, live, when this
+    /// session first saw it (its SINCE). One map: on `large` it holds
+    /// 100,000 identities.
+    finding_ids: HashMap<FindingId, (usize, Option<jiff::Timestamp>)>,
     /// By [`crate::ui::vm::coverage::AREAS`] order: [errors, warnings, infos].
     areas: [[usize; 3]; 6],
 }
@@ -132,11 +132,12 @@ impl Index {
         let seen_at = store.live.as_ref().map(|l| l.observed_at);
         for (i, f) in part.findings.iter().enumerate() {
             let id = FindingId::of(f);
-            if let Some(at) = seen_at {
-                let t = prev.and_then(|p| p.since.get(&id)).copied().unwrap_or(at);
-                ix.since.insert(id.clone(), t);
-            }
-            ix.finding_ids.entry(id).or_insert(i);
+            let since = seen_at.map(|at| {
+                prev.and_then(|p| p.finding_ids.get(&id))
+                    .and_then(|(_, t)| *t)
+                    .unwrap_or(at)
+            });
+            ix.finding_ids.entry(id).or_insert((i, since));
             let k = key_of(&f.object);
             ix.marks.entry(k.clone()).or_default().add(f);
             if let Some(l) = &f.listener {
@@ -386,12 +387,14 @@ impl Data {
     /// The finding with this identity in the current audit.
     pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
         self.indexed()
-            .find_map(|(part, ix)| ix.finding_ids.get(id).map(|&i| &part.findings[i]))
+            .find_map(|(part, ix)| ix.finding_ids.get(id).map(|&(i, _)| &part.findings[i]))
     }
 
     /// When this session first saw the finding (live sources).
     pub fn since(&self, id: &FindingId) -> Option<jiff::Timestamp> {
-        self.indexes.iter().find_map(|ix| ix.since.get(id)).copied()
+        self.indexes
+            .iter()
+            .find_map(|ix| ix.finding_ids.get(id).and_then(|(_, t)| *t))
     }
 
     pub fn mark(&self, r: &ObjectRef) -> Mark {
