@@ -86,10 +86,10 @@ pub struct Data {
     pub metrics: Option<Arc<MetricsSnapshot>>,
     indexes: [Arc<Index>; 4],
     /// Every object with findings, worst first: the Overview's rows; and
-    /// the stable part's alone, from which a change to another part
-    /// rebuilds them.
+    /// those of the [`SLOW_PARTS`] alone, from which a change to another
+    /// part rebuilds them.
     offenders: Arc<Vec<Arc<Offender>>>,
-    stable_offenders: Arc<Vec<Arc<Offender>>>,
+    slow_offenders: Arc<Vec<Arc<Offender>>>,
     pub namespaces: Arc<Vec<String>>,
     /// Events by the object they regard.
     pub events: Arc<crate::model::events::Events>,
@@ -215,19 +215,24 @@ fn offenders_of<'a>(
     items.into_iter().map(Arc::new).collect()
 }
 
-/// Every object with findings in any part, worst first. `stable` is the
-/// stable part's own list, built once per configuration change: only the
-/// few hundred objects the other parts name are merged again, so a
-/// scaling fleet costs a merge of sorted runs, not 100,000 findings.
-fn offenders(data: &[(&AuditResult, &Index)], stable: &[Arc<Offender>]) -> Vec<Arc<Offender>> {
-    let moving: HashSet<&ObjKey> = data[1..]
+/// The parts that hold many findings and change seldom: the stable part
+/// (100,000 findings on `large`) once per configuration change, the lag
+/// part (15,000 there) when an object starts or stops lagging.
+const SLOW_PARTS: [Part; 2] = [Part::Stable, Part::Lag];
+
+/// Every object with findings in any part, worst first. `slow` is the
+/// [`SLOW_PARTS`]' own list: only the few hundred objects the other parts
+/// name are merged again, so a scaling fleet costs a merge of sorted runs,
+/// not 100,000 findings.
+fn offenders(data: &[(Part, &AuditResult, &Index)], slow: &[Arc<Offender>]) -> Vec<Arc<Offender>> {
+    let moving: HashSet<&ObjKey> = data
         .iter()
-        .flat_map(|(_, ix)| ix.by_object.keys())
+        .filter(|(p, _, _)| !SLOW_PARTS.contains(p))
+        .flat_map(|(_, _, ix)| ix.by_object.keys())
         .collect();
-    let merged = offenders_of(data.iter().copied(), Some(&moving));
+    let merged = offenders_of(data.iter().map(|(_, r, ix)| (*r, *ix)), Some(&moving));
     use itertools::Itertools;
-    stable
-        .iter()
+    slow.iter()
         .filter(|o| !moving.contains(&o.key))
         .merge_by(&merged, |a, b| worse_first(a, b).is_le())
         .cloned()
@@ -293,25 +298,27 @@ impl Data {
             }
         });
         let same = |d: &Data, p: Part| Arc::ptr_eq(&d.indexes[p as usize], &indexes[p as usize]);
-        let stable_offenders = match prev {
-            Some(d) if same(d, Part::Stable) => d.stable_offenders.clone(),
+        let parts: Vec<(Part, &AuditResult, &Index)> = s
+            .audit
+            .parts()
+            .zip(indexes.iter())
+            .map(|((p, r), ix)| (p, &r.result, &**ix))
+            .collect();
+        let slow_offenders = match prev {
+            Some(d) if SLOW_PARTS.iter().all(|&p| same(d, p)) => d.slow_offenders.clone(),
             _ => Arc::new(offenders_of(
-                std::iter::once((&s.audit.part(Part::Stable).result, &*indexes[0])),
+                parts
+                    .iter()
+                    .filter(|(p, _, _)| SLOW_PARTS.contains(p))
+                    .map(|(_, r, ix)| (*r, *ix)),
                 None,
             )),
         };
         let offenders = match prev {
             Some(d) if Part::ALL.iter().all(|&p| same(d, p)) => d.offenders.clone(),
-            _ => {
-                let parts: Vec<(&AuditResult, &Index)> = s
-                    .audit
-                    .parts()
-                    .map(|(_, p)| &p.result)
-                    .zip(indexes.iter().map(|ix| &**ix))
-                    .collect();
-                Arc::new(offenders(&parts, &stable_offenders))
-            }
+            _ => Arc::new(offenders(&parts, &slow_offenders)),
         };
+        drop(parts);
         // Namespaces and Events follow the store: Events only when an
         // Event changed (the Overview is rebuilt when they do), namespaces
         // kept when they come out the same.
@@ -346,7 +353,7 @@ impl Data {
             metrics: s.metrics,
             indexes,
             offenders,
-            stable_offenders,
+            slow_offenders,
             namespaces,
             events,
         }
