@@ -64,6 +64,15 @@ impl App {
             return;
         }
         c.built_from = vm::inputs_of(data, &c.view, self.now);
+        if c.view == View::Overview {
+            let (columns, rows) =
+                vm::overview::cached_rows(data, self.now, &mut self.overview_rows.borrow_mut());
+            if c.table.columns != columns {
+                c.table = TableState::new(columns, Vec::new());
+            }
+            c.table.set_shared_rows(rows, self.namespace.as_deref());
+            return;
+        }
         let (columns, rows) = vm::rows(
             data,
             &c.view,

@@ -213,6 +213,8 @@ pub struct App {
     pub switch_context: Option<String>,
     /// The log pane (`l`), over the view it was opened from.
     pub logs: Option<super::vm::logs::LogPane>,
+    /// The Overview's rows from the last snapshot, reused by offender.
+    pub overview_rows: std::cell::RefCell<super::vm::overview::RowCache>,
     /// A log read the loop hands to the session (like `switch_context`:
     /// a GET of `pods/log`, never a write).
     pub log_request: Option<super::vm::logs::LogTarget>,
@@ -248,6 +250,7 @@ impl App {
             flash: None,
             switch_context: None,
             logs: None,
+            overview_rows: Default::default(),
             log_request: None,
             logs_live: false,
             size: (120, 40),

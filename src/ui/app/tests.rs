@@ -736,6 +736,18 @@ fn the_overview_is_rebuilt_only_when_its_findings_or_events_move() {
         "a pending pod left the Overview as it was"
     );
     assert!(a.top().table.rows.len() >= count);
+    // The rows kept by offender are the rows a fresh build gives.
+    let (columns, fresh) = crate::ui::vm::rows(
+        a.data.as_ref().unwrap(),
+        &View::Overview,
+        &a.findings,
+        a.now,
+        false,
+    );
+    assert_eq!(a.top().table.columns, columns);
+    let cells: Vec<Vec<String>> = a.top().table.rows.iter().map(|r| r.cells.clone()).collect();
+    let want: Vec<Vec<String>> = fresh.iter().map(|r| r.cells.clone()).collect();
+    assert_eq!(cells, want);
     // Another view reads the model: it is rebuilt every time.
     key(&mut a, KeyCode::Char('8'));
     let fleets = rows_at(&a);

@@ -196,7 +196,9 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct TableState {
     pub columns: Vec<&'static str>,
-    pub rows: Vec<Row>,
+    /// Shared: a view that can keep a row from one snapshot to the next
+    /// (the Overview's, [`super::overview::RowCache`]) hands the same one.
+    pub rows: Vec<std::sync::Arc<Row>>,
     /// Column widths from the widest cell (capped), computed with the rows.
     pub widths: Vec<u16>,
     pub filter: String,
@@ -226,6 +228,14 @@ impl TableState {
     /// Replaces the rows (after a store update), keeping filter, sort and,
     /// when it still exists, the selected row.
     pub fn set_rows(&mut self, rows: Vec<Row>, namespace: Option<&str>) {
+        self.set_shared_rows(
+            rows.into_iter().map(std::sync::Arc::new).collect(),
+            namespace,
+        );
+    }
+
+    /// [`TableState::set_rows`] with rows that may be shared.
+    pub fn set_shared_rows(&mut self, rows: Vec<std::sync::Arc<Row>>, namespace: Option<&str>) {
         let previous = self.selected_row().map(|r| r.key.clone());
         let mut widths: Vec<u16> = self.columns.iter().map(|c| c.len() as u16).collect();
         for r in &rows {
@@ -274,7 +284,7 @@ impl TableState {
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        self.visible.get(self.selected).map(|&i| &self.rows[i])
+        self.visible.get(self.selected).map(|&i| &*self.rows[i])
     }
 
     /// Moves the selection by `delta` rows.
