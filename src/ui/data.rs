@@ -107,8 +107,8 @@ pub struct Offender {
 
 /// The indexes of one part of the audit: findings (indices into the
 /// part) per object and by identity, marks per object and per listener,
-/// the rules per object, unsuppressed counts per area and severity, and
-/// when this session first saw each finding.
+/// unsuppressed counts per area and severity, and when this session first
+/// saw each finding.
 #[derive(Default)]
 struct Index {
     by_object: HashMap<ObjKey, Vec<usize>>,
