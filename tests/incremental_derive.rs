@@ -175,23 +175,34 @@ fn every_workload_change_of_the_showcase_is_judged_as_a_full_derive_would() {
     );
 }
 
-#[test]
-fn a_workload_change_rebuilds_only_the_workload_part_of_the_model() {
-    let store = egscope::demo::showcase_store().unwrap();
-    let prev = Snapshot::derive(Arc::new(store), &opts(), None);
-    let pod = prev
-        .store
+/// The showcase's first proxy pod.
+fn proxy_pod(store: &Store) -> Arc<Object> {
+    store
         .of(Kind::Pod)
         .iter()
         .find(|p| p.labels.contains_key("app.kubernetes.io/managed-by"))
         .expect("the showcase has proxy pods")
-        .clone();
-    let next = with(&prev.store, |o| {
-        Some(if Arc::ptr_eq(o, &pod) {
-            edited(o, |v| v["status"] = json!({"phase": "Pending"}))
+        .clone()
+}
+
+/// `store` with `target`'s JSON changed by `edit`, everything else kept.
+fn with_edited(store: &Store, target: &Arc<Object>, edit: impl Fn(&mut Value)) -> Store {
+    with(store, |o| {
+        Some(if Arc::ptr_eq(o, target) {
+            edited(o, &edit)
         } else {
             o.clone()
         })
+    })
+}
+
+#[test]
+fn a_workload_change_rebuilds_only_the_workload_part_of_the_model() {
+    let store = egscope::demo::showcase_store().unwrap();
+    let prev = Snapshot::derive(Arc::new(store), &opts(), None);
+    let pod = proxy_pod(&prev.store);
+    let next = with_edited(&prev.store, &pod, |v| {
+        v["status"] = json!({"phase": "Pending"})
     });
     let inc = prev.next(Arc::new(next), &opts(), None);
     // The configuration part is shared, not rebuilt.
@@ -224,21 +235,9 @@ fn a_pod_change_replaces_only_the_parts_whose_findings_moved() {
     use egscope::session::Part;
     let store = egscope::demo::showcase_store().unwrap();
     let prev = Snapshot::derive(Arc::new(store), &opts(), None);
-    let pod = prev
-        .store
-        .of(Kind::Pod)
-        .iter()
-        .find(|p| p.labels.contains_key("app.kubernetes.io/managed-by"))
-        .expect("the showcase has proxy pods")
-        .clone();
+    let pod = proxy_pod(&prev.store);
     let change = |edit: &dyn Fn(&mut Value)| {
-        let next = with(&prev.store, |o| {
-            Some(if Arc::ptr_eq(o, &pod) {
-                edited(o, edit)
-            } else {
-                o.clone()
-            })
-        });
+        let next = with_edited(&prev.store, &pod, edit);
         prev.next(Arc::new(next), &opts(), None)
     };
     let kept = |s: &Snapshot| -> Vec<Part> {
