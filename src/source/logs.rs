@@ -51,7 +51,19 @@ pub async fn fetch(client: &Client, req: &LogRequest) -> Result<Vec<String>, Log
         tail_lines: req.tail_lines,
         ..LogParams::default()
     };
-    match api.logs(&req.pod, &lp).await {
+    // One more try when the request got no HTTP answer at all (a pooled
+    // connection the server had just closed): client-go retries a GET on a
+    // reset or an early EOF the same way (`rest/request.go`, the
+    // `IsNextRetry` check: "Connection reset by peer ... usually a
+    // transient error", GET only). A log read is a GET and idempotent.
+    let mut answer = api.logs(&req.pod, &lp).await;
+    if matches!(
+        answer,
+        Err(kube::Error::Service(_) | kube::Error::HyperError(_))
+    ) {
+        answer = api.logs(&req.pod, &lp).await;
+    }
+    match answer {
         Ok(text) => Ok(text
             .lines()
             // Tabs laid out before neutralising, which would print them
